@@ -1,0 +1,42 @@
+# echobench's front door; the build itself is CMakeLists.txt.
+#
+#   make              install what is missing, configure build/, build everything
+#   make test         build, then run every test (ctest)
+#   make deps         install the missing Debian packages only
+#   make format       clang-format every C file in place
+#   make check-format fail if clang-format would change a file
+#   make clean        remove the build folders
+#
+# BUILD=dir picks the build folder, CMAKE_FLAGS passes options to CMake (for example
+# -DECHOBENCH_SANITIZE=address), CTEST_FLAGS to ctest (for example -L threaded).
+
+BUILD       ?= build
+CMAKE_FLAGS ?=
+CTEST_FLAGS ?=
+JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
+C_SOURCES    = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find common servers loadgen bench analysis tests -name '*.[ch]')
+
+.PHONY: all build deps test format check-format clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_FLAGS)
+
+format:
+	@scripts/deps.sh clang-format=clang-format
+	clang-format -i $(C_SOURCES)
+
+check-format:
+	@scripts/deps.sh clang-format=clang-format
+	clang-format --dry-run -Werror $(C_SOURCES)
+
+clean:
+	rm -rf build build-asan build-tsan

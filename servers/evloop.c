@@ -1,0 +1,256 @@
+/* The event-driven echo server over any poller backend.
+ *
+ * Nothing here blocks: a half-sent line stays in its connection's linebuf until the
+ * rest arrives, and an echo the socket cannot take yet stays there until the poller
+ * says the socket is writable. Each connection is watched for reading while it owes
+ * no output, and for writing only while it does: so a client that sends without
+ * reading cannot make the server buffer without bound, and no loop spins on a socket
+ * that is always writable. */
+#include "evloop.h"
+
+#include "net.h"
+#include "poller.h"
+#include "proto.h"
+#include "server.h"
+#include "stats.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* Accepts per listener wakeup, so a flood of connects cannot starve the clients. */
+#define ACCEPT_BATCH 64
+
+struct conn {
+    int fd;
+    unsigned mask; /* what the poller watches this connection for */
+    bool eof;      /* the client has half-closed: send what is owed, then close */
+    struct linebuf lb;
+};
+
+struct evloop {
+    struct poller *poller;
+    int listenfd;
+    int reserve;         /* the spare descriptor for EMFILE (net_shed) */
+    struct conn **conns; /* by descriptor; NULL where there is none */
+    size_t conns_cap;
+};
+
+static struct conn *conn_lookup(const struct evloop *l, int fd)
+{
+    return (size_t)fd < l->conns_cap ? l->conns[fd] : NULL;
+}
+
+static void conn_close(struct evloop *l, struct conn *c)
+{
+    poller_del(l->poller, c->fd, c->mask);
+    l->conns[c->fd] = NULL;
+    close(c->fd);
+    linebuf_free(&c->lb);
+    free(c);
+    stats_conn_close();
+}
+
+/* Closes c after an error on it. */
+static void conn_fail(struct evloop *l, struct conn *c)
+{
+    stats_add(STAT_ERRORS, 1);
+    conn_close(l, c);
+}
+
+/* Sends what c owes, then watches it for what comes next. Returns 0 while c lives,
+ * -1 once it is closed. */
+static int conn_flush(struct evloop *l, struct conn *c)
+{
+    const char *p;
+    size_t n;
+
+    while ((n = linebuf_pending(&c->lb, &p)) > 0) {
+        ssize_t put = write(c->fd, p, n);
+        if (put < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break;       /* the socket buffer is full: wait until it is writable */
+            conn_fail(l, c); /* EPIPE, ECONNRESET: the client is gone */
+            return -1;
+        }
+        linebuf_sent(&c->lb, (size_t)put);
+    }
+    if (n == 0 && c->eof) {
+        conn_close(l, c); /* everything owed is sent */
+        return -1;
+    }
+    unsigned want = n > 0 ? EV_WRITE : EV_READ;
+    if (want != c->mask) {
+        if (poller_set(l->poller, c->fd, c->mask, want) < 0) {
+            conn_fail(l, c);
+            return -1;
+        }
+        c->mask = want;
+    }
+    return 0;
+}
+
+static void conn_readable(struct evloop *l, struct conn *c)
+{
+    size_t room;
+    char *p = linebuf_space(&c->lb, &room);
+
+    if (!p) {
+        conn_fail(l, c); /* ENOMEM */
+        return;
+    }
+    if (room == 0) {
+        conn_flush(l, c); /* full of unsent lines: not readable until they go */
+        return;
+    }
+    /* One read per wakeup: with level-triggered readiness, more data means another
+     * wakeup, and the other connections get their turn in between. */
+    ssize_t got = read(c->fd, p, room);
+    if (got > 0) {
+        if (linebuf_commit(&c->lb, (size_t)got) < 0) {
+            conn_close(l, c); /* a line over the limit (counted) */
+            return;
+        }
+        conn_flush(l, c); /* at once: the echo usually fits the socket buffer */
+    } else if (got == 0) {
+        c->eof = true;
+        linebuf_drop_partial(&c->lb);
+        conn_flush(l, c);
+    } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        conn_fail(l, c);
+    }
+}
+
+/* Makes the connection table hold fd. Returns 0 or -1 (ENOMEM). */
+static int conns_reserve(struct evloop *l, int fd)
+{
+    if ((size_t)fd < l->conns_cap)
+        return 0;
+    size_t cap = l->conns_cap ? l->conns_cap : 1024;
+    while (cap <= (size_t)fd)
+        cap *= 2;
+    struct conn **p = realloc(l->conns, cap * sizeof(*p));
+    if (!p)
+        return -1;
+    memset(p + l->conns_cap, 0, (cap - l->conns_cap) * sizeof(*p));
+    l->conns = p;
+    l->conns_cap = cap;
+    return 0;
+}
+
+static void conn_open(struct evloop *l, int fd)
+{
+    struct conn *c = NULL;
+
+    if (conns_reserve(l, fd) < 0 || !(c = calloc(1, sizeof(*c))))
+        goto reject;
+    /* select cannot watch a descriptor at or above FD_SETSIZE: refused here, cleanly,
+     * instead of writing past the end of an fd_set. */
+    if (poller_add(l->poller, fd, EV_READ) < 0)
+        goto reject;
+    c->fd = fd;
+    c->mask = EV_READ;
+    l->conns[fd] = c;
+    stats_conn_open();
+    return;
+
+reject:
+    free(c);
+    close(fd);
+    stats_add(STAT_REJECTED, 1);
+}
+
+static void accept_ready(struct evloop *l)
+{
+    for (int i = 0; i < ACCEPT_BATCH; i++) {
+        int fd = accept4(l->listenfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd >= 0) {
+            stats_add(STAT_ACCEPTED, 1);
+            conn_open(l, fd);
+            continue;
+        }
+        switch (errno) {
+        case EINTR:
+        case ECONNABORTED:
+        case EPROTO:
+            continue;
+        case EMFILE:
+        case ENFILE:
+            /* Left in the queue, the connection would keep the listener readable and
+             * the loop would spin without end: shed what is queued. */
+            while (net_shed(l->listenfd, &l->reserve) == 1) {
+                stats_add(STAT_ACCEPTED, 1);
+                stats_add(STAT_REJECTED, 1);
+            }
+            return;
+        case ENOBUFS:
+        case ENOMEM:
+            stats_add(STAT_ERRORS, 1);
+            return;
+        default:
+            return; /* EAGAIN: all taken; EINVAL: shut down for the stop */
+        }
+    }
+}
+
+static void dispatch(struct evloop *l, const struct poller_event *ev)
+{
+    if (ev->fd == l->listenfd) {
+        accept_ready(l);
+        return;
+    }
+    /* An event earlier in this batch may have closed this connection, and an accept may
+     * even have given its number to a new one. Then this event is stale: on a
+     * non-blocking socket it costs one EAGAIN, nothing worse. */
+    struct conn *c = conn_lookup(l, ev->fd);
+    if (c && (ev->mask & EV_READ) && (c->mask & EV_READ)) {
+        conn_readable(l, c);
+        c = conn_lookup(l, ev->fd);
+    }
+    if (c && (ev->mask & EV_WRITE) && (c->mask & EV_WRITE))
+        conn_flush(l, c);
+}
+
+int evloop_run(int listenfd, unsigned listen_flags)
+{
+    struct evloop l = {.listenfd = listenfd, .reserve = net_reserve_open()};
+    int rc = 0;
+
+    l.poller = poller_create();
+    if (!l.poller || poller_add(l.poller, listenfd, EV_READ | listen_flags) < 0) {
+        fprintf(stderr, "echo server: cannot watch the listener with %s: %s\n", poller_name,
+                strerror(errno));
+        rc = -1;
+        goto out;
+    }
+    while (!server_stopping) {
+        struct poller_event *events;
+        int n = poller_wait(l.poller, -1, &events);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            fprintf(stderr, "echo server: %s wait failed: %s\n", poller_name, strerror(errno));
+            rc = -1;
+            break;
+        }
+        for (int i = 0; i < n; i++)
+            dispatch(&l, &events[i]);
+    }
+
+    for (size_t fd = 0; fd < l.conns_cap; fd++)
+        if (l.conns[fd])
+            conn_close(&l, l.conns[fd]);
+out:
+    free(l.conns);
+    if (l.poller)
+        poller_destroy(l.poller);
+    if (l.reserve >= 0)
+        close(l.reserve);
+    return rc;
+}

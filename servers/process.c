@@ -1,0 +1,170 @@
+/* echo-process: a process per connection.
+ *
+ * The parent accepts and forks; the child serves its one client and exits. The parent
+ * closes its copy of the connected descriptor and the child its copy of the listener
+ * (both important!). SIGCHLD reaps every child that has exited. The counters live in
+ * shared memory (stats.c): a child's memory is its own, so sharing needs IPC. */
+#include "clock.h"
+#include "net.h"
+#include "proto.h"
+#include "server.h"
+#include "stats.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define STOP_GRACE_NS (1500 * NS_PER_MS)
+
+/* The live children, for the stop. The main flow changes the table only with SIGCHLD
+ * blocked; the handler removes what it reaps. So the two never interleave, as in
+ * CS:APP's shell with its job list. */
+static pid_t *children;
+static size_t child_count;
+static size_t child_cap;
+
+static void children_remove(pid_t pid)
+{
+    for (size_t i = 0; i < child_count; i++) {
+        if (children[i] == pid) {
+            children[i] = children[--child_count];
+            return;
+        }
+    }
+}
+
+/* Reaps every child that has exited: one SIGCHLD may stand for several, since pending
+ * signals are not queued. Saves errno; calls only async-signal-safe functions. */
+static void on_sigchld(int sig)
+{
+    int saved = errno;
+    pid_t pid;
+    (void)sig;
+
+    while ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
+        children_remove(pid);
+        stats_conn_close();
+    }
+    errno = saved;
+}
+
+/* Makes room for one more child, with SIGCHLD blocked. Returns 0 or -1 (ENOMEM). */
+static int children_reserve(void)
+{
+    if (child_count < child_cap)
+        return 0;
+    size_t cap = child_cap ? 2 * child_cap : 64;
+    pid_t *p = realloc(children, cap * sizeof(*p));
+    if (!p)
+        return -1;
+    children = p;
+    child_cap = cap;
+    return 0;
+}
+
+/* In the child: serve the one client, then exit. Never returns. */
+static void child_serve(int listenfd, int reserve, int connfd)
+{
+    struct sigaction dfl = {.sa_handler = SIG_DFL};
+    sigset_t none;
+
+    /* The parent's handlers are not the child's: SIGTERM simply ends a child. */
+    sigaction(SIGTERM, &dfl, NULL);
+    sigaction(SIGINT, &dfl, NULL);
+    sigaction(SIGCHLD, &dfl, NULL);
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+
+    close(listenfd); /* the listener is the parent's (important!) */
+    if (reserve >= 0)
+        close(reserve);
+    stats_use_shard((unsigned)getpid());
+    proto_echo(connfd);
+    close(connfd);
+    _exit(0); /* not exit(): stdio buffers and atexit work belong to the parent */
+}
+
+/* Ends every child: SIGTERM, then SIGKILL for any still there after the grace time.
+ * Called with SIGCHLD blocked; returns when all are reaped. */
+static void stop_children(const sigset_t *waiting_mask)
+{
+    uint64_t deadline = clock_now_ns() + STOP_GRACE_NS;
+
+    for (size_t i = 0; i < child_count; i++)
+        kill(children[i], SIGTERM);
+    while (child_count > 0) {
+        uint64_t now = clock_now_ns();
+        if (now >= deadline) {
+            for (size_t i = 0; i < child_count; i++)
+                kill(children[i], SIGKILL);
+            deadline = UINT64_MAX;
+        }
+        uint64_t wait_ns = deadline == UINT64_MAX ? 10 * NS_PER_MS : deadline - now;
+        if (wait_ns > 10 * NS_PER_MS)
+            wait_ns = 10 * NS_PER_MS;
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)wait_ns};
+        /* SIGCHLD is let in only inside ppoll, atomically: no reap is missed. */
+        ppoll(NULL, 0, &ts, waiting_mask);
+    }
+}
+
+static int process_run(int listenfd, const struct server_opts *opts)
+{
+    (void)opts;
+    struct sigaction sa = {.sa_handler = on_sigchld, .sa_flags = SA_NOCLDSTOP};
+    sigset_t block, prev;
+    int reserve = net_reserve_open();
+    int rc = 0;
+
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGCHLD, &sa, NULL) < 0) {
+        perror("echo-process: sigaction");
+        return -1;
+    }
+    /* Around fork: SIGCHLD, so a child cannot be reaped before it is in the table; the
+     * stop signals, so the child cannot run the parent's handler before it resets. */
+    sigemptyset(&block);
+    sigaddset(&block, SIGCHLD);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+
+    while (!server_stopping) {
+        int connfd = server_accept(listenfd, &reserve);
+        if (connfd < 0) {
+            rc = server_stopping ? 0 : -1;
+            break;
+        }
+        sigprocmask(SIG_BLOCK, &block, &prev);
+        pid_t pid = children_reserve() == 0 ? fork() : -1;
+        if (pid == 0)
+            child_serve(listenfd, reserve, connfd);
+        if (pid < 0) {
+            stats_add(STAT_REJECTED, 1); /* EAGAIN, ENOMEM: this client only */
+        } else {
+            children[child_count++] = pid;
+            stats_conn_open();
+        }
+        sigprocmask(SIG_SETMASK, &prev, NULL);
+        close(connfd); /* the child has its own copy (important!) */
+    }
+
+    sigprocmask(SIG_BLOCK, &block, &prev);
+    sigset_t waiting = prev;
+    sigdelset(&waiting, SIGCHLD);
+    stop_children(&waiting);
+    sigprocmask(SIG_SETMASK, &prev, NULL);
+    free(children);
+    if (reserve >= 0)
+        close(reserve);
+    return rc;
+}
+
+const struct server_model model_process = {
+    .name = "process",
+    .summary = "Process per connection: forks a child to serve each client; reaps on SIGCHLD.",
+    .run = process_run,
+};

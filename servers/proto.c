@@ -1,0 +1,214 @@
+/* The line protocol, shared by every model. */
+#include "proto.h"
+
+#include "clock.h"
+#include "rio.h"
+#include "stats.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Set once by proto_init before any thread or child exists; read-only after. */
+static unsigned work_us;
+static unsigned sleep_us;
+static uint64_t spins_per_us;
+
+/* Keeps the compiler from dropping the burn loop. */
+static volatile uint64_t burn_sink;
+
+static uint64_t burn(uint64_t spins)
+{
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    while (spins--) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+    }
+    return x;
+}
+
+/* Counts burn iterations per microsecond of this thread's CPU time. The best of a few
+ * rounds is kept: interference only ever makes a round look slower. */
+static uint64_t calibrate(void)
+{
+    uint64_t best = 0;
+
+    for (int round = 0; round < 3; round++) {
+        uint64_t spins = 1u << 16;
+        uint64_t used;
+        for (;;) {
+            uint64_t t0 = clock_thread_cpu_ns();
+            burn_sink = burn(spins);
+            used = clock_thread_cpu_ns() - t0;
+            if (used >= 2 * NS_PER_MS)
+                break;
+            spins *= 2;
+        }
+        uint64_t rate = spins * NS_PER_US / used;
+        if (rate > best)
+            best = rate;
+    }
+    return best ? best : 1;
+}
+
+void proto_init(unsigned work, unsigned sleep)
+{
+    work_us = work;
+    sleep_us = sleep;
+    if (work_us > 0)
+        spins_per_us = calibrate();
+}
+
+/* Burn slices: the CPU clock is read between them, so the work is exact whatever the
+ * calibration missed (frequency changes), at one clock read per slice. */
+#define BURN_SLICE_US 10
+
+void proto_line_work(void)
+{
+    if (work_us > 0) {
+        uint64_t start = clock_thread_cpu_ns();
+        uint64_t target = (uint64_t)work_us * NS_PER_US;
+        uint64_t used = 0;
+        do {
+            uint64_t left_us = (target - used + NS_PER_US - 1) / NS_PER_US;
+            burn_sink = burn(spins_per_us * (left_us < BURN_SLICE_US ? left_us : BURN_SLICE_US));
+            used = clock_thread_cpu_ns() - start;
+        } while (used < target);
+    }
+    if (sleep_us > 0)
+        clock_sleep_ns((uint64_t)sleep_us * NS_PER_US);
+}
+
+/* One allocation per connection, on the heap: a small thread stack need not hold it. */
+struct echo_buf {
+    struct rio rio;
+    char line[PROTO_MAX_LINE];
+};
+
+int proto_echo(int fd)
+{
+    struct echo_buf *b = malloc(sizeof(*b));
+    if (!b) {
+        stats_add(STAT_ERRORS, 1);
+        return -1;
+    }
+    rio_init(&b->rio, fd);
+
+    int rc = 0;
+    ssize_t n;
+    while ((n = rio_readlineb(&b->rio, b->line, PROTO_MAX_LINE)) > 0) {
+        stats_add(STAT_BYTES_IN, (uint64_t)n);
+        if (b->line[n - 1] != '\n') {
+            if (n == PROTO_MAX_LINE) {
+                /* No newline within the limit: this client breaks the protocol. */
+                stats_add(STAT_TOO_LONG, 1);
+                stats_add(STAT_ERRORS, 1);
+                rc = -1;
+            }
+            /* Otherwise EOF cut a line short: it is dropped. */
+            break;
+        }
+        proto_line_work();
+        stats_add(STAT_REQUESTS, 1);
+        if (rio_writen(fd, b->line, (size_t)n) < 0) {
+            n = -1; /* EPIPE or ECONNRESET: the client is gone */
+            break;
+        }
+        stats_add(STAT_BYTES_OUT, (uint64_t)n);
+    }
+    if (n < 0) {
+        stats_add(STAT_ERRORS, 1);
+        rc = -1;
+    }
+    free(b);
+    return rc;
+}
+
+#define LINEBUF_INITIAL 4096
+/* Unsent lines plus one partial line: reading stops when this is full. */
+#define LINEBUF_MAX (2 * PROTO_MAX_LINE)
+/* A buffer grown past this is freed once empty, so one long line does not pin memory. */
+#define LINEBUF_KEEP (4 * LINEBUF_INITIAL)
+
+char *linebuf_space(struct linebuf *lb, size_t *room)
+{
+    if (lb->out == lb->len) {
+        /* Everything sent and nothing partial: start at the front again. */
+        lb->out = lb->done = lb->len = 0;
+        if (lb->cap > LINEBUF_KEEP) {
+            free(lb->data);
+            lb->data = NULL;
+            lb->cap = 0;
+        }
+    } else if (lb->len == lb->cap && lb->out > 0) {
+        /* Full, with sent bytes at the front: slide the rest down. */
+        memmove(lb->data, lb->data + lb->out, lb->len - lb->out);
+        lb->len -= lb->out;
+        lb->done -= lb->out;
+        lb->out = 0;
+    }
+    if (lb->len == lb->cap && lb->cap < LINEBUF_MAX) {
+        size_t cap = lb->cap ? 2 * lb->cap : LINEBUF_INITIAL;
+        if (cap > LINEBUF_MAX)
+            cap = LINEBUF_MAX;
+        char *data = realloc(lb->data, cap);
+        if (!data) {
+            *room = 0;
+            errno = ENOMEM;
+            return NULL;
+        }
+        lb->data = data;
+        lb->cap = cap;
+    }
+    *room = lb->cap - lb->len;
+    return lb->data + lb->len;
+}
+
+int linebuf_commit(struct linebuf *lb, size_t n)
+{
+    size_t from = lb->len; /* [done, from) was searched before and has no newline */
+    uint64_t lines = 0;
+    char *nl;
+
+    lb->len += n;
+    stats_add(STAT_BYTES_IN, n);
+    while ((nl = memchr(lb->data + from, '\n', lb->len - from)) != NULL) {
+        from = (size_t)(nl - lb->data) + 1;
+        lb->done = from;
+        proto_line_work();
+        lines++;
+    }
+    if (lines)
+        stats_add(STAT_REQUESTS, lines);
+    if (lb->len - lb->done >= PROTO_MAX_LINE) {
+        stats_add(STAT_TOO_LONG, 1);
+        stats_add(STAT_ERRORS, 1);
+        return -1;
+    }
+    return 0;
+}
+
+size_t linebuf_pending(const struct linebuf *lb, const char **p)
+{
+    *p = lb->data + lb->out;
+    return lb->done - lb->out;
+}
+
+void linebuf_sent(struct linebuf *lb, size_t n)
+{
+    lb->out += n;
+    stats_add(STAT_BYTES_OUT, n);
+}
+
+void linebuf_drop_partial(struct linebuf *lb)
+{
+    lb->len = lb->done;
+}
+
+void linebuf_free(struct linebuf *lb)
+{
+    free(lb->data);
+    memset(lb, 0, sizeof(*lb));
+}

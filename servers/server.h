@@ -1,0 +1,66 @@
+/* What every server model shares: the command line, the listening socket, the ready
+ * line, signals and the stats line. A model is one run function over a listening
+ * socket; server_main does everything around it. */
+#ifndef ECHOBENCH_SERVER_H
+#define ECHOBENCH_SERVER_H
+
+#include <signal.h>
+#include <stddef.h>
+
+struct server_opts {
+    const char *addr;   /* -a, the address to bind */
+    int port;           /* the port argument; 0 picks a free port */
+    int backlog;        /* -b */
+    int workers;        /* -n; 0 means the model's default */
+    unsigned work_us;   /* --work-us: CPU burnt per line */
+    unsigned sleep_us;  /* --sleep-us: blocking per line */
+    size_t stack_bytes; /* --stack-kib, for models that create threads */
+};
+
+/* server_model flags: which options a model uses, and what its listener needs. */
+#define MODEL_WORKERS   0x1 /* takes -n */
+#define MODEL_STACK     0x2 /* takes --stack-kib */
+#define MODEL_REUSEPORT 0x4 /* the listener gets SO_REUSEPORT */
+#define MODEL_NONBLOCK  0x8 /* the listener is non-blocking */
+
+struct server_model {
+    const char *name;    /* "thread": the executable is echo-thread */
+    const char *summary; /* one sentence for --help */
+    unsigned flags;
+    /* Serves connections on listenfd until server_stopping is set, then ends every
+     * connection it holds and returns: 0, or -1 after saying on stderr what failed.
+     * listenfd stays server_main's. */
+    int (*run)(int listenfd, const struct server_opts *opts);
+};
+
+/* Runs a model: parses the command line, listens, prints the ready line, runs the
+ * model, prints the stats line. Returns the exit status: 0, 1 on failure, 2 for a bad
+ * command line. */
+int server_main(const struct server_model *model, int argc, char **argv);
+
+/* Set by SIGTERM and SIGINT. The handler also shuts down every registered listener
+ * (accept() then fails with EINVAL, select and epoll see it readable) and the watched
+ * connection, so no model can block past a stop that arrives between its check of
+ * this flag and its next blocking call. */
+extern volatile sig_atomic_t server_stopping;
+
+/* Registers one more listening socket for the stop signal to shut down (for models
+ * with a listener per worker). Call before the workers start. Returns 0, or -1 with
+ * errno ENOSPC when too many are registered. */
+int server_add_listener(int fd);
+
+/* Registers the one connection a single-flow blocking model is serving (or -1 for
+ * none), so that a stop wakes it from a blocking read: the read then returns EOF. */
+void server_watch_fd(int fd);
+
+/* Accepts one connection on a blocking listener, the common loop of the blocking
+ * models: retries EINTR and ECONNABORTED, sheds a connection through *reserve on
+ * EMFILE or ENFILE (counted as rejected), backs off on ENOBUFS. Counts accepted.
+ * Returns the connected descriptor, or -1 when the server is stopping or accept failed
+ * for good (said on stderr). */
+int server_accept(int listenfd, int *reserve);
+
+/* The options a worker count defaults to: one per online CPU times per_cpu. */
+int server_default_workers(const struct server_opts *opts, int per_cpu);
+
+#endif

@@ -1,0 +1,79 @@
+/* The server's counters, in shared memory with atomic updates. */
+#include "stats.h"
+
+#include <inttypes.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
+
+#define STATS_SHARDS 64
+
+/* One cache line of counters per shard, so shards never share a line. */
+struct stats_shard {
+    _Alignas(64) _Atomic uint64_t v[STAT_COUNT];
+};
+
+struct stats_shared {
+    _Atomic int64_t open_conns;
+    _Atomic int64_t max_open_conns;
+    struct stats_shard shards[STATS_SHARDS];
+};
+
+/* Mapped MAP_SHARED before any fork, so parent and children see one copy. */
+static struct stats_shared *shared;
+static _Thread_local struct stats_shard *my_shard;
+
+int stats_init(void)
+{
+    void *p =
+        mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return -1;
+    shared = p; /* zero-filled by mmap */
+    return 0;
+}
+
+void stats_use_shard(unsigned n)
+{
+    my_shard = &shared->shards[n % STATS_SHARDS];
+}
+
+void stats_add(enum stat_id id, uint64_t n)
+{
+    struct stats_shard *s = my_shard ? my_shard : &shared->shards[0];
+    atomic_fetch_add_explicit(&s->v[id], n, memory_order_relaxed);
+}
+
+void stats_conn_open(void)
+{
+    int64_t now = atomic_fetch_add_explicit(&shared->open_conns, 1, memory_order_relaxed) + 1;
+    int64_t max = atomic_load_explicit(&shared->max_open_conns, memory_order_relaxed);
+    while (now > max &&
+           !atomic_compare_exchange_weak_explicit(&shared->max_open_conns, &max, now,
+                                                  memory_order_relaxed, memory_order_relaxed))
+        ; /* max was reloaded by the failed exchange */
+}
+
+void stats_conn_close(void)
+{
+    atomic_fetch_sub_explicit(&shared->open_conns, 1, memory_order_relaxed);
+}
+
+uint64_t stats_get(enum stat_id id)
+{
+    uint64_t sum = 0;
+    for (int i = 0; i < STATS_SHARDS; i++)
+        sum += atomic_load_explicit(&shared->shards[i].v[id], memory_order_relaxed);
+    return sum;
+}
+
+void stats_print(FILE *out, const char *model)
+{
+    fprintf(out,
+            "{\"model\":\"%s\",\"accepted\":%" PRIu64 ",\"requests\":%" PRIu64
+            ",\"bytes_in\":%" PRIu64 ",\"bytes_out\":%" PRIu64 ",\"max_concurrent\":%" PRId64
+            ",\"rejected\":%" PRIu64 ",\"errors\":%" PRIu64 ",\"too_long\":%" PRIu64 "}\n",
+            model, stats_get(STAT_ACCEPTED), stats_get(STAT_REQUESTS), stats_get(STAT_BYTES_IN),
+            stats_get(STAT_BYTES_OUT),
+            atomic_load_explicit(&shared->max_open_conns, memory_order_relaxed),
+            stats_get(STAT_REJECTED), stats_get(STAT_ERRORS), stats_get(STAT_TOO_LONG));
+}

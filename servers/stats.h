@@ -1,0 +1,42 @@
+/* The server's counters: the one JSON line it prints when it stops. */
+#ifndef ECHOBENCH_STATS_H
+#define ECHOBENCH_STATS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+enum stat_id {
+    STAT_ACCEPTED,  /* connections accept() returned */
+    STAT_REQUESTS,  /* complete lines echoed or queued for echo */
+    STAT_BYTES_IN,  /* bytes read from clients */
+    STAT_BYTES_OUT, /* bytes written to clients */
+    STAT_REJECTED,  /* connections closed at once for lack of a resource */
+    STAT_ERRORS,    /* connections ended by an error other than EOF, and failed accepts */
+    STAT_TOO_LONG,  /* connections closed for a line over the limit (also in errors) */
+    STAT_COUNT
+};
+
+/* Maps the counters into memory shared with every child this process forks, so a
+ * process per connection counts into the same place. Returns 0 or -1 with errno. */
+int stats_init(void);
+
+/* Points the calling thread at counter shard n (taken modulo the shard count). Each
+ * thread or process that serves many requests should have its own, so that counting
+ * does not bounce one cache line between cores and distort what is measured. */
+void stats_use_shard(unsigned n);
+
+/* Adds n to a counter; an atomic add, safe from any thread or forked child. */
+void stats_add(enum stat_id id, uint64_t n);
+
+/* A connection opened or closed: keeps the count of open ones and its maximum.
+ * Lock-free atomics: safe in a signal handler. */
+void stats_conn_open(void);
+void stats_conn_close(void);
+
+/* Reads a counter summed over the shards. */
+uint64_t stats_get(enum stat_id id);
+
+/* Prints the one stats line: {"model":...,"accepted":N,...}, then a newline. */
+void stats_print(FILE *out, const char *model);
+
+#endif

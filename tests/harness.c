@@ -1,0 +1,449 @@
+/* Helpers of the integration tests. */
+#include "harness.h"
+
+#include "check.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <grp.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define IO_TIMEOUT_S 10
+
+double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+uint64_t rnd_next(uint64_t *s)
+{
+    /* splitmix64 */
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+uint64_t rnd_below(uint64_t *s, uint64_t n)
+{
+    return rnd_next(s) % n;
+}
+
+void raise_nofile(void)
+{
+    struct rlimit rl;
+    CHECK(getrlimit(RLIMIT_NOFILE, &rl) == 0);
+    rl.rlim_cur = rl.rlim_max;
+    CHECK(setrlimit(RLIMIT_NOFILE, &rl) == 0);
+}
+
+/* Reads from fd into buf until a newline, at most len-1 bytes, waiting at most
+ * timeout_s. Returns the length (the newline stripped), or -1 on EOF or timeout. */
+static int read_line(int fd, char *buf, size_t len, double timeout_s)
+{
+    size_t n = 0;
+    double end = now_s() + timeout_s;
+
+    while (n + 1 < len) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int left_ms = (int)((end - now_s()) * 1000);
+        if (left_ms <= 0 || poll(&p, 1, left_ms) <= 0)
+            return -1;
+        ssize_t got = read(fd, buf + n, 1);
+        if (got <= 0)
+            return -1;
+        if (buf[n] == '\n') {
+            buf[n] = '\0';
+            return (int)n;
+        }
+        n++;
+    }
+    return -1;
+}
+
+/* The servers this test started and has not stopped: killed, with their children, when
+ * the test exits early, so a failed check never leaves a server behind (or holding the
+ * output pipe ctest waits on). */
+#define MAX_SERVERS 16
+static pid_t running[MAX_SERVERS];
+
+static void kill_running(void)
+{
+    for (int i = 0; i < MAX_SERVERS; i++) {
+        if (running[i] > 0) {
+            kill(-running[i], SIGKILL); /* its process group: children too */
+            waitpid(running[i], NULL, 0);
+            running[i] = 0;
+        }
+    }
+}
+
+static void track(pid_t pid, pid_t was)
+{
+    static int registered;
+    if (!registered) {
+        atexit(kill_running);
+        registered = 1;
+    }
+    for (int i = 0; i < MAX_SERVERS; i++) {
+        if (running[i] == was) {
+            running[i] = pid;
+            return;
+        }
+    }
+    CHECK(0, "more than %d servers at once", MAX_SERVERS);
+}
+
+void srv_start(struct srv *s, const char *model, const char *const *args, const struct srv_env *env)
+{
+    static const struct srv_env plain;
+    int out[2];
+    char path[512];
+
+    memset(s, 0, sizeof(*s));
+    snprintf(s->name, sizeof(s->name), "echo-%s", model);
+    snprintf(path, sizeof(path), "%s/%s", ECHOBENCH_BIN_DIR, s->name);
+    CHECK(access(path, X_OK) == 0, "%s is not built", path);
+    CHECK(pipe2(out, O_CLOEXEC) == 0);
+    signal(SIGPIPE, SIG_IGN);
+
+    const char *argv[32] = {s->name};
+    int argc = 1;
+    for (int i = 0; args && args[i] && argc < 31; i++)
+        argv[argc++] = args[i];
+    argv[argc] = NULL;
+
+    s->pid = fork();
+    CHECK(s->pid >= 0);
+    if (s->pid == 0) {
+        /* Its own process group, so its children can be killed with it; and killed
+         * if this test dies before stopping it. */
+        setpgid(0, 0);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (!env)
+            env = &plain;
+        struct rlimit files = {.rlim_cur = env->nofile, .rlim_max = env->nofile};
+        struct rlimit procs = {.rlim_cur = env->nproc, .rlim_max = env->nproc};
+        if ((env->nofile && setrlimit(RLIMIT_NOFILE, &files) < 0) ||
+            (env->nproc && setrlimit(RLIMIT_NPROC, &procs) < 0))
+            _exit(126);
+        if (env->uid && (setgroups(0, NULL) < 0 || setgid(env->uid) < 0 || setuid(env->uid) < 0))
+            _exit(126);
+        dup2(out[1], STDOUT_FILENO);
+        execv(path, (char *const *)argv);
+        _exit(127);
+    }
+    setpgid(s->pid, s->pid);
+    track(s->pid, 0);
+    close(out[1]);
+    s->out = out[0];
+
+    CHECK(read_line(s->out, s->ready, sizeof(s->ready), 10) > 0, "%s printed no ready line",
+          s->name);
+    const char *colon = strrchr(s->ready, ':');
+    CHECK(strncmp(s->ready, "listening on ", 13) == 0 && colon, "ready line is '%s'", s->ready);
+    s->port = atoi(colon + 1);
+    CHECK(s->port > 0 && s->port < 65536, "ready line is '%s'", s->ready);
+}
+
+void srv_start_simple(struct srv *s, const char *model, const char *extra)
+{
+    const char *args[8];
+    int n = 0;
+    char buf[256];
+
+    if (extra) {
+        snprintf(buf, sizeof(buf), "%s", extra);
+        for (char *tok = strtok(buf, " "); tok && n < 6; tok = strtok(NULL, " "))
+            args[n++] = tok;
+    }
+    args[n++] = "0";
+    args[n] = NULL;
+    srv_start(s, model, args, NULL);
+}
+
+json_t *srv_stop_sig(struct srv *s, int sig, double *exit_s)
+{
+    int status = 0;
+    double t0 = now_s();
+    pid_t got = 0;
+
+    CHECK(kill(s->pid, sig) == 0);
+    while (now_s() - t0 < 5.0) {
+        got = waitpid(s->pid, &status, WNOHANG);
+        CHECK(got >= 0);
+        if (got == s->pid)
+            break;
+        usleep(2000);
+    }
+    double took = now_s() - t0;
+    CHECK(got == s->pid, "%s did not exit within 5 s of signal %d", s->name, sig);
+    track(0, s->pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s ended with status 0x%x", s->name,
+          status);
+    if (exit_s)
+        *exit_s = took;
+
+    /* Everything it printed after the ready line: exactly one line, the stats. */
+    char rest[4096];
+    size_t n = 0;
+    ssize_t r;
+    while (n < sizeof(rest) - 1 && (r = read(s->out, rest + n, sizeof(rest) - 1 - n)) > 0)
+        n += (size_t)r;
+    rest[n] = '\0';
+    close(s->out);
+    char *nl = strchr(rest, '\n');
+    CHECK(nl && nl[1] == '\0', "%s printed more or less than one stats line:\n%s", s->name, rest);
+    json_error_t err;
+    json_t *stats = json_loads(rest, 0, &err);
+    CHECK(stats && json_is_object(stats), "stats line is not JSON (%s): %s", err.text, rest);
+    static const char *keys[] = {"accepted",       "requests", "bytes_in", "bytes_out",
+                                 "max_concurrent", "rejected", "errors"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        CHECK(json_is_integer(json_object_get(stats, keys[i])), "stats line lacks %s: %s", keys[i],
+              rest);
+    CHECK(json_is_string(json_object_get(stats, "model")));
+    CHECK(strcmp(s->name + 5, json_string_value(json_object_get(stats, "model"))) == 0);
+    return stats;
+}
+
+json_t *srv_stop(struct srv *s)
+{
+    return srv_stop_sig(s, SIGTERM, NULL);
+}
+
+uint64_t stat_u64(json_t *stats, const char *key)
+{
+    json_t *v = json_object_get(stats, key);
+    CHECK(json_is_integer(v), "no counter %s", key);
+    return (uint64_t)json_integer_value(v);
+}
+
+static void set_timeouts(int fd)
+{
+    struct timeval tv = {.tv_sec = IO_TIMEOUT_S};
+    CHECK(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0);
+    CHECK(setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == 0);
+    int one = 1;
+    CHECK(setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == 0);
+}
+
+int cli_connect(int port)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    CHECK(fd >= 0, "socket: %s", strerror(errno));
+    set_timeouts(fd);
+    CHECK(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0, "connect to port %d: %s", port,
+          strerror(errno));
+    return fd;
+}
+
+int cli_connect6(int port)
+{
+    struct sockaddr_in6 sa = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port)};
+    sa.sin6_addr = in6addr_loopback;
+    int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    CHECK(fd >= 0, "socket: %s", strerror(errno));
+    set_timeouts(fd);
+    CHECK(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0, "connect to [::1]:%d: %s", port,
+          strerror(errno));
+    return fd;
+}
+
+void cli_send(int fd, const void *buf, size_t n)
+{
+    const char *p = buf;
+    while (n > 0) {
+        ssize_t put = send(fd, p, n, MSG_NOSIGNAL);
+        if (put < 0 && errno == EINTR)
+            continue;
+        CHECK(put > 0, "send: %s", strerror(errno));
+        p += put;
+        n -= (size_t)put;
+    }
+}
+
+void cli_recv(int fd, void *buf, size_t n)
+{
+    char *p = buf;
+    while (n > 0) {
+        ssize_t got = recv(fd, p, n, 0);
+        if (got < 0 && errno == EINTR)
+            continue;
+        CHECK(got != 0, "EOF with %zu bytes still expected", n);
+        CHECK(got > 0, "recv with %zu bytes still expected: %s", n, strerror(errno));
+        p += got;
+        n -= (size_t)got;
+    }
+}
+
+int cli_readable(int fd, int timeout_ms)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int n;
+    do
+        n = poll(&p, 1, timeout_ms);
+    while (n < 0 && errno == EINTR);
+    CHECK(n >= 0);
+    return n > 0;
+}
+
+void cli_echo(int fd, const char *line)
+{
+    size_t n = strlen(line);
+    char back[4096];
+    CHECK(n < sizeof(back));
+    cli_send(fd, line, n);
+    cli_recv(fd, back, n);
+    CHECK(memcmp(back, line, n) == 0, "echo differs from '%.*s'", (int)n - 1, line);
+}
+
+void cli_echo_eventually(int port, const char *line, double timeout_s)
+{
+    size_t n = strlen(line);
+    char back[4096];
+    double end = now_s() + timeout_s;
+
+    CHECK(n < sizeof(back));
+    for (;;) {
+        int fd = cli_connect(port);
+        ssize_t got = 0;
+        if (send(fd, line, n, MSG_NOSIGNAL) == (ssize_t)n)
+            got = recv(fd, back, n, MSG_WAITALL);
+        close(fd);
+        if (got == (ssize_t)n) {
+            CHECK(memcmp(back, line, n) == 0, "echo differs from '%.*s'", (int)n - 1, line);
+            return;
+        }
+        CHECK(now_s() < end, "no echo within %.1f s: the server does not serve", timeout_s);
+        usleep(50 * 1000);
+    }
+}
+
+void cli_reset(int fd)
+{
+    struct linger lg = {.l_onoff = 1, .l_linger = 0};
+    CHECK(setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) == 0);
+    close(fd);
+}
+
+long cli_drain_until_closed(int fd, int timeout_ms)
+{
+    char buf[65536];
+    long total = 0;
+    double end = now_s() + timeout_ms / 1000.0;
+
+    while (now_s() < end) {
+        if (!cli_readable(fd, 50))
+            continue;
+        ssize_t got = recv(fd, buf, sizeof(buf), 0);
+        if (got <= 0)
+            return total; /* EOF or reset: closed */
+        total += got;
+    }
+    return -1;
+}
+
+int proc_fd_count(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+    DIR *d = opendir(path);
+    CHECK(d, "%s: %s", path, strerror(errno));
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n;
+}
+
+int proc_thread_count(pid_t pid)
+{
+    char path[64], line[256];
+    int n = -1;
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    CHECK(f, "%s: %s", path, strerror(errno));
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "Threads: %d", &n) == 1)
+            break;
+    fclose(f);
+    return n;
+}
+
+/* Reads state and parent of a process from /proc/PID/stat. Returns 0, -1 if gone. */
+static int proc_stat(const char *pid, char *state, int *ppid, double *cpu_s)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')'); /* the command name may hold spaces and parentheses */
+    if (!p)
+        return -1;
+    unsigned long utime, stime;
+    long cutime, cstime;
+    if (sscanf(p + 2, "%c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %ld %ld", state, ppid,
+               &utime, &stime, &cutime, &cstime) != 6)
+        return -1;
+    if (cpu_s)
+        *cpu_s = (double)(utime + stime + (unsigned long)(cutime + cstime)) /
+                 (double)sysconf(_SC_CLK_TCK);
+    return 0;
+}
+
+int proc_child_count(pid_t pid, int *zombies)
+{
+    DIR *d = opendir("/proc");
+    CHECK(d);
+    int n = 0, z = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        char state;
+        int ppid;
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        if (proc_stat(e->d_name, &state, &ppid, NULL) == 0 && ppid == pid) {
+            n++;
+            z += state == 'Z';
+        }
+    }
+    closedir(d);
+    if (zombies)
+        *zombies = z;
+    return n;
+}
+
+double proc_cpu_s(pid_t pid)
+{
+    char id[32], state;
+    int ppid;
+    double cpu = 0;
+    snprintf(id, sizeof(id), "%d", (int)pid);
+    CHECK(proc_stat(id, &state, &ppid, &cpu) == 0);
+    return cpu;
+}

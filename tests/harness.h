@@ -1,0 +1,97 @@
+/* Helpers of the integration tests: start a server, talk to it, look at it from /proc,
+ * stop it and read its stats line. Every call fails the test itself (CHECK) when
+ * something is wrong, so test cases read as what they assert. */
+#ifndef ECHOBENCH_HARNESS_H
+#define ECHOBENCH_HARNESS_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+/* Where the build puts the executables; set by CMake. */
+#ifndef ECHOBENCH_BIN_DIR
+#error "ECHOBENCH_BIN_DIR must be defined"
+#endif
+
+struct srv {
+    pid_t pid;
+    int out; /* the read end of its stdout */
+    int port;
+    char name[32];   /* echo-MODEL */
+    char ready[128]; /* the ready line */
+};
+
+/* How a server is started, beyond its arguments; zero means as this test runs. */
+struct srv_env {
+    rlim_t nofile; /* RLIMIT_NOFILE, soft and hard */
+    rlim_t nproc;  /* RLIMIT_NPROC, soft and hard */
+    uid_t uid;     /* run as this user and group (for RLIMIT_NPROC, which root escapes) */
+};
+
+/* Starts build/bin/echo-MODEL with args (NULL-terminated, the PORT included) in env
+ * (NULL: as this test runs), and waits for its ready line. */
+void srv_start(struct srv *s, const char *model, const char *const *args,
+               const struct srv_env *env);
+
+/* The same with just port 0 and the extra arguments (NULL-terminated) before it. */
+void srv_start_simple(struct srv *s, const char *model, const char *extra);
+
+/* Sends sig, waits (at most 5 s) for the server to exit 0, checks that stdout held
+ * the ready line and exactly one stats line, and returns the stats line parsed (the
+ * caller json_decrefs it). The time from signal to exit is stored in *exit_s. */
+json_t *srv_stop_sig(struct srv *s, int sig, double *exit_s);
+json_t *srv_stop(struct srv *s);
+
+/* A counter of a stats line. */
+uint64_t stat_u64(json_t *stats, const char *key);
+
+/* Connects to 127.0.0.1:port (or ::1 when v6), with 10 s receive and send timeouts so
+ * that no test can hang. */
+int cli_connect(int port);
+int cli_connect6(int port);
+
+/* Writes all of buf (fails the test on error). */
+void cli_send(int fd, const void *buf, size_t n);
+
+/* Reads exactly n bytes, failing the test on error, EOF or a 10 s silence. */
+void cli_recv(int fd, void *buf, size_t n);
+
+/* Waits up to timeout_ms for fd to be readable. Returns 1 if it is, 0 if not. */
+int cli_readable(int fd, int timeout_ms);
+
+/* Sends one line and checks that the echo comes back unchanged. */
+void cli_echo(int fd, const char *line);
+
+/* Connects, sends one line and checks its echo, retrying on a closed or reset
+ * connection until timeout_s has passed: for a server that may shed clients for a
+ * moment (after descriptor exhaustion), then must serve again. */
+void cli_echo_eventually(int port, const char *line, double timeout_s);
+
+/* Closes fd with a reset (SO_LINGER 0) instead of an orderly FIN. */
+void cli_reset(int fd);
+
+/* What the peer did to fd after we expect it closed: reads until EOF or error (at
+ * most timeout_ms) and returns the bytes that arrived before, or -1 if it stayed open. */
+long cli_drain_until_closed(int fd, int timeout_ms);
+
+/* /proc views of a running process. */
+int proc_fd_count(pid_t pid);
+int proc_thread_count(pid_t pid);
+/* Children of pid; *zombies (when not NULL) gets how many of them are zombies. */
+int proc_child_count(pid_t pid, int *zombies);
+/* User plus system CPU time of pid and of its reaped children, in seconds. */
+double proc_cpu_s(pid_t pid);
+
+/* Monotonic seconds. */
+double now_s(void);
+
+/* A deterministic random stream for a test. */
+uint64_t rnd_next(uint64_t *state);
+uint64_t rnd_below(uint64_t *state, uint64_t n);
+
+/* Raises this process's descriptor limit (tests open many clients). */
+void raise_nofile(void);
+
+#endif
