@@ -48,6 +48,7 @@ void rio_init(struct rio *rp, int fd)
     rp->fd = fd;
     rp->unread = 0;
     rp->next = rp->buf;
+    rp->read_total = 0;
 }
 
 /* Refills the buffer when it is empty. Returns the bytes now unread, 0 at EOF, -1 with
@@ -65,6 +66,7 @@ static ssize_t rio_fill(struct rio *rp)
             return 0;
         rp->unread = (size_t)got;
         rp->next = rp->buf;
+        rp->read_total += (size_t)got;
     }
     return (ssize_t)rp->unread;
 }

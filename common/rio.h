@@ -10,8 +10,9 @@
 /* A read buffer over one descriptor. The descriptor stays the caller's. */
 struct rio {
     int fd;
-    size_t unread; /* bytes of buf not yet handed out */
-    char *next;    /* the first of them */
+    size_t unread;     /* bytes of buf not yet handed out */
+    char *next;        /* the first of them */
+    size_t read_total; /* bytes read from fd so far */
     char buf[RIO_BUFSIZE];
 };
 

@@ -12,7 +12,8 @@
 
 /* All of this under lock. open_fds[fd] is true while fd is a connection in the set. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t emptied; /* signalled when count drops to 0; waits on CLOCK_MONOTONIC */
+static pthread_cond_t emptied;  /* signalled when count drops to 0 */
+static clockid_t emptied_clock; /* the clock its waits use: CLOCK_MONOTONIC if it can */
 static pthread_once_t emptied_once = PTHREAD_ONCE_INIT;
 static bool *open_fds;
 static size_t cap;
@@ -22,10 +23,15 @@ static void emptied_init(void)
 {
     pthread_condattr_t attr;
 
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&emptied, &attr);
-    pthread_condattr_destroy(&attr);
+    emptied_clock = CLOCK_REALTIME;
+    if (pthread_condattr_init(&attr) == 0) {
+        if (pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0)
+            emptied_clock = CLOCK_MONOTONIC;
+        pthread_cond_init(&emptied, &attr);
+        pthread_condattr_destroy(&attr);
+    } else {
+        pthread_cond_init(&emptied, NULL);
+    }
 }
 
 int connset_add(int fd)
@@ -68,11 +74,13 @@ void connset_remove(int fd)
 
 unsigned connset_stop(uint64_t timeout_ns)
 {
-    uint64_t until = clock_now_ns() + timeout_ns;
-    struct timespec deadline = {.tv_sec = (time_t)(until / NS_PER_S),
-                                .tv_nsec = (long)(until % NS_PER_S)};
+    struct timespec deadline;
 
     pthread_once(&emptied_once, emptied_init);
+    clock_gettime(emptied_clock, &deadline);
+    uint64_t until = (uint64_t)deadline.tv_sec * NS_PER_S + (uint64_t)deadline.tv_nsec + timeout_ns;
+    deadline.tv_sec = (time_t)(until / NS_PER_S);
+    deadline.tv_nsec = (long)(until % NS_PER_S);
     pthread_mutex_lock(&lock);
     /* Under the lock no fd in the set can be closed, so none can have been reused. */
     for (size_t fd = 0; fd < cap; fd++)

@@ -8,12 +8,14 @@
  * that is always writable. */
 #include "evloop.h"
 
+#include "clock.h"
 #include "net.h"
 #include "poller.h"
 #include "proto.h"
 #include "server.h"
 #include "stats.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -24,6 +26,8 @@
 
 /* Accepts per listener wakeup, so a flood of connects cannot starve the clients. */
 #define ACCEPT_BATCH 64
+/* How long the listener rests after a failure that would repeat at once. */
+#define LISTEN_PAUSE_NS (10 * NS_PER_MS)
 
 struct conn {
     int fd;
@@ -35,8 +39,10 @@ struct conn {
 struct evloop {
     struct poller *poller;
     int listenfd;
-    int reserve;         /* the spare descriptor for EMFILE (net_shed) */
-    struct conn **conns; /* by descriptor; NULL where there is none */
+    unsigned listen_flags;
+    uint64_t paused_until; /* the listener is not watched until then (0: watched) */
+    int reserve;           /* the spare descriptor for EMFILE (net_shed) */
+    struct conn **conns;   /* by descriptor; NULL where there is none */
     size_t conns_cap;
 };
 
@@ -105,10 +111,9 @@ static void conn_readable(struct evloop *l, struct conn *c)
         conn_fail(l, c); /* ENOMEM */
         return;
     }
-    if (room == 0) {
-        conn_flush(l, c); /* full of unsent lines: not readable until they go */
-        return;
-    }
+    /* Read only while nothing is pending (conn_flush sees to it), so there is room:
+     * see LINEBUF_MAX. */
+    assert(room > 0);
     /* One read per wakeup: with level-triggered readiness, more data means another
      * wakeup, and the other connections get their turn in between. */
     ssize_t got = read(c->fd, p, room);
@@ -166,6 +171,14 @@ reject:
     stats_add(STAT_REJECTED, 1);
 }
 
+/* Stops watching the listener for a moment: after a failure that would otherwise
+ * make a level-triggered loop spin on it. */
+static void listener_pause(struct evloop *l)
+{
+    poller_del(l->poller, l->listenfd, EV_READ | l->listen_flags);
+    l->paused_until = clock_now_ns() + LISTEN_PAUSE_NS;
+}
+
 static void accept_ready(struct evloop *l)
 {
     for (int i = 0; i < ACCEPT_BATCH; i++) {
@@ -175,28 +188,46 @@ static void accept_ready(struct evloop *l)
             conn_open(l, fd);
             continue;
         }
-        switch (errno) {
-        case EINTR:
-        case ECONNABORTED:
-        case EPROTO:
+        switch (server_accept_verdict(errno)) {
+        case ACCEPT_RETRY:
             continue;
-        case EMFILE:
-        case ENFILE:
+        case ACCEPT_DRAINED:
+        case ACCEPT_FATAL: /* EINVAL: shut down for the stop, which the loop sees */
+            return;
+        case ACCEPT_SHED:
             /* Left in the queue, the connection would keep the listener readable and
              * the loop would spin without end: shed what is queued. */
-            while (net_shed(l->listenfd, &l->reserve) == 1) {
+            for (int shed; (shed = net_shed(l->listenfd, &l->reserve)) != 0;) {
+                if (shed < 0) {
+                    listener_pause(l); /* no reserve to free */
+                    return;
+                }
                 stats_add(STAT_ACCEPTED, 1);
                 stats_add(STAT_REJECTED, 1);
             }
             return;
-        case ENOBUFS:
-        case ENOMEM:
+        case ACCEPT_BACKOFF:
             stats_add(STAT_ERRORS, 1);
+            listener_pause(l);
             return;
-        default:
-            return; /* EAGAIN: all taken; EINVAL: shut down for the stop */
         }
     }
+}
+
+/* How long the next wait may last: until a paused listener is due back. */
+static int wait_timeout_ms(struct evloop *l)
+{
+    if (!l->paused_until)
+        return -1;
+    uint64_t now = clock_now_ns();
+    if (now >= l->paused_until) {
+        l->paused_until = 0;
+        if (poller_add(l->poller, l->listenfd, EV_READ | l->listen_flags) == 0)
+            return -1;
+        l->paused_until = now + LISTEN_PAUSE_NS;
+        now = clock_now_ns();
+    }
+    return (int)((l->paused_until - now + NS_PER_MS - 1) / NS_PER_MS);
 }
 
 static void dispatch(struct evloop *l, const struct poller_event *ev)
@@ -219,7 +250,8 @@ static void dispatch(struct evloop *l, const struct poller_event *ev)
 
 int evloop_run(int listenfd, unsigned listen_flags)
 {
-    struct evloop l = {.listenfd = listenfd, .reserve = net_reserve_open()};
+    struct evloop l = {
+        .listenfd = listenfd, .listen_flags = listen_flags, .reserve = net_reserve_open()};
     int rc = 0;
 
     l.poller = poller_create();
@@ -231,7 +263,7 @@ int evloop_run(int listenfd, unsigned listen_flags)
     }
     while (!server_stopping) {
         struct poller_event *events;
-        int n = poller_wait(l.poller, -1, &events);
+        int n = poller_wait(l.poller, wait_timeout_ms(&l), &events);
         if (n < 0) {
             if (errno == EINTR)
                 continue;

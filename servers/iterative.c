@@ -9,7 +9,6 @@
 #include "server.h"
 #include "stats.h"
 
-#include <stdio.h>
 #include <unistd.h>
 
 static int iterative_run(int listenfd, const struct server_opts *opts)

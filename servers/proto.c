@@ -3,6 +3,7 @@
 
 #include "clock.h"
 #include "rio.h"
+#include "server.h"
 #include "stats.h"
 
 #include <errno.h>
@@ -64,6 +65,8 @@ void proto_init(unsigned work, unsigned sleep)
 /* Burn slices: the CPU clock is read between them, so the work is exact whatever the
  * calibration missed (frequency changes), at one clock read per slice. */
 #define BURN_SLICE_US 10
+/* Sleep slices: a stop is noticed within one, however long --sleep-us is. */
+#define SLEEP_SLICE_NS (10 * NS_PER_MS)
 
 void proto_line_work(void)
 {
@@ -75,10 +78,16 @@ void proto_line_work(void)
             uint64_t left_us = (target - used + NS_PER_US - 1) / NS_PER_US;
             burn_sink = burn(spins_per_us * (left_us < BURN_SLICE_US ? left_us : BURN_SLICE_US));
             used = clock_thread_cpu_ns() - start;
-        } while (used < target);
+        } while (used < target && !server_stopping);
     }
-    if (sleep_us > 0)
-        clock_sleep_ns((uint64_t)sleep_us * NS_PER_US);
+    if (sleep_us > 0) {
+        uint64_t end = clock_now_ns() + (uint64_t)sleep_us * NS_PER_US;
+        for (uint64_t now = clock_now_ns(); now < end && !server_stopping; now = clock_now_ns()) {
+            uint64_t slice = end - now < SLEEP_SLICE_NS ? end - now : SLEEP_SLICE_NS;
+            struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)slice};
+            nanosleep(&ts, NULL); /* EINTR: the loop looks at the flag and the clock */
+        }
+    }
 }
 
 /* One allocation per connection, on the heap: a small thread stack need not hold it. */
@@ -97,38 +106,44 @@ int proto_echo(int fd)
     rio_init(&b->rio, fd);
 
     int rc = 0;
-    ssize_t n;
-    while ((n = rio_readlineb(&b->rio, b->line, PROTO_MAX_LINE)) > 0) {
-        stats_add(STAT_BYTES_IN, (uint64_t)n);
+    ssize_t n = 0;
+    size_t counted = 0; /* of the bytes rio has read from fd */
+    while (!server_stopping && (n = rio_readlineb(&b->rio, b->line, PROTO_MAX_LINE)) > 0) {
+        stats_add(STAT_BYTES_IN, b->rio.read_total - counted);
+        counted = b->rio.read_total;
         if (b->line[n - 1] != '\n') {
             if (n == PROTO_MAX_LINE) {
                 /* No newline within the limit: this client breaks the protocol. */
                 stats_add(STAT_TOO_LONG, 1);
                 stats_add(STAT_ERRORS, 1);
+                errno = EMSGSIZE;
                 rc = -1;
             }
             /* Otherwise EOF cut a line short: it is dropped. */
             break;
         }
         proto_line_work();
-        stats_add(STAT_REQUESTS, 1);
         if (rio_writen(fd, b->line, (size_t)n) < 0) {
             n = -1; /* EPIPE or ECONNRESET: the client is gone */
             break;
         }
+        stats_add(STAT_REQUESTS, 1);
         stats_add(STAT_BYTES_OUT, (uint64_t)n);
     }
     if (n < 0) {
         stats_add(STAT_ERRORS, 1);
         rc = -1;
     }
+    stats_add(STAT_BYTES_IN, b->rio.read_total - counted);
     free(b);
     return rc;
 }
 
 #define LINEBUF_INITIAL 4096
-/* Unsent lines plus one partial line: reading stops when this is full. */
-#define LINEBUF_MAX (2 * PROTO_MAX_LINE)
+/* Callers read only while no output is pending, so at a read the buffer holds at most
+ * a partial line, shorter than the limit (commit refuses one that reaches it): the
+ * limit itself is room enough. */
+#define LINEBUF_MAX PROTO_MAX_LINE
 /* A buffer grown past this is freed once empty, so one long line does not pin memory. */
 #define LINEBUF_KEEP (4 * LINEBUF_INITIAL)
 
@@ -169,19 +184,17 @@ char *linebuf_space(struct linebuf *lb, size_t *room)
 int linebuf_commit(struct linebuf *lb, size_t n)
 {
     size_t from = lb->len; /* [done, from) was searched before and has no newline */
-    uint64_t lines = 0;
     char *nl;
 
     lb->len += n;
     stats_add(STAT_BYTES_IN, n);
-    while ((nl = memchr(lb->data + from, '\n', lb->len - from)) != NULL) {
-        from = (size_t)(nl - lb->data) + 1;
-        lb->done = from;
+    while (!server_stopping && (nl = memchr(lb->data + from, '\n', lb->len - from)) != NULL) {
+        size_t end = (size_t)(nl - lb->data) + 1;
         proto_line_work();
-        lines++;
+        lb->owed_lines++;
+        lb->owed_bytes += end - lb->done;
+        lb->done = from = end;
     }
-    if (lines)
-        stats_add(STAT_REQUESTS, lines);
     if (lb->len - lb->done >= PROTO_MAX_LINE) {
         stats_add(STAT_TOO_LONG, 1);
         stats_add(STAT_ERRORS, 1);
@@ -199,7 +212,12 @@ size_t linebuf_pending(const struct linebuf *lb, const char **p)
 void linebuf_sent(struct linebuf *lb, size_t n)
 {
     lb->out += n;
-    stats_add(STAT_BYTES_OUT, n);
+    if (lb->out == lb->done) {
+        /* Every complete line is written: count them, as the blocking loop does. */
+        stats_add(STAT_REQUESTS, lb->owed_lines);
+        stats_add(STAT_BYTES_OUT, lb->owed_bytes);
+        lb->owed_lines = lb->owed_bytes = 0;
+    }
 }
 
 void linebuf_drop_partial(struct linebuf *lb)

@@ -4,6 +4,7 @@
 #define ECHOBENCH_PROTO_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define PROTO_MAX_LINE 65536 /* bytes, the newline included */
 
@@ -12,25 +13,28 @@
  * work), then sleep_us of blocking. Call once, before any thread or child starts. */
 void proto_init(unsigned work_us, unsigned sleep_us);
 
-/* Does one line's work, as set by proto_init. */
+/* Does one line's work, as set by proto_init; cut short when the server stops. */
 void proto_line_work(void);
 
 /* The blocking echo loop of CS:APP, for the models with a flow per connection: reads
- * lines from fd and writes each one back after its work, until EOF, an error, or a
- * line over the limit. Counts requests, bytes, errors. A partial line at EOF is
- * dropped. Returns 0 at EOF, -1 when the connection ended in an error. fd stays the
- * caller's to close. */
+ * lines from fd and writes each one back after its work, until EOF, an error, a line
+ * over the limit, or the server stopping. Counts bytes read, and a request with its
+ * bytes once its echo is written; errors. A partial line at EOF is dropped. Returns 0
+ * at EOF, -1 with errno when the connection ended in an error (EMSGSIZE: a line too
+ * long). fd stays the caller's to close. */
 int proto_echo(int fd);
 
 /* The bytes of one non-blocking connection, for the event-driven models: what has
  * been read, which complete lines are still to be sent, and the partial line after
  * them. The caller does the I/O; this does the protocol. */
 struct linebuf {
-    char *data;  /* NULL until the first read: an idle connection costs nothing here */
-    size_t cap;  /* bytes allocated */
-    size_t len;  /* bytes held */
-    size_t out;  /* [out, done): complete lines not yet sent */
-    size_t done; /* [done, len): the partial line after them */
+    char *data;          /* NULL until the first read: an idle connection costs nothing here */
+    size_t cap;          /* bytes allocated */
+    size_t len;          /* bytes held */
+    size_t out;          /* [out, done): complete lines not yet sent */
+    size_t done;         /* [done, len): the partial line after them */
+    uint64_t owed_lines; /* lines in [out, done), counted once all are sent */
+    uint64_t owed_bytes;
 };
 
 /* Where to read into: returns a pointer and stores the room there in *room. *room is
@@ -38,9 +42,10 @@ struct linebuf {
  * no memory could be had. */
 char *linebuf_space(struct linebuf *lb, size_t *room);
 
-/* Takes n bytes just read into the space: finds the complete lines, does each one's
- * work and counts it. Returns 0, or -1 when the partial line has reached the limit
- * without a newline (counted; the caller closes the connection). */
+/* Takes n bytes just read into the space: finds the complete lines and does each
+ * one's work (they are counted as requests once sent). Returns 0, or -1 when the
+ * partial line has reached the limit without a newline (counted; the caller closes
+ * the connection). Call it only while nothing is pending (see LINEBUF_MAX). */
 int linebuf_commit(struct linebuf *lb, size_t n);
 
 /* The complete lines not yet sent: stores where they start in *p, returns how many

@@ -8,6 +8,8 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +21,11 @@
 #define DEFAULT_STACK_KIB 64
 #define MAX_LISTENERS     256
 
-volatile sig_atomic_t server_stopping;
+_Atomic int server_stopping;
 
 /* Written by the main thread before the handler can see them: an entry is stored
- * before the count that covers it. */
-static int listeners[MAX_LISTENERS];
+ * before the count that covers it (both volatile, so in that order). */
+static volatile int listeners[MAX_LISTENERS];
 static volatile sig_atomic_t listener_count;
 static volatile sig_atomic_t watched_fd = -1;
 
@@ -58,8 +60,50 @@ void server_watch_fd(int fd)
     watched_fd = fd;
 }
 
+enum accept_verdict server_accept_verdict(int err)
+{
+    switch (err) {
+    case EINTR:
+    case ECONNABORTED: /* the client gave up while queued */
+    case EPROTO:
+    /* Linux passes on the new socket's pending network errors; accept(2) says to
+     * treat them as EAGAIN and retry. */
+    case ENETDOWN:
+    case ENOPROTOOPT:
+    case EHOSTDOWN:
+    case ENONET:
+    case EHOSTUNREACH:
+    case ENETUNREACH:
+    case EPERM: /* a firewall rule */
+        return ACCEPT_RETRY;
+    case EAGAIN:
+        return ACCEPT_DRAINED;
+    case EMFILE:
+    case ENFILE:
+        return ACCEPT_SHED;
+    case EBADF:
+    case EINVAL: /* also: the listener was shut down for a stop */
+    case ENOTSOCK:
+    case EFAULT:
+    case EOPNOTSUPP:
+        return ACCEPT_FATAL;
+    default: /* ENOBUFS, ENOMEM, and what we cannot foresee: wait a moment */
+        return ACCEPT_BACKOFF;
+    }
+}
+
+/* Waits until a connection is pending on the listener (or the stop shut it down). */
+static void wait_pending(int listenfd)
+{
+    struct pollfd p = {.fd = listenfd, .events = POLLIN};
+    while (poll(&p, 1, -1) < 0 && errno == EINTR && !server_stopping)
+        ;
+}
+
 int server_accept(int listenfd, int *reserve)
 {
+    bool waited = false;
+
     for (;;) {
         int fd = accept4(listenfd, NULL, NULL, SOCK_CLOEXEC);
         if (fd >= 0) {
@@ -68,13 +112,20 @@ int server_accept(int listenfd, int *reserve)
         }
         if (server_stopping)
             return -1;
-        switch (errno) {
-        case EINTR:
-        case ECONNABORTED: /* the client gave up while queued */
-        case EPROTO:
+        switch (server_accept_verdict(errno)) {
+        case ACCEPT_RETRY:
+        case ACCEPT_DRAINED:
             continue;
-        case EMFILE:
-        case ENFILE:
+        case ACCEPT_SHED:
+            /* Linux takes the descriptor before it waits, so a blocking accept fails at
+             * once with nothing queued. Wait for a client and try again (a connection
+             * may have closed meanwhile); shed it only if it still does not fit. */
+            if (!waited) {
+                wait_pending(listenfd);
+                waited = true;
+                continue;
+            }
+            waited = false;
             if (net_shed(listenfd, reserve) == 1) {
                 stats_add(STAT_ACCEPTED, 1);
                 stats_add(STAT_REJECTED, 1);
@@ -82,24 +133,15 @@ int server_accept(int listenfd, int *reserve)
                 clock_sleep_ns(NS_PER_MS); /* no reserve left: do not spin */
             }
             continue;
-        case ENOBUFS:
-        case ENOMEM:
+        case ACCEPT_BACKOFF:
             stats_add(STAT_ERRORS, 1);
             clock_sleep_ns(NS_PER_MS);
             continue;
-        default:
+        case ACCEPT_FATAL:
             perror("accept");
             return -1;
         }
     }
-}
-
-int server_default_workers(const struct server_opts *opts, int per_cpu)
-{
-    if (opts->workers > 0)
-        return opts->workers;
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    return (cpus > 0 ? (int)cpus : 1) * per_cpu;
 }
 
 static void usage(FILE *out, const struct server_model *m)

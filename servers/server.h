@@ -38,11 +38,12 @@ struct server_model {
  * command line. */
 int server_main(const struct server_model *model, int argc, char **argv);
 
-/* Set by SIGTERM and SIGINT. The handler also shuts down every registered listener
- * (accept() then fails with EINVAL, select and epoll see it readable) and the watched
- * connection, so no model can block past a stop that arrives between its check of
- * this flag and its next blocking call. */
-extern volatile sig_atomic_t server_stopping;
+/* Set by SIGTERM and SIGINT. Atomic: the handler may run in one thread while others
+ * read it (a lock-free atomic is safe in a handler). The handler also shuts down every
+ * registered listener (accept() then fails with EINVAL, select and epoll see it
+ * readable) and the watched connection, so no model can block past a stop that
+ * arrives between its check of this flag and its next blocking call. */
+extern _Atomic int server_stopping;
 
 /* Registers one more listening socket for the stop signal to shut down (for models
  * with a listener per worker). Call before the workers start. Returns 0, or -1 with
@@ -53,14 +54,21 @@ int server_add_listener(int fd);
  * none), so that a stop wakes it from a blocking read: the read then returns EOF. */
 void server_watch_fd(int fd);
 
-/* Accepts one connection on a blocking listener, the common loop of the blocking
- * models: retries EINTR and ECONNABORTED, sheds a connection through *reserve on
- * EMFILE or ENFILE (counted as rejected), backs off on ENOBUFS. Counts accepted.
- * Returns the connected descriptor, or -1 when the server is stopping or accept failed
- * for good (said on stderr). */
-int server_accept(int listenfd, int *reserve);
+/* What to do after accept() failed with err. */
+enum accept_verdict {
+    ACCEPT_RETRY,   /* at once: EINTR, an aborted connection, a network error */
+    ACCEPT_DRAINED, /* nothing pending (EAGAIN) */
+    ACCEPT_SHED,    /* out of descriptors: shed the pending connection (net_shed) */
+    ACCEPT_BACKOFF, /* out of memory or buffers, or unforeseen: count it, wait a moment */
+    ACCEPT_FATAL,   /* the listener itself is broken, or shut down for a stop */
+};
+enum accept_verdict server_accept_verdict(int err);
 
-/* The options a worker count defaults to: one per online CPU times per_cpu. */
-int server_default_workers(const struct server_opts *opts, int per_cpu);
+/* Accepts one connection on a blocking listener, the common loop of the blocking
+ * models: retries what accept_verdict says to, sheds a connection through *reserve
+ * when out of descriptors (counted as rejected), backs off on ENOBUFS. Counts
+ * accepted. Returns the connected descriptor, or -1 when the server is stopping or
+ * accept failed for good (said on stderr). */
+int server_accept(int listenfd, int *reserve);
 
 #endif

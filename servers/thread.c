@@ -25,6 +25,7 @@ static void *serve(void *arg)
      * overwrites connfd at its next accept, maybe before this thread reads it. */
     int connfd = (int)(intptr_t)arg;
 
+    stats_conn_open();
     stats_use_shard((unsigned)connfd);
     proto_echo(connfd);
     connset_remove(connfd); /* before close: once closed, the number may be reused */
@@ -41,9 +42,14 @@ static int thread_run(int listenfd, const struct server_opts *opts)
 
     /* Detached: nobody joins, the thread's resources go back when it returns. A small
      * stack, so thousands of idle clients fit in memory. */
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    int err = pthread_attr_setstacksize(&attr, opts->stack_bytes);
+    int err = pthread_attr_init(&attr);
+    if (err != 0) {
+        fprintf(stderr, "echo-thread: pthread_attr_init: %s\n", strerror(err));
+        return -1;
+    }
+    err = pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (err == 0)
+        err = pthread_attr_setstacksize(&attr, opts->stack_bytes);
     if (err != 0) {
         fprintf(stderr, "echo-thread: a stack of %zu KiB is refused: %s\n",
                 opts->stack_bytes / 1024, strerror(err));
@@ -57,14 +63,12 @@ static int thread_run(int listenfd, const struct server_opts *opts)
             rc = server_stopping ? 0 : -1;
             break;
         }
-        stats_conn_open();
         pthread_t tid;
         if (connset_add(connfd) < 0 ||
             (err = pthread_create(&tid, &attr, serve, (void *)(intptr_t)connfd)) != 0) {
             /* EAGAIN: out of threads or memory. This client only pays. */
             connset_remove(connfd);
             close(connfd);
-            stats_conn_close();
             stats_add(STAT_REJECTED, 1);
         }
     }

@@ -198,12 +198,21 @@ json_t *srv_stop_sig(struct srv *s, int sig, double *exit_s)
     if (exit_s)
         *exit_s = took;
 
-    /* Everything it printed after the ready line: exactly one line, the stats. */
+    /* Everything it printed after the ready line: exactly one line, the stats. A child
+     * that outlived it would hold the pipe open: wait 5 s at most for EOF. */
     char rest[4096];
     size_t n = 0;
-    ssize_t r;
-    while (n < sizeof(rest) - 1 && (r = read(s->out, rest + n, sizeof(rest) - 1 - n)) > 0)
-        n += (size_t)r;
+    ssize_t r = 1;
+    double end = now_s() + 5;
+    while (n < sizeof(rest) - 1 && r > 0) {
+        struct pollfd p = {.fd = s->out, .events = POLLIN};
+        int left_ms = (int)((end - now_s()) * 1000);
+        CHECK(left_ms > 0 && poll(&p, 1, left_ms) > 0, "%s's output stays open after it exited",
+              s->name);
+        r = read(s->out, rest + n, sizeof(rest) - 1 - n);
+        if (r > 0)
+            n += (size_t)r;
+    }
     rest[n] = '\0';
     close(s->out);
     char *nl = strchr(rest, '\n');

@@ -169,11 +169,17 @@ static void test_readlineb(void)
 }
 
 static atomic_int alarms;
+/* Set while the main thread is inside a rio call: the signals that land then are the
+ * ones that interrupt its blocked read() or write(). */
+static volatile sig_atomic_t in_rio;
+static atomic_int alarms_in_rio;
 
 static void on_alarm(int sig)
 {
     (void)sig;
     atomic_fetch_add(&alarms, 1);
+    if (in_rio)
+        atomic_fetch_add(&alarms_in_rio, 1);
 }
 
 /* A timer interrupts the reader and writer every 500 us while they block; without SA_RESTART
@@ -197,9 +203,14 @@ static void test_interrupted(void)
     fill(data, sizeof(data), 3);
     struct feeder f = {.fd = sv[1], .data = data, .len = 4000, .max_piece = 200, .pause_us = 1000};
     CHECK(pthread_create(&t, NULL, feed, &f) == 0);
-    CHECK(rio_readn(sv[0], got, 4000) == 4000);
+    in_rio = 1;
+    ssize_t n = rio_readn(sv[0], got, 4000);
+    in_rio = 0;
+    CHECK(n == 4000);
     CHECK(memcmp(got, data, 4000) == 0);
     pthread_join(t, NULL);
+    CHECK(atomic_load(&alarms_in_rio) > 3, "only %d signals came while rio_readn blocked",
+          atomic_load(&alarms_in_rio));
 
     /* Buffered lines, same conditions. */
     memcpy(data, "first\nsecond line\nthird\n", 24);

@@ -194,8 +194,14 @@ static void case_no_leaks(void)
     int first = cli_connect(s.port);
     cli_echo(first, "warming up\n");
     close(first);
-    usleep(100 * 1000);
-    int base_fds = proc_fd_count(s.pid), base_threads = proc_thread_count(s.pid);
+    int base_fds = -1, base_threads = -1;
+    for (double end = now_s() + 5; now_s() < end; usleep(50 * 1000)) {
+        int nfds = proc_fd_count(s.pid), threads = proc_thread_count(s.pid);
+        if (nfds == base_fds && threads == base_threads && proc_child_count(s.pid, NULL) == 0)
+            break; /* settled: the same twice over, and its child gone */
+        base_fds = nfds;
+        base_threads = threads;
+    }
     for (int group = 0; group < 15; group++) {
         for (int i = 0; i < 20; i++)
             fds[i] = cli_connect(s.port);
@@ -229,6 +235,7 @@ static void case_no_leaks(void)
 
 struct streamer {
     int port;
+    atomic_int echoes;
     atomic_bool ended;
 };
 
@@ -242,6 +249,7 @@ static void *stream_client(void *arg)
             break;
         if (recv(fd, back, sizeof(line) - 1, MSG_WAITALL) <= 0)
             break;
+        atomic_fetch_add(&st->echoes, 1);
     }
     close(fd);
     atomic_store(&st->ended, true);
@@ -265,18 +273,38 @@ static void stop_case(int sig, int idle)
         streamers[i] = (struct streamer){.port = s.port};
         CHECK(pthread_create(&tids[i], NULL, stream_client, &streamers[i]) == 0);
     }
-    usleep(300 * 1000);
+    /* Stop only once the streamers are in full flow (a slow server under a
+     * sanitizer forks for a while first). */
+    int flowing = 0;
+    for (double end = now_s() + 20; flowing < nstream && now_s() < end; usleep(10 * 1000)) {
+        flowing = 0;
+        for (int i = 0; i < nstream; i++)
+            flowing += atomic_load(&streamers[i].echoes) > 0;
+    }
+    CHECK(flowing == nstream, "the streaming clients were not served within 20 s");
+    /* And one that writes without reading: the server's sends to it block or fail. */
+    int hog = cli_connect(s.port);
+    static char lines[256 * 1024];
+    memset(lines, 'h', sizeof(lines));
+    for (size_t i = 99; i < sizeof(lines); i += 100)
+        lines[i] = '\n';
+    struct timeval short_wait = {.tv_sec = 0, .tv_usec = 200000};
+    CHECK(setsockopt(hog, SOL_SOCKET, SO_SNDTIMEO, &short_wait, sizeof(short_wait)) == 0);
+    for (int i = 0; i < 40 && send(hog, lines, sizeof(lines), MSG_NOSIGNAL) > 0; i++)
+        ; /* until its buffers are full */
+    usleep(100 * 1000);
 
     double took;
     json_t *st = srv_stop_sig(&s, sig, &took);
     CHECK(took < 2.0, "took %.2f s to exit after signal %d", took, sig);
-    for (int i = 0; i < nstream; i++) {
-        pthread_join(tids[i], NULL);
-        CHECK(atomic_load(&streamers[i].ended));
-    }
+    for (int i = 0; i < nstream; i++)
+        pthread_join(tids[i], NULL); /* they end when their connections do */
     if (nstream)
         CHECK(stat_u64(st, "requests") > 0, "the streaming clients were served");
+    /* Nothing of the server may survive it: a forked child would keep these open. */
     CHECK(cli_drain_until_closed(half, 2000) >= 0, "a client was left connected");
+    CHECK(cli_drain_until_closed(hog, 2000) >= 0, "the client that does not read was kept");
+    close(hog);
     for (int i = 0; i < idle; i++) {
         CHECK(cli_drain_until_closed(fds[i], 2000) >= 0, "idle client %d was left connected", i);
         close(fds[i]);
@@ -293,6 +321,24 @@ static void case_sigterm(void)
 static void case_sigint(void)
 {
     stop_case(SIGINT, 5);
+}
+
+/* A stop while lines wait for their per-line sleep: it must not wait for all of them.
+ * 20000 pipelined lines of 1 ms each would take 20 s. */
+static void case_sigterm_busy(void)
+{
+    struct srv s;
+    static char lines[20000];
+
+    memset(lines, '\n', sizeof(lines));
+    srv_start_simple(&s, model, "--sleep-us 1000");
+    int fd = cli_connect(s.port);
+    cli_send(fd, lines, sizeof(lines));
+    CHECK(cli_readable(fd, 5000), "no echo at all");
+    double took;
+    json_decref(srv_stop_sig(&s, SIGTERM, &took));
+    CHECK(took < 2.0, "took %.2f s to exit with lines waiting for their work", took);
+    close(fd);
 }
 
 /* ---- lunch: the lecture's demonstration ---- */
@@ -400,6 +446,14 @@ static void case_too_long(void)
         other = cli_connect(s.port); /* a bystander, open the whole time */
         cli_echo(other, "before\n");
     }
+    /* One byte over: 65536 bytes and then the newline. */
+    memset(buf, 'z', MAX_LINE);
+    buf[MAX_LINE] = '\n';
+    fd = cli_connect(s.port);
+    cli_send(fd, buf, MAX_LINE + 1);
+    CHECK(cli_drain_until_closed(fd, 3000) == 0, "a line of 65537 bytes was not refused");
+    close(fd);
+
     memset(buf, 'y', 100 * 1024);
     fd = cli_connect(s.port);
     /* The server may close mid-send; that is the point, so errors are fine here. */
@@ -419,7 +473,7 @@ static void case_too_long(void)
     cli_echo(fd, "a new client\n");
     close(fd);
     json_t *st = srv_stop(&s);
-    CHECK(json_integer_value(json_object_get(st, "too_long")) == 1, "too_long is not 1");
+    CHECK(json_integer_value(json_object_get(st, "too_long")) == 2, "too_long is not 2");
     CHECK(stat_u64(st, "errors") >= 1);
     json_decref(st);
     free(buf);
@@ -427,6 +481,17 @@ static void case_too_long(void)
 }
 
 /* ---- many_idle: hundreds of idle clients cost the active one nothing ---- */
+
+/* Connections a server has started serving, where a flow is a thread or a child; the
+ * event loops serve at once. */
+static int flows_started(pid_t pid)
+{
+    if (is("thread"))
+        return proc_thread_count(pid) - 1;
+    if (is("process"))
+        return proc_child_count(pid, NULL);
+    return INT32_MAX;
+}
 
 static void case_many_idle(void)
 {
@@ -447,6 +512,10 @@ static void case_many_idle(void)
     }
     for (int i = 0; i < IDLE; i += 100)
         cli_echo(fds[i], "back from lunch\n"); /* they were held all along */
+    /* Every flow has started (a slow thread start, under a sanitizer, takes a while). */
+    for (double end = now_s() + 20; now_s() < end; usleep(20 * 1000))
+        if (flows_started(s.pid) >= IDLE + 1)
+            break;
     close(fd);
     for (int i = 0; i < IDLE; i++)
         close(fds[i]);
@@ -477,19 +546,22 @@ static void case_fd_exhaustion(void)
         fds[i] = cli_connect(s.port);
     /* Hold the flood until the server is at its limit (a slow server, under a
      * sanitizer, takes a while), and a moment more for it to shed the rest. */
+    int nfds = 0;
     for (double end = now_s() + 10; reaches_limit && now_s() < end; usleep(10 * 1000))
-        if (proc_fd_count(s.pid) >= 62)
+        if ((nfds = proc_fd_count(s.pid)) >= 62)
             break;
+    CHECK(!reaches_limit || nfds >= 62, "the server holds %d descriptors, not its limit", nfds);
     usleep(300 * 1000);
     for (int i = 0; i < FLOOD; i++)
         close(fds[i]);
-    /* Its threads or children may take a moment to let go of the flood. */
-    cli_echo_eventually(s.port, "served after the flood?\n", 5.0);
-    int nfds = 0;
-    for (double end = now_s() + 5; now_s() < end; usleep(20 * 1000))
-        if ((nfds = proc_fd_count(s.pid)) == base_fds)
+    /* Once it has let go of the flood, the next client is served, at the first try. */
+    for (double end = now_s() + 10; now_s() < end; usleep(20 * 1000))
+        if ((nfds = proc_fd_count(s.pid)) == base_fds && proc_child_count(s.pid, NULL) == 0)
             break;
     CHECK(nfds == base_fds, "%d descriptors open, %d before", nfds, base_fds);
+    int fd = cli_connect(s.port);
+    cli_echo(fd, "served after the flood?\n");
+    close(fd);
     json_t *st = srv_stop(&s);
     if (reaches_limit)
         CHECK(stat_u64(st, "rejected") > 0, "no connection was shed at the limit");
@@ -633,7 +705,9 @@ static void case_work(void)
     }
     took = now_s() - t0;
     close(fd);
-    usleep(200 * 1000); /* a process server's child is reaped, its CPU time counted */
+    /* A process server's child counts once reaped. */
+    for (double end = now_s() + 5; proc_child_count(s.pid, NULL) > 0 && now_s() < end;)
+        usleep(10 * 1000);
     double cpu = proc_cpu_s(s.pid) - cpu0;
     CHECK(took >= 0.19, "10 lines with 20 ms of work each took %.3f s", took);
     CHECK(cpu >= 0.17, "10 lines with 20 ms of work each used %.3f s of CPU", cpu);
@@ -728,11 +802,12 @@ static void case_usage(void)
 }
 
 TEST_CASES({"echo", case_echo}, {"pipelined", case_pipelined}, {"no_leaks", case_no_leaks},
-           {"sigterm", case_sigterm}, {"sigint", case_sigint}, {"lunch", case_lunch},
-           {"reset", case_reset}, {"half_close", case_half_close}, {"too_long", case_too_long},
-           {"many_idle", case_many_idle}, {"fd_exhaustion", case_fd_exhaustion},
-           {"fd_setsize", case_fd_setsize}, {"spawn_failure", case_spawn_failure},
-           {"work", case_work}, {"ipv6", case_ipv6}, {"usage", case_usage});
+           {"sigterm", case_sigterm}, {"sigint", case_sigint}, {"sigterm_busy", case_sigterm_busy},
+           {"lunch", case_lunch}, {"reset", case_reset}, {"half_close", case_half_close},
+           {"too_long", case_too_long}, {"many_idle", case_many_idle},
+           {"fd_exhaustion", case_fd_exhaustion}, {"fd_setsize", case_fd_setsize},
+           {"spawn_failure", case_spawn_failure}, {"work", case_work}, {"ipv6", case_ipv6},
+           {"usage", case_usage});
 
 /* test_servers MODEL CASE */
 int main(int argc, char **argv)
