@@ -110,13 +110,22 @@ static void track(pid_t pid, pid_t was)
 
 void srv_start(struct srv *s, const char *model, const char *const *args, const struct srv_env *env)
 {
+    char path[512], name[64];
+
+    snprintf(name, sizeof(name), "echo-%s", model);
+    snprintf(path, sizeof(path), "%s/%s", ECHOBENCH_BIN_DIR, name);
+    srv_start_path(s, path, args, env);
+}
+
+void srv_start_path(struct srv *s, const char *path, const char *const *args,
+                    const struct srv_env *env)
+{
     static const struct srv_env plain;
     int out[2];
-    char path[512];
 
     memset(s, 0, sizeof(*s));
-    snprintf(s->name, sizeof(s->name), "echo-%s", model);
-    snprintf(path, sizeof(path), "%s/%s", ECHOBENCH_BIN_DIR, s->name);
+    const char *base = strrchr(path, '/');
+    snprintf(s->name, sizeof(s->name), "%s", base ? base + 1 : path);
     CHECK(access(path, X_OK) == 0, "%s is not built", path);
     CHECK(pipe2(out, O_CLOEXEC) == 0);
     signal(SIGPIPE, SIG_IGN);
@@ -228,6 +237,14 @@ json_t *srv_stop_sig(struct srv *s, int sig, double *exit_s)
     CHECK(json_is_string(json_object_get(stats, "model")));
     CHECK(strcmp(s->name + 5, json_string_value(json_object_get(stats, "model"))) == 0);
     return stats;
+}
+
+void srv_kill(struct srv *s)
+{
+    CHECK(kill(-s->pid, SIGKILL) == 0);
+    CHECK(waitpid(s->pid, NULL, 0) == s->pid);
+    track(0, s->pid);
+    close(s->out);
 }
 
 json_t *srv_stop(struct srv *s)

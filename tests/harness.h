@@ -35,6 +35,13 @@ struct srv_env {
 void srv_start(struct srv *s, const char *model, const char *const *args,
                const struct srv_env *env);
 
+/* The same for the executable at path (a test's own server). */
+void srv_start_path(struct srv *s, const char *path, const char *const *args,
+                    const struct srv_env *env);
+
+/* Kills the server and its process group at once, without looking at its output. */
+void srv_kill(struct srv *s);
+
 /* The same with just port 0 and the extra arguments (NULL-terminated) before it. */
 void srv_start_simple(struct srv *s, const char *model, const char *extra);
 

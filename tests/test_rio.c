@@ -26,11 +26,7 @@ static void *feed(void *arg)
 {
     struct feeder *f = arg;
     uint64_t rs = 11;
-    sigset_t all;
 
-    /* Signals are for the reader under test. */
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, NULL);
     for (size_t off = 0; off < f->len;) {
         size_t n = 1 + rnd_below(&rs, f->max_piece);
         if (n > f->len - off)
@@ -43,6 +39,17 @@ static void *feed(void *arg)
     if (f->close_after)
         close(f->fd);
     return NULL;
+}
+
+/* Starts a helper thread with every signal blocked from its first instruction, so the
+ * timer's signals all go to the thread under test. */
+static void spawn(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    CHECK(pthread_sigmask(SIG_BLOCK, &all, &old) == 0);
+    CHECK(pthread_create(t, NULL, fn, arg) == 0);
+    CHECK(pthread_sigmask(SIG_SETMASK, &old, NULL) == 0);
 }
 
 static void pair(int sv[2])
@@ -67,7 +74,7 @@ static void test_readn_short_counts(void)
     fill(data, sizeof(data), 1);
     struct feeder f = {
         .fd = sv[1], .data = data, .len = sizeof(data), .max_piece = 1, .close_after = 1};
-    CHECK(pthread_create(&t, NULL, feed, &f) == 0);
+    spawn(&t, feed, &f);
     CHECK(rio_readn(sv[0], got, 2000) == 2000);
     CHECK(memcmp(got, data, 2000) == 0);
     CHECK(rio_readn(sv[0], got, 2000) == 1000, "a short count at EOF");
@@ -87,10 +94,7 @@ static void *slow_reader(void *arg)
 {
     struct drain *d = arg;
     uint64_t rs = 5;
-    sigset_t all;
 
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, NULL);
     for (size_t off = 0; off < d->len;) {
         ssize_t n = read(d->fd, d->into + off, 1 + rnd_below(&rs, 7));
         CHECK(n > 0);
@@ -112,7 +116,7 @@ static void test_writen_short_writes(void)
     fill(data, len, 2);
     CHECK(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)) == 0);
     struct drain d = {.fd = sv[1], .into = got, .len = len};
-    CHECK(pthread_create(&t, NULL, slow_reader, &d) == 0);
+    spawn(&t, slow_reader, &d);
     CHECK(rio_writen(sv[0], data, len) == (ssize_t)len);
     pthread_join(t, NULL);
     CHECK(memcmp(data, got, len) == 0);
@@ -150,7 +154,7 @@ static void test_readlineb(void)
 
     pair(sv);
     struct feeder f = {.fd = sv[1], .data = data, .len = len, .max_piece = 3, .close_after = 1};
-    CHECK(pthread_create(&t, NULL, feed, &f) == 0);
+    spawn(&t, feed, &f);
     struct rio rio;
     rio_init(&rio, sv[0]);
     CHECK(rio_readlineb(&rio, line, sizeof(line)) == 2 && memcmp(line, "a\n", 2) == 0);
@@ -171,14 +175,14 @@ static void test_readlineb(void)
 static atomic_int alarms;
 /* Set while the main thread is inside a rio call: the signals that land then are the
  * ones that interrupt its blocked read() or write(). */
-static volatile sig_atomic_t in_rio;
+static atomic_int in_rio;
 static atomic_int alarms_in_rio;
 
 static void on_alarm(int sig)
 {
     (void)sig;
     atomic_fetch_add(&alarms, 1);
-    if (in_rio)
+    if (atomic_load(&in_rio))
         atomic_fetch_add(&alarms_in_rio, 1);
 }
 
@@ -202,10 +206,10 @@ static void test_interrupted(void)
     pair(sv);
     fill(data, sizeof(data), 3);
     struct feeder f = {.fd = sv[1], .data = data, .len = 4000, .max_piece = 200, .pause_us = 1000};
-    CHECK(pthread_create(&t, NULL, feed, &f) == 0);
-    in_rio = 1;
+    spawn(&t, feed, &f);
+    atomic_store(&in_rio, 1);
     ssize_t n = rio_readn(sv[0], got, 4000);
-    in_rio = 0;
+    atomic_store(&in_rio, 0);
     CHECK(n == 4000);
     CHECK(memcmp(got, data, 4000) == 0);
     pthread_join(t, NULL);
@@ -215,7 +219,7 @@ static void test_interrupted(void)
     /* Buffered lines, same conditions. */
     memcpy(data, "first\nsecond line\nthird\n", 24);
     f = (struct feeder){.fd = sv[1], .data = data, .len = 24, .max_piece = 2, .pause_us = 2000};
-    CHECK(pthread_create(&t, NULL, feed, &f) == 0);
+    spawn(&t, feed, &f);
     struct rio rio;
     rio_init(&rio, sv[0]);
     CHECK(rio_readlineb(&rio, line, sizeof(line)) == 6 && memcmp(line, "first\n", 6) == 0);
@@ -228,7 +232,7 @@ static void test_interrupted(void)
     CHECK(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)) == 0);
     struct drain d = {.fd = sv[1], .into = got, .len = sizeof(data)};
     fill(data, sizeof(data), 4);
-    CHECK(pthread_create(&t, NULL, slow_reader, &d) == 0);
+    spawn(&t, slow_reader, &d);
     CHECK(rio_writen(sv[0], data, sizeof(data)) == (ssize_t)sizeof(data));
     pthread_join(t, NULL);
     CHECK(memcmp(got, data, sizeof(data)) == 0);

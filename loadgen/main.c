@@ -1,0 +1,372 @@
+/* loadgen: drives a line-echo server and reports what it saw.
+ *
+ * The main thread parses the command line, checks the resources the run needs, and
+ * walks the workers through the stages: idle connections first, then the active
+ * ones, then the run (warmup, then the measured window). Each worker ends its own
+ * loop at t1; the main thread merges their results and writes the report. */
+#include "clock.h"
+#include "jsonio.h"
+#include "loadgen.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#define PATTERN_BYTES (2 * 65536)
+#define PORT_MARGIN   1000 /* ephemeral ports left for everything else */
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+    signal(SIGINT, SIG_DFL); /* a second Ctrl-C ends it at once */
+}
+
+static long rss_kib(void)
+{
+    long pages = 0, resident = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f) {
+        if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
+            resident = 0;
+        fclose(f);
+    }
+    return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+static unsigned read_port_range(void)
+{
+    unsigned lo = 32768, hi = 60999;
+    FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+    if (f) {
+        if (fscanf(f, "%u %u", &lo, &hi) != 2 || hi < lo)
+            lo = 32768, hi = 60999;
+        fclose(f);
+    }
+    return hi - lo + 1;
+}
+
+__attribute__((format(printf, 2, 3))) static void warn(struct lg_run *run, const char *fmt, ...)
+{
+    va_list ap;
+    if (run->nwarnings == LG_MAX_WARNINGS)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(run->warnings[run->nwarnings++], sizeof(run->warnings[0]), fmt, ap);
+    va_end(ap);
+}
+
+/* Descriptors and source ports for the connections asked for: raises what can be
+ * raised, spreads over loopback source addresses where one has too few ports, and
+ * says before starting what does not fit. Returns 0, or -1 after saying why. */
+static int check_resources(struct lg_config *cfg)
+{
+    rlim_t limit = 0;
+    uint64_t conns = (uint64_t)cfg->connections + cfg->idle;
+    uint64_t need = conns + 64 + 8ull * cfg->threads;
+
+    if (net_raise_nofile(&limit) < 0)
+        fprintf(stderr, "loadgen: warning: cannot raise the descriptor limit: %s\n",
+                strerror(errno));
+    if (limit != RLIM_INFINITY && need > limit) {
+        fprintf(stderr,
+                "loadgen: %u active and %u idle connections need about %llu descriptors, but "
+                "the limit is %llu even raised to the hard limit; raise it (ulimit -Hn, "
+                "LimitNOFILE) or ask for fewer connections\n",
+                cfg->connections, cfg->idle, (unsigned long long)need, (unsigned long long)limit);
+        return -1;
+    }
+
+    unsigned ports = read_port_range();
+    unsigned per_source = ports > 2 * PORT_MARGIN ? ports - PORT_MARGIN : ports / 2;
+    const struct sockaddr_in *in = (const struct sockaddr_in *)&cfg->addr.ss;
+    bool loopback4 = cfg->addr.ss.ss_family == AF_INET && (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+    uint64_t wanted = (conns + per_source - 1) / per_source;
+    if (cfg->sources == 0)
+        cfg->sources = loopback4 && wanted > 1 ? (unsigned)(wanted < 254 ? wanted : 254) : 1;
+    if (cfg->sources > 1 && !loopback4) {
+        fprintf(stderr, "loadgen: --sources spreads over 127.0.0.x, so it needs an IPv4 "
+                        "loopback target\n");
+        return -1;
+    }
+    if (conns > (uint64_t)per_source * cfg->sources) {
+        fprintf(stderr,
+                "loadgen: %llu connections need more than the %u ephemeral ports of %u source "
+                "address%s (%s); %s\n",
+                (unsigned long long)conns, per_source * cfg->sources, cfg->sources,
+                cfg->sources == 1 ? "" : "es", "net.ipv4.ip_local_port_range",
+                loopback4 ? "use --sources" : "use an IPv4 loopback target, to spread them");
+        return -1;
+    }
+    return 0;
+}
+
+static char *make_pattern(void)
+{
+    char *p = malloc(PATTERN_BYTES);
+    uint64_t x = 0x2545f4914f6cdd1dull;
+    if (!p)
+        return NULL;
+    for (size_t i = 0; i < PATTERN_BYTES; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        p[i] = (char)('!' + x % 94); /* printable, never a newline */
+    }
+    return p;
+}
+
+/* Moves every worker to stage and waits until all have done it. */
+static void advance(struct lg_coord *co, struct worker **w, unsigned n, int stage)
+{
+    pthread_mutex_lock(&co->lock);
+    atomic_store(&co->ready, 0);
+    atomic_store(&co->stage, stage);
+    pthread_mutex_unlock(&co->lock);
+    for (unsigned i = 0; i < n; i++)
+        worker_wake(w[i]);
+    pthread_mutex_lock(&co->lock);
+    while (atomic_load(&co->ready) < n)
+        pthread_cond_wait(&co->ready_cond, &co->lock);
+    pthread_mutex_unlock(&co->lock);
+}
+
+static void sleep_until(uint64_t t)
+{
+    uint64_t now = clock_now_ns();
+    if (t > now && !interrupted)
+        clock_sleep_ns(t - now);
+}
+
+static void progress(struct worker **w, unsigned n, double elapsed, double total, uint64_t *last)
+{
+    uint64_t done = 0, errors = 0;
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t c, e;
+        worker_progress(w[i], &c, &e);
+        done += c;
+        errors += e;
+    }
+    fprintf(stderr, "\r  %6.1f / %.1f s  %10.0f req/s  %llu errors   ", elapsed, total,
+            (double)(done - *last), (unsigned long long)errors);
+    *last = done;
+}
+
+/* Waits out the run: to t0 (sampling CPU time there), then to t1, a second at a time
+ * for the progress line. SIGINT ends the window early. */
+static void wait_run(struct lg_coord *co, struct worker **w, unsigned n,
+                     const struct lg_config *cfg, struct rusage *at_t0, struct lg_run *run)
+{
+    struct sigaction sa = {.sa_handler = on_sigint};
+    uint64_t last = 0;
+
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sleep_until(co->t0_ns);
+    getrusage(RUSAGE_SELF, at_t0);
+    for (;;) {
+        uint64_t now = clock_now_ns(), t1 = atomic_load(&co->t1_ns);
+        if (interrupted) {
+            atomic_store(&co->t1_ns, now > co->t0_ns ? now : co->t0_ns + 1);
+            run->interrupted = true;
+            break;
+        }
+        if (now >= t1)
+            break;
+        uint64_t step = t1 - now < NS_PER_S ? t1 - now : NS_PER_S;
+        clock_sleep_ns(step);
+        if (cfg->progress)
+            progress(w, n, (double)(clock_now_ns() - co->t0_ns) / 1e9,
+                     (double)cfg->duration_ns / 1e9, &last);
+    }
+    if (cfg->progress)
+        fprintf(stderr, "\r%60s\r", "");
+}
+
+static void merge(struct lg_result *into, const struct lg_result *r)
+{
+    hist_merge(&into->latency, &r->latency);
+    hist_merge(&into->service, &r->service);
+    hist_merge(&into->connect, &r->connect);
+    for (unsigned i = 0; i < into->seconds && i < r->seconds; i++) {
+        hist_merge(&into->per_second[i], &r->per_second[i]);
+        into->second_completed[i] += r->second_completed[i];
+        into->second_errors[i] += r->second_errors[i];
+    }
+    into->completed += r->completed;
+    into->sent += r->sent;
+    into->completed_total += r->completed_total;
+    into->sent_total += r->sent_total;
+    into->in_flight_at_end += r->in_flight_at_end;
+    for (int i = 0; i < ERR_COUNT; i++) {
+        into->errors[i] += r->errors[i];
+        into->setup_errors[i] += r->setup_errors[i];
+    }
+    into->bytes_sent += r->bytes_sent;
+    into->bytes_received += r->bytes_received;
+    into->active_up_at_start += r->active_up_at_start;
+    into->idle_established += r->idle_established;
+    into->idle_open_at_end += r->idle_open_at_end;
+}
+
+/* Says why no active connection could be opened, from the errors the workers saw. */
+static void explain_no_connection(const struct lg_config *cfg, const uint64_t *errors)
+{
+    int worst = ERR_CONNECT;
+    for (int i = 0; i < ERR_COUNT; i++)
+        if (errors[i] > errors[worst])
+            worst = i;
+    const char *why = worst == ERR_FD_LIMIT ? "out of descriptors (raise ulimit -n)"
+                      : worst == ERR_ADDR_UNAVAILABLE
+                          ? "no local port left (widen net.ipv4.ip_local_port_range)"
+                          : "refused or unanswered: is a server listening there?";
+    fprintf(stderr, "loadgen: could not open any of %u connections to %s: %s\n", cfg->connections,
+            cfg->target, why);
+}
+
+/* Merges the workers' results after they end; finds the busiest thread. */
+static int collect(struct worker **w, const struct lg_config *cfg, struct lg_run *run)
+{
+    if (hist_init_default(&run->total.latency) < 0 || hist_init_default(&run->total.service) < 0 ||
+        hist_init_default(&run->total.connect) < 0)
+        return -1;
+    const struct lg_result *first = worker_join(w[0]);
+    run->total.seconds = first->seconds;
+    run->total.per_second = calloc(first->seconds, sizeof(*run->total.per_second));
+    run->total.second_completed = calloc(first->seconds, sizeof(uint64_t));
+    run->total.second_errors = calloc(first->seconds, sizeof(uint64_t));
+    if (!run->total.per_second || !run->total.second_completed || !run->total.second_errors)
+        return -1;
+    for (unsigned i = 0; i < first->seconds; i++)
+        if (hist_init(&run->total.per_second[i], first->per_second[i].sub_bits,
+                      first->per_second[i].max_bits) < 0)
+            return -1;
+    for (unsigned i = 0; i < cfg->threads; i++) {
+        const struct lg_result *r = worker_join(w[i]);
+        merge(&run->total, r);
+        double util = run->window_s > 0 ? (double)r->cpu_ns / 1e9 / run->window_s : 0;
+        if (util > run->busiest_util) {
+            run->busiest_util = util;
+            run->busiest_thread = i;
+        }
+    }
+    return 0;
+}
+
+static double tv_s(struct timeval tv)
+{
+    return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+int main(int argc, char **argv)
+{
+    struct lg_config cfg;
+    struct lg_coord co = {.lock = PTHREAD_MUTEX_INITIALIZER,
+                          .ready_cond = PTHREAD_COND_INITIALIZER};
+    struct lg_run run = {.cfg = &cfg};
+    struct rusage at_t0, at_t1;
+
+    int rc = lg_parse_args(argc, argv, &cfg);
+    if (rc != 0) {
+        if (rc < 0)
+            fprintf(stderr, "Try 'loadgen --help' for more information.\n");
+        return rc < 0 ? 2 : 0;
+    }
+    signal(SIGPIPE, SIG_IGN); /* a server that vanishes mid-write is an error, not a death */
+    if (check_resources(&cfg) < 0)
+        return 1;
+
+    char *pattern = make_pattern();
+    uint64_t *per_conn = calloc(cfg.connections, sizeof(*per_conn));
+    struct worker **w = calloc(cfg.threads, sizeof(*w));
+    if (!pattern || !per_conn || !w) {
+        fprintf(stderr, "loadgen: out of memory\n");
+        return 1;
+    }
+    co.pattern = pattern;
+    co.t0_ns = UINT64_MAX;
+    atomic_store(&co.t1_ns, UINT64_MAX);
+    run.per_conn = per_conn;
+    run.started_at = time(NULL);
+    run.rss_kib_start = rss_kib();
+    for (unsigned i = 0; i < cfg.threads; i++) {
+        w[i] = worker_create(i, &cfg, &co, per_conn);
+        int err = w[i] ? worker_start(w[i]) : errno;
+        if (err) {
+            fprintf(stderr, "loadgen: cannot start worker %u: %s\n", i, strerror(err));
+            return 1;
+        }
+    }
+
+    /* Idle connections first: the clients that went out to lunch are there before
+     * anyone else. */
+    advance(&co, w, cfg.threads, STAGE_IDLE);
+    advance(&co, w, cfg.threads, STAGE_ACTIVE);
+    run.rss_kib_connected = rss_kib();
+    uint64_t setup[ERR_COUNT] = {0};
+    unsigned up = 0;
+    for (unsigned i = 0; i < cfg.threads; i++)
+        up += worker_active_up(w[i], setup);
+    if (up == 0) {
+        explain_no_connection(&cfg, setup);
+        atomic_store(&co.stage, STAGE_ABORT);
+        for (unsigned i = 0; i < cfg.threads; i++) {
+            worker_wake(w[i]);
+            worker_join(w[i]);
+            worker_destroy(w[i]);
+        }
+        free(w);
+        free(per_conn);
+        free(pattern);
+        return 1;
+    }
+
+    co.start_ns = clock_now_ns() + NS_PER_MS;
+    co.t0_ns = co.start_ns + cfg.warmup_ns;
+    atomic_store(&co.t1_ns, co.t0_ns + cfg.duration_ns);
+    advance(&co, w, cfg.threads, STAGE_RUN);
+    wait_run(&co, w, cfg.threads, &cfg, &at_t0, &run);
+    getrusage(RUSAGE_SELF, &at_t1);
+    run.window_s = (double)(atomic_load(&co.t1_ns) - co.t0_ns) / 1e9;
+    run.user_s = tv_s(at_t1.ru_utime) - tv_s(at_t0.ru_utime);
+    run.sys_s = tv_s(at_t1.ru_stime) - tv_s(at_t0.ru_stime);
+    if (collect(w, &cfg, &run) < 0) {
+        fprintf(stderr, "loadgen: out of memory merging the results\n");
+        return 1;
+    }
+
+    if (run.busiest_util >= 0.9)
+        warn(&run,
+             "worker thread %u was busy %.0f%% of the window: the load generator, not the "
+             "server, may have set the pace; add threads (-t) or CPUs (--cpus)",
+             run.busiest_thread, run.busiest_util * 100);
+    if (run.total.idle_established < cfg.idle)
+        warn(&run, "%u of %u idle connections could not be opened",
+             cfg.idle - run.total.idle_established, cfg.idle);
+
+    json_t *root = report_json(&run);
+    int status = 0;
+    if (cfg.json_path && (!root || json_write_atomic(root, cfg.json_path) < 0)) {
+        fprintf(stderr, "loadgen: cannot write %s: %s\n", cfg.json_path, strerror(errno));
+        status = 1;
+    }
+    bool json_on_stdout = cfg.json_path && strcmp(cfg.json_path, "-") == 0;
+    report_print(json_on_stdout ? stderr : stdout, &run);
+    json_decref(root);
+    result_free(&run.total);
+    for (unsigned i = 0; i < cfg.threads; i++)
+        worker_destroy(w[i]);
+    free(w);
+    free(per_conn);
+    free(pattern);
+    return status;
+}

@@ -1,0 +1,233 @@
+/* The load generator's report: the run JSON and the summary people read. */
+#include "jsonio.h"
+#include "loadgen.h"
+#include "version.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *mode_name(enum lg_mode m)
+{
+    return m == MODE_OPEN ? "open" : m == MODE_CHURN ? "churn" : "closed";
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+struct fairness {
+    double jain;
+    uint64_t min, median, max;
+    unsigned starved;
+};
+
+/* Completions per active connection: Jain's index (1 when all are equal, 1/n when one
+ * gets everything), the spread, and the connections that got nothing. */
+static struct fairness fairness_of(const uint64_t *per_conn, unsigned n)
+{
+    struct fairness f = {0};
+    uint64_t *sorted = malloc(n * sizeof(*sorted));
+    double sum = 0, sumsq = 0;
+
+    if (!sorted || n == 0) {
+        free(sorted);
+        return f;
+    }
+    memcpy(sorted, per_conn, n * sizeof(*sorted));
+    qsort(sorted, n, sizeof(*sorted), cmp_u64);
+    for (unsigned i = 0; i < n; i++) {
+        sum += (double)sorted[i];
+        sumsq += (double)sorted[i] * (double)sorted[i];
+        f.starved += sorted[i] == 0;
+    }
+    f.jain = sumsq > 0 ? sum * sum / ((double)n * sumsq) : 0;
+    f.min = sorted[0];
+    f.median = sorted[n / 2];
+    f.max = sorted[n - 1];
+    free(sorted);
+    return f;
+}
+
+static json_t *errors_json(const uint64_t *errors)
+{
+    json_t *o = json_object();
+    for (int i = 0; i < ERR_COUNT; i++)
+        json_object_set_new(o, lg_error_names[i], json_integer((json_int_t)errors[i]));
+    return o;
+}
+
+static json_t *timeline_json(const struct lg_run *run)
+{
+    const struct lg_result *t = &run->total;
+    double bin_s = (double)lg_bin_ns(run->cfg) / 1e9;
+    json_t *a = json_array();
+
+    for (unsigned i = 0; i < t->seconds; i++) {
+        if ((double)i * bin_s >= run->window_s)
+            break; /* past an interrupted end */
+        json_array_append_new(a,
+                              json_pack("{s:f,s:I,s:f,s:I}", "t_s", (double)(i + 1) * bin_s,
+                                        "completed", (json_int_t)t->second_completed[i], "p99_us",
+                                        (double)hist_percentile(&t->per_second[i], 99) / 1000.0,
+                                        "errors", (json_int_t)t->second_errors[i]));
+    }
+    return a;
+}
+
+json_t *report_json(const struct lg_run *run)
+{
+    const struct lg_config *cfg = run->cfg;
+    const struct lg_result *t = &run->total;
+    struct fairness f = fairness_of(run->per_conn, cfg->connections);
+    char started[32];
+    uint64_t conns = (uint64_t)cfg->connections + cfg->idle;
+
+    iso8601_utc(run->started_at, started, sizeof(started));
+    json_t *warnings = json_array();
+    for (unsigned i = 0; i < run->nwarnings; i++)
+        json_array_append_new(warnings, json_string(run->warnings[i]));
+
+    json_t *config = json_pack(
+        "{s:s,s:s,s:i,s:i,s:i,s:i,s:o,s:i,s:f,s:f,s:f,s:i,s:s}", "target", cfg->target, "mode",
+        mode_name(cfg->mode), "connections", (int)cfg->connections, "idle", (int)cfg->idle,
+        "threads", (int)cfg->threads, "pipeline", (int)cfg->pipeline, "rate",
+        cfg->mode == MODE_OPEN ? json_real(cfg->rate) : json_null(), "message_bytes",
+        (int)cfg->line_bytes, "duration_s", (double)cfg->duration_ns / 1e9, "warmup_s",
+        (double)cfg->warmup_ns / 1e9, "timeout_s", (double)cfg->timeout_ns / 1e9, "sources",
+        (int)cfg->sources, "label", cfg->label);
+    json_t *cpus = json_array();
+    for (unsigned i = 0; i < cfg->ncpus; i++)
+        json_array_append_new(cpus, json_integer(cfg->cpus[i]));
+    json_object_set_new(config, "cpus", cpus);
+
+    json_t *root = json_pack("{s:s,s:{s:s,s:s,s:s},s:s,s:o,s:f,s:b}", "schema", "echobench.run/1",
+                             "tool", "name", "loadgen", "version", ECHOBENCH_VERSION, "git",
+                             ECHOBENCH_GIT, "started_at", started, "config", config, "measured_s",
+                             round_to(run->window_s, 6), "interrupted", run->interrupted);
+    json_object_set_new(root, "requests",
+                        json_pack("{s:I,s:I,s:I,s:I,s:I,s:o,s:o}", "completed",
+                                  (json_int_t)t->completed, "sent", (json_int_t)t->sent,
+                                  "in_flight_at_end", (json_int_t)t->in_flight_at_end,
+                                  "completed_total", (json_int_t)t->completed_total, "sent_total",
+                                  (json_int_t)t->sent_total, "errors", errors_json(t->errors),
+                                  "setup_errors", errors_json(t->setup_errors)));
+    json_object_set_new(root, "throughput_rps",
+                        json_real(round_to((double)t->completed / run->window_s, 3)));
+    if (cfg->mode == MODE_OPEN)
+        json_object_set_new(root, "open_loop",
+                            json_pack("{s:f,s:f}", "target_rps", cfg->rate, "achieved_rps",
+                                      round_to((double)t->sent / run->window_s, 3)));
+    json_object_set_new(root, "bytes",
+                        json_pack("{s:I,s:I}", "sent", (json_int_t)t->bytes_sent, "received",
+                                  (json_int_t)t->bytes_received));
+    json_object_set_new(root, "latency_us", hist_to_json(&t->latency));
+    json_object_set_new(root, "service_latency_us",
+                        cfg->mode == MODE_OPEN ? hist_to_json(&t->service) : json_null());
+    json_object_set_new(root, "connect_us", hist_to_json(&t->connect));
+    json_object_set_new(root, "connections",
+                        json_pack("{s:i,s:i}", "requested", (int)cfg->connections,
+                                  "established_at_start", (int)t->active_up_at_start));
+    json_object_set_new(root, "idle",
+                        json_pack("{s:i,s:i,s:i}", "requested", (int)cfg->idle, "established",
+                                  (int)t->idle_established, "open_at_end",
+                                  (int)t->idle_open_at_end));
+    json_object_set_new(root, "fairness",
+                        json_pack("{s:f,s:I,s:I,s:I,s:i}", "jain", round_to(f.jain, 6), "min",
+                                  (json_int_t)f.min, "median", (json_int_t)f.median, "max",
+                                  (json_int_t)f.max, "starved", (int)f.starved));
+    json_object_set_new(root, "timeline", timeline_json(run));
+    json_object_set_new(root, "loadgen_cpu",
+                        json_pack("{s:f,s:f,s:f,s:i,s:b}", "user_s", round_to(run->user_s, 4),
+                                  "sys_s", round_to(run->sys_s, 4), "busiest_thread_util",
+                                  round_to(run->busiest_util, 4), "busiest_thread",
+                                  (int)run->busiest_thread, "saturated", run->busiest_util >= 0.9));
+    long grown = run->rss_kib_connected - run->rss_kib_start;
+    json_object_set_new(
+        root, "loadgen_memory",
+        json_pack("{s:i,s:i,s:f}", "rss_kib_start", (int)run->rss_kib_start, "rss_kib_connected",
+                  (int)run->rss_kib_connected, "bytes_per_connection",
+                  conns ? round_to((double)grown * 1024.0 / (double)conns, 1) : 0.0));
+    json_object_set_new(root, "warnings", warnings);
+    return root;
+}
+
+/* A duration in microseconds, in the unit that reads best. */
+static const char *fmt_us(double us, char *buf, size_t len)
+{
+    if (us < 1000)
+        snprintf(buf, len, "%.1fus", us);
+    else if (us < 1e6)
+        snprintf(buf, len, "%.2fms", us / 1e3);
+    else
+        snprintf(buf, len, "%.2fs", us / 1e6);
+    return buf;
+}
+
+static void print_hist(FILE *out, const char *name, const struct hist *h)
+{
+    char a[6][24];
+    if (h->total == 0) {
+        fprintf(out, "  %-10s none recorded\n", name);
+        return;
+    }
+    fprintf(out, "  %-10s p50 %s  p90 %s  p99 %s  p99.9 %s  max %s  (min %s)\n", name,
+            fmt_us((double)hist_percentile(h, 50) / 1e3, a[0], 24),
+            fmt_us((double)hist_percentile(h, 90) / 1e3, a[1], 24),
+            fmt_us((double)hist_percentile(h, 99) / 1e3, a[2], 24),
+            fmt_us((double)hist_percentile(h, 99.9) / 1e3, a[3], 24),
+            fmt_us((double)h->max / 1e3, a[4], 24), fmt_us((double)h->min / 1e3, a[5], 24));
+}
+
+void report_print(FILE *out, const struct lg_run *run)
+{
+    const struct lg_config *cfg = run->cfg;
+    const struct lg_result *t = &run->total;
+    struct fairness f = fairness_of(run->per_conn, cfg->connections);
+
+    fprintf(out, "loadgen %s: %s loop against %s%s\n", ECHOBENCH_VERSION,
+            cfg->mode == MODE_CHURN ? "churn" : mode_name(cfg->mode), cfg->target,
+            run->interrupted ? " (interrupted)" : "");
+    fprintf(out,
+            "  %u connection%s, %u idle, %u thread%s, %u-byte lines, depth %u; %.2f s measured "
+            "after %.2f s warmup\n",
+            cfg->connections, cfg->connections == 1 ? "" : "s", cfg->idle, cfg->threads,
+            cfg->threads == 1 ? "" : "s", cfg->line_bytes, cfg->pipeline, run->window_s,
+            (double)cfg->warmup_ns / 1e9);
+    fprintf(out, "  %-10s %.1f %s/s  (%llu completed, %llu in flight at end)\n", "throughput",
+            (double)t->completed / run->window_s,
+            cfg->mode == MODE_CHURN ? "connections" : "requests", (unsigned long long)t->completed,
+            (unsigned long long)t->in_flight_at_end);
+    if (cfg->mode == MODE_OPEN)
+        fprintf(out, "  %-10s target %.1f req/s, sent %.1f req/s\n", "rate", cfg->rate,
+                (double)t->sent / run->window_s);
+    print_hist(out, cfg->mode == MODE_OPEN ? "latency" : "latency", &t->latency);
+    if (cfg->mode == MODE_OPEN)
+        print_hist(out, "service", &t->service);
+    if (cfg->mode == MODE_CHURN)
+        print_hist(out, "connect", &t->connect);
+
+    uint64_t nerr = 0;
+    for (int i = 0; i < ERR_COUNT; i++)
+        nerr += t->errors[i];
+    fprintf(out, "  %-10s", "errors");
+    if (nerr == 0)
+        fprintf(out, " none");
+    for (int i = 0; i < ERR_COUNT; i++)
+        if (t->errors[i])
+            fprintf(out, " %s %llu", lg_error_names[i], (unsigned long long)t->errors[i]);
+    fprintf(out, "\n");
+    fprintf(out, "  %-10s Jain %.3f; per connection min %llu, median %llu, max %llu; %u starved\n",
+            "fairness", f.jain, (unsigned long long)f.min, (unsigned long long)f.median,
+            (unsigned long long)f.max, f.starved);
+    if (cfg->idle)
+        fprintf(out, "  %-10s %u of %u established, %u open at end\n", "idle", t->idle_established,
+                cfg->idle, t->idle_open_at_end);
+    fprintf(out, "  %-10s CPU %.2f s user, %.2f s sys; busiest thread %.0f%%\n", "loadgen",
+            run->user_s, run->sys_s, run->busiest_util * 100);
+    for (unsigned i = 0; i < run->nwarnings; i++)
+        fprintf(out, "  warning: %s\n", run->warnings[i]);
+}

@@ -1,0 +1,203 @@
+/* Unit tests of common/hist: percentiles against exact sorted samples, merging,
+ * bounds and overflow, the JSON form. */
+#include "check.h"
+#include "harness.h"
+#include "hist.h"
+#include "jsonio.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The exact percentile of sorted samples: the value at rank ceil(p% of n). */
+static uint64_t exact(const uint64_t *sorted, size_t n, double p)
+{
+    size_t rank = (size_t)ceil(p / 100.0 * (double)n);
+    if (rank < 1)
+        rank = 1;
+    return sorted[rank - 1];
+}
+
+/* Records samples and checks every percentile against the exact one: never below it,
+ * and above it by less than one bucket (a relative 1/1024). */
+static void check_against_exact(uint64_t *samples, size_t n, const char *what)
+{
+    static const double ps[] = {0, 1, 10, 25, 50, 75, 90, 95, 99, 99.9, 99.99, 99.999, 100};
+    struct hist h;
+
+    CHECK(hist_init_default(&h) == 0);
+    for (size_t i = 0; i < n; i++)
+        hist_record(&h, samples[i]);
+    qsort(samples, n, sizeof(*samples), cmp_u64);
+    CHECK(h.total == n && h.min == samples[0] && h.max == samples[n - 1], "%s", what);
+    for (size_t i = 0; i < sizeof(ps) / sizeof(ps[0]); i++) {
+        uint64_t want = exact(samples, n, ps[i]), got = hist_percentile(&h, ps[i]);
+        CHECK(got >= want, "%s p%g: %lu below the exact %lu", what, ps[i], (unsigned long)got,
+              (unsigned long)want);
+        CHECK((double)(got - want) <= (double)want / 1024.0 + 1, "%s p%g: %lu vs exact %lu", what,
+              ps[i], (unsigned long)got, (unsigned long)want);
+    }
+    double mean = 0;
+    for (size_t i = 0; i < n; i++)
+        mean += (double)samples[i];
+    mean /= (double)n;
+    CHECK(fabs(hist_mean(&h) - mean) <= mean * 1e-9, "%s: the mean is exact", what);
+    hist_free(&h);
+}
+
+static void test_random(void)
+{
+    enum { N = 200000 };
+    static uint64_t s[N];
+    uint64_t rs = 1;
+    for (size_t i = 0; i < N; i++)
+        s[i] = 1 + rnd_below(&rs, 1000000000ull);
+    check_against_exact(s, N, "uniform up to 1 s");
+}
+
+static void test_skewed(void)
+{
+    enum { N = 200000 };
+    static uint64_t s[N];
+    uint64_t rs = 2;
+    /* Log-normal around 20 us, with a heavy tail and a few stalls of seconds: what
+     * latencies look like. */
+    for (size_t i = 0; i < N; i++) {
+        double u1 = ((double)rnd_below(&rs, 1u << 30) + 1) / (double)(1u << 30);
+        double u2 = (double)rnd_below(&rs, 1u << 30) / (double)(1u << 30);
+        double z = sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
+        s[i] = (uint64_t)(20000.0 * exp(1.2 * z));
+        if (rnd_below(&rs, 10000) == 0)
+            s[i] = 2000000000ull + rnd_below(&rs, 3000000000ull);
+    }
+    check_against_exact(s, N, "log-normal with stalls");
+}
+
+static void test_small_exact(void)
+{
+    struct hist h;
+    CHECK(hist_init_default(&h) == 0);
+    for (uint64_t v = 0; v < 2048; v++) {
+        CHECK(hist_lowest_equivalent(&h, v) == v && hist_highest_equivalent(&h, v) == v,
+              "below 2048 ns every value is its own bucket (%lu)", (unsigned long)v);
+        hist_record(&h, v);
+    }
+    CHECK(hist_percentile(&h, 50) == 1023, "p50 of 0..2047 is %lu",
+          (unsigned long)hist_percentile(&h, 50));
+    CHECK(hist_percentile(&h, 100) == 2047 && hist_percentile(&h, 0) == 0);
+    hist_free(&h);
+}
+
+static void test_precision(void)
+{
+    struct hist h;
+    uint64_t rs = 3;
+    CHECK(hist_init_default(&h) == 0);
+    for (int i = 0; i < 100000; i++) {
+        uint64_t v = rnd_below(&rs, 1ull << 37);
+        uint64_t lo = hist_lowest_equivalent(&h, v), hi = hist_highest_equivalent(&h, v);
+        CHECK(lo <= v && v <= hi, "%lu not within its bucket", (unsigned long)v);
+        CHECK((double)(hi - lo) <= (double)lo / 1024.0, "bucket of %lu is [%lu, %lu]",
+              (unsigned long)v, (unsigned long)lo, (unsigned long)hi);
+        CHECK(hist_lowest_equivalent(&h, hi) == lo, "the upper bound maps back");
+    }
+    CHECK(h.len == 28672, "constant memory: %zu buckets", h.len);
+    hist_free(&h);
+}
+
+static void test_merge(void)
+{
+    struct hist all, parts[4], merged;
+    uint64_t rs = 4;
+    CHECK(hist_init_default(&all) == 0 && hist_init_default(&merged) == 0);
+    for (int i = 0; i < 4; i++)
+        CHECK(hist_init_default(&parts[i]) == 0);
+    for (int i = 0; i < 100000; i++) {
+        uint64_t v = rnd_below(&rs, 1ull << (10 + rnd_below(&rs, 28)));
+        hist_record(&all, v);
+        hist_record(&parts[rnd_below(&rs, 4)], v);
+    }
+    for (int i = 0; i < 4; i++)
+        CHECK(hist_merge(&merged, &parts[i]) == 0);
+    CHECK(memcmp(all.counts, merged.counts, all.len * sizeof(*all.counts)) == 0,
+          "merged counts equal recording everything in one");
+    CHECK(all.total == merged.total && all.min == merged.min && all.max == merged.max);
+    CHECK(fabs(hist_mean(&all) - hist_mean(&merged)) < 1e-6 * hist_mean(&all));
+    CHECK(fabs(hist_stdev(&all) - hist_stdev(&merged)) < 1e-6 * hist_stdev(&all));
+    for (double p = 0; p <= 100; p += 0.5)
+        CHECK(hist_percentile(&all, p) == hist_percentile(&merged, p));
+
+    struct hist other;
+    CHECK(hist_init(&other, 7, 37) == 0);
+    CHECK(hist_merge(&merged, &other) == -1, "different layouts do not merge");
+    hist_free(&other);
+    hist_free(&all);
+    hist_free(&merged);
+    for (int i = 0; i < 4; i++)
+        hist_free(&parts[i]);
+}
+
+static void test_bounds(void)
+{
+    struct hist h;
+    CHECK(hist_init_default(&h) == 0);
+    CHECK(hist_percentile(&h, 99) == 0 && hist_mean(&h) == 0 && hist_stdev(&h) == 0,
+          "empty: zeros");
+    hist_record(&h, 0);
+    hist_record(&h, (1ull << 37) - 1);
+    CHECK(h.overflow == 0);
+    hist_record_n(&h, 1ull << 40, 3);
+    CHECK(h.overflow == 3 && h.total == 5, "values past the top are counted as overflow");
+    CHECK(h.max == (1ull << 37) - 1, "and clamped to the top");
+    CHECK(hist_percentile(&h, 100) == h.max && hist_percentile(&h, 0) == 0);
+    CHECK(hist_percentile(&h, -5) == 0 && hist_percentile(&h, 500) == h.max);
+    hist_record_n(&h, 5, 0);
+    CHECK(h.total == 5, "recording zero times records nothing");
+    hist_reset(&h);
+    CHECK(h.total == 0 && h.min == UINT64_MAX && hist_percentile(&h, 50) == 0);
+    hist_free(&h);
+    errno = 0;
+    CHECK(hist_init(&h, 1, 37) == -1 && errno == EINVAL);
+    CHECK(hist_init(&h, 11, 11) == -1 && errno == EINVAL);
+}
+
+static void test_json(void)
+{
+    struct hist h, back;
+    uint64_t rs = 5;
+    CHECK(hist_init_default(&h) == 0 && hist_init_default(&back) == 0);
+    for (int i = 0; i < 50000; i++)
+        hist_record(&h, 100 + rnd_below(&rs, 50000000));
+    json_t *j = hist_to_json(&h);
+    CHECK(j);
+    static const char *keys[] = {"min", "mean", "stdev", "max",  "p50",
+                                 "p90", "p99",  "p999",  "p9999"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        CHECK(json_is_number(json_object_get(j, keys[i])), "no %s", keys[i]);
+    CHECK(json_number_value(json_object_get(j, "p99")) == (double)hist_percentile(&h, 99) / 1000.0);
+    /* Through text and back, as a run merged from files would be. */
+    char *text = json_dumps(j, JSON_REAL_PRECISION(17));
+    json_t *again = json_loads(text, 0, NULL);
+    CHECK(again && hist_add_json(&back, again) == 0);
+    CHECK(memcmp(h.counts, back.counts, h.len * sizeof(*h.counts)) == 0,
+          "the JSON form holds the histogram exactly");
+    json_t *bad = json_pack("{s:[[s,i]]}", "histogram", "x", 1);
+    CHECK(hist_add_json(&back, bad) == -1 && errno == EINVAL);
+    json_decref(bad);
+    json_decref(again);
+    json_decref(j);
+    free(text);
+    hist_free(&h);
+    hist_free(&back);
+}
+
+TEST_CASES({"random", test_random}, {"skewed", test_skewed}, {"small_exact", test_small_exact},
+           {"precision", test_precision}, {"merge", test_merge}, {"bounds", test_bounds},
+           {"json", test_json});
+TEST_MAIN()
