@@ -61,7 +61,7 @@ jget() {
     fi
 }
 
-calc() { awk "BEGIN { print $* }"; }
+calc() { awk "BEGIN { printf \"%.6f\", $* }"; }
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 loadgen() { # loadgen ARGS... > JSON file in $TMP/lg.json
@@ -102,7 +102,12 @@ loadgen -c 256 -t 1 --cpus "$CLIENT_CPU" -d "${SECONDS_EACH}s" -w 1s
 T1=$(jget "$TMP/lg.json" throughput_rps); U1=$(jget "$TMP/lg.json" loadgen_cpu.busiest_thread_util)
 loadgen -c 256 -t 2 --cpus "$CLIENT_CPU,$CLIENT_CPU2" -d "${SECONDS_EACH}s" -w 1s
 T2=$(jget "$TMP/lg.json" throughput_rps); U2=$(jget "$TMP/lg.json" loadgen_cpu.busiest_thread_util)
-echo "scaling, 256 connections: -t 1 $T1 req/s (busiest thread $U1), -t 2 on CPUs $CLIENT_CPU,$CLIENT_CPU2 $T2 req/s (busiest $U2)"
+if [ "$CLIENT_CPU2" = "$CLIENT_CPU" ]; then
+    WHERE="both threads on CPU $CLIENT_CPU: this machine has $CPUS CPUs, so this shows batching, not scaling"
+else
+    WHERE="on CPUs $CLIENT_CPU,$CLIENT_CPU2"
+fi
+echo "256 connections: -t 1 $T1 req/s (busiest thread $U1); -t 2 $T2 req/s (busiest $U2), $WHERE"
 
 loadgen -c 100 -i 10000 -t 1 --cpus "$CLIENT_CPU" -d "${SECONDS_EACH}s" -w 1s
 echo "10,000 idle + 100 active: $(jget "$TMP/lg.json" idle.established) idle established, $(jget "$TMP/lg.json" idle.open_at_end) open at end," \

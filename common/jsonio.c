@@ -26,7 +26,9 @@ static int dump_to_fd(const char *buffer, size_t size, void *data)
 
 int json_write_atomic(const json_t *root, const char *path)
 {
-    const size_t flags = JSON_INDENT(1) | JSON_REAL_PRECISION(10);
+    /* 15 significant digits: a histogram bucket's upper bound in microseconds, up to
+     * 137 s, keeps its nanoseconds, so it reads back into the same bucket. */
+    const size_t flags = JSON_INDENT(1) | JSON_REAL_PRECISION(15);
 
     if (strcmp(path, "-") == 0) {
         int out = STDOUT_FILENO;

@@ -70,10 +70,11 @@ struct lg_coord {
 
 /* What one worker measured; the main thread merges them after the workers end. */
 struct lg_result {
-    struct hist latency;     /* from the intended send (open loop) or the send */
-    struct hist service;     /* from the actual send */
-    struct hist connect;     /* connect() to connected */
-    struct hist *per_second; /* one coarse histogram per second of the window */
+    struct hist latency;       /* from the intended send (open loop) or the send */
+    struct hist service;       /* from the actual send */
+    struct hist connect;       /* connect() to connected, in the window */
+    struct hist setup_connect; /* the same, for the connects before it (idle ones first) */
+    struct hist *per_second;   /* one coarse histogram per second of the window */
     uint64_t *second_completed;
     uint64_t *second_errors;
     unsigned seconds;
@@ -82,6 +83,9 @@ struct lg_result {
     uint64_t completed_total; /* over the whole run, warmup included */
     uint64_t sent_total;
     uint64_t in_flight_at_end;
+    uint64_t due_unsent_at_end;          /* open loop: due by t1 but never sent */
+    uint64_t censored;                   /* recorded at their age: timed out, or unanswered at t1 */
+    uint64_t abandoned;                  /* lost with a failed connection */
     uint64_t errors[ERR_COUNT];          /* within the window */
     uint64_t setup_errors[ERR_COUNT];    /* before it: connecting, warmup */
     uint64_t bytes_sent, bytes_received; /* within the window */
@@ -95,8 +99,7 @@ struct worker;
 
 /* Creates worker id (of cfg->threads), owning connections id, id + threads, ... of
  * the active and the idle ones. Returns it, or NULL with errno. */
-struct worker *worker_create(unsigned id, const struct lg_config *cfg, struct lg_coord *coord,
-                             uint64_t *per_conn_completed);
+struct worker *worker_create(unsigned id, const struct lg_config *cfg, struct lg_coord *coord);
 
 /* Starts its thread. Returns 0 or an error number. */
 int worker_start(struct worker *w);
@@ -111,6 +114,10 @@ const struct lg_result *worker_join(struct worker *w);
 /* After STAGE_ACTIVE is reported: the active connections that are up, with the
  * errors met opening them added into setup_errors. */
 unsigned worker_active_up(struct worker *w, uint64_t *setup_errors);
+
+/* After worker_join: stores the completions in the window of each of the worker's
+ * active connections at per_conn[its index]. */
+void worker_conn_completed(const struct worker *w, uint64_t *per_conn);
 
 /* Completions and errors so far, for the progress line. Thread-safe. */
 void worker_progress(struct worker *w, uint64_t *completed, uint64_t *errors);
@@ -155,11 +162,11 @@ int lg_parse_cpus(const char *text, int *cpus, int max);
 struct lg_run {
     const struct lg_config *cfg;
     time_t started_at;
-    double window_s;          /* the measured window, as it was (SIGINT shortens it) */
-    bool interrupted;         /* ended early by SIGINT */
-    struct lg_result total;   /* the workers' results, merged */
-    const uint64_t *per_conn; /* completions in the window, by active connection */
-    double busiest_util;      /* the busiest worker's CPU time over the window */
+    double window_s;        /* the measured window, as it was (SIGINT shortens it) */
+    bool interrupted;       /* ended early by SIGINT */
+    struct lg_result total; /* the workers' results, merged */
+    uint64_t *per_conn;     /* completions in the window, by active connection */
+    double busiest_util;    /* the busiest worker's CPU time over the window */
     unsigned busiest_thread;
     double user_s, sys_s;   /* the process's CPU time in the window */
     long rss_kib_start;     /* before connecting */

@@ -140,56 +140,67 @@ static void advance(struct lg_coord *co, struct worker **w, unsigned n, int stag
     pthread_mutex_unlock(&co->lock);
 }
 
-static void sleep_until(uint64_t t)
+/* Sleeps until t, or until SIGINT. Returns false when interrupted. */
+static bool sleep_until(uint64_t t)
 {
-    uint64_t now = clock_now_ns();
-    if (t > now && !interrupted)
-        clock_sleep_ns(t - now);
+    for (uint64_t now = clock_now_ns(); now < t && !interrupted; now = clock_now_ns()) {
+        uint64_t step = t - now;
+        struct timespec ts = {.tv_sec = (time_t)(step / NS_PER_S),
+                              .tv_nsec = (long)(step % NS_PER_S)};
+        nanosleep(&ts, NULL); /* EINTR: the loop looks at the flag */
+    }
+    return !interrupted;
 }
 
-static void progress(struct worker **w, unsigned n, double elapsed, double total, uint64_t *last)
+static uint64_t completed_so_far(struct worker **w, unsigned n, uint64_t *errors)
 {
-    uint64_t done = 0, errors = 0;
+    uint64_t done = 0;
+    *errors = 0;
     for (unsigned i = 0; i < n; i++) {
         uint64_t c, e;
         worker_progress(w[i], &c, &e);
         done += c;
-        errors += e;
+        *errors += e;
     }
-    fprintf(stderr, "\r  %6.1f / %.1f s  %10.0f req/s  %llu errors   ", elapsed, total,
-            (double)(done - *last), (unsigned long long)errors);
-    *last = done;
+    return done;
 }
 
 /* Waits out the run: to t0 (sampling CPU time there), then to t1, a second at a time
- * for the progress line. SIGINT ends the window early. */
-static void wait_run(struct lg_coord *co, struct worker **w, unsigned n,
+ * for the progress line. SIGINT in the window ends it early; before it, it returns
+ * false: nothing was measured. */
+static bool wait_run(struct lg_coord *co, struct worker **w, unsigned n,
                      const struct lg_config *cfg, struct rusage *at_t0, struct lg_run *run)
 {
     struct sigaction sa = {.sa_handler = on_sigint};
-    uint64_t last = 0;
+    uint64_t errors;
 
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
-    sleep_until(co->t0_ns);
+    if (!sleep_until(co->t0_ns))
+        return false;
     getrusage(RUSAGE_SELF, at_t0);
-    for (;;) {
-        uint64_t now = clock_now_ns(), t1 = atomic_load(&co->t1_ns);
-        if (interrupted) {
+    uint64_t last = completed_so_far(w, n, &errors); /* the warmup's are not this second's */
+    uint64_t t1 = atomic_load(&co->t1_ns);
+    for (uint64_t next = co->t0_ns + NS_PER_S;; next += NS_PER_S) {
+        if (!sleep_until(next < t1 ? next : t1)) {
+            uint64_t now = clock_now_ns();
             atomic_store(&co->t1_ns, now > co->t0_ns ? now : co->t0_ns + 1);
             run->interrupted = true;
             break;
         }
-        if (now >= t1)
+        if (next >= t1)
             break;
-        uint64_t step = t1 - now < NS_PER_S ? t1 - now : NS_PER_S;
-        clock_sleep_ns(step);
-        if (cfg->progress)
-            progress(w, n, (double)(clock_now_ns() - co->t0_ns) / 1e9,
-                     (double)cfg->duration_ns / 1e9, &last);
+        if (cfg->progress) {
+            uint64_t done = completed_so_far(w, n, &errors);
+            fprintf(stderr, "\r  %6.1f / %.1f s  %10.0f req/s  %llu errors   ",
+                    (double)(next - co->t0_ns) / 1e9, (double)cfg->duration_ns / 1e9,
+                    (double)(done - last), (unsigned long long)errors);
+            last = done;
+        }
     }
     if (cfg->progress)
         fprintf(stderr, "\r%60s\r", "");
+    return true;
 }
 
 static void merge(struct lg_result *into, const struct lg_result *r)
@@ -197,6 +208,7 @@ static void merge(struct lg_result *into, const struct lg_result *r)
     hist_merge(&into->latency, &r->latency);
     hist_merge(&into->service, &r->service);
     hist_merge(&into->connect, &r->connect);
+    hist_merge(&into->setup_connect, &r->setup_connect);
     for (unsigned i = 0; i < into->seconds && i < r->seconds; i++) {
         hist_merge(&into->per_second[i], &r->per_second[i]);
         into->second_completed[i] += r->second_completed[i];
@@ -207,6 +219,9 @@ static void merge(struct lg_result *into, const struct lg_result *r)
     into->completed_total += r->completed_total;
     into->sent_total += r->sent_total;
     into->in_flight_at_end += r->in_flight_at_end;
+    into->due_unsent_at_end += r->due_unsent_at_end;
+    into->censored += r->censored;
+    into->abandoned += r->abandoned;
     for (int i = 0; i < ERR_COUNT; i++) {
         into->errors[i] += r->errors[i];
         into->setup_errors[i] += r->setup_errors[i];
@@ -216,6 +231,17 @@ static void merge(struct lg_result *into, const struct lg_result *r)
     into->active_up_at_start += r->active_up_at_start;
     into->idle_established += r->idle_established;
     into->idle_open_at_end += r->idle_open_at_end;
+}
+
+/* Ends every worker at once, with nothing measured, and frees them. */
+static void abort_workers(struct lg_coord *co, struct worker **w, unsigned n)
+{
+    atomic_store(&co->stage, STAGE_ABORT);
+    for (unsigned i = 0; i < n; i++) {
+        worker_wake(w[i]);
+        worker_join(w[i]);
+        worker_destroy(w[i]);
+    }
 }
 
 /* Says why no active connection could be opened, from the errors the workers saw. */
@@ -237,7 +263,8 @@ static void explain_no_connection(const struct lg_config *cfg, const uint64_t *e
 static int collect(struct worker **w, const struct lg_config *cfg, struct lg_run *run)
 {
     if (hist_init_default(&run->total.latency) < 0 || hist_init_default(&run->total.service) < 0 ||
-        hist_init_default(&run->total.connect) < 0)
+        hist_init_default(&run->total.connect) < 0 ||
+        hist_init_default(&run->total.setup_connect) < 0)
         return -1;
     const struct lg_result *first = worker_join(w[0]);
     run->total.seconds = first->seconds;
@@ -253,6 +280,7 @@ static int collect(struct worker **w, const struct lg_config *cfg, struct lg_run
     for (unsigned i = 0; i < cfg->threads; i++) {
         const struct lg_result *r = worker_join(w[i]);
         merge(&run->total, r);
+        worker_conn_completed(w[i], run->per_conn);
         double util = run->window_s > 0 ? (double)r->cpu_ns / 1e9 / run->window_s : 0;
         if (util > run->busiest_util) {
             run->busiest_util = util;
@@ -299,7 +327,7 @@ int main(int argc, char **argv)
     run.started_at = time(NULL);
     run.rss_kib_start = rss_kib();
     for (unsigned i = 0; i < cfg.threads; i++) {
-        w[i] = worker_create(i, &cfg, &co, per_conn);
+        w[i] = worker_create(i, &cfg, &co);
         int err = w[i] ? worker_start(w[i]) : errno;
         if (err) {
             fprintf(stderr, "loadgen: cannot start worker %u: %s\n", i, strerror(err));
@@ -318,12 +346,7 @@ int main(int argc, char **argv)
         up += worker_active_up(w[i], setup);
     if (up == 0) {
         explain_no_connection(&cfg, setup);
-        atomic_store(&co.stage, STAGE_ABORT);
-        for (unsigned i = 0; i < cfg.threads; i++) {
-            worker_wake(w[i]);
-            worker_join(w[i]);
-            worker_destroy(w[i]);
-        }
+        abort_workers(&co, w, cfg.threads);
         free(w);
         free(per_conn);
         free(pattern);
@@ -334,7 +357,14 @@ int main(int argc, char **argv)
     co.t0_ns = co.start_ns + cfg.warmup_ns;
     atomic_store(&co.t1_ns, co.t0_ns + cfg.duration_ns);
     advance(&co, w, cfg.threads, STAGE_RUN);
-    wait_run(&co, w, cfg.threads, &cfg, &at_t0, &run);
+    if (!wait_run(&co, w, cfg.threads, &cfg, &at_t0, &run)) {
+        fprintf(stderr, "loadgen: interrupted before the measured window: nothing measured\n");
+        abort_workers(&co, w, cfg.threads);
+        free(w);
+        free(per_conn);
+        free(pattern);
+        return 1;
+    }
     getrusage(RUSAGE_SELF, &at_t1);
     run.window_s = (double)(atomic_load(&co.t1_ns) - co.t0_ns) / 1e9;
     run.user_s = tv_s(at_t1.ru_utime) - tv_s(at_t0.ru_utime);
@@ -349,6 +379,12 @@ int main(int argc, char **argv)
              "worker thread %u was busy %.0f%% of the window: the load generator, not the "
              "server, may have set the pace; add threads (-t) or CPUs (--cpus)",
              run.busiest_thread, run.busiest_util * 100);
+    double sent_rate = run.window_s > 0 ? (double)run.total.sent / run.window_s : 0;
+    if (cfg.mode == MODE_OPEN && sent_rate < 0.99 * cfg.rate)
+        warn(&run,
+             "the open loop sent %.1f req/s of the %.1f asked: %llu requests were due but "
+             "unsent at the end; the server (or loadgen) could not keep up",
+             sent_rate, cfg.rate, (unsigned long long)run.total.due_unsent_at_end);
     if (run.total.idle_established < cfg.idle)
         warn(&run, "%u of %u idle connections could not be opened",
              cfg.idle - run.total.idle_established, cfg.idle);

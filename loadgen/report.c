@@ -67,13 +67,20 @@ static json_t *timeline_json(const struct lg_run *run)
     json_t *a = json_array();
 
     for (unsigned i = 0; i < t->seconds; i++) {
-        if ((double)i * bin_s >= run->window_s)
-            break; /* past an interrupted end */
-        json_array_append_new(a,
-                              json_pack("{s:f,s:I,s:f,s:I}", "t_s", (double)(i + 1) * bin_s,
-                                        "completed", (json_int_t)t->second_completed[i], "p99_us",
-                                        (double)hist_percentile(&t->per_second[i], 99) / 1000.0,
-                                        "errors", (json_int_t)t->second_errors[i]));
+        double start = (double)i * bin_s;
+        if (start >= run->window_s - 1e-9)
+            break; /* past the end, which an interrupt may have moved */
+        /* The last bin may be cut short: its width says so, and its rate is per second
+         * of it. A bin where nothing was recorded has no p99, not a p99 of 0. */
+        double width = run->window_s - start < bin_s ? run->window_s - start : bin_s;
+        const struct hist *h = &t->per_second[i];
+        json_array_append_new(
+            a,
+            json_pack("{s:f,s:f,s:I,s:f,s:o,s:I}", "t_s", round_to(start + width, 6), "width_s",
+                      round_to(width, 6), "completed", (json_int_t)t->second_completed[i], "rps",
+                      round_to((double)t->second_completed[i] / width, 3), "p99_us",
+                      h->total ? json_real((double)hist_percentile(h, 99) / 1000.0) : json_null(),
+                      "errors", (json_int_t)t->second_errors[i]));
     }
     return a;
 }
@@ -109,9 +116,11 @@ json_t *report_json(const struct lg_run *run)
                              ECHOBENCH_GIT, "started_at", started, "config", config, "measured_s",
                              round_to(run->window_s, 6), "interrupted", run->interrupted);
     json_object_set_new(root, "requests",
-                        json_pack("{s:I,s:I,s:I,s:I,s:I,s:o,s:o}", "completed",
+                        json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o}", "completed",
                                   (json_int_t)t->completed, "sent", (json_int_t)t->sent,
                                   "in_flight_at_end", (json_int_t)t->in_flight_at_end,
+                                  "due_unsent_at_end", (json_int_t)t->due_unsent_at_end, "censored",
+                                  (json_int_t)t->censored, "abandoned", (json_int_t)t->abandoned,
                                   "completed_total", (json_int_t)t->completed_total, "sent_total",
                                   (json_int_t)t->sent_total, "errors", errors_json(t->errors),
                                   "setup_errors", errors_json(t->setup_errors)));
@@ -128,6 +137,7 @@ json_t *report_json(const struct lg_run *run)
     json_object_set_new(root, "service_latency_us",
                         cfg->mode == MODE_OPEN ? hist_to_json(&t->service) : json_null());
     json_object_set_new(root, "connect_us", hist_to_json(&t->connect));
+    json_object_set_new(root, "setup_connect_us", hist_to_json(&t->setup_connect));
     json_object_set_new(root, "connections",
                         json_pack("{s:i,s:i}", "requested", (int)cfg->connections,
                                   "established_at_start", (int)t->active_up_at_start));
@@ -204,7 +214,12 @@ void report_print(FILE *out, const struct lg_run *run)
     if (cfg->mode == MODE_OPEN)
         fprintf(out, "  %-10s target %.1f req/s, sent %.1f req/s\n", "rate", cfg->rate,
                 (double)t->sent / run->window_s);
-    print_hist(out, cfg->mode == MODE_OPEN ? "latency" : "latency", &t->latency);
+    print_hist(out, "latency", &t->latency);
+    if (t->censored)
+        fprintf(out,
+                "  %-10s %llu of them never completed (timed out, or unanswered at the end): "
+                "recorded at their age, a lower bound\n",
+                "", (unsigned long long)t->censored);
     if (cfg->mode == MODE_OPEN)
         print_hist(out, "service", &t->service);
     if (cfg->mode == MODE_CHURN)
@@ -223,9 +238,11 @@ void report_print(FILE *out, const struct lg_run *run)
     fprintf(out, "  %-10s Jain %.3f; per connection min %llu, median %llu, max %llu; %u starved\n",
             "fairness", f.jain, (unsigned long long)f.min, (unsigned long long)f.median,
             (unsigned long long)f.max, f.starved);
-    if (cfg->idle)
+    if (cfg->idle) {
         fprintf(out, "  %-10s %u of %u established, %u open at end\n", "idle", t->idle_established,
                 cfg->idle, t->idle_open_at_end);
+        print_hist(out, "connect", &t->setup_connect);
+    }
     fprintf(out, "  %-10s CPU %.2f s user, %.2f s sys; busiest thread %.0f%%\n", "loadgen",
             run->user_s, run->sys_s, run->busiest_util * 100);
     for (unsigned i = 0; i < run->nwarnings; i++)

@@ -51,7 +51,7 @@ struct worker {
     unsigned id;
     const struct lg_config *cfg;
     struct lg_coord *coord;
-    uint64_t *per_conn; /* completions in the window by active index; ours only */
+    uint64_t *completed_by_conn; /* completions in the window, by our active connection */
     pthread_t thread;
     uv_loop_t loop;
     uv_async_t wake;
@@ -76,7 +76,10 @@ struct worker {
     double interval_ns; /* open loop: between one connection's requests */
     unsigned rr;        /* open loop: the connection due next */
     struct lg_result res;
-    atomic_uint_fast64_t live_completed, live_errors;
+    atomic_uint_fast64_t live_completed, live_errors; /* for the progress line */
+    uint64_t live_errors_n;
+    unsigned snap_up; /* at STAGE_ACTIVE's report, for the main thread */
+    uint64_t snap_setup_errors[ERR_COUNT];
     char rxbuf[RXBUF_SIZE];
     char txbuf[TXBUF_SIZE]; /* a short request, gathered; written before conn_send returns */
 };
@@ -119,6 +122,8 @@ static enum lg_error classify(int err, bool connecting)
     }
 }
 
+/* Errors in the window count; those before it (connecting, warmup) are setup errors;
+ * those after it are the stop's own doing and are not counted. */
 static void count_error(struct worker *w, enum lg_error kind, uint64_t now)
 {
     if (in_window(w, now)) {
@@ -126,10 +131,45 @@ static void count_error(struct worker *w, enum lg_error kind, uint64_t now)
         unsigned bin = (unsigned)((now - w->t0) / w->bin_ns);
         if (bin < w->res.seconds)
             w->res.second_errors[bin]++;
-        atomic_fetch_add_explicit(&w->live_errors, 1, memory_order_relaxed);
-    } else {
+        w->live_errors_n++;
+        atomic_store_explicit(&w->live_errors, w->live_errors_n, memory_order_relaxed);
+    } else if (now < w->t0) {
         w->res.setup_errors[kind]++;
     }
+}
+
+static uint64_t intended(const struct worker *w, const struct conn *c, uint64_t seq);
+
+/* A request that will never complete, seen at time now: by a timeout, or still
+ * unanswered (or, in the open loop, still unsent) when the window closes. Its latency
+ * is at least its age, and that lower bound is recorded: leaving it out would make a
+ * server that stops answering look fast. */
+static void record_censored(struct worker *w, struct conn *c, uint64_t seq, uint64_t now)
+{
+    uint64_t from = w->cfg->mode == MODE_OPEN    ? intended(w, c, seq)
+                    : w->cfg->mode == MODE_CHURN ? c->connect_start
+                                                 : c->sent_at[seq % w->cfg->pipeline];
+    if (!in_window(w, now) || from >= now)
+        return;
+    hist_record(&w->res.latency, now - from);
+    w->res.censored++;
+    unsigned bin = (unsigned)((now - w->t0) / w->bin_ns);
+    if (bin < w->res.seconds)
+        hist_record(&w->res.per_second[bin], now - from);
+}
+
+/* The requests a failing connection takes with it: counted as abandoned, and, when it
+ * failed for a timeout, recorded at their age. */
+static void abandon(struct conn *c, bool censor, uint64_t now)
+{
+    struct worker *w = c->w;
+    for (uint64_t seq = c->seq_recv; seq < c->seq_sent; seq++) {
+        if (in_window(w, now))
+            w->res.abandoned++;
+        if (censor)
+            record_censored(w, c, seq, now);
+    }
+    c->seq_recv = c->seq_sent;
 }
 
 /* ---- closing ---- */
@@ -162,8 +202,10 @@ static void conn_fail(struct conn *c, enum lg_error kind, uint64_t now)
 {
     if (c->state == C_CLOSING || c->state == C_DOWN)
         return;
-    if (!c->idle)
+    if (!c->idle) {
         count_error(c->w, kind, now);
+        abandon(c, kind == ERR_TIMEOUT, now);
+    }
     c->failed = true;
     conn_close(c);
 }
@@ -250,7 +292,8 @@ static void record_completion(struct worker *w, struct conn *c, uint64_t seq, ui
                                                  : sent;
 
     w->res.completed_total++;
-    atomic_fetch_add_explicit(&w->live_completed, 1, memory_order_relaxed);
+    /* A store, not an atomic add: only this thread writes it. */
+    atomic_store_explicit(&w->live_completed, w->res.completed_total, memory_order_relaxed);
     if (!in_window(w, now))
         return;
     /* A request sent before its intended time cannot be; the clocks are one. */
@@ -258,8 +301,7 @@ static void record_completion(struct worker *w, struct conn *c, uint64_t seq, ui
     if (w->cfg->mode == MODE_OPEN)
         hist_record(&w->res.service, now - sent);
     w->res.completed++;
-    w->res.bytes_received += w->cfg->line_bytes;
-    w->per_conn[c->index]++;
+    w->completed_by_conn[c - w->active]++; /* this worker's own array: no false sharing */
     unsigned bin = (unsigned)((now - w->t0) / w->bin_ns);
     if (bin < w->res.seconds) {
         w->res.second_completed[bin]++;
@@ -332,6 +374,8 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     uint64_t now = clock_now_ns();
 
     if (nread > 0) {
+        if (in_window(c->w, now))
+            c->w->res.bytes_received += (uint64_t)nread;
         if (!c->idle)
             conn_consume(c, buf->base, (size_t)nread, now);
     } else if (nread < 0) {
@@ -357,11 +401,13 @@ static void on_connected(uv_connect_t *req, int status)
         conn_fail(c, ERR_RESET, now);
     } else {
         c->state = C_UP;
+        if (in_window(w, now))
+            hist_record(&w->res.connect, now - c->connect_start);
+        else if (now < w->t0)
+            hist_record(&w->res.setup_connect, now - c->connect_start);
         if (c->idle) {
             w->res.idle_established++;
         } else {
-            if (in_window(w, now))
-                hist_record(&w->res.connect, now - c->connect_start);
             c->seq_recv = c->seq_sent; /* anything unanswered went with the old connection */
             c->rx_pos = 0;
             c->rx_bad = false;
@@ -562,9 +608,13 @@ static void launch_connects(struct worker *w)
     while (w->connecting < CONNECT_CAP && w->next < n)
         conn_connect(&set[w->next++], now);
     if (!w->reported && w->connecting == 0 && w->next == n) {
-        if (w->stage == STAGE_ACTIVE)
+        if (w->stage == STAGE_ACTIVE) {
             for (unsigned i = 0; i < w->nactive; i++)
                 w->res.active_up_at_start += w->active[i].state == C_UP;
+            /* What the main thread reads while this loop runs on: a snapshot. */
+            w->snap_up = w->res.active_up_at_start;
+            memcpy(w->snap_setup_errors, w->res.setup_errors, sizeof(w->snap_setup_errors));
+        }
         report_ready(w);
     }
 }
@@ -627,15 +677,25 @@ static void close_handle(uv_handle_t *h)
 static void stop_run(struct worker *w, uint64_t now)
 {
     w->res.cpu_ns = w->measuring ? clock_thread_cpu_ns() - w->cpu_t0 : 0;
-    for (unsigned i = 0; i < w->nactive; i++) {
+    /* The window's last instant: what is unanswered then is recorded at its age. */
+    uint64_t t1 = atomic_load_explicit(&w->coord->t1_ns, memory_order_relaxed);
+    uint64_t last = now >= t1 && t1 > w->t0 ? t1 - 1 : now;
+    for (unsigned i = 0; w->stage == STAGE_RUN && i < w->nactive; i++) {
         struct conn *c = &w->active[i];
         if (c->state == C_UP)
             w->res.in_flight_at_end += c->seq_sent - c->seq_recv;
+        uint64_t upto = w->cfg->mode == MODE_OPEN && c->due > c->seq_sent ? c->due : c->seq_sent;
+        while (upto > c->seq_sent && intended(w, c, upto - 1) >= t1)
+            upto--; /* the pacer ran on past t1, until this tick */
+        if (w->cfg->mode == MODE_OPEN)
+            w->res.due_unsent_at_end += upto - c->seq_sent;
+        for (uint64_t seq = c->seq_recv; seq < upto; seq++)
+            if (c->state == C_UP || seq >= c->seq_sent)
+                record_censored(w, c, seq, last);
     }
     for (unsigned i = 0; i < w->nidle; i++)
         w->res.idle_open_at_end += w->idle[i].state == C_UP;
     w->running = false;
-    (void)now;
     for (unsigned i = 0; i < w->nactive; i++)
         conn_close(&w->active[i]);
     for (unsigned i = 0; i < w->nidle; i++)
@@ -747,7 +807,7 @@ static int result_init(struct lg_result *r, const struct lg_config *cfg, uint64_
 
     r->seconds = (unsigned)(bins ? bins : 1);
     if (hist_init_default(&r->latency) < 0 || hist_init_default(&r->service) < 0 ||
-        hist_init_default(&r->connect) < 0)
+        hist_init_default(&r->connect) < 0 || hist_init_default(&r->setup_connect) < 0)
         return -1;
     r->per_second = calloc(r->seconds, sizeof(*r->per_second));
     r->second_completed = calloc(r->seconds, sizeof(*r->second_completed));
@@ -765,6 +825,7 @@ void result_free(struct lg_result *r)
     hist_free(&r->latency);
     hist_free(&r->service);
     hist_free(&r->connect);
+    hist_free(&r->setup_connect);
     for (unsigned i = 0; r->per_second && i < r->seconds; i++)
         hist_free(&r->per_second[i]);
     free(r->per_second);
@@ -780,8 +841,7 @@ uint64_t lg_bin_ns(const struct lg_config *cfg)
     return bin;
 }
 
-struct worker *worker_create(unsigned id, const struct lg_config *cfg, struct lg_coord *coord,
-                             uint64_t *per_conn_completed)
+struct worker *worker_create(unsigned id, const struct lg_config *cfg, struct lg_coord *coord)
 {
     struct worker *w = calloc(1, sizeof(*w));
     if (!w)
@@ -789,7 +849,7 @@ struct worker *worker_create(unsigned id, const struct lg_config *cfg, struct lg
     w->id = id;
     w->cfg = cfg;
     w->coord = coord;
-    w->per_conn = per_conn_completed;
+    w->t0 = UINT64_MAX; /* nothing is in the window, or after it, before the run */
     w->stage = STAGE_INIT;
     w->timerfd = -1;
     w->bin_ns = lg_bin_ns(cfg);
@@ -798,7 +858,9 @@ struct worker *worker_create(unsigned id, const struct lg_config *cfg, struct lg
     w->active = calloc(w->nactive ? w->nactive : 1, sizeof(*w->active));
     w->idle = calloc(w->nidle ? w->nidle : 1, sizeof(*w->idle));
     w->rings = calloc((size_t)(w->nactive ? w->nactive : 1) * cfg->pipeline, sizeof(*w->rings));
-    if (!w->active || !w->idle || !w->rings || result_init(&w->res, cfg, w->bin_ns) < 0)
+    w->completed_by_conn = calloc(w->nactive ? w->nactive : 1, sizeof(*w->completed_by_conn));
+    if (!w->active || !w->idle || !w->rings || !w->completed_by_conn ||
+        result_init(&w->res, cfg, w->bin_ns) < 0)
         goto fail;
     init_conns(w, w->active, w->nactive, false);
     init_conns(w, w->idle, w->nidle, true);
@@ -844,10 +906,17 @@ const struct lg_result *worker_join(struct worker *w)
 
 unsigned worker_active_up(struct worker *w, uint64_t *setup_errors)
 {
-    /* Read after the worker reported under the coordination lock: no race. */
+    /* The snapshot was taken before the worker reported, under the coordination lock
+     * the main thread has since taken: no race, though the loop runs on. */
     for (int i = 0; i < ERR_COUNT; i++)
-        setup_errors[i] += w->res.setup_errors[i];
-    return w->res.active_up_at_start;
+        setup_errors[i] += w->snap_setup_errors[i];
+    return w->snap_up;
+}
+
+void worker_conn_completed(const struct worker *w, uint64_t *per_conn)
+{
+    for (unsigned i = 0; i < w->nactive; i++)
+        per_conn[w->active[i].index] = w->completed_by_conn[i];
 }
 
 void worker_progress(struct worker *w, uint64_t *completed, uint64_t *errors)
@@ -876,5 +945,6 @@ void worker_destroy(struct worker *w)
     free(w->active);
     free(w->idle);
     free(w->rings);
+    free(w->completed_by_conn);
     free(w);
 }

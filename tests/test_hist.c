@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -187,6 +188,26 @@ static void test_json(void)
     CHECK(again && hist_add_json(&back, again) == 0);
     CHECK(memcmp(h.counts, back.counts, h.len * sizeof(*h.counts)) == 0,
           "the JSON form holds the histogram exactly");
+    /* Through the file writer loadgen uses, with values from 10 s to 137 s, where a
+     * bucket is finer than the microsecond's tenth digit. */
+    struct hist big, big_back;
+    CHECK(hist_init_default(&big) == 0 && hist_init_default(&big_back) == 0);
+    for (int i = 0; i < 5000; i++)
+        hist_record(&big, 10000000000ull + rnd_below(&rs, 127000000000ull));
+    json_t *bj = hist_to_json(&big);
+    char path[64];
+    snprintf(path, sizeof(path), "/tmp/echobench-test-hist-%d.json", (int)getpid());
+    CHECK(json_write_atomic(bj, path) == 0);
+    json_t *bread = json_load_file(path, 0, NULL);
+    unlink(path);
+    CHECK(bread && hist_add_json(&big_back, bread) == 0);
+    CHECK(memcmp(big.counts, big_back.counts, big.len * sizeof(*big.counts)) == 0,
+          "long latencies survive the file");
+    json_decref(bj);
+    json_decref(bread);
+    hist_free(&big);
+    hist_free(&big_back);
+
     json_t *bad = json_pack("{s:[[s,i]]}", "histogram", "x", 1);
     CHECK(hist_add_json(&back, bad) == -1 && errno == EINVAL);
     json_decref(bad);

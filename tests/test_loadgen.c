@@ -260,11 +260,16 @@ static void case_schema(void)
     double sum = 0;
     for (size_t i = 0; i < json_array_size(tl); i++) {
         json_t *e = json_array_get(tl, i);
-        CHECK(num(e, "t_s") == (double)(i + 1));
+        CHECK(num(e, "t_s") == (double)(i + 1) && num(e, "width_s") == 1.0);
         sum += num(e, "completed");
+        CHECK(num(e, "rps") == num(e, "completed"));
         num(e, "p99_us");
     }
     CHECK(sum == num(j, "requests.completed"), "the timeline adds up to the completions");
+    check_hist(json_object_get(j, "setup_connect_us"), "setup_connect_us");
+    CHECK(num(j, "setup_connect_us.count") == 4 + 3, "every connect before the window");
+    CHECK(num(j, "requests.censored") == 0 && num(j, "requests.abandoned") == 0);
+    CHECK(num(j, "requests.due_unsent_at_end") == 0);
     num(j, "loadgen_cpu.user_s");
     num(j, "loadgen_cpu.sys_s");
     double util = num(j, "loadgen_cpu.busiest_thread_util");
@@ -320,13 +325,49 @@ static void case_freeze(void)
     waitpid(freezer, NULL, 0);
     measured(&r);
     CHECK(r.wall_s < 4.5 + 2.0, "the run took %.1f s for 4.5 s asked", r.wall_s);
-    /* A tenth of the window was frozen: the requests due then waited up to a second,
+    /* A quarter of the window was frozen: the requests due then waited up to a second,
      * from their intended times. The service latency, from the actual send, does not
      * see most of that wait. */
     double p99 = num(r.json, "latency_us.p99"), max = num(r.json, "latency_us.max");
     CHECK(p99 > 300000 && max > 800000, "p99 %.0f us, max %.0f us", p99, max);
     CHECK(num(r.json, "service_latency_us.p99") < p99);
     CHECK(num(r.json, "requests.errors.timeout") == 0);
+    json_decref(srv_stop(&s));
+    json_decref(r.json);
+}
+
+/* ---- a server that stops answering at the end: the open loop still accounts for
+ * every request that was due ---- */
+
+static void case_freeze_at_end(void)
+{
+    struct srv s;
+    struct run r;
+    char to[64];
+
+    srv_start_simple(&s, "epoll", NULL);
+    target(to, sizeof(to), &s);
+    const char *args[] = {"-c", "4",     "-R",        "1000", "-d", "3s",
+                          "-w", "300ms", "--timeout", "10s",  to,   NULL};
+    pid_t freezer = fork();
+    CHECK(freezer >= 0);
+    if (freezer == 0) {
+        usleep(1800 * 1000); /* 1.5 s into the window, until it ends */
+        kill(s.pid, SIGSTOP);
+        _exit(0);
+    }
+    run_loadgen(&r, args);
+    waitpid(freezer, NULL, 0);
+    kill(s.pid, SIGCONT);
+    measured(&r);
+    /* About 1500 requests were due in the frozen half: unsent, or unanswered. */
+    double unanswered =
+        num(r.json, "requests.due_unsent_at_end") + num(r.json, "requests.in_flight_at_end");
+    CHECK(unanswered > 1000, "%.0f due requests unaccounted for", unanswered);
+    CHECK(num(r.json, "requests.censored") == unanswered, "each recorded at its age");
+    CHECK(num(r.json, "latency_us.p99") > 1e6, "p99 %.0f us over a 1.5 s freeze",
+          num(r.json, "latency_us.p99"));
+    CHECK(json_array_size(json_object_get(r.json, "warnings")) > 0, "a warning about the rate");
     json_decref(srv_stop(&s));
     json_decref(r.json);
 }
@@ -350,6 +391,10 @@ static void case_iterative_starved(void)
           num(r.json, "requests.errors.timeout"));
     CHECK(num(r.json, "requests.completed") > 100);
     CHECK(num(r.json, "fairness.jain") < 0.3, "Jain's index %g", num(r.json, "fairness.jain"));
+    /* The starved requests gave up after a second: their latency is at least that, and
+     * the tail says so, rather than showing the one client served. */
+    CHECK(num(r.json, "requests.censored") >= 3);
+    CHECK(num(r.json, "latency_us.max") >= 1e6 * 0.99, "max %g us", num(r.json, "latency_us.max"));
     json_decref(srv_stop(&s));
     json_decref(r.json);
 }
@@ -450,6 +495,22 @@ static void case_threads_sources(void)
 }
 
 /* ---- SIGINT ends the window early and still writes the run ---- */
+
+static void case_interrupt_warmup(void)
+{
+    struct srv s;
+    struct run r;
+    char to[64];
+
+    srv_start_simple(&s, "epoll", NULL);
+    target(to, sizeof(to), &s);
+    const char *args[] = {"-c", "2", "-d", "5s", "-w", "5s", to, NULL};
+    run_loadgen_full(&r, args, 0, SIGINT, 1.0);
+    CHECK(r.status == 1 && strstr(r.err, "nothing measured"), "exit %d: %s", r.status, r.err);
+    CHECK(!r.json, "no run to write");
+    CHECK(r.wall_s < 3, "took %.1f s after SIGINT", r.wall_s);
+    json_decref(srv_stop(&s));
+}
 
 static void case_interrupt(void)
 {
@@ -616,9 +677,9 @@ static void case_request_format(void)
 
 TEST_CASES({"counts_match", case_counts_match}, {"request_format", case_request_format},
            {"schema", case_schema}, {"mismatch", case_mismatch}, {"freeze", case_freeze},
-           {"iterative_starved", case_iterative_starved}, {"idle", case_idle},
-           {"churn", case_churn}, {"open_rate", case_open_rate},
-           {"threads_sources", case_threads_sources}, {"interrupt", case_interrupt},
-           {"refused", case_refused}, {"fd_limit", case_fd_limit}, {"usage", case_usage},
-           {"ipv6", case_ipv6});
+           {"freeze_at_end", case_freeze_at_end}, {"iterative_starved", case_iterative_starved},
+           {"interrupt_warmup", case_interrupt_warmup}, {"idle", case_idle}, {"churn", case_churn},
+           {"open_rate", case_open_rate}, {"threads_sources", case_threads_sources},
+           {"interrupt", case_interrupt}, {"refused", case_refused}, {"fd_limit", case_fd_limit},
+           {"usage", case_usage}, {"ipv6", case_ipv6});
 TEST_MAIN()
