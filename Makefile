@@ -2,6 +2,8 @@
 #
 #   make              install what is missing, configure build/, build everything
 #   make test         build, then run every test (ctest)
+#   make bench        build, run the experiment suite into results/ (QUICK=1: the
+#                     reduced one; BENCH_ARGS='...': more options for build/bin/bench)
 #   make deps         install the missing Debian packages only
 #   make format       clang-format every C file in place
 #   make check-format fail if clang-format would change a file
@@ -16,7 +18,7 @@ CTEST_FLAGS ?=
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 C_SOURCES    = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find common servers loadgen bench analysis tests -name '*.[ch]')
 
-.PHONY: all build deps test format check-format clean
+.PHONY: all build deps test bench format check-format clean
 
 all: build
 
@@ -29,6 +31,9 @@ build: deps
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_FLAGS)
+
+bench: build
+	$(BUILD)/bin/bench $(if $(QUICK),--quick) $(BENCH_ARGS)
 
 format:
 	@scripts/deps.sh clang-format=clang-format

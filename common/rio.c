@@ -1,7 +1,10 @@
 /* Robust I/O, after CS:APP's rio. */
 #include "rio.h"
 
+#include "clock.h"
+
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -117,4 +120,32 @@ ssize_t rio_readnb(struct rio *rp, void *buf, size_t n)
         got += take;
     }
     return (ssize_t)got;
+}
+
+int rio_readline_until(int fd, char *buf, size_t len, uint64_t deadline_ns)
+{
+    size_t n = 0;
+
+    while (n + 1 < len) {
+        uint64_t now = clock_now_ns();
+        if (now >= deadline_ns)
+            return -1;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int rc = poll(&p, 1, (int)((deadline_ns - now) / NS_PER_MS) + 1);
+        if (rc < 0 && errno == EINTR)
+            continue;
+        if (rc <= 0)
+            return -1;
+        ssize_t got = read(fd, buf + n, 1);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got != 1)
+            return -1;
+        if (buf[n] == '\n') {
+            buf[n] = '\0';
+            return (int)n;
+        }
+        n++;
+    }
+    return -1;
 }

@@ -3,6 +3,7 @@
 #define ECHOBENCH_RIO_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define RIO_BUFSIZE 8192
@@ -35,5 +36,12 @@ ssize_t rio_readlineb(struct rio *rp, void *buf, size_t maxlen);
 /* Reads exactly n bytes through the buffer unless EOF comes first. Returns as
  * rio_readn does. */
 ssize_t rio_readnb(struct rio *rp, void *buf, size_t n);
+
+/* Reads one line from fd (a child's output pipe, say) a byte at a time, so that
+ * nothing after its newline is consumed, waiting until deadline_ns (CLOCK_MONOTONIC)
+ * at most; EINTR is retried. Stores it NUL-terminated, without the newline. Returns
+ * its length, or -1 on EOF, error, timeout, or a line that does not fit len - 1 (the
+ * bytes read by then are gone). */
+int rio_readline_until(int fd, char *buf, size_t len, uint64_t deadline_ns);
 
 #endif

@@ -36,6 +36,7 @@ struct lg_config {
     const char *label;
     unsigned sources; /* 127.0.0.x source addresses to spread over; 1 = no bind */
     bool progress;    /* a progress line on stderr each second */
+    bool prime;       /* --prime: one echo on every connection before the run */
 };
 
 /* The kinds of error, as the run JSON names them. */
@@ -54,7 +55,7 @@ extern const char *const lg_error_names[ERR_COUNT];
 
 /* Run stages, advanced by the main thread once every worker has finished the
  * current one. */
-enum lg_stage { STAGE_INIT, STAGE_IDLE, STAGE_ACTIVE, STAGE_RUN, STAGE_ABORT };
+enum lg_stage { STAGE_INIT, STAGE_IDLE, STAGE_ACTIVE, STAGE_PRIME, STAGE_RUN, STAGE_ABORT };
 
 /* Shared between the main thread and the workers. */
 struct lg_coord {

@@ -353,6 +353,8 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    if (cfg.prime)
+        advance(&co, w, cfg.threads, STAGE_PRIME);
     co.start_ns = clock_now_ns() + NS_PER_MS;
     co.t0_ns = co.start_ns + cfg.warmup_ns;
     atomic_store(&co.t1_ns, co.t0_ns + cfg.duration_ns);

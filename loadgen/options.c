@@ -36,6 +36,9 @@ static void usage(FILE *out)
             "                  intended times; latency counts from the intended time\n"
             "                  (default: none, a closed loop)\n"
             "  --churn         one request per connection: connect, send, read, close\n"
+            "  --prime         before the warmup, one echo on every active connection (or\n"
+            "                  its timeout), so a server that makes a flow per connection\n"
+            "                  has made them all before anything is measured\n"
             "  --timeout DUR   per request and per connect (default %s)\n"
             "  --cpus LIST     pin worker threads, round-robin, to CPUs such as 0-3,6\n"
             "                  (default: not pinned)\n"
@@ -189,7 +192,16 @@ static int resolve_target(struct lg_config *cfg)
     return 0;
 }
 
-enum { OPT_CHURN = 256, OPT_TIMEOUT, OPT_CPUS, OPT_JSON, OPT_LABEL, OPT_SOURCES, OPT_NO_PROGRESS };
+enum {
+    OPT_CHURN = 256,
+    OPT_TIMEOUT,
+    OPT_CPUS,
+    OPT_JSON,
+    OPT_LABEL,
+    OPT_SOURCES,
+    OPT_NO_PROGRESS,
+    OPT_PRIME
+};
 
 int lg_parse_args(int argc, char **argv, struct lg_config *cfg)
 {
@@ -201,6 +213,7 @@ int lg_parse_args(int argc, char **argv, struct lg_config *cfg)
         {"label", required_argument, NULL, OPT_LABEL},
         {"sources", required_argument, NULL, OPT_SOURCES},
         {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+        {"prime", no_argument, NULL, OPT_PRIME},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -292,6 +305,9 @@ int lg_parse_args(int argc, char **argv, struct lg_config *cfg)
         case OPT_NO_PROGRESS:
             no_progress = true;
             break;
+        case OPT_PRIME:
+            cfg->prime = true;
+            break;
         case 'h':
             usage(stdout);
             return 1;
@@ -318,6 +334,11 @@ int lg_parse_args(int argc, char **argv, struct lg_config *cfg)
     if (churn && cfg->rate > 0) {
         fprintf(stderr, "loadgen: --churn and -R do not combine: churn is a closed loop of "
                         "connections\n");
+        return -1;
+    }
+    if (churn && cfg->prime) {
+        fprintf(stderr, "loadgen: --prime does not apply to --churn, where every request is "
+                        "a new connection\n");
         return -1;
     }
     if (churn && cfg->pipeline > 1) {

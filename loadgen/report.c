@@ -106,6 +106,7 @@ json_t *report_json(const struct lg_run *run)
         (int)cfg->line_bytes, "duration_s", (double)cfg->duration_ns / 1e9, "warmup_s",
         (double)cfg->warmup_ns / 1e9, "timeout_s", (double)cfg->timeout_ns / 1e9, "sources",
         (int)cfg->sources, "label", cfg->label);
+    json_object_set_new(config, "prime", json_boolean(cfg->prime));
     json_t *cpus = json_array();
     for (unsigned i = 0; i < cfg->ncpus; i++)
         json_array_append_new(cpus, json_integer(cfg->cpus[i]));
@@ -217,7 +218,7 @@ void report_print(FILE *out, const struct lg_run *run)
     print_hist(out, "latency", &t->latency);
     if (t->censored)
         fprintf(out,
-                "  %-10s %llu of them never completed (timed out, or unanswered at the end): "
+                "  %-10s %llu of them timed out or were unanswered when the window closed: "
                 "recorded at their age, a lower bound\n",
                 "", (unsigned long long)t->censored);
     if (cfg->mode == MODE_OPEN)

@@ -94,6 +94,7 @@ const char *const lg_error_names[ERR_COUNT] = {
 static void conn_connect(struct conn *c, uint64_t now);
 static void conn_fill(struct conn *c, uint64_t now);
 static void launch_connects(struct worker *w);
+static void check_primed(struct worker *w);
 static void stop_run(struct worker *w, uint64_t now);
 
 static bool in_window(const struct worker *w, uint64_t now)
@@ -331,6 +332,8 @@ static void echo_done(struct conn *c, uint64_t now)
         conn_close(c); /* the next cycle starts when it is closed */
         return;
     }
+    if (w->stage == STAGE_PRIME)
+        check_primed(w);
     conn_fill(c, now);
 }
 
@@ -619,6 +622,31 @@ static void launch_connects(struct worker *w)
     }
 }
 
+/* --prime: one request on every connection that is up; the stage ends when each has
+ * its echo, or has failed (a timeout included). A server that makes a flow per
+ * connection (a process, a thread) has made them all by then, so the warmup and the
+ * window measure serving, not the creation storm at the start. */
+static void start_prime(struct worker *w)
+{
+    uint64_t now = clock_now_ns();
+    for (unsigned i = 0; i < w->nactive; i++)
+        if (w->active[i].state == C_UP)
+            conn_send(&w->active[i], now);
+    check_primed(w);
+}
+
+static void check_primed(struct worker *w)
+{
+    if (w->reported)
+        return;
+    for (unsigned i = 0; i < w->nactive; i++) {
+        const struct conn *c = &w->active[i];
+        if (c->state == C_UP && c->seq_recv != c->seq_sent)
+            return; /* still waiting for this one's echo */
+    }
+    report_ready(w);
+}
+
 static void start_run(struct worker *w)
 {
     const struct lg_config *cfg = w->cfg;
@@ -630,8 +658,14 @@ static void start_run(struct worker *w)
         /* Connection g's requests are intended at start + g/R + k*c/R: evenly spread
          * over time and over the connections. */
         w->interval_ns = (double)cfg->connections * 1e9 / cfg->rate;
-        for (unsigned i = 0; i < w->nactive; i++)
-            w->active[i].base = start + (uint64_t)((double)w->active[i].index * 1e9 / cfg->rate);
+        for (unsigned i = 0; i < w->nactive; i++) {
+            /* The schedule starts at the next sequence number (a primed connection has
+             * used one). */
+            struct conn *c = &w->active[i];
+            uint64_t first = start + (uint64_t)((double)c->index * 1e9 / cfg->rate);
+            c->due = c->seq_sent;
+            c->base = first - (uint64_t)((double)c->seq_sent * w->interval_ns);
+        }
         uv_poll_start(&w->pacer, UV_READABLE, on_pacer_fired);
         uv_check_start(&w->pacer_check, on_pacer_check);
         uv_prepare_start(&w->pacer_prepare, on_pacer_prepare);
@@ -661,6 +695,8 @@ static void on_wake(uv_async_t *a)
     w->next = 0;
     if (stage == STAGE_RUN)
         start_run(w);
+    else if (stage == STAGE_PRIME)
+        start_prime(w);
     else if (stage == STAGE_ABORT)
         stop_run(w, clock_now_ns()); /* nothing to measure: close everything, end the loop */
     else
@@ -723,6 +759,8 @@ static void scan(struct worker *w, uint64_t now)
             conn_connect(c, now);
         }
     }
+    if (w->stage == STAGE_PRIME)
+        check_primed(w); /* a timeout above may have settled the last one */
     if (w->stage == STAGE_IDLE) {
         for (unsigned i = 0; i < w->nidle; i++) {
             struct conn *c = &w->idle[i];

@@ -2,6 +2,8 @@
 #include "harness.h"
 
 #include "check.h"
+#include "clock.h"
+#include "rio.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -49,30 +51,6 @@ void raise_nofile(void)
     CHECK(getrlimit(RLIMIT_NOFILE, &rl) == 0);
     rl.rlim_cur = rl.rlim_max;
     CHECK(setrlimit(RLIMIT_NOFILE, &rl) == 0);
-}
-
-/* Reads from fd into buf until a newline, at most len-1 bytes, waiting at most
- * timeout_s. Returns the length (the newline stripped), or -1 on EOF or timeout. */
-static int read_line(int fd, char *buf, size_t len, double timeout_s)
-{
-    size_t n = 0;
-    double end = now_s() + timeout_s;
-
-    while (n + 1 < len) {
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        int left_ms = (int)((end - now_s()) * 1000);
-        if (left_ms <= 0 || poll(&p, 1, left_ms) <= 0)
-            return -1;
-        ssize_t got = read(fd, buf + n, 1);
-        if (got <= 0)
-            return -1;
-        if (buf[n] == '\n') {
-            buf[n] = '\0';
-            return (int)n;
-        }
-        n++;
-    }
-    return -1;
 }
 
 /* The servers this test started and has not stopped: killed, with their children, when
@@ -161,8 +139,9 @@ void srv_start_path(struct srv *s, const char *path, const char *const *args,
     close(out[1]);
     s->out = out[0];
 
-    CHECK(read_line(s->out, s->ready, sizeof(s->ready), 10) > 0, "%s printed no ready line",
-          s->name);
+    CHECK(rio_readline_until(s->out, s->ready, sizeof(s->ready), clock_now_ns() + 10 * NS_PER_S) >
+              0,
+          "%s printed no ready line", s->name);
     const char *colon = strrchr(s->ready, ':');
     CHECK(strncmp(s->ready, "listening on ", 13) == 0 && colon, "ready line is '%s'", s->ready);
     s->port = atoi(colon + 1);

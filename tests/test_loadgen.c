@@ -449,6 +449,30 @@ static void case_churn(void)
     json_decref(r.json);
 }
 
+/* ---- --prime: every connection served once before anything is measured ---- */
+
+static void case_prime(void)
+{
+    struct srv s;
+    struct run r;
+    char to[64];
+
+    srv_start_simple(&s, "process", NULL);
+    target(to, sizeof(to), &s);
+    const char *args[] = {"-c", "64", "--prime", "-d", "500ms", "-w", "0", to, NULL};
+    run_loadgen(&r, args);
+    measured(&r);
+    CHECK(json_is_true(json_object_get(json_object_get(r.json, "config"), "prime")));
+    /* Every child was forked before the window: each connection completed in it. */
+    CHECK(num(r.json, "fairness.starved") == 0 && num(r.json, "fairness.min") > 0);
+    double before = num(r.json, "requests.completed_total") - num(r.json, "requests.completed");
+    CHECK(before >= 64, "%.0f echoes before the window: one per connection at least", before);
+    json_t *st = srv_stop(&s);
+    CHECK(stat_u64(st, "max_concurrent") == 64);
+    json_decref(st);
+    json_decref(r.json);
+}
+
 /* ---- the open loop keeps its rate ---- */
 
 static void case_open_rate(void)
@@ -583,6 +607,7 @@ static void case_usage(void)
         {{"-R", "-3", "127.0.0.1:1", NULL}, "-R"},
         {{"--churn", "-R", "10", "127.0.0.1:1", NULL}, "do not combine"},
         {{"--churn", "-p", "2", "127.0.0.1:1", NULL}, "-p must be 1"},
+        {{"--churn", "--prime", "127.0.0.1:1", NULL}, "--prime does not apply"},
         {{"--cpus", "x", "127.0.0.1:1", NULL}, "--cpus"},
         {{"--cpus", "1000", "127.0.0.1:1", NULL}, "not available"},
         {{"--bogus", "127.0.0.1:1", NULL}, "unknown option"},
@@ -679,7 +704,8 @@ TEST_CASES({"counts_match", case_counts_match}, {"request_format", case_request_
            {"schema", case_schema}, {"mismatch", case_mismatch}, {"freeze", case_freeze},
            {"freeze_at_end", case_freeze_at_end}, {"iterative_starved", case_iterative_starved},
            {"interrupt_warmup", case_interrupt_warmup}, {"idle", case_idle}, {"churn", case_churn},
-           {"open_rate", case_open_rate}, {"threads_sources", case_threads_sources},
-           {"interrupt", case_interrupt}, {"refused", case_refused}, {"fd_limit", case_fd_limit},
-           {"usage", case_usage}, {"ipv6", case_ipv6});
+           {"prime", case_prime}, {"open_rate", case_open_rate},
+           {"threads_sources", case_threads_sources}, {"interrupt", case_interrupt},
+           {"refused", case_refused}, {"fd_limit", case_fd_limit}, {"usage", case_usage},
+           {"ipv6", case_ipv6});
 TEST_MAIN()

@@ -1,6 +1,7 @@
 /* Unit tests of common/rio: short counts, 1-byte writes and interrupted calls, over
  * socketpairs. Each function is one property; all run in one ctest entry per file. */
 #include "check.h"
+#include "clock.h"
 #include "harness.h"
 #include "rio.h"
 
@@ -262,7 +263,34 @@ static void test_errors(void)
     close(sv[0]);
 }
 
+/* rio_readline_until: a line at a time from a pipe, nothing after it consumed; a
+ * deadline for a line that never ends; EOF. */
+static void test_readline_until(void)
+{
+    int p[2];
+    char line[16];
+
+    CHECK(pipe(p) == 0);
+    CHECK(write(p[1], "hello\nworld", 11) == 11);
+    CHECK(rio_readline_until(p[0], line, sizeof(line), clock_now_ns() + NS_PER_S) == 5);
+    CHECK(strcmp(line, "hello") == 0);
+    uint64_t t0 = clock_now_ns();
+    CHECK(rio_readline_until(p[0], line, sizeof(line), t0 + 50 * NS_PER_MS) == -1,
+          "no newline: the deadline");
+    CHECK(clock_now_ns() - t0 < NS_PER_S, "it kept the deadline");
+    CHECK(write(p[1], "too long\n", 9) == 9);
+    CHECK(rio_readline_until(p[0], line, 4, clock_now_ns() + NS_PER_S) == -1,
+          "a line longer than the buffer");
+    CHECK(rio_readline_until(p[0], line, sizeof(line), clock_now_ns() + NS_PER_S) == 5 &&
+              strcmp(line, " long") == 0,
+          "the rest of it stays");
+    close(p[1]);
+    CHECK(rio_readline_until(p[0], line, sizeof(line), clock_now_ns() + NS_PER_S) == -1, "EOF");
+    close(p[0]);
+}
+
 TEST_CASES({"readn_short_counts", test_readn_short_counts},
            {"writen_short_writes", test_writen_short_writes}, {"readlineb", test_readlineb},
-           {"interrupted", test_interrupted}, {"errors", test_errors});
+           {"interrupted", test_interrupted}, {"errors", test_errors},
+           {"readline_until", test_readline_until});
 TEST_MAIN()

@@ -1,0 +1,114 @@
+/* The experiment runner: what its parts share. */
+#ifndef ECHOBENCH_BENCH_H
+#define ECHOBENCH_BENCH_H
+
+#include <jansson.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define MAX_MODELS 16
+#define MAX_ARGS   32
+
+/* The command line, settled. */
+struct bench_opts {
+    bool quick;
+    char models[MAX_MODELS][32];
+    unsigned nmodels;
+    char scenarios[8][32]; /* the names asked for, or all */
+    unsigned nscenarios;
+    char points[8][2][128]; /* --points SCENARIO=LIST overrides */
+    unsigned npoints;
+    unsigned trials;
+    uint64_t duration_ns;
+    uint64_t warmup_ns;
+    int server_cpus[CPU_SETSIZE];
+    unsigned nserver_cpus;
+    int client_cpus[CPU_SETSIZE];
+    unsigned nclient_cpus;
+    unsigned loadgen_threads;
+    char bin_dir[PATH_MAX];     /* where echo-MODEL, loadgen and creation-cost are */
+    char results_dir[PATH_MAX]; /* where run folders go; results/latest points at the newest */
+    char out_dir[PATH_MAX];     /* this run's folder */
+    bool progress;              /* a live line on a terminal; a line per run otherwise */
+};
+
+/* How one run ended. */
+enum run_status {
+    RUN_OK,
+    RUN_FAILED_TO_START, /* the server printed no ready line */
+    RUN_CRASHED,         /* the server died during the run */
+    RUN_HUNG,            /* the server did not stop on SIGTERM and was killed */
+    RUN_LOADGEN_FAILED,  /* loadgen measured nothing (its exit status says why) */
+    RUN_INTERRUPTED,     /* bench was stopped */
+};
+extern const char *const run_status_names[];
+
+/* One run to do: one server, one loadgen. */
+struct run_spec {
+    char name[128]; /* scenario-point-model-trial, for the raw files */
+    char model[32];
+    const char *server_args[MAX_ARGS];  /* before the port; NULL-terminated */
+    const char *loadgen_args[MAX_ARGS]; /* before the target; NULL-terminated */
+    const int *server_cpus;             /* pinning: the server's CPUs and loadgen's */
+    unsigned nserver_cpus;
+    const int *client_cpus;
+    unsigned nclient_cpus;
+    uint64_t expected_ns; /* how long loadgen should take; a deadline follows */
+};
+
+/* What the server's process tree used, sampled from /proc and from wait4. */
+struct run_usage {
+    double cpu_user_s, cpu_sys_s; /* the whole server lifetime, reaped children included */
+    long ctx_voluntary, ctx_involuntary;
+    long base_rss_kib, base_anon_kib; /* before the load started */
+    long peak_rss_kib, peak_anon_kib; /* summed over the tree, at its peak */
+    int peak_threads, peak_processes;
+    unsigned samples;
+};
+
+struct run_result {
+    enum run_status status;
+    char detail[512];     /* what went wrong, in words */
+    json_t *loadgen;      /* its run JSON, or NULL */
+    json_t *server_stats; /* the server's stats line, or NULL */
+    struct run_usage usage;
+    double wall_s;
+};
+
+/* Set by SIGINT or SIGTERM: the run in progress stops, and the suite with it. */
+extern volatile sig_atomic_t bench_interrupted;
+
+/* Does one run: starts the server pinned to its CPUs in a process group of its own,
+ * samples its process tree while loadgen runs, stops it with SIGTERM (SIGKILL to the
+ * group if it hangs), keeps its stats line and loadgen's JSON under raw/. Never leaves
+ * a process behind. Returns 0 (the result says how it went), or -1 when the run could
+ * not be attempted at all (the detail says why). */
+int run_one(const struct bench_opts *o, const struct run_spec *spec, struct run_result *r);
+
+/* Frees what a result holds. */
+void run_result_free(struct run_result *r);
+
+/* The machine and the build, for bench.json's "env". Returns a new reference. */
+json_t *env_collect(const struct bench_opts *o);
+
+/* A robust summary of a few trials: the median; the mean with a 95% confidence
+ * interval (Student's t); the coefficient of variation; noisy when it exceeds 10%. */
+struct summary {
+    unsigned n;
+    double median, mean, sd, cv, ci_lo, ci_hi;
+    bool noisy;
+};
+void summarize(const double *v, unsigned n, struct summary *s);
+json_t *summary_json(const struct summary *s);
+
+/* The runner's options. Returns 0, 1 after --help, or -1 after a message. */
+int bench_parse_args(int argc, char **argv, struct bench_opts *o);
+
+/* Runs the suite the options ask for, writing bench.json under o->out_dir after each
+ * point. Returns 0, 130 when interrupted, or 1 when nothing could be run. */
+int suite_run(struct bench_opts *o);
+
+#endif

@@ -1,0 +1,439 @@
+/* The runner's command line, and the checks made before anything runs. */
+#include "bench.h"
+#include "net.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *const all_models[] = {"iterative",  "process", "select",    "epoll", "thread",
+                                         "threadpool", "prefork", "reuseport", "uring"};
+static const char *const all_scenarios[] = {"concurrency", "idle",     "churn",
+                                            "service",     "creation", "cores"};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: bench [options]\n"
+            "\n"
+            "Runs the experiment suite against the server models and writes a results\n"
+            "folder: bench.json (schema echobench.bench/1) and raw/ with every loadgen run\n"
+            "and server stats line; `make plots` turns it into plots and a report.\n"
+            "\n"
+            "  --quick              the reduced suite: fewer points, one trial, shorter runs\n"
+            "  --models LIST        models, comma-separated (default: every one built of\n"
+            "                       iterative,process,select,epoll,thread,threadpool,prefork,\n"
+            "                       reuseport,uring)\n"
+            "  --scenarios LIST     of concurrency,idle,churn,service,creation,cores\n"
+            "                       (default: all; cores needs 4 or more CPUs)\n"
+            "  --points S=LIST      the points of scenario S, e.g. concurrency=1,64 (repeatable)\n"
+            "  --trials N           trials of each point, interleaved across the models\n"
+            "                       (default 3; quick 1)\n"
+            "  --duration DUR       measured time of each run (default 1s; quick 500ms)\n"
+            "  --warmup DUR         warmup before it (default 500ms; quick 200ms)\n"
+            "  --server-cpus LIST   the server's CPUs (default: the first half)\n"
+            "  --client-cpus LIST   loadgen's CPUs (default: the other half)\n"
+            "  --threads N          loadgen threads (default: one per client CPU)\n"
+            "  --results DIR        where run folders go; DIR/latest points at the newest\n"
+            "                       (default results)\n"
+            "  --out DIR            this run's folder (default DIR/<UTC time>-<host>)\n"
+            "  --bin DIR            where echo-MODEL, loadgen and creation-cost are (default:\n"
+            "                       bench's own folder)\n"
+            "  --no-progress        a line per run on stderr, not a live line\n"
+            "  -h, --help           show this help\n"
+            "\n"
+            "Ctrl-C stops it; what was measured is kept. Exit status: 0 done, 1 when it\n"
+            "could not run, 2 for a bad command line, 130 when interrupted.\n");
+}
+
+static int parse_dur(const char *what, const char *text, uint64_t *ns)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    double unit = strcmp(end, "ms") == 0 ? 1e6 : (strcmp(end, "s") == 0 || !*end) ? 1e9 : 0;
+    if (errno || end == text || unit == 0 || v < 0 || v * unit > 3600e9) {
+        fprintf(stderr, "bench: %s must be a duration such as 1s or 500ms, not '%s'\n", what, text);
+        return -1;
+    }
+    *ns = (uint64_t)(v * unit);
+    return 0;
+}
+
+/* Splits a comma list into items checked against the known names. */
+static int name_list(const char *what, const char *text, const char *const *known, size_t nknown,
+                     char (*out)[32], unsigned max, unsigned *n)
+{
+    char buf[512];
+    snprintf(buf, sizeof(buf), "%s", text);
+    *n = 0;
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        bool ok = false;
+        for (size_t i = 0; i < nknown; i++)
+            ok |= strcmp(tok, known[i]) == 0;
+        if (!ok || *n == max) {
+            fprintf(stderr, "bench: unknown %s '%s'; the %ss are:", what, tok, what);
+            for (size_t i = 0; i < nknown; i++)
+                fprintf(stderr, "%s%s", i ? "," : " ", known[i]);
+            fprintf(stderr, "\n");
+            return -1;
+        }
+        snprintf(out[(*n)++], 32, "%s", tok);
+    }
+    if (*n == 0) {
+        fprintf(stderr, "bench: --%ss needs at least one name\n", what);
+        return -1;
+    }
+    return 0;
+}
+
+static int cpu_list(const char *what, const char *text, int *cpus, unsigned *n)
+{
+    cpu_set_t allowed;
+    int count = 0;
+    const char *p = text;
+
+    sched_getaffinity(0, sizeof(allowed), &allowed);
+    while (*p) {
+        char *end;
+        long lo = strtol(p, &end, 10), hi = lo;
+        if (end == p)
+            goto bad;
+        if (*end == '-') {
+            p = end + 1;
+            hi = strtol(p, &end, 10);
+            if (end == p)
+                goto bad;
+        }
+        for (long c = lo; c <= hi; c++) {
+            if (c < 0 || c >= CPU_SETSIZE || !CPU_ISSET(c, &allowed)) {
+                fprintf(stderr, "bench: %s: CPU %ld is not available here\n", what, c);
+                return -1;
+            }
+            cpus[count++] = (int)c;
+        }
+        p = *end == ',' ? end + 1 : end;
+        if (*end != ',' && *end != '\0')
+            goto bad;
+    }
+    if (count == 0)
+        goto bad;
+    *n = (unsigned)count;
+    return 0;
+bad:
+    fprintf(stderr, "bench: %s must be a CPU list such as 0-3,6, not '%s'\n", what, text);
+    return -1;
+}
+
+/* The first half of the CPUs this process may use to the server, the rest to loadgen;
+ * one each on two; both the same one on one. */
+static void default_cpus(struct bench_opts *o)
+{
+    cpu_set_t allowed;
+    int all[CPU_SETSIZE], n = 0;
+    sched_getaffinity(0, sizeof(allowed), &allowed);
+    for (int c = 0; c < CPU_SETSIZE; c++)
+        if (CPU_ISSET(c, &allowed))
+            all[n++] = c;
+    int half = n > 1 ? n / 2 : 1;
+    if (o->nserver_cpus == 0)
+        for (int i = 0; i < half; i++)
+            o->server_cpus[o->nserver_cpus++] = all[i];
+    if (o->nclient_cpus == 0)
+        for (int i = n > 1 ? half : 0; i < n; i++)
+            o->client_cpus[o->nclient_cpus++] = all[i];
+}
+
+/* The folder the running executable is in. */
+static void own_dir(char *buf, size_t len, const char *argv0)
+{
+    ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+    if (n <= 0) {
+        snprintf(buf, len, "%s", argv0);
+    } else {
+        buf[n] = '\0';
+    }
+    char *slash = strrchr(buf, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        snprintf(buf, len, ".");
+}
+
+static int mkdir_p(const char *path)
+{
+    char buf[PATH_MAX + 16];
+    snprintf(buf, sizeof(buf), "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(buf, 0755) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* Makes the run's folder and raw/, and proves it writable: at once, not after the first
+ * scenario. */
+static int make_out_dir(struct bench_opts *o)
+{
+    char raw[PATH_MAX + 8], probe[PATH_MAX + 32];
+    if (o->out_dir[0] == '\0') {
+        char host[64] = "host", stamp[32];
+        time_t now = time(NULL);
+        struct tm tm;
+        gethostname(host, sizeof(host) - 1);
+        for (char *p = host; *p; p++)
+            if (*p == '/' || *p == ' ')
+                *p = '_';
+        gmtime_r(&now, &tm);
+        strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+        if (snprintf(o->out_dir, sizeof(o->out_dir), "%.3900s/%s-%s", o->results_dir, stamp,
+                     host) >= (int)sizeof(o->out_dir)) {
+            fprintf(stderr, "bench: the results folder's path is too long\n");
+            return -1;
+        }
+    }
+    snprintf(raw, sizeof(raw), "%s/raw", o->out_dir);
+    snprintf(probe, sizeof(probe), "%s/.probe", o->out_dir);
+    FILE *f = NULL;
+    if (mkdir_p(raw) < 0 || !(f = fopen(probe, "w"))) {
+        fprintf(stderr,
+                "bench: cannot write the results folder %s: %s; choose another with --results "
+                "or --out\n",
+                o->out_dir, strerror(errno));
+        return -1;
+    }
+    fclose(f);
+    unlink(probe);
+    return 0;
+}
+
+/* The models asked for, or every one built. */
+static int check_models(struct bench_opts *o, bool asked)
+{
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof(path), "%s/loadgen", o->bin_dir);
+    if (access(path, X_OK) != 0) {
+        fprintf(stderr, "bench: %s is not there: build first (make), or give --bin\n", path);
+        return -1;
+    }
+    if (!asked)
+        for (size_t i = 0; i < sizeof(all_models) / sizeof(all_models[0]); i++)
+            snprintf(o->models[o->nmodels++], 32, "%s", all_models[i]);
+    unsigned kept = 0;
+    for (unsigned i = 0; i < o->nmodels; i++) {
+        snprintf(path, sizeof(path), "%s/echo-%s", o->bin_dir, o->models[i]);
+        if (access(path, X_OK) == 0) {
+            if (kept != i)
+                memcpy(o->models[kept], o->models[i], 32);
+            kept++;
+        } else if (asked) {
+            fprintf(stderr, "bench: %s is not built\n", path);
+            return -1;
+        }
+    }
+    o->nmodels = kept;
+    if (kept == 0) {
+        fprintf(stderr, "bench: no echo-MODEL executable in %s: build first (make)\n", o->bin_dir);
+        return -1;
+    }
+    return 0;
+}
+
+/* Descriptors for the largest point: the runner raises its own limit, which the server
+ * and loadgen inherit; if even the hard limit is short, it says what to change. */
+static int check_limits(void)
+{
+    rlim_t limit = 0;
+    if (net_raise_nofile(&limit) < 0 || limit < 10100 + 1024 + 256) {
+        fprintf(stderr,
+                "bench: warning: the descriptor limit is %lu; the idle scenario's 10000 idle "
+                "connections need about 11400: raise the hard limit (ulimit -Hn, or "
+                "LimitNOFILE) or pass --points idle=0,1,100\n",
+                (unsigned long)limit);
+    }
+    FILE *f = fopen("/proc/sys/net/core/somaxconn", "r");
+    int somaxconn = 0;
+    if (f) {
+        if (fscanf(f, "%d", &somaxconn) != 1)
+            somaxconn = 0;
+        fclose(f);
+    }
+    if (somaxconn > 0 && somaxconn < 1024)
+        fprintf(stderr,
+                "bench: warning: net.core.somaxconn is %d: bursts of connects past it wait "
+                "for SYN retries; sysctl -w net.core.somaxconn=4096\n",
+                somaxconn);
+    return 0;
+}
+
+enum {
+    OPT_QUICK = 256,
+    OPT_MODELS,
+    OPT_SCENARIOS,
+    OPT_POINTS,
+    OPT_TRIALS,
+    OPT_DURATION,
+    OPT_WARMUP,
+    OPT_SERVER_CPUS,
+    OPT_CLIENT_CPUS,
+    OPT_THREADS,
+    OPT_RESULTS,
+    OPT_OUT,
+    OPT_BIN,
+    OPT_NO_PROGRESS,
+};
+
+int bench_parse_args(int argc, char **argv, struct bench_opts *o)
+{
+    static const struct option longopts[] = {
+        {"quick", no_argument, NULL, OPT_QUICK},
+        {"models", required_argument, NULL, OPT_MODELS},
+        {"scenarios", required_argument, NULL, OPT_SCENARIOS},
+        {"points", required_argument, NULL, OPT_POINTS},
+        {"trials", required_argument, NULL, OPT_TRIALS},
+        {"duration", required_argument, NULL, OPT_DURATION},
+        {"warmup", required_argument, NULL, OPT_WARMUP},
+        {"server-cpus", required_argument, NULL, OPT_SERVER_CPUS},
+        {"client-cpus", required_argument, NULL, OPT_CLIENT_CPUS},
+        {"threads", required_argument, NULL, OPT_THREADS},
+        {"results", required_argument, NULL, OPT_RESULTS},
+        {"out", required_argument, NULL, OPT_OUT},
+        {"bin", required_argument, NULL, OPT_BIN},
+        {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    bool models_asked = false, no_progress = false;
+    bool trials_set = false, duration_set = false, warmup_set = false;
+    int c;
+
+    memset(o, 0, sizeof(*o));
+    snprintf(o->results_dir, sizeof(o->results_dir), "results");
+    own_dir(o->bin_dir, sizeof(o->bin_dir), argv[0]);
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        char *end;
+        long v;
+        switch (c) {
+        case OPT_QUICK:
+            o->quick = true;
+            break;
+        case OPT_MODELS:
+            if (name_list("model", optarg, all_models, sizeof(all_models) / sizeof(all_models[0]),
+                          o->models, MAX_MODELS, &o->nmodels) < 0)
+                return -1;
+            models_asked = true;
+            break;
+        case OPT_SCENARIOS:
+            if (name_list("scenario", optarg, all_scenarios,
+                          sizeof(all_scenarios) / sizeof(all_scenarios[0]), o->scenarios, 8,
+                          &o->nscenarios) < 0)
+                return -1;
+            break;
+        case OPT_POINTS: {
+            const char *eq = strchr(optarg, '=');
+            bool known = false;
+            for (size_t i = 0; eq && i < sizeof(all_scenarios) / sizeof(all_scenarios[0]); i++)
+                known |= strncmp(optarg, all_scenarios[i], (size_t)(eq - optarg)) == 0 &&
+                         strlen(all_scenarios[i]) == (size_t)(eq - optarg);
+            if (!eq || !known || !eq[1] || o->npoints == 8) {
+                fprintf(stderr,
+                        "bench: --points takes SCENARIO=LIST, such as concurrency=1,64; "
+                        "not '%s'\n",
+                        optarg);
+                return -1;
+            }
+            snprintf(o->points[o->npoints][0], 128, "%.*s", (int)(eq - optarg), optarg);
+            snprintf(o->points[o->npoints][1], 128, "%s", eq + 1);
+            o->npoints++;
+            break;
+        }
+        case OPT_TRIALS:
+        case OPT_THREADS:
+            errno = 0;
+            v = strtol(optarg, &end, 10);
+            if (errno || *end || end == optarg || v < 1 || v > 100) {
+                fprintf(stderr, "bench: %s must be a whole number from 1 to 100, not '%s'\n",
+                        c == OPT_TRIALS ? "--trials" : "--threads", optarg);
+                return -1;
+            }
+            if (c == OPT_TRIALS) {
+                o->trials = (unsigned)v;
+                trials_set = true;
+            } else {
+                o->loadgen_threads = (unsigned)v;
+            }
+            break;
+        case OPT_DURATION:
+            if (parse_dur("--duration", optarg, &o->duration_ns) < 0)
+                return -1;
+            if (o->duration_ns < 10000000) {
+                fprintf(stderr, "bench: --duration must be at least 10ms\n");
+                return -1;
+            }
+            duration_set = true;
+            break;
+        case OPT_WARMUP:
+            if (parse_dur("--warmup", optarg, &o->warmup_ns) < 0)
+                return -1;
+            warmup_set = true;
+            break;
+        case OPT_SERVER_CPUS:
+            if (cpu_list("--server-cpus", optarg, o->server_cpus, &o->nserver_cpus) < 0)
+                return -1;
+            break;
+        case OPT_CLIENT_CPUS:
+            if (cpu_list("--client-cpus", optarg, o->client_cpus, &o->nclient_cpus) < 0)
+                return -1;
+            break;
+        case OPT_RESULTS:
+            snprintf(o->results_dir, sizeof(o->results_dir), "%s", optarg);
+            break;
+        case OPT_OUT:
+            snprintf(o->out_dir, sizeof(o->out_dir), "%s", optarg);
+            break;
+        case OPT_BIN:
+            snprintf(o->bin_dir, sizeof(o->bin_dir), "%s", optarg);
+            break;
+        case OPT_NO_PROGRESS:
+            no_progress = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return 1;
+        case ':':
+            fprintf(stderr, "bench: option %s needs a value\n", argv[optind - 1]);
+            return -1;
+        default:
+            fprintf(stderr, "bench: unknown option '%s'\n", argv[optind - 1]);
+            return -1;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "bench: unexpected argument '%s'\n", argv[optind]);
+        return -1;
+    }
+    if (!trials_set)
+        o->trials = o->quick ? 1 : 3;
+    if (!duration_set)
+        o->duration_ns = o->quick ? 500000000ull : 1000000000ull;
+    if (!warmup_set)
+        o->warmup_ns = o->quick ? 200000000ull : 500000000ull;
+    default_cpus(o);
+    if (o->loadgen_threads == 0)
+        o->loadgen_threads = o->nclient_cpus ? o->nclient_cpus : 1;
+    o->progress = !no_progress && isatty(STDERR_FILENO);
+    if (check_models(o, models_asked) < 0 || make_out_dir(o) < 0 || check_limits() < 0)
+        return 3;
+    return 0;
+}

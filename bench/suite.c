@@ -1,0 +1,744 @@
+/* The default suite: its scenarios, their points, the trials interleaved across the
+ * models, and bench.json, rewritten (atomically) after every point. */
+#include "bench.h"
+
+#include "clock.h"
+#include "jsonio.h"
+#include "version.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_POINTS 16
+#define SETUP_NS   (3 * NS_PER_S) /* per run, beyond warmup and duration: start, connect, stop */
+
+/* One point of a scenario: what the server and loadgen get. */
+struct point {
+    char label[32];
+    double x;
+    unsigned connections, idle; /* for memory per connection and the caps */
+    char server_args[4][24];
+    unsigned nserver_args;
+    char loadgen_args[16][24];
+    unsigned nloadgen_args;
+    uint64_t warmup_ns;
+    uint64_t prime_ns;    /* how long priming may take, at most */
+    unsigned server_cpus; /* cores scenario: the first this many of the server CPUs; 0: all */
+};
+
+struct scenario {
+    const char *name;
+    const char *title;
+    const char *x_label;
+    const char *description;
+    /* Fills the points (defaults, or those of --points); returns their count, or -1
+     * after a message when --points is bad. Returns 0 for a scenario with none. */
+    int (*points)(const struct bench_opts *o, struct point *p);
+};
+
+/* The state of one run of the suite. */
+struct suite {
+    struct bench_opts *o;
+    json_t *root;
+    json_t *scenarios;
+    unsigned runs_total, runs_done;
+    uint64_t started_ns;
+    unsigned process_cap; /* idle connections the process model can hold here */
+    char process_cap_reason[160];
+    bool unavailable[MAX_MODELS]; /* failed to start once: skipped from then on */
+    char unavailable_why[MAX_MODELS][512];
+};
+
+static void point_arg(char (*args)[24], unsigned *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void point_arg(char (*args)[24], unsigned *n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args[*n], 24, fmt, ap);
+    va_end(ap);
+    (*n)++;
+}
+
+/* The --points list for scenario name, or NULL. */
+static const char *points_override(const struct bench_opts *o, const char *name)
+{
+    for (unsigned i = 0; i < o->npoints; i++)
+        if (strcmp(o->points[i][0], name) == 0)
+            return o->points[i][1];
+    return NULL;
+}
+
+/* Parses "1,4,16" into v (at most MAX_POINTS, each from min to max). Returns the count or
+ * -1 after a message. */
+static int number_list(const char *scenario, const char *text, unsigned *v, unsigned min,
+                       unsigned max)
+{
+    int n = 0;
+    const char *p = text;
+    while (*p) {
+        char *end;
+        errno = 0;
+        long x = strtol(p, &end, 10);
+        if (end == p || errno || x < (long)min || x > (long)max || n == MAX_POINTS ||
+            (*end != ',' && *end != '\0')) {
+            fprintf(stderr,
+                    "bench: --points %s= takes up to %d numbers from %u to %u, such as 1,16,256; "
+                    "not '%s'\n",
+                    scenario, MAX_POINTS, min, max, text);
+            return -1;
+        }
+        v[n++] = (unsigned)x;
+        p = *end ? end + 1 : end;
+    }
+    return n;
+}
+
+/* A point of conns active and idle idle connections. prime: every active connection
+ * gets one echo before the warmup, so that a server that makes a flow per connection
+ * (fork, pthread_create) has made them all, idle ones included (they were accepted
+ * first), before anything is measured: the window then measures serving, and the
+ * cost of making flows is the churn scenario's. */
+static void base_point(const struct bench_opts *o, struct point *p, unsigned conns, unsigned idle,
+                       bool prime)
+{
+    memset(p, 0, sizeof(*p));
+    p->connections = conns;
+    p->idle = idle;
+    p->warmup_ns = o->warmup_ns;
+    point_arg(p->loadgen_args, &p->nloadgen_args, "-c");
+    point_arg(p->loadgen_args, &p->nloadgen_args, "%u", conns);
+    if (idle) {
+        point_arg(p->loadgen_args, &p->nloadgen_args, "-i");
+        point_arg(p->loadgen_args, &p->nloadgen_args, "%u", idle);
+    }
+    if (prime) {
+        point_arg(p->loadgen_args, &p->nloadgen_args, "--prime");
+        p->prime_ns = 2 * NS_PER_S; /* loadgen's default timeout */
+    }
+}
+
+static int concurrency_points(const struct bench_opts *o, struct point *p)
+{
+    static const unsigned full[] = {1, 4, 16, 64, 256, 1024}, quick[] = {1, 16, 256};
+    unsigned v[MAX_POINTS];
+    const char *over = points_override(o, "concurrency");
+    int n = over ? number_list("concurrency", over, v, 1, 100000) : o->quick ? 3 : 6;
+    for (int i = 0; i < n; i++) {
+        unsigned c = over ? v[i] : o->quick ? quick[i] : full[i];
+        base_point(o, &p[i], c, 0, true);
+        snprintf(p[i].label, sizeof(p[i].label), "%u", c);
+        p[i].x = c;
+    }
+    return n;
+}
+
+#define IDLE_ACTIVE 16
+
+static int idle_points(const struct bench_opts *o, struct point *p)
+{
+    static const unsigned full[] = {0, 1, 100, 1000, 10000}, quick[] = {0, 1, 1000};
+    unsigned v[MAX_POINTS];
+    const char *over = points_override(o, "idle");
+    int n = over ? number_list("idle", over, v, 0, 100000) : o->quick ? 3 : 5;
+    for (int i = 0; i < n; i++) {
+        unsigned idle = over ? v[i] : o->quick ? quick[i] : full[i];
+        base_point(o, &p[i], IDLE_ACTIVE, idle, true);
+        snprintf(p[i].label, sizeof(p[i].label), "%u", idle);
+        p[i].x = idle;
+        /* The active clients connect after the idle ones, so a server that forks a
+         * process per client serves them only after thousands of forks (about a
+         * millisecond each here). Their first echo may take that long: the window then
+         * measures the steady state, not the fork storm (which churn measures). */
+        unsigned timeout_s = idle / 500 > 2 ? idle / 500 : 2;
+        point_arg(p[i].loadgen_args, &p[i].nloadgen_args, "--timeout");
+        point_arg(p[i].loadgen_args, &p[i].nloadgen_args, "%us", timeout_s);
+        p[i].prime_ns = (uint64_t)timeout_s * NS_PER_S;
+    }
+    return n;
+}
+
+static int churn_points(const struct bench_opts *o, struct point *p)
+{
+    unsigned v[MAX_POINTS] = {8};
+    const char *over = points_override(o, "churn");
+    int n = over ? number_list("churn", over, v, 1, 10000) : 1;
+    for (int i = 0; i < n; i++) {
+        base_point(o, &p[i], v[i], 0, false);
+        point_arg(p[i].loadgen_args, &p[i].nloadgen_args, "--churn");
+        snprintf(p[i].label, sizeof(p[i].label), "%u", v[i]);
+        p[i].x = v[i];
+    }
+    return n;
+}
+
+#define SERVICE_CONNS 64
+
+static int service_points(const struct bench_opts *o, struct point *p)
+{
+    const char *over = points_override(o, "service");
+    if (over) {
+        fprintf(stderr, "bench: the service scenario has fixed points (50 us of work, 1 ms of "
+                        "blocking); --points does not apply to it\n");
+        return -1;
+    }
+    base_point(o, &p[0], SERVICE_CONNS, 0, true);
+    snprintf(p[0].label, sizeof(p[0].label), "work_50us");
+    p[0].x = 0;
+    point_arg(p[0].server_args, &p[0].nserver_args, "--work-us");
+    point_arg(p[0].server_args, &p[0].nserver_args, "50");
+    base_point(o, &p[1], SERVICE_CONNS, 0, true);
+    snprintf(p[1].label, sizeof(p[1].label), "sleep_1ms");
+    p[1].x = 1;
+    point_arg(p[1].server_args, &p[1].nserver_args, "--sleep-us");
+    point_arg(p[1].server_args, &p[1].nserver_args, "1000");
+    return 2;
+}
+
+#define CORES_CONNS 256
+
+static int cores_points(const struct bench_opts *o, struct point *p)
+{
+    unsigned v[MAX_POINTS];
+    const char *over = points_override(o, "cores");
+    int n = 0;
+    if (over) {
+        n = number_list("cores", over, v, 1, o->nserver_cpus);
+    } else {
+        for (unsigned k = 1; k <= o->nserver_cpus && n < MAX_POINTS; k *= 2)
+            v[n++] = k;
+    }
+    for (int i = 0; i < n; i++) {
+        base_point(o, &p[i], CORES_CONNS, 0, true);
+        p[i].server_cpus = v[i];
+        snprintf(p[i].label, sizeof(p[i].label), "%u", v[i]);
+        p[i].x = v[i];
+    }
+    return n;
+}
+
+static const struct scenario scenarios[] = {
+    {"concurrency", "Throughput and latency against connections", "connections",
+     "Closed loop, 64-byte lines, one request in flight per connection.", concurrency_points},
+    {"idle", "The lunch scenario: active clients beside idle ones", "idle connections",
+     "16 active clients in a closed loop, with idle clients connected first and silent all "
+     "run.",
+     idle_points},
+    {"churn", "Creating a flow: one request per connection", "concurrent cycles",
+     "Each request on a new connection: connect, send a line, read the echo, close.", churn_points},
+    {"service", "Work per request: CPU and blocking", "service",
+     "64 connections, closed loop; the server burns 50 us of CPU per line, or blocks 1 ms per "
+     "line.",
+     service_points},
+    {"creation", "Creation cost: process against thread", NULL,
+     "The creation-cost microbenchmark: create and reap a process or a thread.", NULL},
+    {"cores", "Cores: which models use more CPUs", "server CPUs",
+     "256 connections, closed loop; the server given 1, 2, 4 ... of its CPUs.", cores_points},
+};
+#define NSCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
+
+static bool wanted(const struct bench_opts *o, const char *name)
+{
+    if (o->nscenarios == 0)
+        return true;
+    for (unsigned i = 0; i < o->nscenarios; i++)
+        if (strcmp(o->scenarios[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* ---- caps ---- */
+
+/* How many idle connections the process model can hold here: one process each, within
+ * pid_max, RLIMIT_NPROC (which root escapes) and memory at about 1 MiB a process. */
+static void process_cap(struct suite *s)
+{
+    long pid_max = 32768, procs = 0, avail_kib = 0;
+    FILE *f = fopen("/proc/sys/kernel/pid_max", "r");
+    if (f) {
+        if (fscanf(f, "%ld", &pid_max) != 1)
+            pid_max = 32768;
+        fclose(f);
+    }
+    f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%*f %*f %*f %*d/%ld", &procs) != 1)
+            procs = 0;
+        fclose(f);
+    }
+    f = fopen("/proc/meminfo", "r");
+    if (f) {
+        char line[256];
+        while (fgets(line, sizeof(line), f))
+            if (sscanf(line, "MemAvailable: %ld kB", &avail_kib) == 1)
+                break;
+        fclose(f);
+    }
+    long cap = (pid_max - procs) * 8 / 10;
+    snprintf(s->process_cap_reason, sizeof(s->process_cap_reason),
+             "kernel.pid_max %ld with %ld tasks running", pid_max, procs);
+    struct rlimit rl;
+    if (geteuid() != 0 && getrlimit(RLIMIT_NPROC, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        (long)rl.rlim_cur - procs < cap) {
+        cap = (long)rl.rlim_cur - procs;
+        snprintf(s->process_cap_reason, sizeof(s->process_cap_reason), "RLIMIT_NPROC %ld",
+                 (long)rl.rlim_cur);
+    }
+    if (avail_kib > 0 && avail_kib / 1024 < cap) {
+        cap = avail_kib / 1024;
+        snprintf(s->process_cap_reason, sizeof(s->process_cap_reason),
+                 "%ld MiB of memory available, about 1 MiB per process", avail_kib / 1024);
+    }
+    s->process_cap = cap > 0 ? (unsigned)cap : 0;
+}
+
+/* Whether this model runs at this point; if not, why (in why). */
+static bool model_runs(const struct suite *s, const char *scenario, const char *model,
+                       const struct point *p, char *why, size_t len)
+{
+    if (strcmp(scenario, "idle") == 0 && strcmp(model, "process") == 0 &&
+        p->idle + p->connections > s->process_cap) {
+        snprintf(why, len, "capped: %u processes would exceed what this machine holds (%u: %s)",
+                 p->idle + p->connections, s->process_cap, s->process_cap_reason);
+        return false;
+    }
+    if (strcmp(scenario, "idle") == 0 && strcmp(model, "iterative") == 0 && p->idle > 100) {
+        snprintf(why, len,
+                 "skipped: behind one idle client echo-iterative already serves "
+                 "nobody; more idle clients add only minutes");
+        return false;
+    }
+    return true;
+}
+
+/* ---- trial and point records ---- */
+
+static double jnum(json_t *root, const char *a, const char *b)
+{
+    json_t *v = json_object_get(root, a);
+    if (b)
+        v = json_object_get(v, b);
+    return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static json_t *num_or_null(double v)
+{
+    return isnan(v) ? json_null() : json_real(round_to(v, 3));
+}
+
+/* The figures of one trial, from loadgen's JSON, the stats line and the sampled usage. */
+static json_t *trial_json(const struct run_spec *spec, const struct point *p,
+                          const struct run_result *r, unsigned trial)
+{
+    json_t *t = json_pack("{s:i,s:s,s:s,s:s,s:f}", "trial", (int)trial, "status",
+                          run_status_names[r->status], "detail", r->detail, "raw", spec->name,
+                          "wall_s", round_to(r->wall_s, 3));
+    json_t *lg = r->loadgen;
+    if (lg) {
+        double errors = 0;
+        const char *key;
+        json_t *v;
+        json_object_foreach(json_object_get(json_object_get(lg, "requests"), "errors"), key, v)
+            errors += json_number_value(v);
+        json_object_set_new(t, "throughput_rps", num_or_null(jnum(lg, "throughput_rps", NULL)));
+        json_object_set_new(t, "p50_us", num_or_null(jnum(lg, "latency_us", "p50")));
+        json_object_set_new(t, "p90_us", num_or_null(jnum(lg, "latency_us", "p90")));
+        json_object_set_new(t, "p99_us", num_or_null(jnum(lg, "latency_us", "p99")));
+        json_object_set_new(t, "p999_us", num_or_null(jnum(lg, "latency_us", "p999")));
+        json_object_set_new(t, "max_us", num_or_null(jnum(lg, "latency_us", "max")));
+        json_object_set_new(t, "connect_p50_us", num_or_null(jnum(lg, "connect_us", "p50")));
+        json_object_set_new(t, "completed", num_or_null(jnum(lg, "requests", "completed")));
+        json_object_set_new(t, "errors", json_real(errors));
+        json_object_set_new(
+            t, "timeouts", num_or_null(jnum(json_object_get(lg, "requests"), "errors", "timeout")));
+        json_object_set_new(t, "starved", num_or_null(jnum(lg, "fairness", "starved")));
+        json_object_set_new(t, "jain", num_or_null(jnum(lg, "fairness", "jain")));
+        json_object_set_new(t, "idle_open_at_end", num_or_null(jnum(lg, "idle", "open_at_end")));
+        json_object_set_new(t, "loadgen_saturated",
+                            json_boolean(json_is_true(
+                                json_object_get(json_object_get(lg, "loadgen_cpu"), "saturated"))));
+    }
+    const struct run_usage *u = &r->usage;
+    double requests = r->server_stats ? jnum(r->server_stats, "requests", NULL) : NAN;
+    double cpu = u->cpu_user_s + u->cpu_sys_s;
+    unsigned conns = p->connections + p->idle;
+    json_object_set_new(t, "server", r->server_stats ? json_incref(r->server_stats) : json_null());
+    json_object_set_new(
+        t, "resources",
+        json_pack("{s:f,s:f,s:o,s:i,s:i,s:i,s:i,s:o,s:i,s:i,s:I,s:I,s:i}", "cpu_user_s",
+                  round_to(u->cpu_user_s, 4), "cpu_sys_s", round_to(u->cpu_sys_s, 4),
+                  "cpu_us_per_request",
+                  requests > 0 ? json_real(round_to(cpu * 1e6 / requests, 3)) : json_null(),
+                  "base_rss_kib", (int)u->base_rss_kib, "peak_rss_kib", (int)u->peak_rss_kib,
+                  "base_anon_kib", (int)u->base_anon_kib, "peak_anon_kib", (int)u->peak_anon_kib,
+                  "memory_per_connection_bytes",
+                  conns && u->peak_anon_kib >= u->base_anon_kib
+                      ? json_real(round_to(
+                            (double)(u->peak_anon_kib - u->base_anon_kib) * 1024.0 / conns, 1))
+                      : json_null(),
+                  "peak_threads", u->peak_threads, "peak_processes", u->peak_processes,
+                  "ctx_voluntary", (json_int_t)u->ctx_voluntary, "ctx_involuntary",
+                  (json_int_t)u->ctx_involuntary, "samples", (int)u->samples));
+    return t;
+}
+
+/* The numbers at key (in the trial, or in its "resources"/"server") of the ok trials. */
+static unsigned collect(json_t *trials, const char *obj, const char *key, double *v)
+{
+    unsigned n = 0;
+    size_t i;
+    json_t *t;
+    json_array_foreach(trials, i, t)
+    {
+        if (strcmp(json_string_value(json_object_get(t, "status")), "ok") != 0)
+            continue;
+        double x = jnum(obj ? json_object_get(t, obj) : t, key, NULL);
+        if (!isnan(x))
+            v[n++] = x;
+    }
+    return n;
+}
+
+/* Summaries over the trials of one model at one point. */
+static json_t *point_summary(json_t *trials)
+{
+    static const struct {
+        const char *obj, *key, *as;
+    } metrics[] = {
+        {NULL, "throughput_rps", "throughput_rps"},
+        {NULL, "p50_us", "p50_us"},
+        {NULL, "p99_us", "p99_us"},
+        {NULL, "p999_us", "p999_us"},
+        {NULL, "connect_p50_us", "connect_p50_us"},
+        {NULL, "errors", "errors"},
+        {NULL, "starved", "starved"},
+        {NULL, "jain", "jain"},
+        {"resources", "cpu_us_per_request", "cpu_us_per_request"},
+        {"resources", "memory_per_connection_bytes", "memory_per_connection_bytes"},
+        {"resources", "peak_rss_kib", "peak_rss_kib"},
+        {"resources", "peak_threads", "peak_threads"},
+        {"resources", "peak_processes", "peak_processes"},
+        {"resources", "ctx_involuntary", "ctx_involuntary"},
+        {"server", "rejected", "rejected"},
+    };
+    json_t *s = json_object();
+    double v[64];
+    for (size_t m = 0; m < sizeof(metrics) / sizeof(metrics[0]); m++) {
+        struct summary sum;
+        summarize(v, collect(trials, metrics[m].obj, metrics[m].key, v), &sum);
+        json_object_set_new(s, metrics[m].as, summary_json(&sum));
+    }
+    return s;
+}
+
+/* ---- progress ---- */
+
+static void fmt_time(char *buf, size_t len, double s)
+{
+    snprintf(buf, len, "%d:%02d", (int)s / 60, (int)s % 60);
+}
+
+static void progress(struct suite *s, const char *scenario, const char *model,
+                     const struct point *p, unsigned trial, const struct run_result *r)
+{
+    char el[16], eta[16];
+    double elapsed = (double)(clock_now_ns() - s->started_ns) / 1e9;
+    double left = s->runs_done ? elapsed / s->runs_done * (s->runs_total - s->runs_done) : 0;
+    fmt_time(el, sizeof(el), elapsed);
+    fmt_time(eta, sizeof(eta), left);
+    if (s->o->progress) {
+        fprintf(stderr, "\r\033[K%-11s %-10s %-10s trial %u/%u  run %u/%u  elapsed %s  ETA %s",
+                scenario, model, p ? p->label : "", trial, s->o->trials, s->runs_done,
+                s->runs_total, el, eta);
+        fflush(stderr);
+    } else if (r) {
+        fprintf(stderr, "bench: %-11s %-10s %-10s trial %u/%u: %s%s%s  (run %u/%u, %s, ETA %s)\n",
+                scenario, model, p->label, trial, s->o->trials, run_status_names[r->status],
+                r->detail[0] ? ": " : "", r->detail, s->runs_done, s->runs_total, el, eta);
+    }
+}
+
+/* ---- writing ---- */
+
+static int write_bench(struct suite *s)
+{
+    char path[PATH_MAX + 32], ended[32];
+    iso8601_utc(time(NULL), ended, sizeof(ended));
+    json_object_set_new(s->root, "ended_at", json_string(ended));
+    snprintf(path, sizeof(path), "%s/bench.json", s->o->out_dir);
+    if (json_write_atomic(s->root, path) < 0) {
+        fprintf(stderr, "\nbench: cannot write %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- running ---- */
+
+static void build_spec(const struct suite *s, const char *scenario, const struct point *p,
+                       const char *model, unsigned trial, struct run_spec *spec)
+{
+    const struct bench_opts *o = s->o;
+    static char dur[32], warm[32];
+
+    memset(spec, 0, sizeof(*spec));
+    snprintf(spec->name, sizeof(spec->name), "%.24s-%.31s-%.31s-%u", scenario, p->label, model,
+             trial);
+    snprintf(spec->model, sizeof(spec->model), "%s", model);
+    for (unsigned i = 0; i < p->nserver_args; i++)
+        spec->server_args[i] = p->server_args[i];
+    unsigned n = 0;
+    for (unsigned i = 0; i < p->nloadgen_args; i++)
+        spec->loadgen_args[n++] = p->loadgen_args[i];
+    snprintf(dur, sizeof(dur), "%.3fs", (double)o->duration_ns / 1e9);
+    snprintf(warm, sizeof(warm), "%.3fs", (double)p->warmup_ns / 1e9);
+    spec->loadgen_args[n++] = "-d";
+    spec->loadgen_args[n++] = dur;
+    spec->loadgen_args[n++] = "-w";
+    spec->loadgen_args[n++] = warm;
+    spec->loadgen_args[n] = NULL;
+    spec->server_cpus = o->server_cpus;
+    spec->nserver_cpus = p->server_cpus ? p->server_cpus : o->nserver_cpus;
+    spec->client_cpus = o->client_cpus;
+    spec->nclient_cpus = o->nclient_cpus;
+    spec->expected_ns =
+        o->duration_ns + p->warmup_ns + p->prime_ns + SETUP_NS + (uint64_t)p->idle * 20000;
+}
+
+/* Runs every model at one point, the trials interleaved, and records it. */
+static int run_point(struct suite *s, const struct scenario *sc, const struct point *p,
+                     json_t *points)
+{
+    const struct bench_opts *o = s->o;
+    json_t *per_model[MAX_MODELS];
+    char why[MAX_MODELS][256];
+    bool runs[MAX_MODELS];
+
+    for (unsigned m = 0; m < o->nmodels; m++) {
+        runs[m] = model_runs(s, sc->name, o->models[m], p, why[m], sizeof(why[m]));
+        per_model[m] = json_array();
+    }
+    for (unsigned trial = 1; trial <= o->trials && !bench_interrupted; trial++) {
+        /* Each trial starts the round at the next model, so no model is always first
+         * (after an idle machine) or last. */
+        for (unsigned k = 0; k < o->nmodels && !bench_interrupted; k++) {
+            unsigned m = (k + trial - 1) % o->nmodels;
+            if (!runs[m] || s->unavailable[m])
+                continue;
+            struct run_spec spec;
+            struct run_result r;
+            build_spec(s, sc->name, p, o->models[m], trial, &spec);
+            progress(s, sc->name, o->models[m], p, trial, NULL);
+            if (run_one(o, &spec, &r) < 0) {
+                r.status = RUN_FAILED_TO_START;
+            }
+            s->runs_done++;
+            if (r.status == RUN_FAILED_TO_START) {
+                s->unavailable[m] = true;
+                snprintf(s->unavailable_why[m], sizeof(s->unavailable_why[m]), "%s", r.detail);
+            }
+            json_array_append_new(per_model[m], trial_json(&spec, p, &r, trial));
+            progress(s, sc->name, o->models[m], p, trial, &r);
+            run_result_free(&r);
+        }
+    }
+    for (unsigned m = 0; m < o->nmodels; m++) {
+        json_t *pt = json_pack("{s:s,s:s,s:f,s:i,s:i}", "model", o->models[m], "label", p->label,
+                               "x", p->x, "connections", (int)p->connections, "idle", (int)p->idle);
+        json_t *sargs = json_array();
+        for (unsigned i = 0; i < p->nserver_args; i++)
+            json_array_append_new(sargs, json_string(p->server_args[i]));
+        json_object_set_new(pt, "server_args", sargs);
+        if (!runs[m]) {
+            json_object_set_new(
+                pt, "status",
+                json_string(strncmp(why[m], "capped", 6) == 0 ? "capped" : "skipped"));
+            json_object_set_new(pt, "note", json_string(why[m]));
+        } else if (s->unavailable[m] && json_array_size(per_model[m]) == 0) {
+            json_object_set_new(pt, "status", json_string("unavailable"));
+            json_object_set_new(pt, "note", json_string(s->unavailable_why[m]));
+        } else {
+            double ok[64];
+            unsigned nok = collect(per_model[m], NULL, "throughput_rps", ok);
+            json_object_set_new(pt, "status",
+                                json_string(nok == 0                              ? "failed"
+                                            : nok < json_array_size(per_model[m]) ? "partial"
+                                                                                  : "ok"));
+        }
+        json_object_set_new(pt, "summary", point_summary(per_model[m]));
+        json_object_set_new(pt, "trials", per_model[m]);
+        json_array_append_new(points, pt);
+    }
+    return write_bench(s);
+}
+
+static int run_creation(struct suite *s, json_t *sc)
+{
+    const struct bench_opts *o = s->o;
+    char path[PATH_MAX + 64], json[PATH_MAX + 64], log[PATH_MAX + 64];
+
+    snprintf(path, sizeof(path), "%s/creation-cost", o->bin_dir);
+    if (access(path, X_OK) != 0) {
+        json_object_set_new(sc, "status", json_string("skipped"));
+        json_object_set_new(sc, "note", json_string("creation-cost is not built here"));
+        return write_bench(s);
+    }
+    snprintf(json, sizeof(json), "%s/raw/creation.json", o->out_dir);
+    snprintf(log, sizeof(log), "%s/raw/creation.log", o->out_dir);
+    if (s->o->progress)
+        fprintf(stderr, "\r\033[Kcreation    creation-cost ...");
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+            dup2(fd, STDOUT_FILENO);
+            dup2(fd, STDERR_FILENO);
+        }
+        char cpu[16];
+        snprintf(cpu, sizeof(cpu), "%d", o->nserver_cpus ? o->server_cpus[0] : 0);
+        execl(path, path, "--json", json, "--cpu", cpu, o->quick ? "--quick" : NULL, (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        if (bench_interrupted)
+            kill(pid, SIGKILL);
+    char why[256];
+    json_t *result = WIFEXITED(status) && WEXITSTATUS(status) == 0
+                         ? json_read_file(json, why, sizeof(why))
+                         : NULL;
+    json_object_set_new(sc, "status", json_string(result ? "done" : "failed"));
+    if (result)
+        json_object_set_new(sc, "result", result);
+    else
+        json_object_set_new(sc, "note", json_string("creation-cost failed: see raw/creation.log"));
+    return write_bench(s);
+}
+
+static json_t *settings_json(const struct bench_opts *o)
+{
+    json_t *models = json_array(), *sc = json_array();
+    for (unsigned i = 0; i < o->nmodels; i++)
+        json_array_append_new(models, json_string(o->models[i]));
+    for (size_t i = 0; i < NSCENARIOS; i++)
+        if (wanted(o, scenarios[i].name))
+            json_array_append_new(sc, json_string(scenarios[i].name));
+    return json_pack("{s:b,s:i,s:f,s:f,s:i,s:o,s:o}", "quick", o->quick, "trials", (int)o->trials,
+                     "duration_s", (double)o->duration_ns / 1e9, "warmup_s",
+                     (double)o->warmup_ns / 1e9, "loadgen_threads", (int)o->loadgen_threads,
+                     "models", models, "scenarios", sc);
+}
+
+/* Points each scenario to run; counts the runs for the ETA. */
+static int plan(struct suite *s, struct point (*pts)[MAX_POINTS], int *npts)
+{
+    const struct bench_opts *o = s->o;
+    for (size_t i = 0; i < NSCENARIOS; i++) {
+        npts[i] = 0;
+        if (!wanted(o, scenarios[i].name) || !scenarios[i].points)
+            continue;
+        if (strcmp(scenarios[i].name, "cores") == 0 && sysconf(_SC_NPROCESSORS_ONLN) < 4 &&
+            !points_override(o, "cores"))
+            continue;
+        npts[i] = scenarios[i].points(o, pts[i]);
+        if (npts[i] < 0)
+            return -1;
+        for (int k = 0; k < npts[i]; k++)
+            for (unsigned m = 0; m < o->nmodels; m++) {
+                char why[256];
+                if (model_runs(s, scenarios[i].name, o->models[m], &pts[i][k], why, sizeof(why)))
+                    s->runs_total += o->trials;
+            }
+    }
+    return 0;
+}
+
+/* Points results/latest at this run: a new link renamed over the old one. */
+static void link_latest(const struct bench_opts *o)
+{
+    char link[PATH_MAX + 32], tmp[PATH_MAX + 64];
+    const char *base = strrchr(o->out_dir, '/');
+    base = base ? base + 1 : o->out_dir;
+    snprintf(link, sizeof(link), "%s/latest", o->results_dir);
+    snprintf(tmp, sizeof(tmp), "%s/.latest.%d", o->results_dir, (int)getpid());
+    unlink(tmp);
+    if (symlink(base, tmp) == 0 && rename(tmp, link) == 0)
+        return;
+    unlink(tmp);
+    fprintf(stderr, "bench: warning: cannot point %s at %s: %s\n", link, base, strerror(errno));
+}
+
+int suite_run(struct bench_opts *o)
+{
+    struct suite s = {.o = o, .started_ns = clock_now_ns()};
+    static struct point pts[NSCENARIOS][MAX_POINTS];
+    int npts[NSCENARIOS];
+    char started[32];
+
+    process_cap(&s);
+    if (plan(&s, pts, npts) < 0)
+        return 2;
+    iso8601_utc(time(NULL), started, sizeof(started));
+    s.scenarios = json_array();
+    s.root =
+        json_pack("{s:s,s:{s:s,s:s,s:s},s:s,s:n,s:b,s:o,s:o,s:o}", "schema", "echobench.bench/1",
+                  "tool", "name", "bench", "version", ECHOBENCH_VERSION, "git", ECHOBENCH_GIT,
+                  "started_at", started, "ended_at", "interrupted", false, "env", env_collect(o),
+                  "settings", settings_json(o), "scenarios", s.scenarios);
+    if (!s.root || write_bench(&s) < 0)
+        return 1;
+    link_latest(o);
+
+    for (size_t i = 0; i < NSCENARIOS && !bench_interrupted; i++) {
+        const struct scenario *sc = &scenarios[i];
+        if (!wanted(o, sc->name))
+            continue;
+        json_t *scj = json_pack("{s:s,s:s,s:s?,s:s,s:s,s:[]}", "name", sc->name, "title", sc->title,
+                                "x_label", sc->x_label, "description", sc->description, "status",
+                                "running", "points");
+        json_array_append_new(s.scenarios, scj);
+        if (strcmp(sc->name, "creation") == 0) {
+            run_creation(&s, scj);
+            continue;
+        }
+        if (strcmp(sc->name, "cores") == 0 && npts[i] == 0) {
+            char note[160];
+            snprintf(note, sizeof(note),
+                     "skipped: this machine has %ld CPUs; the cores scenario needs 4 or more, so "
+                     "that the server and loadgen each have a half",
+                     sysconf(_SC_NPROCESSORS_ONLN));
+            json_object_set_new(scj, "status", json_string("skipped"));
+            json_object_set_new(scj, "note", json_string(note));
+            write_bench(&s);
+            continue;
+        }
+        json_t *points = json_object_get(scj, "points");
+        for (int k = 0; k < npts[i] && !bench_interrupted; k++)
+            if (run_point(&s, sc, &pts[i][k], points) < 0)
+                return 1;
+        json_object_set_new(scj, "status", json_string(bench_interrupted ? "interrupted" : "done"));
+        if (write_bench(&s) < 0)
+            return 1;
+    }
+    if (o->progress)
+        fprintf(stderr, "\r\033[K");
+    json_object_set_new(s.root, "interrupted", json_boolean(bench_interrupted));
+    int rc = write_bench(&s) < 0 ? 1 : bench_interrupted ? 130 : 0;
+    char el[16];
+    fmt_time(el, sizeof(el), (double)(clock_now_ns() - s.started_ns) / 1e9);
+    fprintf(stderr, "bench: %s %u runs in %s; results in %s\n",
+            bench_interrupted ? "interrupted after" : "done:", s.runs_done, el, o->out_dir);
+    json_decref(s.root);
+    return rc;
+}

@@ -1,0 +1,56 @@
+/* Summaries of repeated trials. */
+#include "bench.h"
+#include "jsonio.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NOISY_CV 0.10
+
+/* Student's t for a two-sided 95% interval, by degrees of freedom 1..30. */
+static const double t95[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+                             2.201,  2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+                             2.080,  2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+void summarize(const double *v, unsigned n, struct summary *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->n = n;
+    if (n == 0)
+        return;
+    double *sorted = malloc(n * sizeof(*sorted));
+    if (!sorted)
+        return;
+    memcpy(sorted, v, n * sizeof(*sorted));
+    qsort(sorted, n, sizeof(*sorted), cmp_double);
+    s->median = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    for (unsigned i = 0; i < n; i++)
+        s->mean += v[i];
+    s->mean /= n;
+    for (unsigned i = 0; i < n; i++)
+        s->sd += (v[i] - s->mean) * (v[i] - s->mean);
+    s->sd = n > 1 ? sqrt(s->sd / (n - 1)) : 0;
+    s->cv = s->mean != 0 ? s->sd / fabs(s->mean) : 0;
+    double t = n - 1 <= 30 ? (n > 1 ? t95[n - 2] : 0) : 1.96;
+    double half = t * s->sd / sqrt((double)n);
+    s->ci_lo = s->mean - half;
+    s->ci_hi = s->mean + half;
+    s->noisy = n > 1 && s->cv > NOISY_CV;
+    free(sorted);
+}
+
+json_t *summary_json(const struct summary *s)
+{
+    if (s->n == 0)
+        return json_null();
+    return json_pack("{s:f,s:f,s:[f,f],s:f,s:i,s:b}", "median", round_to(s->median, 3), "mean",
+                     round_to(s->mean, 3), "ci95", round_to(s->ci_lo, 3), round_to(s->ci_hi, 3),
+                     "cv", round_to(s->cv, 4), "n", (int)s->n, "noisy", s->noisy);
+}

@@ -1,0 +1,397 @@
+/* Tests of the experiment runner, one case per ctest entry: test_bench CASE.
+ *
+ * Each runs build/bin/bench on a tiny suite (two models, very short runs) out of a
+ * folder of its own, holding copies of the executables, so that a process left behind
+ * can be found by where its executable lives. */
+#include "check.h"
+#include "harness.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef ECHOBENCH_TEST_DIR
+#error "ECHOBENCH_TEST_DIR must be defined"
+#endif
+
+static char work[PATH_MAX]; /* the test's folder: bin/ and results/ */
+
+static void copy_exe(const char *from, const char *to_name)
+{
+    char to[PATH_MAX + 64], buf[65536];
+    snprintf(to, sizeof(to), "%s/bin/%s", work, to_name);
+    int in = open(from, O_RDONLY | O_CLOEXEC);
+    CHECK(in >= 0, "%s: %s", from, strerror(errno));
+    int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+    CHECK(out >= 0, "%s: %s", to, strerror(errno));
+    ssize_t n;
+    while ((n = read(in, buf, sizeof(buf))) > 0)
+        CHECK(write(out, buf, (size_t)n) == n);
+    close(in);
+    close(out);
+}
+
+/* Makes the test's folder with bin/ holding loadgen and the servers named (each
+ * "name" or "name=path"). */
+static void setup(const char *const *servers)
+{
+    char path[PATH_MAX + 64];
+    snprintf(work, sizeof(work), "/tmp/echobench-test-bench-%d", (int)getpid());
+    snprintf(path, sizeof(path), "rm -rf '%s'", work);
+    CHECK(system(path) == 0);
+    snprintf(path, sizeof(path), "%s/bin", work);
+    CHECK(mkdir(work, 0755) == 0 && mkdir(path, 0755) == 0);
+    copy_exe(ECHOBENCH_BIN_DIR "/loadgen", "loadgen");
+    copy_exe(ECHOBENCH_BIN_DIR "/bench", "bench");
+    for (int i = 0; servers[i]; i++) {
+        char name[64], from[PATH_MAX];
+        const char *eq = strchr(servers[i], '=');
+        if (eq) {
+            snprintf(name, sizeof(name), "echo-%.*s", (int)(eq - servers[i]), servers[i]);
+            snprintf(from, sizeof(from), "%s", eq + 1);
+        } else {
+            snprintf(name, sizeof(name), "echo-%s", servers[i]);
+            snprintf(from, sizeof(from), "%s/%s", ECHOBENCH_BIN_DIR, name);
+        }
+        copy_exe(from, name);
+    }
+}
+
+static void teardown(void)
+{
+    char cmd[PATH_MAX + 32];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", work);
+    CHECK(system(cmd) == 0);
+}
+
+struct run {
+    int status;
+    double wall_s;
+    char err[65536];
+};
+
+/* Runs the copied bench with args; sends sig after sig_after_s when sig is not 0. */
+static void run_bench(struct run *r, const char *const *args, int sig, double sig_after_s)
+{
+    char exe[PATH_MAX + 32], bin[PATH_MAX + 8], results[PATH_MAX + 16];
+    const char *argv[48];
+    int argc = 0, ep[2];
+
+    snprintf(exe, sizeof(exe), "%s/bin/bench", work);
+    snprintf(bin, sizeof(bin), "%s/bin", work);
+    snprintf(results, sizeof(results), "%s/results", work);
+    argv[argc++] = exe;
+    argv[argc++] = "--bin";
+    argv[argc++] = bin;
+    argv[argc++] = "--results";
+    argv[argc++] = results;
+    argv[argc++] = "--no-progress";
+    for (int i = 0; args[i]; i++)
+        argv[argc++] = args[i];
+    argv[argc] = NULL;
+    memset(r, 0, sizeof(*r));
+    CHECK(pipe2(ep, O_CLOEXEC) == 0);
+    double t0 = now_s();
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        dup2(ep[1], STDERR_FILENO);
+        execv(exe, (char *const *)argv);
+        _exit(127);
+    }
+    close(ep[1]);
+    bool signalled = false;
+    size_t n = 0;
+    for (;;) {
+        struct pollfd p = {.fd = ep[0], .events = POLLIN};
+        CHECK(now_s() - t0 < 110, "bench ran too long:\n%s", r->err);
+        if (sig && !signalled && now_s() - t0 >= sig_after_s) {
+            kill(pid, sig);
+            signalled = true;
+        }
+        if (poll(&p, 1, 50) <= 0)
+            continue;
+        ssize_t got = read(ep[0], r->err + n, sizeof(r->err) - 1 - n);
+        if (got <= 0)
+            break;
+        n += (size_t)got;
+    }
+    r->err[n] = '\0';
+    close(ep[0]);
+    int status;
+    CHECK(waitpid(pid, &status, 0) == pid);
+    r->wall_s = now_s() - t0;
+    r->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* The newest run's bench.json, through results/latest. */
+static json_t *latest(void)
+{
+    char path[PATH_MAX + 64];
+    json_error_t e;
+    snprintf(path, sizeof(path), "%s/results/latest/bench.json", work);
+    json_t *j = json_load_file(path, 0, &e);
+    CHECK(j, "%s: %s", path, e.text);
+    return j;
+}
+
+static json_t *scenario(json_t *root, const char *name)
+{
+    size_t i;
+    json_t *sc;
+    json_array_foreach(json_object_get(root, "scenarios"), i, sc)
+    {
+        if (strcmp(json_string_value(json_object_get(sc, "name")), name) == 0)
+            return sc;
+    }
+    CHECK(0, "no scenario %s", name);
+}
+
+static const char *str(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    CHECK(json_is_string(v), "no string %s", key);
+    return json_string_value(v);
+}
+
+static void check_summary(json_t *s, const char *what)
+{
+    CHECK(json_is_object(s), "%s: no summary", what);
+    CHECK(json_is_number(json_object_get(s, "median")), "%s: no median", what);
+    json_t *ci = json_object_get(s, "ci95");
+    CHECK(json_is_array(ci) && json_array_size(ci) == 2, "%s: no ci95", what);
+    double lo = json_number_value(json_array_get(ci, 0)),
+           hi = json_number_value(json_array_get(ci, 1));
+    CHECK(lo <= hi, "%s: ci95 [%g, %g]", what, lo, hi);
+    CHECK(json_is_number(json_object_get(s, "cv")) && json_is_boolean(json_object_get(s, "noisy")),
+          "%s: no cv/noisy", what);
+}
+
+/* ---- a tiny suite: every field the schema promises ---- */
+
+static void case_schema(void)
+{
+    const char *servers[] = {"epoll", "thread", NULL};
+    struct run r;
+    setup(servers);
+    const char *args[] = {"--models",   "epoll,thread", "--points", "concurrency=1,4",
+                          "--points",   "idle=0,2",     "--trials", "2",
+                          "--duration", "200ms",        "--warmup", "0",
+                          NULL};
+    run_bench(&r, args, 0, 0);
+    CHECK(r.status == 0, "exit %d:\n%s", r.status, r.err);
+    json_t *j = latest();
+    CHECK(strcmp(str(j, "schema"), "echobench.bench/1") == 0);
+    CHECK(strlen(str(j, "started_at")) == 20 && strlen(str(j, "ended_at")) == 20);
+    CHECK(json_is_false(json_object_get(j, "interrupted")));
+    json_t *env = json_object_get(j, "env");
+    static const char *env_keys[] = {"host",       "kernel", "arch",  "cpu_vulnerabilities",
+                                     "sysctl",     "nofile", "build", "server_cpus",
+                                     "client_cpus"};
+    for (size_t i = 0; i < sizeof(env_keys) / sizeof(env_keys[0]); i++)
+        CHECK(json_object_get(env, env_keys[i]), "env lacks %s", env_keys[i]);
+    CHECK(json_integer_value(json_object_get(env, "cpus")) > 0);
+    json_t *build = json_object_get(env, "build");
+    static const char *build_keys[] = {"git", "compiler", "flags", "libuv", "jansson"};
+    for (size_t i = 0; i < sizeof(build_keys) / sizeof(build_keys[0]); i++)
+        CHECK(json_is_string(json_object_get(build, build_keys[i])), "build lacks %s",
+              build_keys[i]);
+    CHECK(json_is_boolean(json_object_get(env, "git_dirty")));
+    json_t *set = json_object_get(j, "settings");
+    CHECK(json_integer_value(json_object_get(set, "trials")) == 2);
+
+    /* Every scenario is there: the measured ones with their points, creation and cores
+     * with what they did. */
+    static const char *measured[] = {"concurrency", "idle", "churn", "service"};
+    for (size_t k = 0; k < sizeof(measured) / sizeof(measured[0]); k++) {
+        json_t *sc = scenario(j, measured[k]);
+        CHECK(strcmp(str(sc, "status"), "done") == 0, "%s: %s", measured[k], str(sc, "status"));
+        str(sc, "title");
+        json_t *points = json_object_get(sc, "points");
+        CHECK(json_array_size(points) >= 2, "%s: %zu points", measured[k], json_array_size(points));
+        size_t i;
+        json_t *pt;
+        json_array_foreach(points, i, pt)
+        {
+            CHECK(strcmp(str(pt, "status"), "ok") == 0, "%s %s %s: %s", measured[k],
+                  str(pt, "model"), str(pt, "label"), str(pt, "status"));
+            CHECK(json_is_number(json_object_get(pt, "x")));
+            json_t *trials = json_object_get(pt, "trials");
+            CHECK(json_array_size(trials) == 2, "two trials");
+            json_t *t = json_array_get(trials, 0);
+            CHECK(json_number_value(json_object_get(t, "throughput_rps")) > 0);
+            json_t *res = json_object_get(t, "resources");
+            static const char *rkeys[] = {"cpu_user_s",      "cpu_sys_s",         "peak_rss_kib",
+                                          "peak_threads",    "peak_processes",    "ctx_voluntary",
+                                          "ctx_involuntary", "cpu_us_per_request"};
+            for (size_t q = 0; q < sizeof(rkeys) / sizeof(rkeys[0]); q++)
+                CHECK(json_is_number(json_object_get(res, rkeys[q])), "resources lack %s",
+                      rkeys[q]);
+            CHECK(json_integer_value(json_object_get(json_object_get(t, "server"), "requests")) >
+                  0);
+            char raw[PATH_MAX + 200];
+            snprintf(raw, sizeof(raw), "%s/results/latest/raw/%s.json", work, str(t, "raw"));
+            CHECK(access(raw, R_OK) == 0, "no raw loadgen JSON %s", raw);
+            snprintf(raw, sizeof(raw), "%s/results/latest/raw/%s.server.json", work, str(t, "raw"));
+            CHECK(access(raw, R_OK) == 0, "no raw stats line %s", raw);
+            json_t *sum = json_object_get(pt, "summary");
+            check_summary(json_object_get(sum, "throughput_rps"), "throughput");
+            check_summary(json_object_get(sum, "p99_us"), "p99");
+        }
+    }
+    CHECK(json_integer_value(json_object_get(
+              json_object_get(json_object_get(scenario(j, "idle"), "points"), 0), "idle")) == 0);
+    json_t *cr = scenario(j, "creation");
+    CHECK(strcmp(str(cr, "status"), "skipped") == 0 || strcmp(str(cr, "status"), "done") == 0);
+    json_t *co = scenario(j, "cores");
+    CHECK(strcmp(str(co, "status"), sysconf(_SC_NPROCESSORS_ONLN) < 4 ? "skipped" : "done") == 0);
+    json_decref(j);
+    teardown();
+}
+
+/* ---- a server that dies mid-run is recorded, and the suite goes on ---- */
+
+static void case_crash(void)
+{
+    const char *servers[] = {"epoll", "select=" ECHOBENCH_TEST_DIR "/crash_server", NULL};
+    struct run r;
+    setup(servers);
+    const char *args[] = {"--models",    "epoll,select",
+                          "--scenarios", "concurrency,churn",
+                          "--points",    "concurrency=4",
+                          "--trials",    "1",
+                          "--duration",  "1s",
+                          "--warmup",    "0",
+                          NULL};
+    run_bench(&r, args, 0, 0);
+    CHECK(r.status == 0, "exit %d:\n%s", r.status, r.err);
+    json_t *j = latest();
+    json_t *points = json_object_get(scenario(j, "concurrency"), "points");
+    bool crashed = false, epoll_ok = false;
+    size_t i;
+    json_t *pt;
+    json_array_foreach(points, i, pt)
+    {
+        json_t *t = json_array_get(json_object_get(pt, "trials"), 0);
+        if (strcmp(str(pt, "model"), "select") == 0) {
+            crashed = strcmp(str(t, "status"), "crashed") == 0;
+            CHECK(strstr(str(t, "detail"), "signal"), "detail: %s", str(t, "detail"));
+        } else {
+            epoll_ok = strcmp(str(t, "status"), "ok") == 0;
+        }
+    }
+    CHECK(crashed, "the crash was not recorded");
+    CHECK(epoll_ok, "the other model was not measured");
+    CHECK(strcmp(str(scenario(j, "churn"), "status"), "done") == 0, "the suite went on");
+    json_decref(j);
+    teardown();
+}
+
+/* Processes whose executable lives in the test's folder. */
+static int leftovers(void)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    int n = 0;
+    size_t len = strlen(work);
+    CHECK(d);
+    while ((e = readdir(d)) != NULL) {
+        char link[300], target[PATH_MAX];
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        snprintf(link, sizeof(link), "/proc/%s/exe", e->d_name);
+        ssize_t got = readlink(link, target, sizeof(target) - 1);
+        if (got > 0) {
+            target[got] = '\0';
+            if (strncmp(target, work, len) == 0) {
+                fprintf(stderr, "left behind: pid %s, %s\n", e->d_name, target);
+                n++;
+            }
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+/* ---- Ctrl-C: every process it started ends, and what was measured is kept ---- */
+
+static void case_interrupt(void)
+{
+    const char *servers[] = {"process", "thread", NULL};
+    struct run r;
+    setup(servers);
+    const char *args[] = {"--models",   "process,thread", "--scenarios", "idle",       "--points",
+                          "idle=0,100", "--trials",       "3",           "--duration", "5s",
+                          NULL};
+    run_bench(&r, args, SIGINT, 7.0);
+    CHECK(r.status == 130, "exit %d:\n%s", r.status, r.err);
+    CHECK(r.wall_s < 7.0 + 6, "took %.1f s to stop", r.wall_s);
+    int left = 0;
+    for (double end = now_s() + 3; (left = leftovers()) > 0 && now_s() < end;)
+        usleep(50 * 1000);
+    CHECK(left == 0, "%d processes left behind", left);
+    json_t *j = latest();
+    CHECK(json_is_true(json_object_get(j, "interrupted")));
+    json_t *points = json_object_get(scenario(j, "idle"), "points");
+    CHECK(json_array_size(points) >= 1, "the first point was kept");
+    json_decref(j);
+    teardown();
+}
+
+/* ---- an unwritable results folder fails at once ---- */
+
+static void case_unwritable(void)
+{
+    const char *servers[] = {"epoll", NULL};
+    struct run r;
+    setup(servers);
+    /* A path through a file: not a folder anyone can make, root included. */
+    const char *args[] = {"--out", "/etc/hostname/results", NULL};
+    run_bench(&r, args, 0, 0);
+    CHECK(r.status == 1, "exit %d: %s", r.status, r.err);
+    CHECK(strstr(r.err, "cannot write the results folder") && strstr(r.err, "--results"),
+          "said: %s", r.err);
+    CHECK(r.wall_s < 2, "at once, not after %.1f s", r.wall_s);
+    teardown();
+}
+
+/* ---- bad command lines ---- */
+
+static void case_usage(void)
+{
+    static const struct {
+        const char *args[4];
+        const char *says;
+    } bad[] = {
+        {{"--models", "bogus", NULL}, "unknown model 'bogus'"},
+        {{"--scenarios", "lunch", NULL}, "unknown scenario 'lunch'"},
+        {{"--trials", "0", NULL}, "--trials must be"},
+        {{"--duration", "5x", NULL}, "--duration must be"},
+        {{"--points", "nope=1", NULL}, "--points takes"},
+        {{"--points", "concurrency=abc", NULL}, "--points concurrency="},
+        {{"--server-cpus", "9999", NULL}, "not available"},
+        {{"--frobnicate", NULL}, "unknown option"},
+        {{"extra", NULL}, "unexpected argument"},
+    };
+    const char *servers[] = {"epoll", NULL};
+    struct run r;
+    setup(servers);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        run_bench(&r, bad[i].args, 0, 0);
+        CHECK(r.status == 2, "case %zu: exit %d: %s", i, r.status, r.err);
+        CHECK(strstr(r.err, bad[i].says), "case %zu: lacks '%s': %s", i, bad[i].says, r.err);
+    }
+    teardown();
+}
+
+TEST_CASES({"schema", case_schema}, {"crash", case_crash}, {"interrupt", case_interrupt},
+           {"unwritable", case_unwritable}, {"usage", case_usage});
+TEST_MAIN()
