@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #define MAX_MODELS 16
+#define MAX_TRIALS 50
 #define MAX_ARGS   32
 
 /* The command line, settled. */
@@ -57,16 +58,23 @@ struct run_spec {
     const int *client_cpus;
     unsigned nclient_cpus;
     uint64_t expected_ns; /* how long loadgen should take; a deadline follows */
+    uint64_t settle_ns;   /* at most this long for the server to take in the idle clients */
 };
 
-/* What the server's process tree used, sampled from /proc and from wait4. */
+/* What the server's process tree used, read from /proc and from wait4. */
 struct run_usage {
     double cpu_user_s, cpu_sys_s; /* the whole server lifetime, reaped children included */
     long ctx_voluntary, ctx_involuntary;
-    long base_rss_kib, base_anon_kib; /* before the load started */
-    long peak_rss_kib, peak_anon_kib; /* summed over the tree, at its peak */
+    bool have_window_cpu;
+    double window_cpu_s;      /* from "primed" to t1: the warmup and the window */
+    long base_rss_kib;        /* before loadgen started */
+    long base_pss_anon_kib;   /* proportional anonymous memory, before loadgen started */
+    long primed_pss_anon_kib; /* the same with every connection up and served once */
+    long peak_rss_kib;        /* summed over the tree, at its peak */
     int peak_threads, peak_processes;
     unsigned samples;
+    uint64_t max_sample_gap_ns; /* the longest time between two readings */
+    double settle_s;            /* waited for the server to take in the idle clients */
 };
 
 struct run_result {
@@ -91,8 +99,12 @@ int run_one(const struct bench_opts *o, const struct run_spec *spec, struct run_
 /* Frees what a result holds. */
 void run_result_free(struct run_result *r);
 
-/* The machine and the build, for bench.json's "env". Returns a new reference. */
-json_t *env_collect(const struct bench_opts *o);
+/* The machine and the build, for the "env" of bench.json and of creation-cost's JSON.
+ * Returns a new reference. */
+json_t *env_collect(void);
+
+/* A CPU list as a JSON array. Returns a new reference. */
+json_t *cpus_json(const int *cpus, unsigned n);
 
 /* A robust summary of a few trials: the median; the mean with a 95% confidence
  * interval (Student's t); the coefficient of variation; noisy when it exceeds 10%. */

@@ -82,7 +82,7 @@ static json_t *vulnerabilities(void)
     return o;
 }
 
-static json_t *cpus_json(const int *cpus, unsigned n)
+json_t *cpus_json(const int *cpus, unsigned n)
 {
     json_t *a = json_array();
     for (unsigned i = 0; i < n; i++)
@@ -90,7 +90,7 @@ static json_t *cpus_json(const int *cpus, unsigned n)
     return a;
 }
 
-json_t *env_collect(const struct bench_opts *o)
+json_t *env_collect(void)
 {
     struct utsname u;
     struct rlimit files;
@@ -124,7 +124,5 @@ json_t *env_collect(const struct bench_opts *o)
                                   ECHOBENCH_CFLAGS, "libuv", uv_version_string(), "jansson",
                                   JANSSON_VERSION));
     json_object_set_new(env, "git_dirty", json_boolean(strstr(ECHOBENCH_GIT, "-dirty") != NULL));
-    json_object_set_new(env, "server_cpus", cpus_json(o->server_cpus, o->nserver_cpus));
-    json_object_set_new(env, "client_cpus", cpus_json(o->client_cpus, o->nclient_cpus));
     return env;
 }

@@ -36,7 +36,7 @@ static void usage(FILE *out)
             "  --trials N           trials of each point, interleaved across the models\n"
             "                       (default 3; quick 1)\n"
             "  --duration DUR       measured time of each run (default 1s; quick 500ms)\n"
-            "  --warmup DUR         warmup before it (default 500ms; quick 200ms)\n"
+            "  --warmup DUR         warmup before it (default 300ms; quick 200ms)\n"
             "  --server-cpus LIST   the server's CPUs (default: the first half)\n"
             "  --client-cpus LIST   loadgen's CPUs (default: the other half)\n"
             "  --threads N          loadgen threads (default: one per client CPU)\n"
@@ -83,6 +83,12 @@ static int name_list(const char *what, const char *text, const char *const *know
                 fprintf(stderr, "%s%s", i ? "," : " ", known[i]);
             fprintf(stderr, "\n");
             return -1;
+        }
+        for (unsigned i = 0; i < *n; i++) {
+            if (strcmp(out[i], tok) == 0) {
+                fprintf(stderr, "bench: %s '%s' is given twice\n", what, tok);
+                return -1;
+            }
         }
         snprintf(out[(*n)++], 32, "%s", tok);
     }
@@ -202,6 +208,7 @@ static int make_out_dir(struct bench_opts *o)
             return -1;
         }
     }
+    mkdir_p(o->results_dir); /* for results/latest, even when --out is elsewhere */
     snprintf(raw, sizeof(raw), "%s/raw", o->out_dir);
     snprintf(probe, sizeof(probe), "%s/.probe", o->out_dir);
     FILE *f = NULL;
@@ -362,9 +369,11 @@ int bench_parse_args(int argc, char **argv, struct bench_opts *o)
         case OPT_THREADS:
             errno = 0;
             v = strtol(optarg, &end, 10);
-            if (errno || *end || end == optarg || v < 1 || v > 100) {
-                fprintf(stderr, "bench: %s must be a whole number from 1 to 100, not '%s'\n",
-                        c == OPT_TRIALS ? "--trials" : "--threads", optarg);
+            if (errno || *end || end == optarg || v < 1 ||
+                v > (c == OPT_TRIALS ? MAX_TRIALS : 256)) {
+                fprintf(stderr, "bench: %s must be a whole number from 1 to %d, not '%s'\n",
+                        c == OPT_TRIALS ? "--trials" : "--threads",
+                        c == OPT_TRIALS ? MAX_TRIALS : 256, optarg);
                 return -1;
             }
             if (c == OPT_TRIALS) {
@@ -428,8 +437,19 @@ int bench_parse_args(int argc, char **argv, struct bench_opts *o)
     if (!duration_set)
         o->duration_ns = o->quick ? 500000000ull : 1000000000ull;
     if (!warmup_set)
-        o->warmup_ns = o->quick ? 200000000ull : 500000000ull;
+        o->warmup_ns = o->quick ? 200000000ull : 300000000ull;
     default_cpus(o);
+    for (unsigned i = 0; i < o->nserver_cpus; i++)
+        for (unsigned k = 0; k < o->nclient_cpus; k++)
+            if (o->server_cpus[i] == o->client_cpus[k] &&
+                (o->nserver_cpus > 1 || o->nclient_cpus > 1 || sysconf(_SC_NPROCESSORS_ONLN) > 1)) {
+                fprintf(stderr,
+                        "bench: warning: CPU %d is both the server's and loadgen's: they "
+                        "will compete for it\n",
+                        o->server_cpus[i]);
+                i = o->nserver_cpus;
+                break;
+            }
     if (o->loadgen_threads == 0)
         o->loadgen_threads = o->nclient_cpus ? o->nclient_cpus : 1;
     o->progress = !no_progress && isatty(STDERR_FILENO);

@@ -1,9 +1,17 @@
 /* One run of the experiment runner: one server, one loadgen, the server's process tree
- * sampled while they work.
+ * read from /proc while they work.
+ *
+ * loadgen runs with --sync: when every connection is up (and primed) it says
+ * "primed" and waits; bench reads the tree in full (CPU time and proportional memory,
+ * which costs up to a second with ten thousand processes) and answers. At the end of
+ * the window it says "t1" and waits again, with every connection still open; bench
+ * reads the CPU time again and answers. So the CPU per request covers exactly the
+ * warmup and the window, and no sample disturbs either.
  *
  * Every process started here is in a process group of its own and dies with bench
- * (PR_SET_PDEATHSIG); a stop kills the whole group. So a crash, a hang or a Ctrl-C
- * never leaves a server behind. */
+ * (PR_SET_PDEATHSIG); bench is a child subreaper, so a server's orphaned children come
+ * to it, and a run ends only when its server's group is gone. A crash, a hang or a
+ * Ctrl-C never leaves a server behind, and runs do not overlap. */
 #include "bench.h"
 
 #include "clock.h"
@@ -13,6 +21,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,13 +29,16 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define READY_TIMEOUT_NS (5 * NS_PER_S)
-#define STOP_TIMEOUT_NS  (5 * NS_PER_S)
-#define POLL_NS          (20 * NS_PER_MS)
-#define SAMPLE_MIN_NS    (100 * NS_PER_MS)
+#define READY_TIMEOUT_NS    (5 * NS_PER_S)
+#define STOP_TIMEOUT_NS     (5 * NS_PER_S) /* plus STOP_PER_PROCESS_NS for each in the tree */
+#define STOP_PER_PROCESS_NS NS_PER_MS
+#define DRAIN_TIMEOUT_NS    (60 * NS_PER_S)
+#define POLL_MS             20
+#define SAMPLE_MIN_NS       (100 * NS_PER_MS)
 
 const char *const run_status_names[] = {
     [RUN_OK] = "ok",
@@ -40,12 +52,13 @@ const char *const run_status_names[] = {
 volatile sig_atomic_t bench_interrupted;
 
 /* Starts argv[0] in a process group of its own, pinned to cpus, dying with us; its
- * stdout to out_fd (or a new pipe whose read end goes to *pipe_out), stderr to err_fd.
- * Returns the pid, or -1 with errno. */
+ * stdout to out_fd (or a new pipe whose read end goes to *pipe_out), stderr to err_fd;
+ * keep_fd (when not -1) stays open in it. Returns the pid, or -1 with errno. */
 static pid_t spawn(const char *const *argv, const int *cpus, unsigned ncpus, int out_fd,
-                   int *pipe_out, int err_fd)
+                   int *pipe_out, int err_fd, int keep_fd)
 {
     int p[2] = {-1, -1};
+    pid_t parent = getpid();
     if (pipe_out && pipe2(p, O_CLOEXEC) < 0)
         return -1;
     pid_t pid = fork();
@@ -61,7 +74,7 @@ static pid_t spawn(const char *const *argv, const int *cpus, unsigned ncpus, int
     if (pid == 0) {
         setpgid(0, 0);
         prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() == 1)
+        if (getppid() != parent)
             _exit(127); /* bench died before the line above */
         if (ncpus > 0) {
             cpu_set_t set;
@@ -73,9 +86,12 @@ static pid_t spawn(const char *const *argv, const int *cpus, unsigned ncpus, int
         struct sigaction dfl = {.sa_handler = SIG_DFL};
         sigaction(SIGINT, &dfl, NULL);
         sigaction(SIGTERM, &dfl, NULL);
+        sigaction(SIGHUP, &dfl, NULL);
         sigaction(SIGPIPE, &dfl, NULL);
         dup2(pipe_out ? p[1] : out_fd, STDOUT_FILENO);
         dup2(err_fd, STDERR_FILENO);
+        if (keep_fd >= 0)
+            fcntl(keep_fd, F_SETFD, 0); /* not close-on-exec: loadgen's --sync */
         execv(argv[0], (char *const *)argv);
         fprintf(stderr, "bench: cannot run %s: %s\n", argv[0], strerror(errno));
         _exit(127);
@@ -108,9 +124,13 @@ static void file_tail(const char *path, char *buf, size_t len)
         buf[l - 1] = '\0';
 }
 
-/* One sample of the server's process tree: every process in its group. */
+/* ---- reading the server's process tree ---- */
+
+/* One reading of every process in the server's group. */
 struct tree {
-    long rss_kib, anon_kib;
+    uint64_t cpu_ns;   /* CPU time of the live processes and of the leader's reaped children */
+    long rss_kib;      /* resident, summed */
+    long pss_anon_kib; /* proportional anonymous memory, summed (a full reading only) */
     int threads, processes;
 };
 
@@ -127,15 +147,46 @@ static int read_small(const char *path, char *buf, size_t len)
     return 0;
 }
 
-static void sample_tree(pid_t pgid, struct tree *t)
+/* The CPU time of one process in nanoseconds: from schedstat (nanoseconds, but for one
+ * thread) when it has one thread, from stat (clock ticks, all threads) otherwise. */
+static uint64_t process_cpu_ns(const char *pid, int threads, unsigned long utime,
+                               unsigned long stime)
 {
-    static long page_kib;
+    static long hz;
+    char path[300], buf[256];
+    unsigned long long run_ns;
+
+    if (!hz)
+        hz = sysconf(_SC_CLK_TCK);
+    snprintf(path, sizeof(path), "/proc/%s/schedstat", pid);
+    if (threads == 1 && read_small(path, buf, sizeof(buf)) == 0 &&
+        sscanf(buf, "%llu", &run_ns) == 1)
+        return run_ns;
+    return (uint64_t)(utime + stime) * (NS_PER_S / (uint64_t)hz);
+}
+
+static long pss_anon_kib(const char *pid)
+{
+    char path[300], buf[2048];
+    snprintf(path, sizeof(path), "/proc/%s/smaps_rollup", pid);
+    if (read_small(path, buf, sizeof(buf)) < 0)
+        return 0;
+    const char *p = strstr(buf, "Pss_Anon:");
+    return p ? atol(p + 9) : 0;
+}
+
+/* Reads every process of group pgid; full: its proportional memory too, which is dear. */
+static void sample_tree(pid_t pgid, bool full, struct tree *t)
+{
+    static long page_kib, hz;
     char path[300], buf[1024];
     DIR *d = opendir("/proc");
     struct dirent *e;
 
-    if (!page_kib)
+    if (!page_kib) {
         page_kib = sysconf(_SC_PAGESIZE) / 1024;
+        hz = sysconf(_SC_CLK_TCK);
+    }
     memset(t, 0, sizeof(*t));
     if (!d)
         return;
@@ -147,60 +198,94 @@ static void sample_tree(pid_t pgid, struct tree *t)
             continue;
         char *p = strrchr(buf, ')'); /* the command may hold spaces */
         int pgrp = 0, threads = 0;
+        unsigned long utime = 0, stime = 0;
+        long cutime = 0, cstime = 0, rss = 0;
         if (!p ||
             sscanf(p + 2,
-                   "%*c %*d %d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
-                   "%*d %*d %d",
-                   &pgrp, &threads) != 2 ||
+                   "%*c %*d %d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %ld %ld %*d %*d %d "
+                   "%*d %*u %*u %ld",
+                   &pgrp, &utime, &stime, &cutime, &cstime, &threads, &rss) != 7 ||
             pgrp != pgid)
             continue;
-        long size, resident, shared;
-        snprintf(path, sizeof(path), "/proc/%s/statm", e->d_name);
-        if (read_small(path, buf, sizeof(buf)) < 0 ||
-            sscanf(buf, "%ld %ld %ld", &size, &resident, &shared) != 3)
-            continue;
-        t->rss_kib += resident * page_kib;
-        /* Resident less file-backed and shared memory: what this process really adds,
-         * where the RSS of forked children counts the same library pages each time. */
-        t->anon_kib += (resident - shared) * page_kib;
+        t->cpu_ns += process_cpu_ns(e->d_name, threads, utime, stime);
+        if (atoi(e->d_name) == pgid) /* the leader: its reaped children count too */
+            t->cpu_ns += (uint64_t)(cutime + cstime) * (NS_PER_S / (uint64_t)hz);
+        t->rss_kib += rss * page_kib;
+        if (full)
+            t->pss_anon_kib += pss_anon_kib(e->d_name);
         t->threads += threads;
         t->processes++;
     }
     closedir(d);
 }
 
-static void usage_update(struct run_usage *u, const struct tree *t)
+static void usage_peak(struct run_usage *u, const struct tree *t, uint64_t gap_ns)
 {
     u->samples++;
     if (t->rss_kib > u->peak_rss_kib)
         u->peak_rss_kib = t->rss_kib;
-    if (t->anon_kib > u->peak_anon_kib)
-        u->peak_anon_kib = t->anon_kib;
     if (t->threads > u->peak_threads)
         u->peak_threads = t->threads;
     if (t->processes > u->peak_processes)
         u->peak_processes = t->processes;
+    if (gap_ns > u->max_sample_gap_ns)
+        u->max_sample_gap_ns = gap_ns;
 }
 
-/* Ends a server: SIGTERM, then SIGKILL to its group after STOP_TIMEOUT_NS. Collects its
- * resource use. Returns 1 if it had to be killed. Either way its group is gone after. */
-static int stop_server(pid_t pid, bool already_exited, int *status, struct rusage *ru)
+/* ---- stopping ---- */
+
+/* Waits for pid within the deadline (0: none), retrying EINTR. Returns 1 when reaped,
+ * 0 on timeout. */
+static int wait_for(pid_t pid, int *status, struct rusage *ru, uint64_t deadline)
 {
-    int killed = 0;
-    if (!already_exited) {
-        kill(pid, SIGTERM);
-        uint64_t deadline = clock_now_ns() + STOP_TIMEOUT_NS;
-        pid_t got;
-        while ((got = wait4(pid, status, WNOHANG, ru)) == 0 && clock_now_ns() < deadline)
+    for (;;) {
+        pid_t got = wait4(pid, status, deadline ? WNOHANG : 0, ru);
+        if (got == pid)
+            return 1;
+        if (got < 0 && errno != EINTR)
+            return 1; /* not ours any more: nothing to wait for */
+        if (deadline && clock_now_ns() >= deadline)
+            return 0;
+        if (deadline)
             clock_sleep_ns(5 * NS_PER_MS);
-        if (got != pid) {
-            kill(-pid, SIGKILL);
-            wait4(pid, status, 0, ru);
+    }
+}
+
+/* Ends a server: SIGTERM, then SIGKILL to its group after the stop timeout, which grows
+ * with the processes it had to end. Collects its resource use. Returns 1 if it had to be
+ * killed. */
+static int stop_server(pid_t pid, bool already_exited, int processes, int *status,
+                       struct rusage *ru)
+{
+    if (already_exited)
+        return 0;
+    kill(pid, SIGTERM);
+    uint64_t timeout = STOP_TIMEOUT_NS + (uint64_t)processes * STOP_PER_PROCESS_NS;
+    if (wait_for(pid, status, ru, clock_now_ns() + timeout))
+        return 0;
+    kill(-pid, SIGKILL);
+    wait_for(pid, status, ru, 0);
+    return 1;
+}
+
+/* Waits until nothing of group pgid is left, reaping what comes to us as the subreaper
+ * (a process server's children, once it has exited). Kills what is left after a while.
+ * Returns the processes that had to be killed. */
+static int drain_group(pid_t pgid)
+{
+    uint64_t deadline = clock_now_ns() + DRAIN_TIMEOUT_NS;
+    int killed = 0;
+    for (;;) {
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+            ;
+        if (kill(-pgid, 0) < 0 && errno == ESRCH)
+            return killed;
+        if (clock_now_ns() >= deadline && !killed) {
+            kill(-pgid, SIGKILL);
             killed = 1;
         }
+        clock_sleep_ns(10 * NS_PER_MS);
     }
-    kill(-pid, SIGKILL); /* anything of its group still there: forked children */
-    return killed;
 }
 
 static void describe_exit(char *buf, size_t len, const char *who, int status)
@@ -233,8 +318,8 @@ static void cpu_list(char *buf, size_t len, const int *cpus, unsigned n)
         at += (size_t)snprintf(buf + at, len - at, "%s%d", i ? "," : "", cpus[i]);
 }
 
-/* Starts the server and reads its ready line. Returns its pid (and the port in
- * *port, the stdout pipe in *out), or -1 with r filled in. */
+/* Starts the server and reads its ready line. Returns its pid (the port in *port, the
+ * stdout pipe in *out), or -1 with r filled in. */
 static pid_t start_server(const struct bench_opts *o, const struct run_spec *spec,
                           struct run_result *r, int *out, int *port, const char *err_path)
 {
@@ -250,7 +335,7 @@ static pid_t start_server(const struct bench_opts *o, const struct run_spec *spe
                  strerror(errno));
         return -1;
     }
-    pid_t pid = spawn(argv, spec->server_cpus, spec->nserver_cpus, -1, out, err);
+    pid_t pid = spawn(argv, spec->server_cpus, spec->nserver_cpus, -1, out, err, -1);
     close(err);
     if (pid < 0) {
         snprintf(r->detail, sizeof(r->detail), "cannot start %.300s: %s", path, strerror(errno));
@@ -261,7 +346,8 @@ static pid_t start_server(const struct bench_opts *o, const struct run_spec *spe
         strncmp(line, "listening on ", 13) != 0 || !(colon = strrchr(line, ':'))) {
         int status = 0;
         struct rusage ru;
-        stop_server(pid, false, &status, &ru);
+        stop_server(pid, false, 1, &status, &ru);
+        drain_group(pid);
         char tail[300];
         file_tail(err_path, tail, sizeof(tail));
         r->status = RUN_FAILED_TO_START;
@@ -275,18 +361,19 @@ static pid_t start_server(const struct bench_opts *o, const struct run_spec *spe
 }
 
 static pid_t start_loadgen(const struct bench_opts *o, const struct run_spec *spec, int port,
-                           const char *json_path, const char *log_path)
+                           const char *json_path, const char *log_path, int sync_fd)
 {
-    char path[PATH_MAX + 64], target[64], cpus[256], threads[16];
-    const char *argv[MAX_ARGS + 20];
+    char path[PATH_MAX + 64], target[64], cpus[256], threads[16], sync[16];
+    const char *argv[MAX_ARGS + 24];
 
     snprintf(path, sizeof(path), "%s/loadgen", o->bin_dir);
     snprintf(target, sizeof(target), "127.0.0.1:%d", port);
     cpu_list(cpus, sizeof(cpus), spec->client_cpus, spec->nclient_cpus);
     snprintf(threads, sizeof(threads), "%u", o->loadgen_threads);
-    const char *extra[12] = {"-t",      threads,   "--json", json_path, "--no-progress",
-                             "--label", spec->name};
-    int n = 7;
+    snprintf(sync, sizeof(sync), "%d", sync_fd);
+    const char *extra[16] = {"-t",      threads,    "--json", json_path, "--no-progress",
+                             "--label", spec->name, "--sync", sync};
+    int n = 9;
     if (spec->nclient_cpus > 0) {
         extra[n++] = "--cpus";
         extra[n++] = cpus;
@@ -297,7 +384,7 @@ static pid_t start_loadgen(const struct bench_opts *o, const struct run_spec *sp
     int log = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (log < 0)
         return -1;
-    pid_t pid = spawn(argv, NULL, 0, log, NULL, log);
+    pid_t pid = spawn(argv, NULL, 0, log, NULL, log, sync_fd);
     close(log);
     return pid;
 }
@@ -311,11 +398,167 @@ static json_t *read_stats(int fd)
     return json_loads(line, 0, NULL);
 }
 
+/* What the run loop keeps between its steps. */
+struct watch {
+    pid_t server, lg;
+    int sync; /* bench's end of loadgen's --sync socket */
+    bool server_gone;
+    int server_status;
+    struct rusage ru;
+    uint64_t duration_ns, next_sample, last_sample;
+    struct tree primed, t1;
+    bool have_primed, have_t1;
+    uint64_t settle_ns; /* how long the server may take to take in the idle clients */
+};
+
+static void cheap_sample(struct watch *w, struct run_result *r)
+{
+    struct tree t;
+    uint64_t now = clock_now_ns();
+    sample_tree(w->server, false, &t);
+    uint64_t cost = clock_now_ns() - now;
+    usage_peak(&r->usage, &t, w->last_sample ? now - w->last_sample : 0);
+    w->last_sample = now;
+    /* Often enough to see the peak (at least five times a window), rarely enough that
+     * reading ten thousand processes costs the run a few percent of a CPU at most. */
+    uint64_t period = 20 * cost > SAMPLE_MIN_NS ? 20 * cost : SAMPLE_MIN_NS;
+    uint64_t cap = w->duration_ns / 5 > SAMPLE_MIN_NS ? w->duration_ns / 5 : SAMPLE_MIN_NS;
+    w->next_sample = now + (period < cap ? period : cap);
+}
+
+/* The descriptors of process pid: how many connections a one-process server holds. */
+static int fd_count(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+    DIR *d = opendir(path);
+    int n = 0;
+    if (!d)
+        return -1;
+    while (readdir(d))
+        n++;
+    closedir(d);
+    return n;
+}
+
+/* loadgen has its idle connections up. A server may take a while to take them in (a
+ * process server forks a child for each, a thread server starts a thread): wait, at
+ * most settle_ns, until its tree stops growing, in processes, threads and the
+ * leader's descriptors, for three readings in a row, 100 ms apart. */
+static void settle(struct watch *w, struct run_result *r)
+{
+    struct tree t;
+    int last_procs = -1, last_threads = -1, last_fds = -1, same = 0;
+    uint64_t deadline = clock_now_ns() + w->settle_ns;
+    while (same < 3 && clock_now_ns() < deadline && !bench_interrupted) {
+        clock_sleep_ns(100 * NS_PER_MS);
+        sample_tree(w->server, false, &t);
+        usage_peak(&r->usage, &t, 0);
+        int fds = fd_count(w->server);
+        same = t.processes == last_procs && t.threads == last_threads && fds == last_fds ? same + 1
+                                                                                         : 0;
+        last_procs = t.processes;
+        last_threads = t.threads;
+        last_fds = fds;
+    }
+    r->usage.settle_s = (double)(clock_now_ns() - (deadline - w->settle_ns)) / 1e9;
+}
+
+/* Handles what loadgen says on the sync socket; answers after the samples. */
+static void on_sync(struct watch *w, struct run_result *r)
+{
+    char buf[64];
+    ssize_t n = read(w->sync, buf, sizeof(buf) - 1);
+    if (n <= 0) {
+        close(w->sync);
+        w->sync = -1;
+        return;
+    }
+    buf[n] = '\0';
+    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+        uint64_t now = clock_now_ns();
+        if (strcmp(line, "idle-up") == 0 && !w->server_gone && w->settle_ns) {
+            settle(w, r);
+        } else if (strcmp(line, "primed") == 0 && !w->server_gone) {
+            sample_tree(w->server, true, &w->primed);
+            w->have_primed = true;
+            usage_peak(&r->usage, &w->primed, w->last_sample ? now - w->last_sample : 0);
+        } else if (strcmp(line, "t1") == 0 && !w->server_gone) {
+            sample_tree(w->server, false, &w->t1);
+            w->have_t1 = true;
+            usage_peak(&r->usage, &w->t1, w->last_sample ? now - w->last_sample : 0);
+        } else if (strcmp(line, "t0") == 0 && !w->server_gone) {
+            cheap_sample(w, r);
+        }
+        if (strcmp(line, "idle-up") == 0 || strcmp(line, "primed") == 0 ||
+            strcmp(line, "t1") == 0) {
+            w->last_sample = clock_now_ns();
+            if (write(w->sync, "g", 1) != 1) /* loadgen goes on */
+                break;
+        }
+    }
+}
+
+/* Waits for loadgen, watching the server and answering loadgen's sync. Returns
+ * loadgen's wait status. */
+static int watch_run(struct watch *w, struct run_result *r, uint64_t deadline)
+{
+    int lg_status = 0;
+    while (waitpid(w->lg, &lg_status, WNOHANG) == 0) {
+        uint64_t now = clock_now_ns();
+        if (bench_interrupted || now > deadline) {
+            kill(-w->lg, SIGKILL);
+            waitpid(w->lg, &lg_status, 0);
+            r->status = bench_interrupted ? RUN_INTERRUPTED : RUN_LOADGEN_FAILED;
+            snprintf(r->detail, sizeof(r->detail), "%s",
+                     bench_interrupted ? "bench was interrupted"
+                                       : "loadgen ran past its deadline and was killed");
+            break;
+        }
+        if (!w->server_gone && now >= w->next_sample)
+            cheap_sample(w, r);
+        if (!w->server_gone && wait4(w->server, &w->server_status, WNOHANG, &w->ru) == w->server) {
+            w->server_gone = true; /* it died under load: loadgen's run still ends on time */
+            r->status = RUN_CRASHED;
+            describe_exit(r->detail, sizeof(r->detail), "the server", w->server_status);
+        }
+        struct pollfd p = {.fd = w->sync, .events = POLLIN};
+        if (w->sync >= 0 && poll(&p, 1, POLL_MS) > 0)
+            on_sync(w, r);
+        else if (w->sync < 0)
+            clock_sleep_ns((uint64_t)POLL_MS * NS_PER_MS);
+    }
+    return lg_status;
+}
+
+/* Reads loadgen's run JSON, or says why there is none. */
+static void collect_loadgen(struct run_result *r, int lg_status, const char *raw,
+                            const char *lg_log)
+{
+    if (r->status == RUN_INTERRUPTED || r->status == RUN_LOADGEN_FAILED)
+        return;
+    if (WIFEXITED(lg_status) && WEXITSTATUS(lg_status) == 0) {
+        char why[256];
+        r->loadgen = json_read_file(raw, why, sizeof(why));
+        if (!r->loadgen && r->status == RUN_OK) {
+            r->status = RUN_LOADGEN_FAILED;
+            snprintf(r->detail, sizeof(r->detail), "loadgen's JSON: %s", why);
+        }
+    } else if (r->status == RUN_OK) {
+        char tail[300];
+        file_tail(lg_log, tail, sizeof(tail));
+        r->status = RUN_LOADGEN_FAILED;
+        describe_exit(r->detail, sizeof(r->detail), "loadgen", lg_status);
+        size_t l = strlen(r->detail);
+        snprintf(r->detail + l, sizeof(r->detail) - l, ": %s", tail);
+    }
+}
+
 int run_one(const struct bench_opts *o, const struct run_spec *spec, struct run_result *r)
 {
     char raw[PATH_MAX + 200], err_path[PATH_MAX + 200], lg_log[PATH_MAX + 200];
-    int out = -1, port = 0, status = 0;
-    struct rusage ru;
+    int out = -1, port = 0, sv[2];
+    struct watch w = {.sync = -1, .duration_ns = o->duration_ns, .settle_ns = spec->settle_ns};
     uint64_t t0 = clock_now_ns();
 
     memset(r, 0, sizeof(*r));
@@ -323,94 +566,64 @@ int run_one(const struct bench_opts *o, const struct run_spec *spec, struct run_
     snprintf(err_path, sizeof(err_path), "%s/raw/%s.server.log", o->out_dir, spec->name);
     snprintf(lg_log, sizeof(lg_log), "%s/raw/%s.loadgen.log", o->out_dir, spec->name);
 
-    pid_t server = start_server(o, spec, r, &out, &port, err_path);
-    if (server < 0)
+    w.server = start_server(o, spec, r, &out, &port, err_path);
+    if (w.server < 0)
         return r->status == RUN_FAILED_TO_START ? 0 : -1;
-    struct tree t;
-    sample_tree(server, &t);
-    r->usage.base_rss_kib = t.rss_kib;
-    r->usage.base_anon_kib = t.anon_kib;
-    usage_update(&r->usage, &t);
+    struct tree base;
+    sample_tree(w.server, true, &base);
+    r->usage.base_rss_kib = base.rss_kib;
+    r->usage.base_pss_anon_kib = base.pss_anon_kib;
+    usage_peak(&r->usage, &base, 0);
 
-    pid_t lg = start_loadgen(o, spec, port, raw, lg_log);
-    if (lg < 0) {
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 ||
+        (w.lg = start_loadgen(o, spec, port, raw, lg_log, sv[1])) < 0) {
         snprintf(r->detail, sizeof(r->detail), "cannot start loadgen: %s", strerror(errno));
-        stop_server(server, false, &status, &ru);
+        r->status = RUN_LOADGEN_FAILED;
+        stop_server(w.server, false, 1, &w.server_status, &w.ru);
+        drain_group(w.server);
         close(out);
-        return -1;
+        return 0;
     }
+    close(sv[1]);
+    w.sync = sv[0];
+    w.last_sample = clock_now_ns();
+    int lg_status = watch_run(&w, r, t0 + spec->expected_ns + 60 * NS_PER_S);
+    if (w.sync >= 0)
+        close(w.sync);
 
-    /* Wait for loadgen, sampling the tree; an adaptive period keeps the sampling under
-     * a few percent of a CPU even with ten thousand processes to read. */
-    uint64_t deadline = t0 + spec->expected_ns + 60 * NS_PER_S, next_sample = 0,
-             period = SAMPLE_MIN_NS;
-    bool server_gone = false;
-    int lg_status = 0;
-    pid_t got = 0;
-    while ((got = waitpid(lg, &lg_status, WNOHANG)) == 0) {
-        uint64_t now = clock_now_ns();
-        if (bench_interrupted || now > deadline) {
-            kill(-lg, SIGKILL);
-            waitpid(lg, &lg_status, 0);
-            r->status = RUN_INTERRUPTED;
-            snprintf(r->detail, sizeof(r->detail), "%s",
-                     bench_interrupted ? "bench was interrupted"
-                                       : "loadgen ran past its deadline and was killed");
-            if (!bench_interrupted)
-                r->status = RUN_LOADGEN_FAILED;
-            break;
-        }
-        if (!server_gone && now >= next_sample) {
-            sample_tree(server, &t);
-            usage_update(&r->usage, &t);
-            uint64_t cost = clock_now_ns() - now;
-            period = 20 * cost > SAMPLE_MIN_NS ? 20 * cost : SAMPLE_MIN_NS;
-            next_sample = now + period;
-        }
-        if (!server_gone && wait4(server, &status, WNOHANG, &ru) == server) {
-            server_gone = true; /* it died under load: loadgen's run still ends on time */
-            r->status = RUN_CRASHED;
-            describe_exit(r->detail, sizeof(r->detail), "the server", status);
-        }
-        clock_sleep_ns(POLL_NS);
-    }
-    (void)got;
-
-    if (stop_server(server, server_gone, &status, &ru) && r->status == RUN_OK) {
+    if (stop_server(w.server, w.server_gone, r->usage.peak_processes, &w.server_status, &w.ru) &&
+        r->status == RUN_OK) {
         r->status = RUN_HUNG;
-        snprintf(r->detail, sizeof(r->detail),
-                 "the server did not exit within %d s of SIGTERM and was killed",
-                 (int)(STOP_TIMEOUT_NS / NS_PER_S));
-    } else if (!server_gone && r->status == RUN_OK &&
-               (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
+        snprintf(
+            r->detail, sizeof(r->detail),
+            "the server did not exit within %.0f s of SIGTERM and was killed",
+            (double)(STOP_TIMEOUT_NS + (uint64_t)r->usage.peak_processes * STOP_PER_PROCESS_NS) /
+                1e9);
+    } else if (!w.server_gone && r->status == RUN_OK &&
+               (!WIFEXITED(w.server_status) || WEXITSTATUS(w.server_status) != 0)) {
         r->status = RUN_CRASHED;
-        describe_exit(r->detail, sizeof(r->detail), "the server, stopping,", status);
+        describe_exit(r->detail, sizeof(r->detail), "the server, stopping,", w.server_status);
     }
-    r->usage.cpu_user_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
-    r->usage.cpu_sys_s = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-    r->usage.ctx_voluntary = ru.ru_nvcsw;
-    r->usage.ctx_involuntary = ru.ru_nivcsw;
-    if (!server_gone || WIFEXITED(status))
+    if (drain_group(w.server) && r->status == RUN_OK) {
+        r->status = RUN_HUNG;
+        snprintf(r->detail, sizeof(r->detail), "processes of the server's group outlived it");
+    }
+    r->usage.cpu_user_s = (double)w.ru.ru_utime.tv_sec + (double)w.ru.ru_utime.tv_usec / 1e6;
+    r->usage.cpu_sys_s = (double)w.ru.ru_stime.tv_sec + (double)w.ru.ru_stime.tv_usec / 1e6;
+    r->usage.ctx_voluntary = w.ru.ru_nvcsw;
+    r->usage.ctx_involuntary = w.ru.ru_nivcsw;
+    if (w.have_primed) {
+        r->usage.primed_pss_anon_kib = w.primed.pss_anon_kib;
+        r->usage.have_window_cpu = w.have_t1;
+        r->usage.window_cpu_s = w.have_t1 && w.t1.cpu_ns >= w.primed.cpu_ns
+                                    ? (double)(w.t1.cpu_ns - w.primed.cpu_ns) / 1e9
+                                    : NAN;
+    }
+    if (WIFEXITED(w.server_status))
         r->server_stats = read_stats(out);
     close(out);
 
-    if (r->status == RUN_OK || r->status == RUN_CRASHED || r->status == RUN_HUNG) {
-        if (WIFEXITED(lg_status) && WEXITSTATUS(lg_status) == 0) {
-            char why[256];
-            r->loadgen = json_read_file(raw, why, sizeof(why));
-            if (!r->loadgen && r->status == RUN_OK) {
-                r->status = RUN_LOADGEN_FAILED;
-                snprintf(r->detail, sizeof(r->detail), "loadgen's JSON: %s", why);
-            }
-        } else if (r->status == RUN_OK) {
-            char tail[300];
-            file_tail(lg_log, tail, sizeof(tail));
-            r->status = RUN_LOADGEN_FAILED;
-            describe_exit(r->detail, sizeof(r->detail), "loadgen", lg_status);
-            size_t l = strlen(r->detail);
-            snprintf(r->detail + l, sizeof(r->detail) - l, ": %s", tail);
-        }
-    }
+    collect_loadgen(r, lg_status, raw, lg_log);
     if (r->server_stats) {
         char path[PATH_MAX + 200];
         snprintf(path, sizeof(path), "%s/raw/%s.server.json", o->out_dir, spec->name);

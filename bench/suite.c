@@ -19,8 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_POINTS 16
-#define SETUP_NS   (3 * NS_PER_S) /* per run, beyond warmup and duration: start, connect, stop */
+#define MAX_POINTS       16
+#define SETUP_NS         (3 * NS_PER_S) /* per run, beyond warmup and duration: start, connect, stop */
+#define FD_MARGIN        256            /* descriptors beyond one a connection: listeners, logs */
+#define PROCESS_SETUP_NS (10 * NS_PER_S) /* what a point may spend forking its children */
 
 /* One point of a scenario: what the server and loadgen get. */
 struct point {
@@ -32,8 +34,9 @@ struct point {
     char loadgen_args[16][24];
     unsigned nloadgen_args;
     uint64_t warmup_ns;
-    uint64_t prime_ns;    /* how long priming may take, at most */
-    unsigned server_cpus; /* cores scenario: the first this many of the server CPUs; 0: all */
+    uint64_t prime_ns;       /* how long priming may take, at most */
+    uint64_t idle_settle_ns; /* how long the server may take to take in the idle clients */
+    unsigned server_cpus;    /* cores scenario: the first this many of the server CPUs; 0: all */
 };
 
 struct scenario {
@@ -54,6 +57,7 @@ struct suite {
     unsigned runs_total, runs_done;
     uint64_t started_ns;
     unsigned process_cap; /* idle connections the process model can hold here */
+    rlim_t nofile;        /* the descriptor limit servers and loadgen inherit */
     char process_cap_reason[160];
     bool unavailable[MAX_MODELS]; /* failed to start once: skipped from then on */
     char unavailable_why[MAX_MODELS][512];
@@ -157,14 +161,9 @@ static int idle_points(const struct bench_opts *o, struct point *p)
         base_point(o, &p[i], IDLE_ACTIVE, idle, true);
         snprintf(p[i].label, sizeof(p[i].label), "%u", idle);
         p[i].x = idle;
-        /* The active clients connect after the idle ones, so a server that forks a
-         * process per client serves them only after thousands of forks (about a
-         * millisecond each here). Their first echo may take that long: the window then
-         * measures the steady state, not the fork storm (which churn measures). */
-        unsigned timeout_s = idle / 500 > 2 ? idle / 500 : 2;
-        point_arg(p[i].loadgen_args, &p[i].nloadgen_args, "--timeout");
-        point_arg(p[i].loadgen_args, &p[i].nloadgen_args, "%us", timeout_s);
-        p[i].prime_ns = (uint64_t)timeout_s * NS_PER_S;
+        /* Before the active clients connect, bench waits until the server has taken
+         * in the idle ones (run.c, on loadgen's "idle-up"). */
+        p[i].idle_settle_ns = idle ? 60 * NS_PER_S : 0;
     }
     return n;
 }
@@ -260,8 +259,30 @@ static bool wanted(const struct bench_opts *o, const char *name)
 
 /* ---- caps ---- */
 
+/* The median of a few fork + waitpid, in nanoseconds; 0 if fork fails. */
+static double fork_cost_ns(void)
+{
+    double v[21];
+    unsigned n = 0;
+    for (unsigned i = 0; i < 21; i++) {
+        uint64_t t0 = clock_now_ns();
+        pid_t pid = fork();
+        if (pid == 0)
+            _exit(0);
+        if (pid < 0)
+            break;
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        v[n++] = (double)(clock_now_ns() - t0);
+    }
+    struct summary s;
+    summarize(v, n, &s);
+    return n ? s.median : 0;
+}
+
 /* How many idle connections the process model can hold here: one process each, within
- * pid_max, RLIMIT_NPROC (which root escapes) and memory at about 1 MiB a process. */
+ * pid_max, RLIMIT_NPROC (which root escapes), memory at about 1 MiB a process, and the
+ * time a point may spend forking them. */
 static void process_cap(struct suite *s)
 {
     long pid_max = 32768, procs = 0, avail_kib = 0;
@@ -300,6 +321,17 @@ static void process_cap(struct suite *s)
         snprintf(s->process_cap_reason, sizeof(s->process_cap_reason),
                  "%ld MiB of memory available, about 1 MiB per process", avail_kib / 1024);
     }
+    /* And time: a point may spend PROCESS_SETUP_NS forking its children. Where fork is
+     * slow (a paravirtualised VM: milliseconds), ten thousand would take minutes. */
+    double fork_ns = fork_cost_ns();
+    double per_child = 2 * fork_ns; /* accepting, forking, the child starting: about two forks */
+    if (fork_ns > 0 && (double)PROCESS_SETUP_NS / per_child < (double)cap) {
+        cap = (long)((double)PROCESS_SETUP_NS / per_child);
+        snprintf(s->process_cap_reason, sizeof(s->process_cap_reason),
+                 "fork + waitpid takes %.2f ms here, so %ld children take the %.0f s a point may "
+                 "spend creating them",
+                 fork_ns / 1e6, cap, (double)PROCESS_SETUP_NS / 1e9);
+    }
     s->process_cap = cap > 0 ? (unsigned)cap : 0;
 }
 
@@ -307,9 +339,17 @@ static void process_cap(struct suite *s)
 static bool model_runs(const struct suite *s, const char *scenario, const char *model,
                        const struct point *p, char *why, size_t len)
 {
+    rlim_t need = (rlim_t)p->idle + p->connections + FD_MARGIN;
+    if (s->nofile != RLIM_INFINITY && need > s->nofile) {
+        snprintf(why, len,
+                 "capped: %u connections need about %lu descriptors and the limit is %lu; "
+                 "raise the hard limit (ulimit -Hn, LimitNOFILE)",
+                 p->idle + p->connections, (unsigned long)need, (unsigned long)s->nofile);
+        return false;
+    }
     if (strcmp(scenario, "idle") == 0 && strcmp(model, "process") == 0 &&
         p->idle + p->connections > s->process_cap) {
-        snprintf(why, len, "capped: %u processes would exceed what this machine holds (%u: %s)",
+        snprintf(why, len, "capped: %u processes, past the %u this machine can give a point (%s)",
                  p->idle + p->connections, s->process_cap, s->process_cap_reason);
         return false;
     }
@@ -338,8 +378,7 @@ static json_t *num_or_null(double v)
 }
 
 /* The figures of one trial, from loadgen's JSON, the stats line and the sampled usage. */
-static json_t *trial_json(const struct run_spec *spec, const struct point *p,
-                          const struct run_result *r, unsigned trial)
+static json_t *trial_json(const struct run_spec *spec, const struct run_result *r, unsigned trial)
 {
     json_t *t = json_pack("{s:i,s:s,s:s,s:s,s:f}", "trial", (int)trial, "status",
                           run_status_names[r->status], "detail", r->detail, "raw", spec->name,
@@ -365,49 +404,92 @@ static json_t *trial_json(const struct run_spec *spec, const struct point *p,
         json_object_set_new(t, "starved", num_or_null(jnum(lg, "fairness", "starved")));
         json_object_set_new(t, "jain", num_or_null(jnum(lg, "fairness", "jain")));
         json_object_set_new(t, "idle_open_at_end", num_or_null(jnum(lg, "idle", "open_at_end")));
+        json_object_set_new(
+            t, "setup_timeouts",
+            num_or_null(jnum(json_object_get(lg, "requests"), "setup_errors", "timeout")));
+        json_object_set_new(t, "censored", num_or_null(jnum(lg, "requests", "censored")));
         json_object_set_new(t, "loadgen_saturated",
                             json_boolean(json_is_true(
                                 json_object_get(json_object_get(lg, "loadgen_cpu"), "saturated"))));
     }
+    /* CPU per request over the warmup and the window, which loadgen held still for:
+     * the CPU time the tree used from "primed" to t1, over the echoes loadgen completed
+     * in between. Memory per connection: the tree's proportional anonymous memory with
+     * every connection up and served once, less before any, over the connections that
+     * were up. */
     const struct run_usage *u = &r->usage;
-    double requests = r->server_stats ? jnum(r->server_stats, "requests", NULL) : NAN;
-    double cpu = u->cpu_user_s + u->cpu_sys_s;
-    unsigned conns = p->connections + p->idle;
+    double served = lg ? jnum(json_object_get(lg, "requests"), "completed_from_start", NULL) : NAN;
+    double up =
+        lg ? jnum(lg, "idle", "established") + jnum(lg, "connections", "established_at_start")
+           : NAN;
+    json_t *cpu_per_req = u->have_window_cpu && !isnan(u->window_cpu_s) && served > 0
+                              ? json_real(round_to(u->window_cpu_s * 1e6 / served, 3))
+                              : json_null();
+    json_t *mem_per_conn =
+        u->primed_pss_anon_kib > 0 && up > 0
+            ? json_real(round_to(
+                  (double)(u->primed_pss_anon_kib - u->base_pss_anon_kib) * 1024.0 / up, 1))
+            : json_null();
     json_object_set_new(t, "server", r->server_stats ? json_incref(r->server_stats) : json_null());
     json_object_set_new(
         t, "resources",
-        json_pack("{s:f,s:f,s:o,s:i,s:i,s:i,s:i,s:o,s:i,s:i,s:I,s:I,s:i}", "cpu_user_s",
+        json_pack("{s:f,s:f,s:o,s:o,s:i,s:i,s:i,s:i,s:o,s:i,s:i,s:I,s:I,s:i,s:f}", "cpu_user_s",
                   round_to(u->cpu_user_s, 4), "cpu_sys_s", round_to(u->cpu_sys_s, 4),
-                  "cpu_us_per_request",
-                  requests > 0 ? json_real(round_to(cpu * 1e6 / requests, 3)) : json_null(),
-                  "base_rss_kib", (int)u->base_rss_kib, "peak_rss_kib", (int)u->peak_rss_kib,
-                  "base_anon_kib", (int)u->base_anon_kib, "peak_anon_kib", (int)u->peak_anon_kib,
-                  "memory_per_connection_bytes",
-                  conns && u->peak_anon_kib >= u->base_anon_kib
-                      ? json_real(round_to(
-                            (double)(u->peak_anon_kib - u->base_anon_kib) * 1024.0 / conns, 1))
-                      : json_null(),
-                  "peak_threads", u->peak_threads, "peak_processes", u->peak_processes,
-                  "ctx_voluntary", (json_int_t)u->ctx_voluntary, "ctx_involuntary",
-                  (json_int_t)u->ctx_involuntary, "samples", (int)u->samples));
+                  "window_cpu_s", num_or_null(u->have_window_cpu ? u->window_cpu_s : NAN),
+                  "cpu_us_per_request", cpu_per_req, "base_rss_kib", (int)u->base_rss_kib,
+                  "peak_rss_kib", (int)u->peak_rss_kib, "base_pss_anon_kib",
+                  (int)u->base_pss_anon_kib, "primed_pss_anon_kib", (int)u->primed_pss_anon_kib,
+                  "memory_per_connection_bytes", mem_per_conn, "peak_threads", u->peak_threads,
+                  "peak_processes", u->peak_processes, "ctx_voluntary",
+                  (json_int_t)u->ctx_voluntary, "ctx_involuntary", (json_int_t)u->ctx_involuntary,
+                  "samples", (int)u->samples, "max_sample_gap_ms",
+                  round_to((double)u->max_sample_gap_ns / 1e6, 1)));
+    json_object_set_new(json_object_get(t, "resources"), "idle_settle_s",
+                        json_real(round_to(u->settle_s, 3)));
     return t;
 }
 
 /* The numbers at key (in the trial, or in its "resources"/"server") of the ok trials. */
-static unsigned collect(json_t *trials, const char *obj, const char *key, double *v)
+/* The numbers at key (in the trial, or in its "resources"/"server") of the trials that
+ * measured: ok, or hung (the server would not stop, but loadgen's window was sound and
+ * what is missing is missing); at most max. */
+static unsigned collect(json_t *trials, const char *obj, const char *key, double *v, unsigned max)
 {
     unsigned n = 0;
     size_t i;
     json_t *t;
     json_array_foreach(trials, i, t)
     {
-        if (strcmp(json_string_value(json_object_get(t, "status")), "ok") != 0)
+        const char *status = json_string_value(json_object_get(t, "status"));
+        if (strcmp(status, "ok") != 0 && strcmp(status, "hung") != 0)
             continue;
         double x = jnum(obj ? json_object_get(t, obj) : t, key, NULL);
-        if (!isnan(x))
+        if (!isnan(x) && n < max)
             v[n++] = x;
     }
     return n;
+}
+
+/* A point's status from its trials: ok (every trial measured), partial, failed (none
+ * did), interrupted (bench stopped before every trial ran), not_run (none ran). */
+static const char *point_status(json_t *trials, unsigned wanted)
+{
+    double v[MAX_TRIALS];
+    size_t ran = json_array_size(trials);
+    unsigned measured = collect(trials, NULL, "throughput_rps", v, MAX_TRIALS);
+    size_t i;
+    json_t *t;
+    bool interrupted = ran < wanted;
+    json_array_foreach(trials, i, t) interrupted |=
+        strcmp(json_string_value(json_object_get(t, "status")), "interrupted") == 0;
+    unsigned ok = 0;
+    json_array_foreach(trials, i, t) ok +=
+        strcmp(json_string_value(json_object_get(t, "status")), "ok") == 0;
+    if (ran == 0)
+        return "not_run";
+    if (interrupted)
+        return "interrupted";
+    return measured == 0 ? "failed" : ok < ran ? "partial" : "ok";
 }
 
 /* Summaries over the trials of one model at one point. */
@@ -427,16 +509,17 @@ static json_t *point_summary(json_t *trials)
         {"resources", "cpu_us_per_request", "cpu_us_per_request"},
         {"resources", "memory_per_connection_bytes", "memory_per_connection_bytes"},
         {"resources", "peak_rss_kib", "peak_rss_kib"},
+        {"resources", "window_cpu_s", "window_cpu_s"},
         {"resources", "peak_threads", "peak_threads"},
         {"resources", "peak_processes", "peak_processes"},
         {"resources", "ctx_involuntary", "ctx_involuntary"},
         {"server", "rejected", "rejected"},
     };
     json_t *s = json_object();
-    double v[64];
+    double v[MAX_TRIALS];
     for (size_t m = 0; m < sizeof(metrics) / sizeof(metrics[0]); m++) {
         struct summary sum;
-        summarize(v, collect(trials, metrics[m].obj, metrics[m].key, v), &sum);
+        summarize(v, collect(trials, metrics[m].obj, metrics[m].key, v, MAX_TRIALS), &sum);
         json_object_set_new(s, metrics[m].as, summary_json(&sum));
     }
     return s;
@@ -458,6 +541,9 @@ static void progress(struct suite *s, const char *scenario, const char *model,
     fmt_time(el, sizeof(el), elapsed);
     fmt_time(eta, sizeof(eta), left);
     if (s->o->progress) {
+        if (r && r->status != RUN_OK) /* worth a line of its own above the live one */
+            fprintf(stderr, "\r\033[K%s %s %s trial %u: %s: %s\n", scenario, model, p->label, trial,
+                    run_status_names[r->status], r->detail);
         fprintf(stderr, "\r\033[K%-11s %-10s %-10s trial %u/%u  run %u/%u  elapsed %s  ETA %s",
                 scenario, model, p ? p->label : "", trial, s->o->trials, s->runs_done,
                 s->runs_total, el, eta);
@@ -512,8 +598,9 @@ static void build_spec(const struct suite *s, const char *scenario, const struct
     spec->nserver_cpus = p->server_cpus ? p->server_cpus : o->nserver_cpus;
     spec->client_cpus = o->client_cpus;
     spec->nclient_cpus = o->nclient_cpus;
-    spec->expected_ns =
-        o->duration_ns + p->warmup_ns + p->prime_ns + SETUP_NS + (uint64_t)p->idle * 20000;
+    spec->settle_ns = p->idle_settle_ns;
+    spec->expected_ns = o->duration_ns + p->warmup_ns + p->prime_ns + p->idle_settle_ns + SETUP_NS +
+                        (uint64_t)p->idle * 20000;
 }
 
 /* Runs every model at one point, the trials interleaved, and records it. */
@@ -540,15 +627,14 @@ static int run_point(struct suite *s, const struct scenario *sc, const struct po
             struct run_result r;
             build_spec(s, sc->name, p, o->models[m], trial, &spec);
             progress(s, sc->name, o->models[m], p, trial, NULL);
-            if (run_one(o, &spec, &r) < 0) {
-                r.status = RUN_FAILED_TO_START;
-            }
+            if (run_one(o, &spec, &r) < 0)
+                r.status = RUN_LOADGEN_FAILED; /* bench's own failure: the model is not blamed */
             s->runs_done++;
             if (r.status == RUN_FAILED_TO_START) {
                 s->unavailable[m] = true;
                 snprintf(s->unavailable_why[m], sizeof(s->unavailable_why[m]), "%s", r.detail);
             }
-            json_array_append_new(per_model[m], trial_json(&spec, p, &r, trial));
+            json_array_append_new(per_model[m], trial_json(&spec, &r, trial));
             progress(s, sc->name, o->models[m], p, trial, &r);
             run_result_free(&r);
         }
@@ -569,13 +655,15 @@ static int run_point(struct suite *s, const struct scenario *sc, const struct po
             json_object_set_new(pt, "status", json_string("unavailable"));
             json_object_set_new(pt, "note", json_string(s->unavailable_why[m]));
         } else {
-            double ok[64];
-            unsigned nok = collect(per_model[m], NULL, "throughput_rps", ok);
-            json_object_set_new(pt, "status",
-                                json_string(nok == 0                              ? "failed"
-                                            : nok < json_array_size(per_model[m]) ? "partial"
-                                                                                  : "ok"));
+            json_object_set_new(pt, "status", json_string(point_status(per_model[m], o->trials)));
         }
+        /* Where loadgen, not the server, may have set the pace, the point says so. */
+        unsigned saturated = 0;
+        size_t i;
+        json_t *t;
+        json_array_foreach(per_model[m], i, t) saturated +=
+            json_is_true(json_object_get(t, "loadgen_saturated"));
+        json_object_set_new(pt, "loadgen_saturated_trials", json_integer(saturated));
         json_object_set_new(pt, "summary", point_summary(per_model[m]));
         json_object_set_new(pt, "trials", per_model[m]);
         json_array_append_new(points, pt);
@@ -640,6 +728,13 @@ static json_t *settings_json(const struct bench_opts *o)
                      "models", models, "scenarios", sc);
 }
 
+/* The CPUs this process may run on. */
+static int usable_cpus(void)
+{
+    cpu_set_t set;
+    return sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : 1;
+}
+
 /* Points each scenario to run; counts the runs for the ETA. */
 static int plan(struct suite *s, struct point (*pts)[MAX_POINTS], int *npts)
 {
@@ -648,7 +743,7 @@ static int plan(struct suite *s, struct point (*pts)[MAX_POINTS], int *npts)
         npts[i] = 0;
         if (!wanted(o, scenarios[i].name) || !scenarios[i].points)
             continue;
-        if (strcmp(scenarios[i].name, "cores") == 0 && sysconf(_SC_NPROCESSORS_ONLN) < 4 &&
+        if (strcmp(scenarios[i].name, "cores") == 0 && usable_cpus() < 4 &&
             !points_override(o, "cores"))
             continue;
         npts[i] = scenarios[i].points(o, pts[i]);
@@ -667,9 +762,15 @@ static int plan(struct suite *s, struct point (*pts)[MAX_POINTS], int *npts)
 /* Points results/latest at this run: a new link renamed over the old one. */
 static void link_latest(const struct bench_opts *o)
 {
-    char link[PATH_MAX + 32], tmp[PATH_MAX + 64];
-    const char *base = strrchr(o->out_dir, '/');
-    base = base ? base + 1 : o->out_dir;
+    char link[PATH_MAX + 32], tmp[PATH_MAX + 64], target[PATH_MAX];
+    size_t rlen = strlen(o->results_dir);
+    const char *base = o->out_dir;
+    if (strncmp(o->out_dir, o->results_dir, rlen) == 0 && o->out_dir[rlen] == '/' &&
+        !strchr(o->out_dir + rlen + 1, '/')) {
+        base = o->out_dir + rlen + 1; /* the usual case: a folder beside the link */
+    } else if (o->out_dir[0] != '/' && realpath(o->out_dir, target)) {
+        base = target; /* elsewhere: the link must not depend on where it lives */
+    }
     snprintf(link, sizeof(link), "%s/latest", o->results_dir);
     snprintf(tmp, sizeof(tmp), "%s/.latest.%d", o->results_dir, (int)getpid());
     unlink(tmp);
@@ -687,15 +788,19 @@ int suite_run(struct bench_opts *o)
     char started[32];
 
     process_cap(&s);
+    struct rlimit rl;
+    s.nofile = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur : RLIM_INFINITY;
     if (plan(&s, pts, npts) < 0)
         return 2;
     iso8601_utc(time(NULL), started, sizeof(started));
     s.scenarios = json_array();
-    s.root =
-        json_pack("{s:s,s:{s:s,s:s,s:s},s:s,s:n,s:b,s:o,s:o,s:o}", "schema", "echobench.bench/1",
-                  "tool", "name", "bench", "version", ECHOBENCH_VERSION, "git", ECHOBENCH_GIT,
-                  "started_at", started, "ended_at", "interrupted", false, "env", env_collect(o),
-                  "settings", settings_json(o), "scenarios", s.scenarios);
+    json_t *env = env_collect();
+    json_object_set_new(env, "server_cpus", cpus_json(o->server_cpus, o->nserver_cpus));
+    json_object_set_new(env, "client_cpus", cpus_json(o->client_cpus, o->nclient_cpus));
+    s.root = json_pack("{s:s,s:{s:s,s:s,s:s},s:s,s:n,s:b,s:o,s:o,s:o}", "schema",
+                       "echobench.bench/1", "tool", "name", "bench", "version", ECHOBENCH_VERSION,
+                       "git", ECHOBENCH_GIT, "started_at", started, "ended_at", "interrupted",
+                       false, "env", env, "settings", settings_json(o), "scenarios", s.scenarios);
     if (!s.root || write_bench(&s) < 0)
         return 1;
     link_latest(o);
@@ -715,9 +820,9 @@ int suite_run(struct bench_opts *o)
         if (strcmp(sc->name, "cores") == 0 && npts[i] == 0) {
             char note[160];
             snprintf(note, sizeof(note),
-                     "skipped: this machine has %ld CPUs; the cores scenario needs 4 or more, so "
-                     "that the server and loadgen each have a half",
-                     sysconf(_SC_NPROCESSORS_ONLN));
+                     "skipped: bench may use %d CPUs here; the cores scenario needs 4 or more, "
+                     "so that the server and loadgen each have a half",
+                     usable_cpus());
             json_object_set_new(scj, "status", json_string("skipped"));
             json_object_set_new(scj, "note", json_string(note));
             write_bench(&s);

@@ -50,6 +50,9 @@ json_t *summary_json(const struct summary *s)
 {
     if (s->n == 0)
         return json_null();
+    if (s->n == 1) /* one trial: a value, with nothing to say how far to trust it */
+        return json_pack("{s:f,s:f,s:n,s:n,s:i,s:n}", "median", round_to(s->median, 3), "mean",
+                         round_to(s->mean, 3), "ci95", "cv", "n", 1, "noisy");
     return json_pack("{s:f,s:f,s:[f,f],s:f,s:i,s:b}", "median", round_to(s->median, 3), "mean",
                      round_to(s->mean, 3), "ci95", round_to(s->ci_lo, 3), round_to(s->ci_hi, 3),
                      "cv", round_to(s->cv, 4), "n", (int)s->n, "noisy", s->noisy);

@@ -37,6 +37,7 @@ struct lg_config {
     unsigned sources; /* 127.0.0.x source addresses to spread over; 1 = no bind */
     bool progress;    /* a progress line on stderr each second */
     bool prime;       /* --prime: one echo on every connection before the run */
+    int sync_fd;      /* --sync: the runner's socket, or -1 */
 };
 
 /* The kinds of error, as the run JSON names them. */
@@ -55,7 +56,16 @@ extern const char *const lg_error_names[ERR_COUNT];
 
 /* Run stages, advanced by the main thread once every worker has finished the
  * current one. */
-enum lg_stage { STAGE_INIT, STAGE_IDLE, STAGE_ACTIVE, STAGE_PRIME, STAGE_RUN, STAGE_ABORT };
+enum lg_stage {
+    STAGE_INIT,
+    STAGE_IDLE,   /* open the idle connections */
+    STAGE_ACTIVE, /* open the active ones */
+    STAGE_PRIME,  /* --prime: one echo on each */
+    STAGE_RUN,    /* warmup, then the window: the workers end it themselves at t1 */
+    STAGE_END,    /* the window is over (early, after SIGINT): account for it */
+    STAGE_CLOSE,  /* close everything; the loops end */
+    STAGE_ABORT,  /* nothing to measure: close everything */
+};
 
 /* Shared between the main thread and the workers. */
 struct lg_coord {
@@ -79,9 +89,10 @@ struct lg_result {
     uint64_t *second_completed;
     uint64_t *second_errors;
     unsigned seconds;
-    uint64_t completed;       /* echoes verified within the window */
-    uint64_t sent;            /* requests sent within the window */
-    uint64_t completed_total; /* over the whole run, warmup included */
+    uint64_t completed;            /* echoes verified within the window */
+    uint64_t sent;                 /* requests sent within the window */
+    uint64_t completed_total;      /* over the whole run, warmup included */
+    uint64_t completed_from_start; /* from the start of the warmup to t1 */
     uint64_t sent_total;
     uint64_t in_flight_at_end;
     uint64_t due_unsent_at_end;          /* open loop: due by t1 but never sent */

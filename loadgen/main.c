@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -125,7 +126,8 @@ static char *make_pattern(void)
     return p;
 }
 
-/* Moves every worker to stage and waits until all have done it. */
+/* Moves every worker to stage and waits until all have done it (STAGE_CLOSE and
+ * STAGE_ABORT end the workers: nothing to wait for but their threads). */
 static void advance(struct lg_coord *co, struct worker **w, unsigned n, int stage)
 {
     pthread_mutex_lock(&co->lock);
@@ -134,10 +136,29 @@ static void advance(struct lg_coord *co, struct worker **w, unsigned n, int stag
     pthread_mutex_unlock(&co->lock);
     for (unsigned i = 0; i < n; i++)
         worker_wake(w[i]);
+    if (stage == STAGE_CLOSE || stage == STAGE_ABORT)
+        return;
     pthread_mutex_lock(&co->lock);
     while (atomic_load(&co->ready) < n)
         pthread_cond_wait(&co->ready_cond, &co->lock);
     pthread_mutex_unlock(&co->lock);
+}
+
+/* --sync: tells the runner where the run is, and, when asked to, waits (a minute at
+ * most) for its one-byte answer: it samples the server while loadgen holds still. */
+static void sync_say(const struct lg_config *cfg, const char *what, bool wait)
+{
+    char line[32], answer;
+    if (cfg->sync_fd < 0)
+        return;
+    int n = snprintf(line, sizeof(line), "%s\n", what);
+    if (write(cfg->sync_fd, line, (size_t)n) != n || !wait)
+        return;
+    struct pollfd p = {.fd = cfg->sync_fd, .events = POLLIN};
+    while (poll(&p, 1, 60000) < 0 && errno == EINTR)
+        ;
+    if (p.revents && read(cfg->sync_fd, &answer, 1) < 0)
+        fprintf(stderr, "loadgen: --sync: %s\n", strerror(errno));
 }
 
 /* Sleeps until t, or until SIGINT. Returns false when interrupted. */
@@ -179,6 +200,7 @@ static bool wait_run(struct lg_coord *co, struct worker **w, unsigned n,
     if (!sleep_until(co->t0_ns))
         return false;
     getrusage(RUSAGE_SELF, at_t0);
+    sync_say(cfg, "t0", false);
     uint64_t last = completed_so_far(w, n, &errors); /* the warmup's are not this second's */
     uint64_t t1 = atomic_load(&co->t1_ns);
     for (uint64_t next = co->t0_ns + NS_PER_S;; next += NS_PER_S) {
@@ -217,6 +239,7 @@ static void merge(struct lg_result *into, const struct lg_result *r)
     into->completed += r->completed;
     into->sent += r->sent;
     into->completed_total += r->completed_total;
+    into->completed_from_start += r->completed_from_start;
     into->sent_total += r->sent_total;
     into->in_flight_at_end += r->in_flight_at_end;
     into->due_unsent_at_end += r->due_unsent_at_end;
@@ -236,9 +259,8 @@ static void merge(struct lg_result *into, const struct lg_result *r)
 /* Ends every worker at once, with nothing measured, and frees them. */
 static void abort_workers(struct lg_coord *co, struct worker **w, unsigned n)
 {
-    atomic_store(&co->stage, STAGE_ABORT);
+    advance(co, w, n, STAGE_ABORT);
     for (unsigned i = 0; i < n; i++) {
-        worker_wake(w[i]);
         worker_join(w[i]);
         worker_destroy(w[i]);
     }
@@ -338,6 +360,9 @@ int main(int argc, char **argv)
     /* Idle connections first: the clients that went out to lunch are there before
      * anyone else. */
     advance(&co, w, cfg.threads, STAGE_IDLE);
+    /* The runner may wait here until the server has taken in every idle client (a
+     * process server forks one child each) before the active ones come. */
+    sync_say(&cfg, "idle-up", true);
     advance(&co, w, cfg.threads, STAGE_ACTIVE);
     run.rss_kib_connected = rss_kib();
     uint64_t setup[ERR_COUNT] = {0};
@@ -355,6 +380,7 @@ int main(int argc, char **argv)
 
     if (cfg.prime)
         advance(&co, w, cfg.threads, STAGE_PRIME);
+    sync_say(&cfg, "primed", true);
     co.start_ns = clock_now_ns() + NS_PER_MS;
     co.t0_ns = co.start_ns + cfg.warmup_ns;
     atomic_store(&co.t1_ns, co.t0_ns + cfg.duration_ns);
@@ -368,6 +394,11 @@ int main(int argc, char **argv)
         return 1;
     }
     getrusage(RUSAGE_SELF, &at_t1);
+    /* Every worker accounts for the window, then the runner may look at the server
+     * while every connection is still open, then they close. */
+    advance(&co, w, cfg.threads, STAGE_END);
+    sync_say(&cfg, "t1", true);
+    advance(&co, w, cfg.threads, STAGE_CLOSE);
     run.window_s = (double)(atomic_load(&co.t1_ns) - co.t0_ns) / 1e9;
     run.user_s = tv_s(at_t1.ru_utime) - tv_s(at_t0.ru_utime);
     run.sys_s = tv_s(at_t1.ru_stime) - tv_s(at_t0.ru_stime);

@@ -2,6 +2,7 @@
 #include "loadgen.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <math.h>
@@ -47,6 +48,8 @@ static void usage(FILE *out)
             "  --json FILE     write the run as JSON, atomically (- for stdout)\n"
             "  --label TEXT    free text carried into the JSON\n"
             "  --no-progress   no progress line on stderr (default: one when a terminal)\n"
+            "  --sync FD       for the runner: say idle-up, primed, t0 and t1 on the\n"
+            "                  socket FD, and after each but t0 wait for a byte back\n"
             "  -h, --help      show this help\n"
             "\n"
             "Exit status: 0 when the run was measured (errors are data, counted in the\n"
@@ -200,7 +203,8 @@ enum {
     OPT_LABEL,
     OPT_SOURCES,
     OPT_NO_PROGRESS,
-    OPT_PRIME
+    OPT_PRIME,
+    OPT_SYNC
 };
 
 int lg_parse_args(int argc, char **argv, struct lg_config *cfg)
@@ -214,6 +218,7 @@ int lg_parse_args(int argc, char **argv, struct lg_config *cfg)
         {"sources", required_argument, NULL, OPT_SOURCES},
         {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
         {"prime", no_argument, NULL, OPT_PRIME},
+        {"sync", required_argument, NULL, OPT_SYNC},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -229,6 +234,7 @@ int lg_parse_args(int argc, char **argv, struct lg_config *cfg)
     lg_parse_duration(DEFAULT_WARMUP, &cfg->warmup_ns);
     lg_parse_duration(DEFAULT_TIMEOUT, &cfg->timeout_ns);
     cfg->label = "";
+    cfg->sync_fd = -1;
 
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":c:i:t:d:w:s:p:R:h", longopts, NULL)) != -1) {
@@ -308,6 +314,16 @@ int lg_parse_args(int argc, char **argv, struct lg_config *cfg)
         case OPT_PRIME:
             cfg->prime = true;
             break;
+        case OPT_SYNC: {
+            unsigned fd;
+            rc = parse_count("--sync", optarg, 3, 65535, &fd);
+            if (rc == 0 && fcntl((int)fd, F_GETFD) < 0) {
+                fprintf(stderr, "loadgen: --sync %u is not an open descriptor\n", fd);
+                rc = -1;
+            }
+            cfg->sync_fd = (int)fd;
+            break;
+        }
         case 'h':
             usage(stdout);
             return 1;

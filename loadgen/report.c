@@ -116,15 +116,16 @@ json_t *report_json(const struct lg_run *run)
                              "tool", "name", "loadgen", "version", ECHOBENCH_VERSION, "git",
                              ECHOBENCH_GIT, "started_at", started, "config", config, "measured_s",
                              round_to(run->window_s, 6), "interrupted", run->interrupted);
-    json_object_set_new(root, "requests",
-                        json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o}", "completed",
-                                  (json_int_t)t->completed, "sent", (json_int_t)t->sent,
-                                  "in_flight_at_end", (json_int_t)t->in_flight_at_end,
-                                  "due_unsent_at_end", (json_int_t)t->due_unsent_at_end, "censored",
-                                  (json_int_t)t->censored, "abandoned", (json_int_t)t->abandoned,
-                                  "completed_total", (json_int_t)t->completed_total, "sent_total",
-                                  (json_int_t)t->sent_total, "errors", errors_json(t->errors),
-                                  "setup_errors", errors_json(t->setup_errors)));
+    json_object_set_new(
+        root, "requests",
+        json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o}", "completed",
+                  (json_int_t)t->completed, "sent", (json_int_t)t->sent, "in_flight_at_end",
+                  (json_int_t)t->in_flight_at_end, "due_unsent_at_end",
+                  (json_int_t)t->due_unsent_at_end, "censored", (json_int_t)t->censored,
+                  "abandoned", (json_int_t)t->abandoned, "completed_total",
+                  (json_int_t)t->completed_total, "completed_from_start",
+                  (json_int_t)t->completed_from_start, "sent_total", (json_int_t)t->sent_total,
+                  "errors", errors_json(t->errors), "setup_errors", errors_json(t->setup_errors)));
     json_object_set_new(root, "throughput_rps",
                         json_real(round_to((double)t->completed / run->window_s, 3)));
     if (cfg->mode == MODE_OPEN)

@@ -71,7 +71,7 @@ struct worker {
     unsigned connecting;
     bool running;   /* between STAGE_RUN and t1: requests go out */
     bool measuring; /* t0 has passed */
-    uint64_t t0, next_scan, cpu_t0;
+    uint64_t start_ns, t0, next_scan, cpu_t0;
     uint64_t bin_ns;    /* the timeline's bin width */
     double interval_ns; /* open loop: between one connection's requests */
     unsigned rr;        /* open loop: the connection due next */
@@ -95,7 +95,8 @@ static void conn_connect(struct conn *c, uint64_t now);
 static void conn_fill(struct conn *c, uint64_t now);
 static void launch_connects(struct worker *w);
 static void check_primed(struct worker *w);
-static void stop_run(struct worker *w, uint64_t now);
+static void close_all(struct worker *w);
+static void end_window(struct worker *w, uint64_t now);
 
 static bool in_window(const struct worker *w, uint64_t now)
 {
@@ -293,6 +294,8 @@ static void record_completion(struct worker *w, struct conn *c, uint64_t seq, ui
                                                  : sent;
 
     w->res.completed_total++;
+    if (now >= w->start_ns && now < atomic_load_explicit(&w->coord->t1_ns, memory_order_relaxed))
+        w->res.completed_from_start++;
     /* A store, not an atomic add: only this thread writes it. */
     atomic_store_explicit(&w->live_completed, w->res.completed_total, memory_order_relaxed);
     if (!in_window(w, now))
@@ -653,6 +656,7 @@ static void start_run(struct worker *w)
     uint64_t start = w->coord->start_ns;
 
     w->t0 = w->coord->t0_ns;
+    w->start_ns = start;
     w->running = true;
     if (cfg->mode == MODE_OPEN && w->nactive > 0) {
         /* Connection g's requests are intended at start + g/R + k*c/R: evenly spread
@@ -693,14 +697,18 @@ static void on_wake(uv_async_t *a)
     w->stage = stage;
     w->reported = false;
     w->next = 0;
-    if (stage == STAGE_RUN)
+    if (stage == STAGE_RUN) {
         start_run(w);
-    else if (stage == STAGE_PRIME)
+    } else if (stage == STAGE_PRIME) {
         start_prime(w);
-    else if (stage == STAGE_ABORT)
-        stop_run(w, clock_now_ns()); /* nothing to measure: close everything, end the loop */
-    else
+    } else if (stage == STAGE_END) {
+        end_window(w, clock_now_ns()); /* at once, if the tick has not done it */
+        report_ready(w);
+    } else if (stage == STAGE_CLOSE || stage == STAGE_ABORT) {
+        close_all(w); /* the loop ends once everything is closed */
+    } else {
         launch_connects(w);
+    }
 }
 
 static void close_handle(uv_handle_t *h)
@@ -710,13 +718,18 @@ static void close_handle(uv_handle_t *h)
 }
 
 /* t1: the measured window is over. Whatever the server does, the loop ends now. */
-static void stop_run(struct worker *w, uint64_t now)
+/* t1: the measured window is over. What is unanswered is accounted for, and nothing
+ * more is sent; the connections stay open until STAGE_CLOSE, so that the runner can
+ * read the server as it was at the end of the window. */
+static void end_window(struct worker *w, uint64_t now)
 {
+    if (!w->running)
+        return;
     w->res.cpu_ns = w->measuring ? clock_thread_cpu_ns() - w->cpu_t0 : 0;
     /* The window's last instant: what is unanswered then is recorded at its age. */
     uint64_t t1 = atomic_load_explicit(&w->coord->t1_ns, memory_order_relaxed);
     uint64_t last = now >= t1 && t1 > w->t0 ? t1 - 1 : now;
-    for (unsigned i = 0; w->stage == STAGE_RUN && i < w->nactive; i++) {
+    for (unsigned i = 0; i < w->nactive; i++) {
         struct conn *c = &w->active[i];
         if (c->state == C_UP)
             w->res.in_flight_at_end += c->seq_sent - c->seq_recv;
@@ -731,6 +744,15 @@ static void stop_run(struct worker *w, uint64_t now)
     }
     for (unsigned i = 0; i < w->nidle; i++)
         w->res.idle_open_at_end += w->idle[i].state == C_UP;
+    w->running = false;
+    close_handle((uv_handle_t *)&w->pacer);
+    close_handle((uv_handle_t *)&w->pacer_check);
+    close_handle((uv_handle_t *)&w->pacer_prepare);
+}
+
+/* Closes every connection and handle: the loop ends when they are closed. */
+static void close_all(struct worker *w)
+{
     w->running = false;
     for (unsigned i = 0; i < w->nactive; i++)
         conn_close(&w->active[i]);
@@ -782,10 +804,8 @@ static void on_tick(uv_timer_t *t)
             w->measuring = true;
             w->cpu_t0 = clock_thread_cpu_ns();
         }
-        if (now >= atomic_load_explicit(&w->coord->t1_ns, memory_order_relaxed)) {
-            stop_run(w, now);
-            return;
-        }
+        if (now >= atomic_load_explicit(&w->coord->t1_ns, memory_order_relaxed))
+            end_window(w, now);
     }
     if (now >= w->next_scan) {
         uint64_t period = w->cfg->timeout_ns / 10;
@@ -888,6 +908,7 @@ struct worker *worker_create(unsigned id, const struct lg_config *cfg, struct lg
     w->cfg = cfg;
     w->coord = coord;
     w->t0 = UINT64_MAX; /* nothing is in the window, or after it, before the run */
+    w->start_ns = UINT64_MAX;
     w->stage = STAGE_INIT;
     w->timerfd = -1;
     w->bin_ns = lg_bin_ns(cfg);
@@ -968,7 +989,7 @@ void worker_destroy(struct worker *w)
     if (!w)
         return;
     if (w->loop_ready) {
-        /* Closed by stop_run, unless the loop never ran. */
+        /* Closed by close_all, unless the loop never ran. */
         close_handle((uv_handle_t *)&w->tick);
         close_handle((uv_handle_t *)&w->wake);
         close_handle((uv_handle_t *)&w->pacer);

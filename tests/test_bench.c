@@ -257,6 +257,32 @@ static void case_schema(void)
     teardown();
 }
 
+/* Processes whose executable lives in the test's folder. */
+static int leftovers(void)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    int n = 0;
+    size_t len = strlen(work);
+    CHECK(d);
+    while ((e = readdir(d)) != NULL) {
+        char link[300], target[PATH_MAX];
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        snprintf(link, sizeof(link), "/proc/%s/exe", e->d_name);
+        ssize_t got = readlink(link, target, sizeof(target) - 1);
+        if (got > 0) {
+            target[got] = '\0';
+            if (strncmp(target, work, len) == 0) {
+                fprintf(stderr, "left behind: pid %s, %s\n", e->d_name, target);
+                n++;
+            }
+        }
+    }
+    closedir(d);
+    return n;
+}
+
 /* ---- a server that dies mid-run is recorded, and the suite goes on ---- */
 
 static void case_crash(void)
@@ -291,49 +317,24 @@ static void case_crash(void)
     CHECK(crashed, "the crash was not recorded");
     CHECK(epoll_ok, "the other model was not measured");
     CHECK(strcmp(str(scenario(j, "churn"), "status"), "done") == 0, "the suite went on");
+    CHECK(leftovers() == 0, "the crashed server left processes");
     json_decref(j);
     teardown();
-}
-
-/* Processes whose executable lives in the test's folder. */
-static int leftovers(void)
-{
-    DIR *d = opendir("/proc");
-    struct dirent *e;
-    int n = 0;
-    size_t len = strlen(work);
-    CHECK(d);
-    while ((e = readdir(d)) != NULL) {
-        char link[300], target[PATH_MAX];
-        if (e->d_name[0] < '0' || e->d_name[0] > '9')
-            continue;
-        snprintf(link, sizeof(link), "/proc/%s/exe", e->d_name);
-        ssize_t got = readlink(link, target, sizeof(target) - 1);
-        if (got > 0) {
-            target[got] = '\0';
-            if (strncmp(target, work, len) == 0) {
-                fprintf(stderr, "left behind: pid %s, %s\n", e->d_name, target);
-                n++;
-            }
-        }
-    }
-    closedir(d);
-    return n;
 }
 
 /* ---- Ctrl-C: every process it started ends, and what was measured is kept ---- */
 
 static void case_interrupt(void)
 {
-    const char *servers[] = {"process", "thread", NULL};
+    const char *servers[] = {"process", NULL};
     struct run r;
     setup(servers);
-    const char *args[] = {"--models",   "process,thread", "--scenarios", "idle",       "--points",
-                          "idle=0,100", "--trials",       "3",           "--duration", "5s",
-                          NULL};
-    run_bench(&r, args, SIGINT, 7.0);
+    /* Into the first run, while echo-process holds a hundred children. */
+    const char *args[] = {"--models", "process", "--scenarios", "idle", "--points", "idle=100",
+                          "--trials", "2",       "--duration",  "5s",   NULL};
+    run_bench(&r, args, SIGINT, 3.0);
     CHECK(r.status == 130, "exit %d:\n%s", r.status, r.err);
-    CHECK(r.wall_s < 7.0 + 6, "took %.1f s to stop", r.wall_s);
+    CHECK(r.wall_s < 3.0 + 6, "took %.1f s to stop", r.wall_s);
     int left = 0;
     for (double end = now_s() + 3; (left = leftovers()) > 0 && now_s() < end;)
         usleep(50 * 1000);
@@ -341,7 +342,43 @@ static void case_interrupt(void)
     json_t *j = latest();
     CHECK(json_is_true(json_object_get(j, "interrupted")));
     json_t *points = json_object_get(scenario(j, "idle"), "points");
-    CHECK(json_array_size(points) >= 1, "the first point was kept");
+    CHECK(json_array_size(points) == 1, "the point was kept");
+    CHECK(strcmp(str(json_array_get(points, 0), "status"), "interrupted") == 0);
+    json_decref(j);
+    teardown();
+}
+
+/* ---- a server that ignores SIGTERM is killed, recorded as hung, and the suite goes on ---- */
+
+static void case_hang(void)
+{
+    const char *servers[] = {"epoll", "select=" ECHOBENCH_TEST_DIR "/hang_server", NULL};
+    struct run r;
+    setup(servers);
+    const char *args[] = {"--models",   "epoll,select",  "--scenarios", "concurrency",
+                          "--points",   "concurrency=2", "--trials",    "1",
+                          "--duration", "300ms",         "--warmup",    "0",
+                          NULL};
+    run_bench(&r, args, 0, 0);
+    CHECK(r.status == 0, "exit %d:\n%s", r.status, r.err);
+    CHECK(leftovers() == 0, "the hung server outlived bench");
+    json_t *j = latest();
+    json_t *points = json_object_get(scenario(j, "concurrency"), "points");
+    size_t i;
+    json_t *pt;
+    bool hung = false;
+    json_array_foreach(points, i, pt)
+    {
+        json_t *t = json_array_get(json_object_get(pt, "trials"), 0);
+        if (strcmp(str(pt, "model"), "select") == 0) {
+            hung = strcmp(str(t, "status"), "hung") == 0;
+            CHECK(strstr(str(t, "detail"), "SIGTERM"), "detail: %s", str(t, "detail"));
+            CHECK(strcmp(str(pt, "status"), "partial") == 0, "the point says so");
+        } else {
+            CHECK(strcmp(str(t, "status"), "ok") == 0);
+        }
+    }
+    CHECK(hung, "the hang was not recorded");
     json_decref(j);
     teardown();
 }
@@ -354,7 +391,13 @@ static void case_unwritable(void)
     struct run r;
     setup(servers);
     /* A path through a file: not a folder anyone can make, root included. */
-    const char *args[] = {"--out", "/etc/hostname/results", NULL};
+    char file[PATH_MAX + 16], out[PATH_MAX + 32];
+    snprintf(file, sizeof(file), "%s/a-file", work);
+    int fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    CHECK(fd >= 0);
+    close(fd);
+    snprintf(out, sizeof(out), "%s/results", file);
+    const char *args[] = {"--out", out, NULL};
     run_bench(&r, args, 0, 0);
     CHECK(r.status == 1, "exit %d: %s", r.status, r.err);
     CHECK(strstr(r.err, "cannot write the results folder") && strstr(r.err, "--results"),
@@ -380,6 +423,8 @@ static void case_usage(void)
         {{"--server-cpus", "9999", NULL}, "not available"},
         {{"--frobnicate", NULL}, "unknown option"},
         {{"extra", NULL}, "unexpected argument"},
+        {{"--models", "epoll,epoll", NULL}, "given twice"},
+        {{"--trials", "51", NULL}, "--trials must be"},
     };
     const char *servers[] = {"epoll", NULL};
     struct run r;
@@ -393,5 +438,5 @@ static void case_usage(void)
 }
 
 TEST_CASES({"schema", case_schema}, {"crash", case_crash}, {"interrupt", case_interrupt},
-           {"unwritable", case_unwritable}, {"usage", case_usage});
+           {"hang", case_hang}, {"unwritable", case_unwritable}, {"usage", case_usage});
 TEST_MAIN()

@@ -268,7 +268,8 @@ static void case_schema(void)
     CHECK(sum == num(j, "requests.completed"), "the timeline adds up to the completions");
     check_hist(json_object_get(j, "setup_connect_us"), "setup_connect_us");
     CHECK(num(j, "setup_connect_us.count") == 4 + 3, "every connect before the window");
-    CHECK(num(j, "requests.censored") == 0 && num(j, "requests.abandoned") == 0);
+    /* At most the requests in flight when the window closed are recorded at their age. */
+    CHECK(num(j, "requests.censored") <= 4 && num(j, "requests.abandoned") == 0);
     CHECK(num(j, "requests.due_unsent_at_end") == 0);
     num(j, "loadgen_cpu.user_s");
     num(j, "loadgen_cpu.sys_s");
