@@ -1,0 +1,145 @@
+/* Tests of the creation-cost microbenchmark, one case per ctest entry. */
+#include "check.h"
+#include "harness.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Runs build/bin/creation-cost with args; returns its exit status, stderr in err. */
+static int run(const char *const *args, char *err, size_t errlen)
+{
+    char path[512];
+    const char *argv[24] = {"creation-cost"};
+    int argc = 1, ep[2];
+    snprintf(path, sizeof(path), "%s/creation-cost", ECHOBENCH_BIN_DIR);
+    for (int i = 0; args[i]; i++)
+        argv[argc++] = args[i];
+    argv[argc] = NULL;
+    CHECK(pipe2(ep, O_CLOEXEC) == 0);
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        dup2(ep[1], STDERR_FILENO);
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, STDOUT_FILENO);
+        execv(path, (char *const *)argv);
+        _exit(127);
+    }
+    close(ep[1]);
+    size_t n = 0;
+    ssize_t got;
+    while (n < errlen - 1 && (got = read(ep[0], err + n, errlen - 1 - n)) > 0)
+        n += (size_t)got;
+    err[n] = '\0';
+    close(ep[0]);
+    int status;
+    CHECK(waitpid(pid, &status, 0) == pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static json_t *measure(const char *sizes)
+{
+    char json[128], err[4096];
+    snprintf(json, sizeof(json), "/tmp/echobench-test-creation-%d.json", (int)getpid());
+    const char *args[] = {"--quick", "-n", "200", "--rss-mib", sizes, "--json", json, NULL};
+    int rc = run(args, err, sizeof(err));
+    CHECK(rc == 0, "exit %d: %s", rc, err);
+    json_error_t e;
+    json_t *j = json_load_file(json, 0, &e);
+    CHECK(j, "%s: %s", json, e.text);
+    unlink(json);
+    return j;
+}
+
+static double num(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    CHECK(json_is_number(v), "no number %s", key);
+    return json_number_value(v);
+}
+
+/* A distribution: positive, and p10 <= median <= p90 <= p99. */
+static void check_dist(json_t *d, const char *what)
+{
+    CHECK(json_is_object(d), "%s: no distribution", what);
+    double p10 = num(d, "p10"), med = num(d, "median"), p90 = num(d, "p90"), p99 = num(d, "p99");
+    CHECK(p10 > 0 && p10 <= med && med <= p90 && p90 <= p99, "%s: p10 %g median %g p90 %g p99 %g",
+          what, p10, med, p90, p99);
+    CHECK(num(d, "min") <= p10 && p99 <= num(d, "max"));
+}
+
+static void case_schema(void)
+{
+    static const char *prims[] = {"fork",     "vfork",   "posix_spawn",
+                                  "clone_vm", "pthread", "pthread_detached"};
+    json_t *j = measure("0,64");
+    CHECK(strcmp(json_string_value(json_object_get(j, "schema")), "echobench.creation/1") == 0);
+    CHECK(json_is_object(json_object_get(j, "env")));
+    double ghz = num(j, "tsc_ghz");
+    CHECK(ghz >= 0 && ghz < 10, "TSC at %g GHz", ghz);
+    CHECK(json_is_boolean(json_object_get(j, "core_cycles_available")));
+    json_t *p = json_object_get(j, "primitives");
+    for (size_t i = 0; i < sizeof(prims) / sizeof(prims[0]); i++) {
+        json_t *one = json_object_get(p, prims[i]);
+        CHECK(one, "no primitive %s", prims[i]);
+        CHECK(!json_object_get(one, "error"), "%s failed: %s", prims[i],
+              json_string_value(json_object_get(one, "error")));
+        check_dist(json_object_get(one, "ns"), prims[i]);
+        if (ghz > 0)
+            check_dist(json_object_get(one, "cycles"), prims[i]);
+        json_t *core = json_object_get(one, "core_cycles");
+        CHECK(json_is_null(core) == !json_is_true(json_object_get(j, "core_cycles_available")));
+        CHECK(num(one, "iterations") == 200);
+    }
+    CHECK(num(j, "ratio_fork_to_pthread") > 0);
+    json_t *lecture = json_object_get(j, "lecture");
+    CHECK(num(lecture, "process_cycles") == 20000 && num(lecture, "thread_cycles") == 10000);
+    json_t *sweep = json_object_get(j, "fork_vs_rss");
+    CHECK(json_array_size(sweep) == 2, "one row a size");
+    for (size_t i = 0; i < 2; i++) {
+        json_t *row = json_array_get(sweep, i);
+        CHECK(num(row, "rss_mib") == (i ? 64 : 0));
+        CHECK(num(row, "fork_ns_median") > 0 && num(row, "pthread_ns_median") > 0);
+        CHECK(num(row, "vfork_ns_median") > 0 && num(row, "clone_vm_ns_median") > 0);
+    }
+    json_decref(j);
+}
+
+/* fork copies the parent's page tables: from a parent with 512 MiB resident it costs
+ * more than from an empty one. */
+static void case_fork_grows(void)
+{
+    json_t *j = measure("0,512");
+    json_t *sweep = json_object_get(j, "fork_vs_rss");
+    CHECK(json_array_size(sweep) == 2, "512 MiB was not capped away");
+    double small = num(json_array_get(sweep, 0), "fork_ns_median");
+    double big = num(json_array_get(sweep, 1), "fork_ns_median");
+    CHECK(big > small * 1.2, "fork from 512 MiB %.0f ns, from nothing %.0f ns", big, small);
+    json_decref(j);
+}
+
+static void case_usage(void)
+{
+    static const struct {
+        const char *args[4];
+        const char *says;
+    } bad[] = {
+        {{"-n", "0", NULL}, "-n must be"},
+        {{"--rss-mib", "abc", NULL}, "--rss-mib size"},
+        {{"--cpu", "9999", NULL}, "--cpu must be"},
+        {{"--cpu", "0", "--no-pin", NULL}, "contradict"},
+        {{"--bogus", NULL}, "unknown option"},
+        {{"extra", NULL}, "unexpected argument"},
+    };
+    char err[4096];
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        int rc = run(bad[i].args, err, sizeof(err));
+        CHECK(rc == 2, "case %zu: exit %d: %s", i, rc, err);
+        CHECK(strstr(err, bad[i].says), "case %zu: lacks '%s': %s", i, bad[i].says, err);
+    }
+}
+
+TEST_CASES({"schema", case_schema}, {"fork_grows", case_fork_grows}, {"usage", case_usage});
+TEST_MAIN()
