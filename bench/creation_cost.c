@@ -14,7 +14,9 @@
 #include "jsonio.h"
 #include "version.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <linux/perf_event.h>
 #include <pthread.h>
@@ -60,13 +62,26 @@ static sem_t ran;                   /* a detached thread has run */
 
 /* ---- the primitives: each creates one flow and reaps it; 0, or -1 with errno ---- */
 
+/* Why the last child failed, for the message. */
+static char child_failure[96];
+
+/* Waits for pid; a child that did not exit 0 is a failure of the primitive. */
 static int reap(pid_t pid)
 {
     int status;
     while (waitpid(pid, &status, __WALL) < 0)
         if (errno != EINTR)
             return -1;
-    return 0;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return 0;
+    if (WIFSIGNALED(status))
+        snprintf(child_failure, sizeof(child_failure), "the child was killed by signal %d",
+                 WTERMSIG(status));
+    else
+        snprintf(child_failure, sizeof(child_failure), "the child exited with status %d",
+                 WEXITSTATUS(status));
+    errno = ECHILD;
+    return -1;
 }
 
 static int do_fork(void)
@@ -105,9 +120,11 @@ static int clone_child(void *arg)
 
 static int do_clone_vm(void)
 {
-    /* A process that shares our memory, as a thread would, but with no thread library:
-     * the kernel's half of pthread_create. */
-    pid_t pid = clone(clone_child, clone_stack + sizeof(clone_stack), CLONE_VM | SIGCHLD, NULL);
+    /* A task that shares our memory, descriptors, filesystem and signal handlers, as a
+     * thread does, but with no thread library and its own thread group, so that
+     * waitpid reaps it: the kernel's half of pthread_create. */
+    pid_t pid = clone(clone_child, clone_stack + sizeof(clone_stack),
+                      CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | SIGCHLD, NULL);
     return pid < 0 ? -1 : reap(pid);
 }
 
@@ -134,6 +151,34 @@ static void *detached_body(void *arg)
     return NULL;
 }
 
+/* The threads of this process, from /proc/self/stat. */
+static int thread_count(void)
+{
+    char buf[1024];
+    int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')');
+    int threads = -1;
+    if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %d",
+                    &threads) != 1)
+        threads = -1;
+    return threads;
+}
+
+/* After a detached thread: waits, off the clock, until it has exited, so that its exit
+ * does not land in the next iteration's time. */
+static void settle_detached(void)
+{
+    for (int i = 0; i < 100000 && thread_count() > 1; i++)
+        sched_yield();
+}
+
 static int do_pthread_detached(void)
 {
     static pthread_attr_t attr;
@@ -150,7 +195,8 @@ static int do_pthread_detached(void)
         return -1;
     }
     /* Nobody joins a detached thread: it is done when it has run; its exit and the
-     * return of its stack to glibc's cache happen after, off this clock. */
+     * return of its stack to glibc's cache happen after, off this clock (the measuring
+     * loop waits for them before the next one: settle_detached). */
     while (sem_wait(&ran) < 0)
         if (errno != EINTR)
             return -1;
@@ -161,15 +207,27 @@ static const struct primitive {
     const char *name;
     const char *what;
     int (*run)(void);
+    void (*after)(void); /* off the clock, after each iteration */
 } primitives[] = {
-    {"fork", "fork + waitpid", do_fork},
-    {"vfork", "vfork + waitpid", do_vfork},
-    {"posix_spawn", "posix_spawn of a trivial program + waitpid", do_posix_spawn},
-    {"clone_vm", "clone(CLONE_VM) + waitpid", do_clone_vm},
-    {"pthread", "pthread_create + pthread_join", do_pthread},
-    {"pthread_detached", "pthread_create, detached, until it has run", do_pthread_detached},
+    {"fork", "fork + waitpid", do_fork, NULL},
+    {"vfork", "vfork + waitpid", do_vfork, NULL},
+    {"posix_spawn", "posix_spawn of a trivial program + waitpid", do_posix_spawn, NULL},
+    {"clone_vm", "clone(CLONE_VM|FS|FILES|SIGHAND) + waitpid", do_clone_vm, NULL},
+    {"pthread", "pthread_create + pthread_join", do_pthread, NULL},
+    {"pthread_detached", "pthread_create, detached, until it has run", do_pthread_detached,
+     settle_detached},
 };
+
 #define NPRIMITIVES (sizeof(primitives) / sizeof(primitives[0]))
+
+/* The index of primitive name. */
+static size_t prim(const char *name)
+{
+    for (size_t i = 0; i < NPRIMITIVES; i++)
+        if (strcmp(primitives[i].name, name) == 0)
+            return i;
+    return 0;
+}
 
 /* ---- clocks ---- */
 
@@ -206,23 +264,35 @@ static double measure_tsc_ghz(void)
 static int open_core_cycles(char *why, size_t len)
 {
     struct perf_event_attr pe;
+    char paranoid[16] = "?";
+    FILE *f = fopen("/proc/sys/kernel/perf_event_paranoid", "r");
+    if (f) {
+        if (!fgets(paranoid, sizeof(paranoid), f))
+            snprintf(paranoid, sizeof(paranoid), "?");
+        paranoid[strcspn(paranoid, "\n")] = '\0';
+        fclose(f);
+    }
     memset(&pe, 0, sizeof(pe));
     pe.type = PERF_TYPE_HARDWARE;
     pe.size = sizeof(pe);
     pe.config = PERF_COUNT_HW_CPU_CYCLES;
     pe.inherit = 1;
     pe.exclude_hv = 1;
-    int fd = (int)syscall(SYS_perf_event_open, &pe, 0, -1, -1, 0);
+    /* Enabled and running times: a counter the PMU multiplexes with others counts part
+     * of the time, and is scaled up. */
+    pe.read_format = PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
+    int fd = (int)syscall(SYS_perf_event_open, &pe, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
     if (fd < 0) {
         snprintf(why, len,
-                 "perf events unavailable (%s): core cycles not measured; TSC reference "
-                 "cycles instead (kernel.perf_event_paranoid, or a VM without a PMU)",
-                 strerror(errno));
+                 "perf events unavailable (%s; kernel.perf_event_paranoid is %s, and counting "
+                 "kernel cycles needs 1 or less, or a PMU the VM may not give): core cycles "
+                 "not measured, TSC reference cycles instead",
+                 strerror(errno), paranoid);
         return -1;
     }
-    uint64_t v;
-    if (read(fd, &v, sizeof(v)) != sizeof(v)) {
-        snprintf(why, len, "perf counter cannot be read: core cycles not measured");
+    uint64_t v[3];
+    if (read(fd, v, sizeof(v)) != sizeof(v)) {
+        snprintf(why, len, "the perf counter cannot be read: core cycles not measured");
         close(fd);
         return -1;
     }
@@ -230,12 +300,14 @@ static int open_core_cycles(char *why, size_t len)
     return fd;
 }
 
+/* The counter's value, scaled for the time it was not counting. */
 static uint64_t core_cycles(int fd)
 {
-    uint64_t v = 0;
-    if (fd >= 0 && read(fd, &v, sizeof(v)) != sizeof(v))
-        v = 0;
-    return v;
+    uint64_t v[3] = {0, 0, 0};
+    if (fd < 0 || read(fd, v, sizeof(v)) != sizeof(v))
+        return 0;
+    return v[2] > 0 && v[2] < v[1] ? (uint64_t)((double)v[0] * (double)v[1] / (double)v[2])
+                                   : v[0];
 }
 
 /* ---- measuring ---- */
@@ -246,31 +318,50 @@ struct measured {
     char error[128];
 };
 
-/* Runs p warmup + n times, recording each create-and-reap. Returns 0, or -1 when the
- * primitive failed (said in m->error). */
-static int measure(const struct primitive *p, unsigned warmup, unsigned n, int perf,
-                   struct measured *m)
+static void fail(struct measured *m)
 {
-    if (hist_init_default(&m->ns) < 0 || hist_init_default(&m->tsc_cycles) < 0 ||
-        hist_init_default(&m->core) < 0)
-        return -1;
+    m->failed = true;
+    snprintf(m->error, sizeof(m->error), "%s",
+             errno == ECHILD && child_failure[0] ? child_failure : strerror(errno));
+}
+
+/* Runs p warmup + n times, recording each create-and-reap in nanoseconds and TSC
+ * cycles into m's histograms (initialised by the caller). Returns 0, or -1 when the primitive failed (said in m->error). */
+static int measure(const struct primitive *p, unsigned warmup, unsigned n, struct measured *m)
+{
     for (unsigned i = 0; i < warmup + n; i++) {
-        uint64_t k0 = core_cycles(perf);
         uint64_t t0 = clock_now_ns(), c0 = tsc();
         int rc = p->run();
         uint64_t c1 = tsc(), t1 = clock_now_ns();
-        uint64_t k1 = core_cycles(perf);
         if (rc < 0) {
-            m->failed = true;
-            snprintf(m->error, sizeof(m->error), "%s", strerror(errno));
+            fail(m);
             return -1;
         }
+        if (p->after)
+            p->after();
         if (i < warmup)
             continue;
         hist_record(&m->ns, t1 - t0);
         hist_record(&m->tsc_cycles, c1 - c0);
-        if (perf >= 0)
-            hist_record(&m->core, k1 - k0);
+    }
+    return 0;
+}
+
+/* A pass of its own for core cycles: an inherited counter makes every fork and thread
+ * creation copy it, which would slow the pass that measures time. */
+static int measure_core(const struct primitive *p, unsigned n, int perf, struct measured *m)
+{
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t k0 = core_cycles(perf);
+        int rc = p->run();
+        uint64_t k1 = core_cycles(perf);
+        if (rc < 0) {
+            fail(m);
+            return -1;
+        }
+        if (p->after)
+            p->after();
+        hist_record(&m->core, k1 - k0);
     }
     return 0;
 }
@@ -367,17 +458,27 @@ static int parse_uint(const char *what, const char *text, unsigned min, unsigned
 static int parse_sizes(const char *text, struct opts *o)
 {
     char buf[256];
-    snprintf(buf, sizeof(buf), "%s", text);
+    if (strlen(text) >= sizeof(buf)) {
+        fprintf(stderr, "creation-cost: --rss-mib is too long; give at most %d sizes\n",
+                MAX_SIZES);
+        return -1;
+    }
+    strcpy(buf, text);
     o->nsizes = 0;
-    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
-        if (o->nsizes == MAX_SIZES ||
-            parse_uint("each --rss-mib size", tok, 0, 1 << 20, &o->rss_mib[o->nsizes]) < 0)
+    char *rest = buf;
+    for (char *tok; (tok = strsep(&rest, ",")) != NULL;) {
+        if (o->nsizes == MAX_SIZES) {
+            fprintf(stderr, "creation-cost: --rss-mib takes at most %d sizes\n", MAX_SIZES);
+            return -1;
+        }
+        if (*tok == '\0') {
+            fprintf(stderr, "creation-cost: --rss-mib '%s' has an empty size; give sizes in "
+                            "MiB such as 0,64,256\n", text);
+            return -1;
+        }
+        if (parse_uint("each --rss-mib size", tok, 0, 1 << 20, &o->rss_mib[o->nsizes]) < 0)
             return -1;
         o->nsizes++;
-    }
-    if (o->nsizes == 0) {
-        fprintf(stderr, "creation-cost: --rss-mib needs sizes such as 0,64,256\n");
-        return -1;
     }
     return 0;
 }
@@ -498,46 +599,55 @@ static double median_of(const struct hist *h)
     return (double)hist_percentile(h, 50);
 }
 
-static void print_table(const struct opts *o, double ghz, struct measured *m, json_t *sweep,
-                        const char *core_note)
+static void print_table(const struct opts *o, double ghz, struct measured *m, bool core,
+                        json_t *sweep, const char *core_note)
 {
     char where[32] = "not pinned";
     if (o->cpu >= 0)
         snprintf(where, sizeof(where), "pinned to CPU %d", o->cpu);
     printf("creation-cost: create and reap a flow, %u times each, %s\n", o->iterations, where);
     if (ghz > 0)
-        printf("  TSC %.3f GHz, measured: the cycles are reference cycles at that rate\n", ghz);
+        printf("  TSC %.3f GHz, measured: \"ref cyc\" are reference cycles at that rate\n", ghz);
     else
-        printf("  no TSC here: no cycles\n");
-    printf("\n  %-44s %10s %10s %10s %10s %12s\n", "primitive", "median ns", "p10 ns", "p90 ns",
-           "p99 ns", "median cyc");
+        printf("  no TSC here: no reference cycles\n");
+    printf("\n  %-44s %10s %10s %10s %10s %14s", "primitive", "median ns", "p10 ns", "p90 ns",
+           "p99 ns", "median ref cyc");
+    if (core)
+        printf(" %15s", "median core cyc");
+    printf("\n");
     for (size_t i = 0; i < NPRIMITIVES; i++) {
         if (m[i].failed) {
             printf("  %-44s failed: %s\n", primitives[i].what, m[i].error);
             continue;
         }
-        printf("  %-44s %10llu %10llu %10llu %10llu %12llu\n", primitives[i].what,
+        printf("  %-44s %10llu %10llu %10llu %10llu %14llu", primitives[i].what,
                (unsigned long long)hist_percentile(&m[i].ns, 50),
                (unsigned long long)hist_percentile(&m[i].ns, 10),
                (unsigned long long)hist_percentile(&m[i].ns, 90),
                (unsigned long long)hist_percentile(&m[i].ns, 99),
                (unsigned long long)hist_percentile(&m[i].tsc_cycles, 50));
+        if (core)
+            printf(" %15llu", (unsigned long long)hist_percentile(&m[i].core, 50));
+        printf("\n");
     }
     if (core_note[0])
         printf("  note: %s\n", core_note);
-    if (!m[0].failed && !m[4].failed) {
-        double fork_c = median_of(&m[0].tsc_cycles), thread_c = median_of(&m[4].tsc_cycles);
-        double fork_ns = median_of(&m[0].ns), thread_ns = median_of(&m[4].ns);
+    const struct measured *f = &m[prim("fork")], *t = &m[prim("pthread")];
+    if (!f->failed && !t->failed) {
         printf("\n  The lecture: a process costs about %dK cycles to create and reap, a thread "
                "about %dK: %.1fx.\n",
                LECTURE_PROCESS_CYCLES / 1000, LECTURE_THREAD_CYCLES / 1000,
                (double)LECTURE_PROCESS_CYCLES / LECTURE_THREAD_CYCLES);
-        if (ghz > 0)
-            printf("  Here: fork + waitpid %.0fK cycles, pthread_create + join %.0fK: %.1fx.\n",
-                   fork_c / 1000, thread_c / 1000, fork_ns / thread_ns);
-        else
+        if (ghz > 0) {
+            double fc = median_of(&f->tsc_cycles), tc = median_of(&t->tsc_cycles);
+            printf("  Here: fork + waitpid %.0fK reference cycles, pthread_create + join %.0fK: "
+                   "%.1fx.\n",
+                   fc / 1000, tc / 1000, fc / tc);
+        } else {
+            double fns = median_of(&f->ns), tns = median_of(&t->ns);
             printf("  Here: fork + waitpid %.1f us, pthread_create + join %.1f us: %.1fx.\n",
-                   fork_ns / 1000, thread_ns / 1000, fork_ns / thread_ns);
+                   fns / 1000, tns / 1000, fns / tns);
+        }
     }
     printf("\n  against the parent's resident memory (median ns):\n  %8s", "MiB");
     for (size_t i = 0; i < NPRIMITIVES - 1; i++)
@@ -561,6 +671,67 @@ static void print_table(const struct opts *o, double ghz, struct measured *m, js
     }
 }
 
+/* The TSC ticks at one rate in every power state: its cycles are a clock. */
+static bool tsc_invariant(void)
+{
+    char line[4096];
+    bool constant = false, nonstop = false;
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f)
+        return false;
+    while (fgets(line, sizeof(line), f))
+        if (strncmp(line, "flags", 5) == 0) {
+            constant = strstr(line, " constant_tsc") != NULL;
+            nonstop = strstr(line, " nonstop_tsc") != NULL;
+            break;
+        }
+    fclose(f);
+    return constant && nonstop;
+}
+
+static int open_fds(void)
+{
+    int n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return -1;
+    while (readdir(d))
+        n++;
+    closedir(d);
+    return n - 3; /* ".", ".." and the directory's own descriptor */
+}
+
+/* The memory this process may use: half of what is available, or of its cgroup's
+ * limit where that is lower. Says which in note. */
+static long rss_cap_mib(char *note, size_t len)
+{
+    long avail = mem_available_mib(), cap = avail > 0 ? avail / 2 : 1024;
+    snprintf(note, len, avail > 0 ? "half of the %ld MiB available" : "MemAvailable unknown",
+             avail);
+    static const char *limits[] = {"/sys/fs/cgroup/memory.max",
+                                   "/sys/fs/cgroup/memory/memory.limit_in_bytes"};
+    for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+        FILE *f = fopen(limits[i], "r");
+        unsigned long long bytes;
+        if (!f)
+            continue;
+        int got = fscanf(f, "%llu", &bytes); /* "max" reads as nothing: no limit */
+        fclose(f);
+        if (got == 1 && (long)(bytes >> 21) < cap) {
+            cap = (long)(bytes >> 21);
+            snprintf(note, len, "half of the cgroup's limit of %llu MiB", bytes >> 20);
+        }
+        break;
+    }
+    return cap;
+}
+
+static void note_add(char *note, size_t len, const char *what)
+{
+    size_t used = strlen(note);
+    snprintf(note + used, len - used, "%s%s", used ? "; " : "", what);
+}
+
 int main(int argc, char **argv)
 {
     struct opts o;
@@ -573,6 +744,9 @@ int main(int argc, char **argv)
             fprintf(stderr, "Try 'creation-cost --help' for more information.\n");
         return rc < 0 ? 2 : 0;
     }
+    /* A parent that ignores SIGCHLD would have its children reaped by the kernel,
+     * and waitpid fail: reaping is part of what this measures. */
+    signal(SIGCHLD, SIG_DFL);
     if (o.cpu >= 0) {
         cpu_set_t set;
         CPU_ZERO(&set);
@@ -582,48 +756,73 @@ int main(int argc, char **argv)
             return 1;
         }
     }
+    if (sem_init(&ran, 0, 0) < 0) {
+        fprintf(stderr, "creation-cost: sem_init: %s\n", strerror(errno));
+        return 1;
+    }
     iso8601_utc(time(NULL), started, sizeof(started));
-    sem_init(&ran, 0, 0);
     bool have_noop = find_noop();
     double ghz = measure_tsc_ghz();
     int perf = open_core_cycles(core_note, sizeof(core_note));
+    int fds_before = open_fds();
 
+    /* Time first, each primitive in turn; then, where perf events allow, core cycles
+     * in a shorter pass of their own. */
     memset(m, 0, sizeof(m));
-    json_t *prims = json_object();
     for (size_t i = 0; i < NPRIMITIVES; i++) {
         const struct primitive *p = &primitives[i];
+        if (hist_init_default(&m[i].ns) < 0 || hist_init_default(&m[i].tsc_cycles) < 0 ||
+            hist_init_default(&m[i].core) < 0) {
+            fprintf(stderr, "creation-cost: out of memory\n");
+            return 1;
+        }
         if (p->run == do_posix_spawn && !have_noop) {
             m[i].failed = true;
-            snprintf(m[i].error, sizeof(m[i].error), "creation-noop is not built beside it");
-        } else {
-            measure(p, o.warmup, o.iterations, perf, &m[i]);
+            snprintf(m[i].error, sizeof(m[i].error),
+                     "creation-noop is not built beside creation-cost");
+            continue;
         }
-        json_t *pj = json_pack("{s:s,s:i}", "what", p->what, "iterations", (int)o.iterations);
+        measure(p, o.warmup, o.iterations, &m[i]);
+    }
+    unsigned core_n = o.iterations / 4 < 50 ? 50 : o.iterations / 4;
+    for (size_t i = 0; perf >= 0 && i < NPRIMITIVES; i++)
+        if (!m[i].failed)
+            measure_core(&primitives[i], core_n, perf, &m[i]);
+
+    json_t *prims = json_object();
+    for (size_t i = 0; i < NPRIMITIVES; i++) {
+        json_t *pj = json_pack("{s:s,s:i}", "what", primitives[i].what, "iterations",
+                               (int)o.iterations);
         if (m[i].failed) {
             json_object_set_new(pj, "error", json_string(m[i].error));
         } else {
             json_object_set_new(pj, "ns", dist_json(&m[i].ns));
             json_object_set_new(pj, "cycles", ghz > 0 ? dist_json(&m[i].tsc_cycles) : json_null());
             json_object_set_new(pj, "core_cycles", perf >= 0 ? dist_json(&m[i].core) : json_null());
+            if (perf >= 0)
+                json_object_set_new(pj, "core_iterations", json_integer(core_n));
         }
-        json_object_set_new(prims, p->name, pj);
+        json_object_set_new(prims, primitives[i].name, pj);
     }
 
     /* Fork from a bigger and bigger parent, beside the others at the same sizes. */
-    long avail = mem_available_mib();
-    long cap = avail > 0 ? avail / 2 : 1024;
-    char cap_note[160] = "";
+    char cap_why[128], cap_note[512] = "";
+    long cap = rss_cap_mib(cap_why, sizeof(cap_why));
     unsigned sweep_n = o.iterations / 10 < 50 ? 50 : o.iterations / 10;
     json_t *sweep = json_array();
     for (unsigned s = 0; s < o.nsizes; s++) {
+        char why[256];
         if ((long)o.rss_mib[s] > cap) {
-            snprintf(cap_note, sizeof(cap_note),
-                     "sizes above %ld MiB skipped: half of the %ld MiB available", cap, avail);
+            snprintf(why, sizeof(why), "%u MiB skipped: above %ld MiB, %s", o.rss_mib[s], cap,
+                     cap_why);
+            note_add(cap_note, sizeof(cap_note), why);
             continue;
         }
         void *mem = touch(o.rss_mib[s]);
         if (o.rss_mib[s] && !mem) {
-            snprintf(cap_note, sizeof(cap_note), "%u MiB could not be mapped", o.rss_mib[s]);
+            snprintf(why, sizeof(why), "%u MiB skipped: it could not be mapped (%s)",
+                     o.rss_mib[s], strerror(errno));
+            note_add(cap_note, sizeof(cap_note), why);
             continue;
         }
         json_t *row =
@@ -633,38 +832,51 @@ int main(int argc, char **argv)
             char key[64];
             memset(&sm, 0, sizeof(sm));
             snprintf(key, sizeof(key), "%s_ns_median", primitives[i].name);
-            if (m[i].failed || measure(&primitives[i], 5, sweep_n, -1, &sm) < 0)
+            if (m[i].failed) {
                 json_object_set_new(row, key, json_null());
-            else
+            } else if (hist_init_default(&sm.ns) < 0 || hist_init_default(&sm.tsc_cycles) < 0 ||
+                       measure(&primitives[i], 5, sweep_n, &sm) < 0) {
+                json_object_set_new(row, key, json_null());
+                snprintf(key, sizeof(key), "%s_error", primitives[i].name);
+                json_object_set_new(row, key,
+                                    json_string(sm.failed ? sm.error : "out of memory"));
+            } else {
                 json_object_set_new(row, key, json_integer((json_int_t)median_of(&sm.ns)));
+            }
             measured_free(&sm);
         }
         json_array_append_new(sweep, row);
         if (mem)
             munmap(mem, (size_t)o.rss_mib[s] << 20);
     }
+    int fds_after = open_fds();
 
     json_t *rss_sizes = json_array();
     for (unsigned s = 0; s < o.nsizes; s++)
         json_array_append_new(rss_sizes, json_integer(o.rss_mib[s]));
     json_t *root = json_pack(
-        "{s:s,s:{s:s,s:s,s:s},s:s,s:o,s:{s:i,s:i,s:o,s:o,s:o,s:s?},s:f,s:b,s:s?,s:o,s:o}", "schema",
-        "echobench.creation/1", "tool", "name", "creation-cost", "version", ECHOBENCH_VERSION,
-        "git", ECHOBENCH_GIT, "started_at", started, "env", env_collect(), "settings", "iterations",
-        (int)o.iterations, "warmup", (int)o.warmup, "cpu",
-        o.cpu >= 0 ? json_integer(o.cpu) : json_null(), "rss_mib", rss_sizes, "rss_cap_mib",
-        json_integer(cap), "rss_cap_note", cap_note[0] ? cap_note : NULL, "tsc_ghz",
-        round_to(ghz, 4), "core_cycles_available", perf >= 0, "core_cycles_note",
-        core_note[0] ? core_note : NULL, "primitives", prims, "fork_vs_rss", sweep);
+        "{s:s,s:{s:s,s:s,s:s},s:s,s:o,s:{s:i,s:i,s:i,s:o,s:o,s:o,s:s?},s:f,s:b,s:b,s:s?,s:o,s:o}",
+        "schema", "echobench.creation/1", "tool", "name", "creation-cost", "version",
+        ECHOBENCH_VERSION, "git", ECHOBENCH_GIT, "started_at", started, "env", env_collect(),
+        "settings", "iterations", (int)o.iterations, "warmup", (int)o.warmup, "core_iterations",
+        (int)core_n, "cpu", o.cpu >= 0 ? json_integer(o.cpu) : json_null(), "rss_mib", rss_sizes,
+        "rss_cap_mib", json_integer(cap), "rss_cap_note", cap_note[0] ? cap_note : NULL,
+        "tsc_ghz", round_to(ghz, 4), "tsc_invariant", tsc_invariant(), "core_cycles_available",
+        perf >= 0, "core_cycles_note", core_note[0] ? core_note : NULL, "primitives", prims,
+        "fork_vs_rss", sweep);
     json_t *lecture = json_pack("{s:i,s:i,s:f}", "process_cycles", LECTURE_PROCESS_CYCLES,
                                 "thread_cycles", LECTURE_THREAD_CYCLES, "ratio",
                                 (double)LECTURE_PROCESS_CYCLES / LECTURE_THREAD_CYCLES);
     json_object_set_new(root, "lecture", lecture);
-    if (!m[0].failed && !m[4].failed)
+    const struct measured *f = &m[prim("fork")], *t = &m[prim("pthread")];
+    if (!f->failed && !t->failed)
         json_object_set_new(root, "ratio_fork_to_pthread",
-                            json_real(round_to(median_of(&m[0].ns) / median_of(&m[4].ns), 2)));
+                            json_real(round_to(median_of(&f->ns) / median_of(&t->ns), 2)));
+    /* Every primitive closed what it opened: a leak would show here. */
+    json_object_set_new(root, "open_fds",
+                        json_pack("{s:i,s:i}", "before", fds_before, "after", fds_after));
 
-    print_table(&o, ghz, m, sweep, core_note);
+    print_table(&o, ghz, m, perf >= 0, sweep, core_note);
     if (cap_note[0])
         printf("  note: %s\n", cap_note);
     int status = 0;
@@ -672,14 +884,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "creation-cost: cannot write %s: %s\n", o.json_path, strerror(errno));
         status = 1;
     }
-    bool any_failed = false;
     for (size_t i = 0; i < NPRIMITIVES; i++) {
-        any_failed |= m[i].failed;
+        if (m[i].failed) {
+            fprintf(stderr, "creation-cost: %s failed: %s\n", primitives[i].name, m[i].error);
+            status = 1;
+        }
         measured_free(&m[i]);
     }
     json_decref(root);
     if (perf >= 0)
         close(perf);
-    (void)any_failed;
     return status;
 }
