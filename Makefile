@@ -3,7 +3,10 @@
 #   make              install what is missing, configure build/, build everything
 #   make test         build, then run every test (ctest)
 #   make bench        build, run the experiment suite into results/ (QUICK=1: the
-#                     reduced one; BENCH_ARGS='...': more options for build/bin/bench)
+#                     reduced one; BENCH_ARGS='...': more options for build/bin/bench),
+#                     then make plots on it
+#   make plots        plots and report.md of RESULTS (default results/latest)
+#   make compare      two results folders side by side: make compare A=dir B=dir
 #   make deps         install the missing Debian packages only
 #   make format       clang-format every C file in place
 #   make check-format fail if clang-format would change a file
@@ -18,7 +21,10 @@ CTEST_FLAGS ?=
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 C_SOURCES    = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find common servers loadgen bench analysis tests -name '*.[ch]')
 
-.PHONY: all build deps test bench format check-format clean
+RESULTS     ?= results/latest
+BENCH_RESULTS ?= results
+
+.PHONY: all build deps test bench plots compare format check-format clean
 
 all: build
 
@@ -32,8 +38,21 @@ build: deps
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_FLAGS)
 
+# A run that was interrupted (130) still wrote what it measured: it is plotted too.
 bench: build
-	$(BUILD)/bin/bench $(if $(QUICK),--quick) $(BENCH_ARGS)
+	@rc=0; set -x; $(BUILD)/bin/bench --results $(BENCH_RESULTS) $(if $(QUICK),--quick) $(BENCH_ARGS) || rc=$$?; \
+	if [ $$rc -eq 0 ] || [ $$rc -eq 130 ]; then \
+	    $(BUILD)/bin/plots $(BENCH_RESULTS)/latest || exit $$?; fi; \
+	exit $$rc
+
+plots: build
+	$(BUILD)/bin/plots $(RESULTS)
+
+compare: build
+	@if [ -z "$(A)" ] || [ -z "$(B)" ]; then \
+	    echo "make compare needs two results folders: make compare A=results/one B=results/two" >&2; \
+	    exit 2; fi
+	$(BUILD)/bin/compare $(A) $(B)
 
 format:
 	@scripts/deps.sh clang-format=clang-format

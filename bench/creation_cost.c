@@ -306,8 +306,7 @@ static uint64_t core_cycles(int fd)
     uint64_t v[3] = {0, 0, 0};
     if (fd < 0 || read(fd, v, sizeof(v)) != sizeof(v))
         return 0;
-    return v[2] > 0 && v[2] < v[1] ? (uint64_t)((double)v[0] * (double)v[1] / (double)v[2])
-                                   : v[0];
+    return v[2] > 0 && v[2] < v[1] ? (uint64_t)((double)v[0] * (double)v[1] / (double)v[2]) : v[0];
 }
 
 /* ---- measuring ---- */
@@ -326,7 +325,8 @@ static void fail(struct measured *m)
 }
 
 /* Runs p warmup + n times, recording each create-and-reap in nanoseconds and TSC
- * cycles into m's histograms (initialised by the caller). Returns 0, or -1 when the primitive failed (said in m->error). */
+ * cycles into m's histograms (initialised by the caller). Returns 0, or -1 when the primitive
+ * failed (said in m->error). */
 static int measure(const struct primitive *p, unsigned warmup, unsigned n, struct measured *m)
 {
     for (unsigned i = 0; i < warmup + n; i++) {
@@ -459,8 +459,7 @@ static int parse_sizes(const char *text, struct opts *o)
 {
     char buf[256];
     if (strlen(text) >= sizeof(buf)) {
-        fprintf(stderr, "creation-cost: --rss-mib is too long; give at most %d sizes\n",
-                MAX_SIZES);
+        fprintf(stderr, "creation-cost: --rss-mib is too long; give at most %d sizes\n", MAX_SIZES);
         return -1;
     }
     strcpy(buf, text);
@@ -472,8 +471,10 @@ static int parse_sizes(const char *text, struct opts *o)
             return -1;
         }
         if (*tok == '\0') {
-            fprintf(stderr, "creation-cost: --rss-mib '%s' has an empty size; give sizes in "
-                            "MiB such as 0,64,256\n", text);
+            fprintf(stderr,
+                    "creation-cost: --rss-mib '%s' has an empty size; give sizes in "
+                    "MiB such as 0,64,256\n",
+                    text);
             return -1;
         }
         if (parse_uint("each --rss-mib size", tok, 0, 1 << 20, &o->rss_mib[o->nsizes]) < 0)
@@ -791,8 +792,8 @@ int main(int argc, char **argv)
 
     json_t *prims = json_object();
     for (size_t i = 0; i < NPRIMITIVES; i++) {
-        json_t *pj = json_pack("{s:s,s:i}", "what", primitives[i].what, "iterations",
-                               (int)o.iterations);
+        json_t *pj =
+            json_pack("{s:s,s:i}", "what", primitives[i].what, "iterations", (int)o.iterations);
         if (m[i].failed) {
             json_object_set_new(pj, "error", json_string(m[i].error));
         } else {
@@ -820,8 +821,8 @@ int main(int argc, char **argv)
         }
         void *mem = touch(o.rss_mib[s]);
         if (o.rss_mib[s] && !mem) {
-            snprintf(why, sizeof(why), "%u MiB skipped: it could not be mapped (%s)",
-                     o.rss_mib[s], strerror(errno));
+            snprintf(why, sizeof(why), "%u MiB skipped: it could not be mapped (%s)", o.rss_mib[s],
+                     strerror(errno));
             note_add(cap_note, sizeof(cap_note), why);
             continue;
         }
@@ -838,8 +839,7 @@ int main(int argc, char **argv)
                        measure(&primitives[i], 5, sweep_n, &sm) < 0) {
                 json_object_set_new(row, key, json_null());
                 snprintf(key, sizeof(key), "%s_error", primitives[i].name);
-                json_object_set_new(row, key,
-                                    json_string(sm.failed ? sm.error : "out of memory"));
+                json_object_set_new(row, key, json_string(sm.failed ? sm.error : "out of memory"));
             } else {
                 json_object_set_new(row, key, json_integer((json_int_t)median_of(&sm.ns)));
             }
@@ -860,10 +860,10 @@ int main(int argc, char **argv)
         ECHOBENCH_VERSION, "git", ECHOBENCH_GIT, "started_at", started, "env", env_collect(),
         "settings", "iterations", (int)o.iterations, "warmup", (int)o.warmup, "core_iterations",
         (int)core_n, "cpu", o.cpu >= 0 ? json_integer(o.cpu) : json_null(), "rss_mib", rss_sizes,
-        "rss_cap_mib", json_integer(cap), "rss_cap_note", cap_note[0] ? cap_note : NULL,
-        "tsc_ghz", round_to(ghz, 4), "tsc_invariant", tsc_invariant(), "core_cycles_available",
-        perf >= 0, "core_cycles_note", core_note[0] ? core_note : NULL, "primitives", prims,
-        "fork_vs_rss", sweep);
+        "rss_cap_mib", json_integer(cap), "rss_cap_note", cap_note[0] ? cap_note : NULL, "tsc_ghz",
+        round_to(ghz, 4), "tsc_invariant", tsc_invariant(), "core_cycles_available", perf >= 0,
+        "core_cycles_note", core_note[0] ? core_note : NULL, "primitives", prims, "fork_vs_rss",
+        sweep);
     json_t *lecture = json_pack("{s:i,s:i,s:f}", "process_cycles", LECTURE_PROCESS_CYCLES,
                                 "thread_cycles", LECTURE_THREAD_CYCLES, "ratio",
                                 (double)LECTURE_PROCESS_CYCLES / LECTURE_THREAD_CYCLES);

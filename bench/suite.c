@@ -377,6 +377,39 @@ static json_t *num_or_null(double v)
     return isnan(v) ? json_null() : json_real(round_to(v, 3));
 }
 
+/* The latency at each percentile of the spectrum (as HdrHistogram plots it), from
+ * loadgen's histogram: [[percentile, us], ...]; the plots need no raw file. */
+static json_t *spectrum_json(json_t *latency)
+{
+    static const double ps[] = {0,    50,    75,    90,     95,     99, 99.5,
+                                99.9, 99.95, 99.99, 99.995, 99.999, 100};
+    struct hist h;
+    json_t *a = json_array();
+    if (hist_init_default(&h) < 0)
+        return a;
+    if (hist_add_json(&h, latency) == 0 && h.total > 0)
+        for (size_t i = 0; i < sizeof(ps) / sizeof(ps[0]); i++)
+            json_array_append_new(
+                a, json_pack("[f,f]", ps[i], (double)hist_percentile(&h, ps[i]) / 1000.0));
+    hist_free(&h);
+    return a;
+}
+
+/* loadgen's timeline, compact: [[t_s, rps, p99_us or null], ...]. */
+static json_t *timeline_json(json_t *timeline)
+{
+    json_t *a = json_array();
+    size_t i;
+    json_t *e;
+    json_array_foreach(timeline, i, e)
+    {
+        json_t *p99 = json_object_get(e, "p99_us");
+        json_array_append_new(a, json_pack("[f,f,O]", jnum(e, "t_s", NULL), jnum(e, "rps", NULL),
+                                           p99 ? p99 : json_null()));
+    }
+    return a;
+}
+
 /* The figures of one trial, from loadgen's JSON, the stats line and the sampled usage. */
 static json_t *trial_json(const struct run_spec *spec, const struct run_result *r, unsigned trial)
 {
@@ -408,6 +441,8 @@ static json_t *trial_json(const struct run_spec *spec, const struct run_result *
             t, "setup_timeouts",
             num_or_null(jnum(json_object_get(lg, "requests"), "setup_errors", "timeout")));
         json_object_set_new(t, "censored", num_or_null(jnum(lg, "requests", "censored")));
+        json_object_set_new(t, "spectrum", spectrum_json(json_object_get(lg, "latency_us")));
+        json_object_set_new(t, "timeline", timeline_json(json_object_get(lg, "timeline")));
         json_object_set_new(t, "loadgen_saturated",
                             json_boolean(json_is_true(
                                 json_object_get(json_object_get(lg, "loadgen_cpu"), "saturated"))));
@@ -419,9 +454,13 @@ static json_t *trial_json(const struct run_spec *spec, const struct run_result *
      * were up. */
     const struct run_usage *u = &r->usage;
     double served = lg ? jnum(json_object_get(lg, "requests"), "completed_from_start", NULL) : NAN;
+    /* The connections the server held at once (select refuses those past FD_SETSIZE);
+     * what loadgen had up where the stats line is missing. */
+    double held = r->server_stats ? jnum(r->server_stats, "max_concurrent", NULL) : NAN;
     double up =
-        lg ? jnum(lg, "idle", "established") + jnum(lg, "connections", "established_at_start")
-           : NAN;
+        held > 0 ? held
+        : lg     ? jnum(lg, "idle", "established") + jnum(lg, "connections", "established_at_start")
+                 : NAN;
     json_t *cpu_per_req = u->have_window_cpu && !isnan(u->window_cpu_s) && served > 0
                               ? json_real(round_to(u->window_cpu_s * 1e6 / served, 3))
                               : json_null();
@@ -593,6 +632,9 @@ static void build_spec(const struct suite *s, const char *scenario, const struct
     spec->loadgen_args[n++] = dur;
     spec->loadgen_args[n++] = "-w";
     spec->loadgen_args[n++] = warm;
+    /* Ten bins a second: a timeline of a one-second window still shows its shape. */
+    spec->loadgen_args[n++] = "--timeline-bin";
+    spec->loadgen_args[n++] = "100ms";
     spec->loadgen_args[n] = NULL;
     spec->server_cpus = o->server_cpus;
     spec->nserver_cpus = p->server_cpus ? p->server_cpus : o->nserver_cpus;
@@ -759,8 +801,7 @@ static int run_creation(struct suite *s, json_t *sc)
             snprintf(why, sizeof(why), "creation-cost was killed by signal %d (%s)",
                      WTERMSIG(status), strsignal(WTERMSIG(status)));
         else
-            snprintf(why, sizeof(why), "creation-cost exited with status %d",
-                     WEXITSTATUS(status));
+            snprintf(why, sizeof(why), "creation-cost exited with status %d", WEXITSTATUS(status));
         creation_failed(sc, "failed", why, log);
         /* What it did measure is kept: a primitive that fails is said in the result. */
         json_t *partial = json_read_file(json, why, sizeof(why));
@@ -908,8 +949,11 @@ int suite_run(struct bench_opts *o)
     int rc = write_bench(&s) < 0 ? 1 : bench_interrupted ? 130 : 0;
     char el[16];
     fmt_time(el, sizeof(el), (double)(clock_now_ns() - s.started_ns) / 1e9);
-    fprintf(stderr, "bench: %s %u runs in %s; results in %s\n",
-            bench_interrupted ? "interrupted after" : "done:", s.runs_done, el, o->out_dir);
+    fprintf(stderr,
+            "bench: %s %u runs in %s; results in %s (plots and report: make plots "
+            "RESULTS=%s)\n",
+            bench_interrupted ? "interrupted after" : "done:", s.runs_done, el, o->out_dir,
+            o->out_dir);
     json_decref(s.root);
     return rc;
 }

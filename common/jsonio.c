@@ -102,6 +102,10 @@ json_t *hist_to_json(const struct hist *h)
 
     if (!pairs)
         return NULL;
+    if (h->total == 0) /* nothing recorded: no percentile, rather than a percentile of 0 */
+        return json_pack("{s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:i,s:i,s:o}", "min", "mean",
+                         "stdev", "max", "p50", "p90", "p99", "p999", "p9999", "count", 0,
+                         "overflow", 0, "histogram", pairs);
     while (hist_next(h, &cursor, &upper, &count))
         json_array_append_new(pairs, json_pack("[f,I]", us(upper), (json_int_t)count));
     return json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:I,s:I,s:o}", "min",

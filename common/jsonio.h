@@ -19,8 +19,9 @@ int json_write_atomic(const json_t *root, const char *path);
 json_t *json_read_file(const char *path, char *err, size_t errlen);
 
 /* A histogram's summary in microseconds: min, mean, stdev, max, p50, p90, p99, p999,
- * p9999, count, overflow, and "histogram": [[upper_us, count], ...] over the non-empty
- * buckets. Returns a new reference, or NULL when out of memory. */
+ * p9999 (all null when it is empty), count, overflow, and "histogram": [[upper_us,
+ * count], ...] over the non-empty buckets. Returns a new reference, or NULL when out
+ * of memory. */
 json_t *hist_to_json(const struct hist *h);
 
 /* Adds the "histogram" pairs of obj (as hist_to_json writes them) into h. Returns 0,

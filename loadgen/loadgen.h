@@ -38,6 +38,7 @@ struct lg_config {
     bool progress;    /* a progress line on stderr each second */
     bool prime;       /* --prime: one echo on every connection before the run */
     int sync_fd;      /* --sync: the runner's socket, or -1 */
+    uint64_t bin_ns;  /* --timeline-bin */
 };
 
 /* The kinds of error, as the run JSON names them. */
@@ -155,8 +156,8 @@ void request_make(struct lg_request *r, const char *pattern, unsigned line_bytes
 /* Whether data (n bytes) equals bytes [from, from + n) of request r. */
 bool request_matches(const struct lg_request *r, size_t from, const char *data, size_t n);
 
-/* The width of the timeline's bins: a second, or as many whole seconds as keep a long
- * run to at most 600 bins. */
+/* The width of the timeline's bins: --timeline-bin (a second by default), or as many
+ * of it as keep a long run to at most 600 bins. */
 uint64_t lg_bin_ns(const struct lg_config *cfg);
 
 /* Parses the command line into cfg. Returns 0, 1 after --help, or -1 after saying what

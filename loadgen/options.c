@@ -1,4 +1,5 @@
 /* The load generator's command line. */
+#include "clock.h"
 #include "loadgen.h"
 
 #include <errno.h>
@@ -47,6 +48,9 @@ static void usage(FILE *out)
             "                  (default: as many as the connections need ports)\n"
             "  --json FILE     write the run as JSON, atomically (- for stdout)\n"
             "  --label TEXT    free text carried into the JSON\n"
+            "  --timeline-bin DUR\n"
+            "                  the width of the timeline's bins (default 1s; widened to\n"
+            "                  keep a run to 600 bins)\n"
             "  --no-progress   no progress line on stderr (default: one when a terminal)\n"
             "  --sync FD       for the runner: say idle-up, primed, t0 and t1 on the\n"
             "                  socket FD, and after each but t0 wait for a byte back\n"
@@ -204,7 +208,8 @@ enum {
     OPT_SOURCES,
     OPT_NO_PROGRESS,
     OPT_PRIME,
-    OPT_SYNC
+    OPT_SYNC,
+    OPT_BIN
 };
 
 int lg_parse_args(int argc, char **argv, struct lg_config *cfg)
@@ -219,6 +224,7 @@ int lg_parse_args(int argc, char **argv, struct lg_config *cfg)
         {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
         {"prime", no_argument, NULL, OPT_PRIME},
         {"sync", required_argument, NULL, OPT_SYNC},
+        {"timeline-bin", required_argument, NULL, OPT_BIN},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -235,6 +241,7 @@ int lg_parse_args(int argc, char **argv, struct lg_config *cfg)
     lg_parse_duration(DEFAULT_TIMEOUT, &cfg->timeout_ns);
     cfg->label = "";
     cfg->sync_fd = -1;
+    cfg->bin_ns = NS_PER_S;
 
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":c:i:t:d:w:s:p:R:h", longopts, NULL)) != -1) {
@@ -313,6 +320,14 @@ int lg_parse_args(int argc, char **argv, struct lg_config *cfg)
             break;
         case OPT_PRIME:
             cfg->prime = true;
+            break;
+        case OPT_BIN:
+            rc = parse_dur("--timeline-bin", optarg, &cfg->bin_ns);
+            if (rc == 0 && cfg->bin_ns < 10000000) {
+                fprintf(stderr, "loadgen: --timeline-bin must be at least 10ms, not '%s'\n",
+                        optarg);
+                rc = -1;
+            }
             break;
         case OPT_SYNC: {
             unsigned fd;

@@ -893,9 +893,9 @@ void result_free(struct lg_result *r)
 
 uint64_t lg_bin_ns(const struct lg_config *cfg)
 {
-    uint64_t bin = NS_PER_S;
+    uint64_t bin = cfg->bin_ns;
     while (cfg->duration_ns / bin > MAX_BINS)
-        bin += NS_PER_S;
+        bin += cfg->bin_ns;
     return bin;
 }
 

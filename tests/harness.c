@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -458,4 +459,45 @@ double proc_cpu_s(pid_t pid)
     snprintf(id, sizeof(id), "%d", (int)pid);
     CHECK(proc_stat(id, &state, &ppid, &cpu) == 0);
     return cpu;
+}
+
+int run_tool(const char *tool, const char *const *args, const char *path_env, const char *out_path,
+             char *err, size_t errlen)
+{
+    char exe[PATH_MAX];
+    const char *argv[32] = {tool};
+    int argc = 1, ep[2];
+    snprintf(exe, sizeof(exe), "%s/%s", ECHOBENCH_BIN_DIR, tool);
+    for (int i = 0; args[i]; i++) {
+        CHECK(argc < 31, "too many arguments for %s", tool);
+        argv[argc++] = args[i];
+    }
+    argv[argc] = NULL;
+    CHECK(pipe2(ep, O_CLOEXEC) == 0);
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        dup2(ep[1], STDERR_FILENO);
+        int out = open(out_path ? out_path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (out >= 0)
+            dup2(out, STDOUT_FILENO);
+        if (path_env)
+            setenv("PATH", path_env, 1);
+        execv(exe, (char *const *)argv);
+        _exit(127);
+    }
+    close(ep[1]);
+    size_t n = 0;
+    ssize_t got;
+    while (n < errlen - 1 && (got = read(ep[0], err + n, errlen - 1 - n)) != 0)
+        if (got > 0)
+            n += (size_t)got;
+        else if (errno != EINTR)
+            break;
+    err[n] = '\0';
+    close(ep[0]);
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        CHECK(errno == EINTR, "waitpid: %s", strerror(errno));
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

@@ -101,4 +101,10 @@ uint64_t rnd_below(uint64_t *state, uint64_t n);
 /* Raises this process's descriptor limit (tests open many clients). */
 void raise_nofile(void);
 
+/* Runs build/bin/TOOL with args (NULL-terminated) and waits for it: its stdout to the
+ * file out_path (NULL: discarded), its stderr into err; path_env, when not NULL,
+ * replaces its PATH. Returns its exit status, or 128 + the signal that ended it. */
+int run_tool(const char *tool, const char *const *args, const char *path_env, const char *out_path,
+             char *err, size_t errlen);
+
 #endif

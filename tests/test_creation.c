@@ -11,33 +11,7 @@
  * where out_path is given, stdout in that file. */
 static int run_to(const char *const *args, char *err, size_t errlen, const char *out_path)
 {
-    char path[512];
-    const char *argv[24] = {"creation-cost"};
-    int argc = 1, ep[2];
-    snprintf(path, sizeof(path), "%s/creation-cost", ECHOBENCH_BIN_DIR);
-    for (int i = 0; args[i]; i++)
-        argv[argc++] = args[i];
-    argv[argc] = NULL;
-    CHECK(pipe2(ep, O_CLOEXEC) == 0);
-    pid_t pid = fork();
-    CHECK(pid >= 0);
-    if (pid == 0) {
-        dup2(ep[1], STDERR_FILENO);
-        int out = open(out_path ? out_path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        dup2(out, STDOUT_FILENO);
-        execv(path, (char *const *)argv);
-        _exit(127);
-    }
-    close(ep[1]);
-    size_t n = 0;
-    ssize_t got;
-    while (n < errlen - 1 && (got = read(ep[0], err + n, errlen - 1 - n)) > 0)
-        n += (size_t)got;
-    err[n] = '\0';
-    close(ep[0]);
-    int status;
-    CHECK(waitpid(pid, &status, 0) == pid);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return run_tool("creation-cost", args, NULL, out_path, err, errlen);
 }
 
 static int run(const char *const *args, char *err, size_t errlen)
@@ -124,8 +98,8 @@ static void case_fork_grows(void)
     json_t *j = measure("0,512");
     json_t *sweep = json_object_get(j, "fork_vs_rss");
     if (json_array_size(sweep) < 2) {
-        fprintf(stderr, "skipped: %s\n", json_string_value(json_object_get(
-                                             json_object_get(j, "settings"), "rss_cap_note")));
+        fprintf(stderr, "skipped: %s\n",
+                json_string_value(json_object_get(json_object_get(j, "settings"), "rss_cap_note")));
         json_decref(j);
         exit(TEST_SKIP);
     }
@@ -173,10 +147,16 @@ static void case_table(void)
     text[n] = '\0';
     fclose(f);
     unlink(out);
-    static const char *says[] = {"fork + waitpid", "vfork", "posix_spawn", "clone(CLONE_VM",
-                                 "pthread_create + pthread_join", "detached", "median ns",
+    static const char *says[] = {"fork + waitpid",
+                                 "vfork",
+                                 "posix_spawn",
+                                 "clone(CLONE_VM",
+                                 "pthread_create + pthread_join",
+                                 "detached",
+                                 "median ns",
                                  "The lecture: a process costs about 20K cycles",
-                                 "Here: fork + waitpid", "against the parent's resident memory"};
+                                 "Here: fork + waitpid",
+                                 "against the parent's resident memory"};
     for (size_t i = 0; i < sizeof(says) / sizeof(says[0]); i++)
         CHECK(strstr(text, says[i]), "the table lacks '%s':\n%s", says[i], text);
     CHECK(!strstr(text, "failed"), "a primitive failed:\n%s", text);

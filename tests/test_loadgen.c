@@ -186,8 +186,13 @@ static void check_hist(json_t *h, const char *name)
     static const char *keys[] = {"min", "mean", "stdev", "max",  "p50",
                                  "p90", "p99",  "p999",  "p9999"};
     CHECK(json_is_object(h), "%s is not an object", name);
+    bool empty = json_integer_value(json_object_get(h, "count")) == 0;
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-        CHECK(json_is_number(json_object_get(h, keys[i])), "%s lacks %s", name, keys[i]);
+        CHECK(empty ? json_is_null(json_object_get(h, keys[i]))
+                    : json_is_number(json_object_get(h, keys[i])),
+              "%s: %s is not a %s", name, keys[i], empty ? "null (nothing recorded)" : "number");
+    if (empty)
+        return;
     json_t *pairs = json_object_get(h, "histogram");
     CHECK(json_is_array(pairs), "%s lacks its histogram", name);
     double last = -1, total = 0;

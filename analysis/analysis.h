@@ -1,0 +1,119 @@
+/* The analysis: bench.json in, tidy TSV data, gnuplot scripts, plots and a report out.
+ * What plots, report and compare share. */
+#ifndef ECHOBENCH_ANALYSIS_H
+#define ECHOBENCH_ANALYSIS_H
+
+#include <jansson.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* A results folder, loaded. */
+struct results {
+    char dir[PATH_MAX];
+    char path[PATH_MAX + 16]; /* its bench.json */
+    json_t *root;
+    char machine[256]; /* "host, CPU model, N CPUs": for titles */
+};
+
+/* Loads DIR/bench.json (or DIR itself when it is a file) and checks what the analysis
+ * relies on. Returns 0, or -1 after writing into err what is wrong, naming the file. */
+int results_load(struct results *r, const char *dir, char *err, size_t errlen);
+void results_free(struct results *r);
+
+/* The scenario called name, or NULL when the run has none (or did not measure it). */
+json_t *results_scenario(const struct results *r, const char *name);
+
+/* The point of scenario sc for model with the label, or NULL. */
+json_t *results_point(json_t *sc, const char *model, const char *label);
+
+/* A number at a path of keys ("summary.throughput_rps.median"); NaN where missing. */
+double jpath(json_t *root, const char *path);
+
+/* The models in the order the run lists them. */
+size_t results_models(const struct results *r, const char **models, size_t max);
+
+/* The fixed colour of a model, the same in every plot. */
+const char *model_color(const char *model);
+
+/* ---- plots ---- */
+
+#define PLOT_MAX_SERIES 24
+#define PLOT_MAX_POINTS 32
+
+struct series {
+    char name[48];
+    const char *color;
+    int dash; /* 1 solid, 2 dashed */
+    int n;
+    double x[PLOT_MAX_POINTS], y[PLOT_MAX_POINTS];
+    double lo[PLOT_MAX_POINTS], hi[PLOT_MAX_POINTS]; /* NaN: no interval */
+};
+
+enum plot_style { STYLE_LINES, STYLE_BARS };
+
+struct plot {
+    const char *name; /* the file stem: NAME.png, NAME.svg, data/NAME.tsv, NAME.gp */
+    char title[256];
+    const char *xlabel, *ylabel;
+    bool logx, logy;
+    char xtics[1024];  /* gnuplot's xtics, when the axis has labels of its own */
+    double xmin, xmax; /* both 0: automatic */
+    enum plot_style style;
+    char extra[512]; /* more gnuplot: marks, labels */
+    struct series s[PLOT_MAX_SERIES];
+    int ns;
+};
+
+/* Starts a plot; the title's second line names the machine. */
+void plot_init(struct plot *p, const struct results *r, const char *name, const char *title,
+               const char *xlabel, const char *ylabel);
+
+/* Adds a series; returns it. */
+struct series *plot_series(struct plot *p, const char *name, const char *color, int dash);
+
+void series_add(struct series *s, double x, double y, double lo, double hi);
+
+/* Writes dir/data/NAME.tsv and dir/NAME.gp. Returns 0 (nothing written when the plot
+ * has no data: returns 1), or -1 with errno. */
+int plot_write(const struct plot *p, const char *dir);
+
+/* Runs gnuplot on dir/NAME.gp, making NAME.png and NAME.svg. Returns 0; -1 with errno
+ * ENOENT when gnuplot is not installed; -1 otherwise after saying what failed. */
+int plot_render(const char *dir, const char *name);
+
+/* ---- the plots of a run, and its report ---- */
+
+/* What one plot is, for the report. */
+struct made_plot {
+    char name[64];
+    char scenario[32];
+    char caption[256];
+    bool rendered;
+};
+
+/* Builds, writes and renders every plot the run has data for, into dir. Returns how
+ * many were made (stored in made), or -1 after a message. *gnuplot_missing is set when
+ * gnuplot could not be run (the data and scripts are still written). */
+int make_plots(const struct results *r, const char *dir, struct made_plot *made, size_t max,
+               bool *gnuplot_missing);
+
+/* Writes DIR/report.md: the machine, the findings, a table per scenario, the plots.
+ * Returns 0 or -1 with errno. */
+int write_report(const struct results *r, const struct made_plot *made, size_t nmade,
+                 const char *path);
+
+/* Files written whole or not at all: out_open opens PATH.tmp (its name kept in out);
+ * out_close closes it and renames it over PATH, or removes it on failure. Both return
+ * NULL or -1 with errno. */
+struct out_file {
+    FILE *f;
+    char tmp[PATH_MAX + 16], path[PATH_MAX];
+};
+FILE *out_open(struct out_file *out, const char *path);
+int out_close(struct out_file *out);
+
+/* Formats a number for people: 12345.6 -> "12,346"; 0.000123 -> "0.000123". */
+void human(double v, char *buf, size_t len);
+
+#endif

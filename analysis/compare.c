@@ -1,0 +1,179 @@
+/* compare: two results folders side by side.
+ *
+ *     compare [--out DIR] A B
+ *
+ * For every point both measured, the median throughput and p99 of A and of B, the
+ * ratio B/A, and a mark where their 95% intervals do not overlap; as a table on stdout
+ * and in DIR/compare.md (default B/compare), with overlay plots (A solid, B dashed). */
+#include "analysis.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define MAX_MODELS 16
+
+/* The median and interval of a metric; returns false when there is no median. */
+static bool summary_of(json_t *pt, const char *metric, double *m, double *lo, double *hi)
+{
+    json_t *s = json_object_get(json_object_get(pt, "summary"), metric);
+    json_t *ci = json_object_get(s, "ci95");
+    *m = jpath(s, "median");
+    *lo = json_is_array(ci) ? json_number_value(json_array_get(ci, 0)) : NAN;
+    *hi = json_is_array(ci) ? json_number_value(json_array_get(ci, 1)) : NAN;
+    return !isnan(*m);
+}
+
+/* A row of the table; also to the markdown file. */
+static void row(FILE *out, FILE *md, const char *scenario, const char *model, const char *label,
+                const char *metric, json_t *pa, json_t *pb)
+{
+    double ma, la, ha, mb, lb, hb;
+    char a[32], b[32];
+    if (!summary_of(pa, metric, &ma, &la, &ha) || !summary_of(pb, metric, &mb, &lb, &hb))
+        return;
+    /* Intervals that do not overlap: a difference the trials' spread does not explain. */
+    bool apart = !isnan(la) && !isnan(lb) && (ha < lb || hb < la);
+    human(ma, a, sizeof(a));
+    human(mb, b, sizeof(b));
+    char ratio[32] = "-";
+    if (ma > 0)
+        snprintf(ratio, sizeof(ratio), "%.2f", mb / ma);
+    fprintf(out, "%-11s %-10s %-10s %-15s %12s %12s %7s %s\n", scenario, model, label, metric, a, b,
+            ratio, apart ? "*" : "");
+    fprintf(md, "| %s | %s | %s | %s | %s | %s | %s%s |\n", scenario, model, label, metric, a, b,
+            ratio, apart ? " *" : "");
+}
+
+/* Overlay: metric against x for both runs, A solid, B dashed. */
+static void overlay(const struct results *ra, const struct results *rb, const char *scenario,
+                    const char *metric, const char *name, const char *title, const char *xlabel,
+                    const char *ylabel, bool logx, const char *dir)
+{
+    json_t *sa = results_scenario(ra, scenario), *sb = results_scenario(rb, scenario);
+    if (!sa || !sb)
+        return;
+    struct plot *p = malloc(sizeof(*p));
+    const char *models[MAX_MODELS];
+    size_t nm = results_models(rb, models, MAX_MODELS);
+    if (!p)
+        return;
+    plot_init(p, rb, name, title, xlabel, ylabel);
+    p->logx = logx;
+    for (int run = 0; run < 2; run++) {
+        json_t *sc = run ? sb : sa;
+        for (size_t m = 0; m < nm; m++) {
+            char sname[48];
+            snprintf(sname, sizeof(sname), "%s (%s)", models[m], run ? "B" : "A");
+            struct series *s = plot_series(p, sname, model_color(models[m]), run ? 2 : 1);
+            size_t i;
+            json_t *pt;
+            json_array_foreach(json_object_get(sc, "points"), i, pt)
+            {
+                double y, lo, hi;
+                if (strcmp(json_string_value(json_object_get(pt, "model")), models[m]) == 0 &&
+                    summary_of(pt, metric, &y, &lo, &hi))
+                    series_add(s, jpath(pt, "x"), y, NAN, NAN);
+            }
+        }
+    }
+    if (plot_write(p, dir) == 0)
+        plot_render(dir, name);
+    free(p);
+}
+
+int main(int argc, char **argv)
+{
+    struct results ra, rb;
+    char err[1024], out_dir[PATH_MAX + 16], md_path[PATH_MAX + 32];
+    const char *out = NULL;
+    int argi = 1;
+
+    if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+        printf("usage: compare [--out DIR] A B\n\n"
+               "Two results folders side by side: for every point both measured, the medians\n"
+               "of A and B, the ratio B/A, and * where their 95%% intervals do not overlap.\n"
+               "Writes DIR/compare.md and overlay plots (default DIR: B/compare).\n");
+        return 0;
+    }
+    if (argc > 2 && strcmp(argv[1], "--out") == 0) {
+        out = argv[2];
+        argi = 3;
+    }
+    if (argc - argi != 2) {
+        fprintf(stderr, "compare: needs two results folders: compare [--out DIR] A B\n");
+        return 2;
+    }
+    if (results_load(&ra, argv[argi], err, sizeof(err)) < 0) {
+        fprintf(stderr, "compare: %s\n", err);
+        return 1;
+    }
+    if (results_load(&rb, argv[argi + 1], err, sizeof(err)) < 0) {
+        fprintf(stderr, "compare: %s\n", err);
+        results_free(&ra);
+        return 1;
+    }
+    snprintf(out_dir, sizeof(out_dir), "%s", out ? out : rb.dir);
+    if (!out)
+        strncat(out_dir, "/compare", sizeof(out_dir) - strlen(out_dir) - 1);
+    if (mkdir(out_dir, 0755) < 0 && errno != EEXIST) {
+        fprintf(stderr, "compare: cannot make %s: %s\n", out_dir, strerror(errno));
+        return 1;
+    }
+    snprintf(md_path, sizeof(md_path), "%s/compare.md", out_dir);
+    struct out_file md_file;
+    FILE *md = out_open(&md_file, md_path);
+    if (!md) {
+        fprintf(stderr, "compare: cannot write %s: %s\n", md_path, strerror(errno));
+        return 1;
+    }
+    fprintf(md,
+            "# echobench: B against A\n\n- A: %s (%s)\n- B: %s (%s)\n\n"
+            "Ratio B/A of the medians; * where the 95%% intervals do not overlap.\n\n"
+            "| scenario | model | point | metric | A | B | B/A |\n|---|---|---|---|---|---|---|\n",
+            ra.dir, ra.machine, rb.dir, rb.machine);
+    printf("A: %s (%s)\nB: %s (%s)\n\n%-11s %-10s %-10s %-15s %12s %12s %7s\n", ra.dir, ra.machine,
+           rb.dir, rb.machine, "scenario", "model", "point", "metric", "A", "B", "B/A");
+    int shared = 0;
+    size_t i, k;
+    json_t *sb, *pb;
+    json_array_foreach(json_object_get(rb.root, "scenarios"), i, sb)
+    {
+        const char *name = json_string_value(json_object_get(sb, "name"));
+        json_t *sa = results_scenario(&ra, name);
+        if (!sa)
+            continue;
+        json_array_foreach(json_object_get(sb, "points"), k, pb)
+        {
+            const char *model = json_string_value(json_object_get(pb, "model"));
+            const char *label = json_string_value(json_object_get(pb, "label"));
+            json_t *pa = results_point(sa, model, label);
+            if (!pa)
+                continue;
+            shared++;
+            row(stdout, md, name, model, label, "throughput_rps", pa, pb);
+            row(stdout, md, name, model, label, "p99_us", pa, pb);
+        }
+    }
+    if (out_close(&md_file) < 0) {
+        fprintf(stderr, "compare: cannot write %s: %s\n", md_path, strerror(errno));
+        results_free(&ra);
+        results_free(&rb);
+        return 1;
+    }
+    overlay(&ra, &rb, "concurrency", "throughput_rps", "compare_throughput",
+            "Throughput against connections: A solid, B dashed", "connections",
+            "requests per second", true, out_dir);
+    overlay(&ra, &rb, "concurrency", "p99_us", "compare_p99",
+            "p99 latency against connections: A solid, B dashed", "connections", "p99 (µs)", true,
+            out_dir);
+    if (shared == 0)
+        fprintf(stderr, "compare: the two runs have no point in common\n");
+    printf("\n%d points in common; written to %s\n", shared, md_path);
+    results_free(&ra);
+    results_free(&rb);
+    return 0;
+}

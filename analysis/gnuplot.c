@@ -1,0 +1,287 @@
+/* Plots as tidy TSV data and gnuplot scripts, rendered to PNG and SVG. */
+#include "analysis.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define WIDTH  960
+#define HEIGHT 600
+
+void plot_init(struct plot *p, const struct results *r, const char *name, const char *title,
+               const char *xlabel, const char *ylabel)
+{
+    memset(p, 0, sizeof(*p));
+    p->name = name;
+    /* gnuplot's enhanced text: the machine on a smaller second line, its characters
+     * that enhanced text would read as markup escaped (a CPU named "... @ 2.40GHz"). */
+    char machine[256];
+    size_t at = 0;
+    for (const char *c = r->machine; *c && at + 3 < sizeof(machine); c++) {
+        if (strchr("^_@&~{}\\", *c))
+            machine[at++] = '\\';
+        machine[at++] = *c;
+    }
+    machine[at] = '\0';
+    snprintf(p->title, sizeof(p->title), "%.100s\\n{/*0.8 %.140s}", title, machine);
+    p->xlabel = xlabel;
+    p->ylabel = ylabel;
+}
+
+struct series *plot_series(struct plot *p, const char *name, const char *color, int dash)
+{
+    if (p->ns == PLOT_MAX_SERIES)
+        return &p->s[PLOT_MAX_SERIES - 1];
+    struct series *s = &p->s[p->ns++];
+    snprintf(s->name, sizeof(s->name), "%s", name);
+    s->color = color;
+    s->dash = dash;
+    return s;
+}
+
+void series_add(struct series *s, double x, double y, double lo, double hi)
+{
+    if (s->n == PLOT_MAX_POINTS || isnan(y))
+        return;
+    s->x[s->n] = x;
+    s->y[s->n] = y;
+    s->lo[s->n] = lo;
+    s->hi[s->n] = hi;
+    s->n++;
+}
+
+static bool has_data(const struct plot *p)
+{
+    for (int i = 0; i < p->ns; i++)
+        if (p->s[i].n > 0)
+            return true;
+    return false;
+}
+
+/* The smallest and largest x of the data. */
+static bool x_extent(const struct plot *p, double *lo, double *hi)
+{
+    *lo = INFINITY;
+    *hi = -INFINITY;
+    for (int i = 0; i < p->ns; i++)
+        for (int k = 0; k < p->s[i].n; k++) {
+            if (p->s[i].x[k] < *lo)
+                *lo = p->s[i].x[k];
+            if (p->s[i].x[k] > *hi)
+                *hi = p->s[i].x[k];
+        }
+    return *lo <= *hi && *lo > 0;
+}
+
+static bool has_interval(const struct series *s)
+{
+    for (int i = 0; i < s->n; i++)
+        if (!isnan(s->lo[i]))
+            return true;
+    return false;
+}
+
+/* A gnuplot string in single quotes, where backslashes stay as they are (in double
+ * quotes gnuplot reads escapes); a quote inside is doubled. */
+static void gp_string(FILE *f, const char *s)
+{
+    fputc('\'', f);
+    for (; *s; s++) {
+        if (*s == '\'')
+            fputc('\'', f);
+        fputc(*s, f);
+    }
+    fputc('\'', f);
+}
+
+/* The TSV: a block per series (gnuplot's index), with a header naming the columns. */
+static int write_tsv(const struct plot *p, const char *path)
+{
+    struct out_file out;
+    FILE *f = out_open(&out, path);
+    if (!f)
+        return -1;
+    fprintf(f, "# %s\n# series\tx\ty\tlo\thi\n", p->name);
+    for (int i = 0; i < p->ns; i++) {
+        const struct series *s = &p->s[i];
+        for (int k = 0; k < s->n; k++) {
+            fprintf(f, "%s\t%.9g\t%.9g\t", s->name, s->x[k], s->y[k]);
+            if (isnan(s->lo[k]))
+                fprintf(f, "NaN\tNaN\n");
+            else
+                fprintf(f, "%.9g\t%.9g\n", s->lo[k], s->hi[k]);
+        }
+        fprintf(f, "\n\n");
+    }
+    return out_close(&out);
+}
+
+/* The plot command: one clause per series that has data. */
+static void write_plot_command(FILE *f, const struct plot *p)
+{
+    int block = 0;
+    bool first = true;
+    for (int i = 0; i < p->ns; i++) {
+        const struct series *s = &p->s[i];
+        if (s->n == 0) {
+            block++;
+            continue;
+        }
+        fprintf(f, "%s \\\n     'data/%s.tsv' index %d ", first ? "plot" : ",", p->name, block);
+        if (p->style == STYLE_BARS) {
+            fprintf(f, "using 2:3 with boxes fs solid 0.85 noborder lc rgb '%s' title ", s->color);
+            gp_string(f, s->name);
+            if (has_interval(s))
+                fprintf(f,
+                        ", 'data/%s.tsv' index %d using 2:3:4:5 with yerrorbars lc rgb "
+                        "'#333333' pt 0 lw 1 notitle",
+                        p->name, block);
+        } else if (has_interval(s)) {
+            fprintf(f, "using 2:3:4:5 with yerrorlines lw 2 dt %d pt 7 ps 0.8 lc rgb '%s' title ",
+                    s->dash, s->color);
+            gp_string(f, s->name);
+        } else {
+            fprintf(f, "using 2:3 with linespoints lw 2 dt %d pt 7 ps 0.8 lc rgb '%s' title ",
+                    s->dash, s->color);
+            gp_string(f, s->name);
+        }
+        first = false;
+        block++;
+    }
+    fprintf(f, "\n");
+}
+
+int plot_write(const struct plot *p, const char *dir)
+{
+    char path[PATH_MAX + 128];
+
+    if (!has_data(p))
+        return 1;
+    snprintf(path, sizeof(path), "%s/data", dir);
+    if (mkdir(path, 0755) < 0 && errno != EEXIST)
+        return -1;
+    snprintf(path, sizeof(path), "%s/data/%s.tsv", dir, p->name);
+    if (write_tsv(p, path) < 0)
+        return -1;
+    snprintf(path, sizeof(path), "%s/%s.gp", dir, p->name);
+    struct out_file out;
+    FILE *f = out_open(&out, path);
+    if (!f)
+        return -1;
+    fprintf(f,
+            "# %s: written by build/bin/plots from bench.json; data in data/%s.tsv\n"
+            "# Run from this folder: gnuplot %s.gp (writes %s.png and %s.svg)\n"
+            "if (!exists('stem')) stem = '%s'\n",
+            p->name, p->name, p->name, p->name, p->name, p->name);
+    fprintf(f, "set datafile separator '\\t'\nset datafile missing 'NaN'\n");
+    /* The title in double quotes, for its newline; the labels as they are. */
+    fprintf(f, "set title \"");
+    for (const char *c = p->title; *c; c++)
+        fputc(*c == '"' ? '\'' : *c, f);
+    fprintf(f, "\" enhanced\nset xlabel ");
+    gp_string(f, p->xlabel);
+    fprintf(f, " noenhanced\nset ylabel ");
+    gp_string(f, p->ylabel);
+    fprintf(f, " noenhanced\nset grid lc rgb '#dddddd'\nset border lc rgb '#555555'\n"
+               "set key outside right top vertical Left reverse noenhanced box lc rgb '#cccccc'\n"
+               "set format y '%%.0s%%c'\nset mytics\nset tics nomirror\n"
+               "set xtics noenhanced\n");
+    if (p->logx) {
+        fprintf(f, "set logscale x\nset format x '%%.0s%%c'\n");
+        double lo, hi;
+        if (p->xmin == 0 && p->xmax == 0 && x_extent(p, &lo, &hi))
+            fprintf(f, "set xrange [%g:%g]\n", lo / 1.5, hi * 1.5); /* the data, a little more */
+    }
+    if (p->logy)
+        fprintf(f, "set logscale y\n");
+    else
+        fprintf(f, "set yrange [0:*]\n");
+    if (p->xtics[0])
+        fprintf(f, "set xtics %s\n", p->xtics);
+    if (p->xmin != 0 || p->xmax != 0)
+        fprintf(f, "set xrange [%g:%g]\n", p->xmin, p->xmax);
+    if (p->style == STYLE_BARS)
+        fprintf(f, "set boxwidth 0.8 relative\nset style fill solid\n");
+    if (p->extra[0])
+        fprintf(f, "%s\n", p->extra);
+    fprintf(f,
+            "set terminal pngcairo size %d,%d enhanced font 'DejaVu Sans,11' linewidth 1\n"
+            "set output stem.'.png'\n",
+            WIDTH, HEIGHT);
+    write_plot_command(f, p);
+    fprintf(f,
+            "set terminal svg size %d,%d enhanced font 'DejaVu Sans,11' dynamic background "
+            "'#ffffff'\nset output stem.'.svg'\nreplot\nunset output\n",
+            WIDTH, HEIGHT);
+    return out_close(&out);
+}
+
+int plot_render(const char *dir, const char *name)
+{
+    char script[PATH_MAX + 64], log[PATH_MAX + 64];
+    snprintf(script, sizeof(script), "%s.gp", name);
+    snprintf(log, sizeof(log), "%s/%s.log", dir, name);
+
+    int err[2];
+    if (pipe(err) < 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        close(err[0]);
+        if (chdir(dir) < 0)
+            _exit(126);
+        dup2(err[1], STDERR_FILENO);
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0)
+            dup2(null, STDOUT_FILENO);
+        /* Into NAME.part.png and .svg, renamed once gnuplot is done. */
+        char stem[PATH_MAX + 32];
+        snprintf(stem, sizeof(stem), "stem='%s.part'", name);
+        execlp("gnuplot", "gnuplot", "-e", stem, script, (char *)NULL);
+        _exit(errno == ENOENT ? 127 : 126);
+    }
+    close(err[1]);
+    char buf[4096];
+    size_t n = 0;
+    ssize_t got;
+    while (n < sizeof(buf) - 1 && (got = read(err[0], buf + n, sizeof(buf) - 1 - n)) > 0)
+        n += (size_t)got;
+    buf[n] = '\0';
+    close(err[0]);
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+        errno = ENOENT;
+        return -1;
+    }
+    /* gnuplot wrote NAME.part.png and .svg: a picture is there whole, or not at all. */
+    bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    static const char *const kinds[] = {"png", "svg"};
+    for (size_t i = 0; i < 2; i++) {
+        char tmp[PATH_MAX + 80], final[PATH_MAX + 80];
+        snprintf(final, sizeof(final), "%s/%s.%s", dir, name, kinds[i]);
+        snprintf(tmp, sizeof(tmp), "%s/%s.part.%s", dir, name, kinds[i]);
+        if (!ok || rename(tmp, final) < 0) {
+            if (ok)
+                snprintf(buf, sizeof(buf), "no %s.part.%s: %s\n", name, kinds[i], strerror(errno));
+            ok = false;
+            unlink(tmp);
+        }
+    }
+    if (!ok) {
+        fprintf(stderr, "plots: gnuplot failed on %s/%s.gp:\n%s", dir, name, buf);
+        errno = EIO;
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,257 @@
+/* Loading a results folder and checking it is what the analysis expects. */
+#include "analysis.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The checks: a bench.json of echobench.bench/1 with scenarios, each point with its
+ * model, label, x, status and summary. Says the first thing missing, with its place. */
+static int check(const struct results *r, char *err, size_t errlen)
+{
+    json_t *root = r->root;
+    const char *schema = json_string_value(json_object_get(root, "schema"));
+    if (!json_is_object(root) || !schema) {
+        snprintf(err, errlen, "%s: not a bench.json (no \"schema\"); run make bench to make one",
+                 r->path);
+        return -1;
+    }
+    if (strcmp(schema, "echobench.bench/1") != 0) {
+        snprintf(err, errlen, "%s: schema is \"%s\", not echobench.bench/1: not a bench.json",
+                 r->path, schema);
+        return -1;
+    }
+    json_t *scenarios = json_object_get(root, "scenarios");
+    if (!json_is_array(scenarios)) {
+        snprintf(err, errlen, "%s: \"scenarios\" is missing or not an array", r->path);
+        return -1;
+    }
+    if (!json_is_object(json_object_get(root, "env"))) {
+        snprintf(err, errlen, "%s: \"env\" is missing", r->path);
+        return -1;
+    }
+    size_t i, k;
+    json_t *sc, *pt;
+    json_array_foreach(scenarios, i, sc)
+    {
+        if (!json_is_string(json_object_get(sc, "name"))) {
+            snprintf(err, errlen, "%s: scenarios[%zu] has no \"name\"", r->path, i);
+            return -1;
+        }
+        json_t *points = json_object_get(sc, "points");
+        if (points && !json_is_array(points)) {
+            snprintf(err, errlen, "%s: scenarios[%zu].points is not an array", r->path, i);
+            return -1;
+        }
+        json_array_foreach(points, k, pt)
+        {
+            static const char *keys[] = {"model", "label", "status"};
+            for (size_t q = 0; q < sizeof(keys) / sizeof(keys[0]); q++) {
+                if (!json_is_string(json_object_get(pt, keys[q]))) {
+                    snprintf(err, errlen, "%s: scenarios[%zu].points[%zu] has no \"%s\"", r->path,
+                             i, k, keys[q]);
+                    return -1;
+                }
+            }
+            if (!json_is_number(json_object_get(pt, "x")) ||
+                !json_is_object(json_object_get(pt, "summary"))) {
+                snprintf(err, errlen, "%s: scenarios[%zu].points[%zu] has no \"%s\"", r->path, i, k,
+                         json_is_number(json_object_get(pt, "x")) ? "summary" : "x");
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+int results_load(struct results *r, const char *dir, char *err, size_t errlen)
+{
+    struct stat st;
+    json_error_t e;
+
+    memset(r, 0, sizeof(*r));
+    snprintf(r->dir, sizeof(r->dir), "%s", dir);
+    if (stat(dir, &st) == 0 && S_ISREG(st.st_mode)) {
+        snprintf(r->path, sizeof(r->path), "%s", dir);
+        char *slash = strrchr(r->dir, '/');
+        if (slash)
+            *slash = '\0';
+        else
+            snprintf(r->dir, sizeof(r->dir), ".");
+    } else {
+        snprintf(r->path, sizeof(r->path), "%s/bench.json", dir);
+    }
+    if (access(r->path, F_OK) != 0) {
+        snprintf(err, errlen,
+                 "%s: %s: give a results folder that bench wrote (make bench writes one and "
+                 "points results/latest at it)",
+                 r->path, strerror(errno));
+        return -1;
+    }
+    r->root = json_load_file(r->path, 0, &e);
+    if (!r->root) {
+        if (e.line > 0)
+            snprintf(err, errlen, "%s:%d:%d: %s (a bench.json cut short, or not JSON)", r->path,
+                     e.line, e.column, e.text);
+        else
+            snprintf(err, errlen, "%s: %s", r->path, e.text);
+        return -1;
+    }
+    if (check(r, err, errlen) < 0) {
+        json_decref(r->root);
+        r->root = NULL;
+        return -1;
+    }
+    json_t *env = json_object_get(r->root, "env");
+    const char *host = json_string_value(json_object_get(env, "host"));
+    const char *cpu = json_string_value(json_object_get(env, "cpu_model"));
+    json_int_t cpus = json_integer_value(json_object_get(env, "cpus"));
+    snprintf(r->machine, sizeof(r->machine), "%s, %s, %lld CPU%s", host ? host : "unknown host",
+             cpu ? cpu : "unknown CPU", (long long)cpus, cpus == 1 ? "" : "s");
+    return 0;
+}
+
+void results_free(struct results *r)
+{
+    json_decref(r->root);
+    r->root = NULL;
+}
+
+json_t *results_scenario(const struct results *r, const char *name)
+{
+    size_t i;
+    json_t *sc;
+    json_array_foreach(json_object_get(r->root, "scenarios"), i, sc)
+    {
+        const char *n = json_string_value(json_object_get(sc, "name"));
+        if (n && strcmp(n, name) == 0)
+            return sc;
+    }
+    return NULL;
+}
+
+json_t *results_point(json_t *sc, const char *model, const char *label)
+{
+    size_t i;
+    json_t *pt;
+    json_array_foreach(json_object_get(sc, "points"), i, pt)
+    {
+        if (strcmp(json_string_value(json_object_get(pt, "model")), model) == 0 &&
+            strcmp(json_string_value(json_object_get(pt, "label")), label) == 0)
+            return pt;
+    }
+    return NULL;
+}
+
+double jpath(json_t *root, const char *path)
+{
+    char buf[256];
+    snprintf(buf, sizeof(buf), "%s", path);
+    json_t *v = root;
+    for (char *save, *key = strtok_r(buf, ".", &save); key && v; key = strtok_r(NULL, ".", &save))
+        v = json_object_get(v, key);
+    return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+size_t results_models(const struct results *r, const char **models, size_t max)
+{
+    size_t n = 0, i, k;
+    json_t *m, *sc, *pt;
+    json_array_foreach(json_object_get(json_object_get(r->root, "settings"), "models"), i, m)
+    {
+        if (n < max && json_is_string(m))
+            models[n++] = json_string_value(m);
+    }
+    if (n > 0)
+        return n;
+    /* No settings: the models the points name, in order of first mention. */
+    json_array_foreach(json_object_get(r->root, "scenarios"), i, sc)
+    {
+        json_array_foreach(json_object_get(sc, "points"), k, pt)
+        {
+            const char *name = json_string_value(json_object_get(pt, "model"));
+            bool seen = false;
+            for (size_t q = 0; q < n; q++)
+                seen |= strcmp(models[q], name) == 0;
+            if (!seen && n < max)
+                models[n++] = name;
+        }
+    }
+    return n;
+}
+
+const char *model_color(const char *model)
+{
+    static const struct {
+        const char *model, *color;
+    } colors[] = {
+        {"iterative", "#7f7f7f"}, {"process", "#d62728"},   {"select", "#ff7f0e"},
+        {"epoll", "#1f77b4"},     {"thread", "#2ca02c"},    {"threadpool", "#9467bd"},
+        {"prefork", "#8c564b"},   {"reuseport", "#17becf"}, {"uring", "#e377c2"},
+    };
+    for (size_t i = 0; i < sizeof(colors) / sizeof(colors[0]); i++)
+        if (strcmp(colors[i].model, model) == 0)
+            return colors[i].color;
+    return "#000000";
+}
+
+FILE *out_open(struct out_file *out, const char *path)
+{
+    if (strlen(path) >= sizeof(out->path)) {
+        errno = ENAMETOOLONG;
+        return NULL;
+    }
+    strcpy(out->path, path);
+    snprintf(out->tmp, sizeof(out->tmp), "%s.tmp", path);
+    out->f = fopen(out->tmp, "w");
+    return out->f;
+}
+
+int out_close(struct out_file *out)
+{
+    bool failed = ferror(out->f);
+    if (fclose(out->f) != 0)
+        failed = true;
+    if (failed || rename(out->tmp, out->path) != 0) {
+        int saved = errno ? errno : EIO;
+        unlink(out->tmp);
+        errno = saved;
+        return -1;
+    }
+    return 0;
+}
+
+void human(double v, char *buf, size_t len)
+{
+    if (isnan(v)) {
+        snprintf(buf, len, "-");
+        return;
+    }
+    double a = fabs(v);
+    if (a >= 1000) {
+        /* Thousands separated: 12,346 */
+        char digits[64];
+        snprintf(digits, sizeof(digits), "%.0f", a);
+        size_t nd = strlen(digits), at = 0;
+        if (v < 0 && at + 1 < len)
+            buf[at++] = '-';
+        for (size_t i = 0; i < nd && at + 2 < len; i++) {
+            buf[at++] = digits[i];
+            if ((nd - i - 1) % 3 == 0 && i + 1 < nd)
+                buf[at++] = ',';
+        }
+        buf[at] = '\0';
+    } else if (a >= 100 || a == 0) {
+        snprintf(buf, len, "%.0f", v);
+    } else if (a >= 10) {
+        snprintf(buf, len, "%.1f", v);
+    } else if (a >= 0.01) {
+        snprintf(buf, len, "%.2f", v);
+    } else {
+        snprintf(buf, len, "%.3g", v);
+    }
+}

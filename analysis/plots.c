@@ -1,0 +1,467 @@
+/* The plots of a run: which figures of bench.json go into which picture. */
+#include "analysis.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_MODELS 16
+
+/* The summary figure of a point: its median and 95% interval (NaN when none). */
+static void figure(json_t *pt, const char *metric, double *y, double *lo, double *hi)
+{
+    json_t *s = json_object_get(json_object_get(pt, "summary"), metric);
+    *y = jpath(s, "median");
+    json_t *ci = json_object_get(s, "ci95");
+    *lo = json_is_array(ci) ? json_number_value(json_array_get(ci, 0)) : NAN;
+    *hi = json_is_array(ci) ? json_number_value(json_array_get(ci, 1)) : NAN;
+    if (!isnan(*lo) && *lo < 0)
+        *lo = 0; /* an interval of a quantity that cannot go below zero */
+}
+
+/* One line per model of metric against x, over a scenario's points. With categorical,
+ * the points are spread evenly (x = their rank) and labelled with their labels. */
+static void lines_by_model(struct plot *p, json_t *sc, const char **models, size_t nmodels,
+                           const char *metric, bool categorical, bool skip_zero)
+{
+    json_t *points = json_object_get(sc, "points");
+    char labels[32][32];
+    double xs[32];
+    int nlab = 0;
+
+    if (categorical) {
+        size_t i;
+        json_t *pt;
+        json_array_foreach(points, i, pt)
+        {
+            double x = jpath(pt, "x");
+            bool seen = false;
+            for (int k = 0; k < nlab; k++)
+                seen |= xs[k] == x;
+            if (!seen && nlab < 32) {
+                xs[nlab] = x;
+                snprintf(labels[nlab], sizeof(labels[0]), "%s",
+                         json_string_value(json_object_get(pt, "label")));
+                nlab++;
+            }
+        }
+        size_t at = 0;
+        at += (size_t)snprintf(p->xtics + at, sizeof(p->xtics) - at, "(");
+        for (int k = 0; k < nlab && at < sizeof(p->xtics) - 40; k++)
+            at += (size_t)snprintf(p->xtics + at, sizeof(p->xtics) - at, "%s'%s' %d", k ? ", " : "",
+                                   labels[k], k);
+        snprintf(p->xtics + at, sizeof(p->xtics) - at, ")");
+        p->xmin = -0.5;
+        p->xmax = nlab - 0.5;
+    }
+    for (size_t m = 0; m < nmodels; m++) {
+        struct series *s = plot_series(p, models[m], model_color(models[m]), 1);
+        size_t i;
+        json_t *pt;
+        json_array_foreach(points, i, pt)
+        {
+            if (strcmp(json_string_value(json_object_get(pt, "model")), models[m]) != 0)
+                continue;
+            double x = jpath(pt, "x"), y, lo, hi;
+            figure(pt, metric, &y, &lo, &hi);
+            if (skip_zero && !(y > 0))
+                continue; /* a log axis has no zero: the table says it */
+            if (categorical)
+                for (int k = 0; k < nlab; k++)
+                    if (xs[k] == x)
+                        x = k;
+            series_add(s, x, y, lo, hi);
+        }
+    }
+}
+
+/* The words a point label stands for on an axis. */
+static const char *pretty(const char *label)
+{
+    if (strcmp(label, "work_50us") == 0)
+        return "50 µs of CPU per line";
+    if (strcmp(label, "sleep_1ms") == 0)
+        return "1 ms of blocking per line";
+    return label;
+}
+
+/* Bars: one per model, at a group per point label (x = group + offset). */
+static void bars_by_model(struct plot *p, json_t *sc, const char **models, size_t nmodels,
+                          const char *metric)
+{
+    json_t *points = json_object_get(sc, "points");
+    char groups[8][32];
+    int ng = 0;
+    size_t i;
+    json_t *pt;
+
+    json_array_foreach(points, i, pt)
+    {
+        const char *label = json_string_value(json_object_get(pt, "label"));
+        bool seen = false;
+        for (int g = 0; g < ng; g++)
+            seen |= strcmp(groups[g], label) == 0;
+        if (!seen && ng < 8)
+            snprintf(groups[ng++], sizeof(groups[0]), "%s", label);
+    }
+    double width = 0.8 / (double)(nmodels ? nmodels : 1);
+    for (size_t m = 0; m < nmodels; m++) {
+        struct series *s = plot_series(p, models[m], model_color(models[m]), 1);
+        json_array_foreach(points, i, pt)
+        {
+            if (strcmp(json_string_value(json_object_get(pt, "model")), models[m]) != 0)
+                continue;
+            const char *label = json_string_value(json_object_get(pt, "label"));
+            for (int g = 0; g < ng; g++) {
+                if (strcmp(groups[g], label) != 0)
+                    continue;
+                double y, lo, hi;
+                figure(pt, metric, &y, &lo, &hi);
+                series_add(s, g - 0.4 + width * ((double)m + 0.5), y, lo, hi);
+            }
+        }
+    }
+    size_t at = (size_t)snprintf(p->xtics, sizeof(p->xtics), "(");
+    for (int g = 0; g < ng && at < sizeof(p->xtics) - 40; g++)
+        at += (size_t)snprintf(p->xtics + at, sizeof(p->xtics) - at, "%s'%s' %d", g ? ", " : "",
+                               pretty(groups[g]), g);
+    snprintf(p->xtics + at, sizeof(p->xtics) - at, ")");
+    p->xmin = -0.6;
+    p->xmax = ng - 0.4;
+    p->style = STYLE_BARS;
+    snprintf(p->extra, sizeof(p->extra), "set boxwidth %g absolute", width * 0.9);
+}
+
+/* The trial of a point whose throughput is the median of its trials: the one whose
+ * curves (spectrum, timeline) stand for the point. */
+static json_t *median_trial(json_t *pt)
+{
+    json_t *trials = json_object_get(pt, "trials");
+    double target = jpath(pt, "summary.throughput_rps.median");
+    json_t *best = NULL;
+    double best_d = INFINITY;
+    size_t i;
+    json_t *t;
+    json_array_foreach(trials, i, t)
+    {
+        double v = jpath(t, "throughput_rps");
+        if (isnan(v))
+            continue;
+        double d = fabs(v - target);
+        if (d < best_d) {
+            best_d = d;
+            best = t;
+        }
+    }
+    return best;
+}
+
+/* The point of scenario sc for model at x (or the nearest x). */
+static json_t *point_at(json_t *sc, const char *model, double x)
+{
+    json_t *best = NULL;
+    double best_d = INFINITY;
+    size_t i;
+    json_t *pt;
+    json_array_foreach(json_object_get(sc, "points"), i, pt)
+    {
+        if (strcmp(json_string_value(json_object_get(pt, "model")), model) != 0)
+            continue;
+        double d = fabs(log(jpath(pt, "x") + 1) - log(x + 1));
+        if (d < best_d) {
+            best_d = d;
+            best = pt;
+        }
+    }
+    return best;
+}
+
+/* The percentile spectrum at about 64 connections, as HdrHistogram plots it: x is
+ * 1/(1-p), so 90%, 99%, 99.9% ... are evenly spaced. */
+static void spectrum(struct plot *p, json_t *sc, const char **models, size_t nmodels, double *at_x)
+{
+    *at_x = NAN;
+    for (size_t m = 0; m < nmodels; m++) {
+        json_t *pt = point_at(sc, models[m], 64);
+        json_t *t = pt ? median_trial(pt) : NULL;
+        if (!t)
+            continue;
+        *at_x = jpath(pt, "x");
+        struct series *s = plot_series(p, models[m], model_color(models[m]), 1);
+        size_t i;
+        json_t *e;
+        json_array_foreach(json_object_get(t, "spectrum"), i, e)
+        {
+            double q = json_number_value(json_array_get(e, 0));
+            double us = json_number_value(json_array_get(e, 1));
+            if (q >= 100 || !(us > 0))
+                continue; /* 100% is at infinity on this axis */
+            series_add(s, 1.0 / (1.0 - q / 100.0), us, NAN, NAN);
+        }
+    }
+    p->logx = p->logy = true;
+    /* Tic labels are formats to gnuplot: a percent sign is written twice. */
+    snprintf(p->xtics, sizeof(p->xtics), "%s",
+             "('0%%' 1, '90%%' 10, '99%%' 100, '99.9%%' 1000, '99.99%%' 10000, '99.999%%' "
+             "100000)");
+    p->xmin = 1;
+    p->xmax = 100000;
+}
+
+/* The per-bin timeline of each model at one idle point: who served while a client was
+ * out to lunch. */
+static void timeline(struct plot *p, json_t *sc, const char **models, size_t nmodels, double x)
+{
+    for (size_t m = 0; m < nmodels; m++) {
+        json_t *pt = point_at(sc, models[m], x);
+        json_t *t = pt && jpath(pt, "x") == x ? median_trial(pt) : NULL;
+        if (!t)
+            continue;
+        struct series *s = plot_series(p, models[m], model_color(models[m]), 1);
+        size_t i;
+        json_t *e;
+        json_array_foreach(json_object_get(t, "timeline"), i, e)
+            series_add(s, json_number_value(json_array_get(e, 0)),
+                       json_number_value(json_array_get(e, 1)), NAN, NAN);
+    }
+}
+
+/* Creation cost: bars per primitive, in ns or cycles, with the lecture's marks. */
+static void creation_bars(struct plot *p, json_t *result, const char *unit)
+{
+    static const char *prims[] = {"fork",     "vfork",   "posix_spawn",
+                                  "clone_vm", "pthread", "pthread_detached"};
+    static const char *colors[] = {"#d62728", "#ff9896", "#8c564b",
+                                   "#1f77b4", "#2ca02c", "#98df8a"};
+    size_t at = (size_t)snprintf(p->xtics, sizeof(p->xtics), "(");
+    for (size_t i = 0; i < sizeof(prims) / sizeof(prims[0]); i++) {
+        json_t *d =
+            json_object_get(json_object_get(json_object_get(result, "primitives"), prims[i]), unit);
+        struct series *s = plot_series(p, prims[i], colors[i], 1);
+        series_add(s, (double)i, jpath(d, "median"), jpath(d, "p10"), jpath(d, "p90"));
+        at += (size_t)snprintf(p->xtics + at, sizeof(p->xtics) - at, "%s'%s' %zu", i ? ", " : "",
+                               prims[i], i);
+    }
+    snprintf(p->xtics + at, sizeof(p->xtics) - at, ") rotate by -20");
+    p->style = STYLE_BARS;
+    p->logy = true;
+    p->xmin = -0.6;
+    p->xmax = 5.6;
+    if (strcmp(unit, "cycles") == 0)
+        snprintf(p->extra, sizeof(p->extra),
+                 "set boxwidth 0.7 absolute\nset yrange [2000:*]\n"
+                 "set arrow from -0.6,20000 to 5.6,20000 nohead dt 2 lw 2 lc rgb '#d62728' front\n"
+                 "set arrow from -0.6,10000 to 5.6,10000 nohead dt 2 lw 2 lc rgb '#2ca02c' front\n"
+                 "set label 'the lecture: a process, 20K' at -0.5,25000 left front tc rgb "
+                 "'#d62728'\n"
+                 "set label 'the lecture: a thread, 10K' at -0.5,8000 left front tc rgb "
+                 "'#2ca02c'");
+    else
+        snprintf(p->extra, sizeof(p->extra), "set boxwidth 0.7 absolute");
+}
+
+static void creation_rss(struct plot *p, json_t *result)
+{
+    static const char *prims[] = {"fork", "vfork", "posix_spawn", "clone_vm", "pthread"};
+    static const char *colors[] = {"#d62728", "#ff9896", "#8c564b", "#1f77b4", "#2ca02c"};
+    json_t *rows = json_object_get(result, "fork_vs_rss");
+    size_t at = (size_t)snprintf(p->xtics, sizeof(p->xtics), "(");
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row) at +=
+        (size_t)snprintf(p->xtics + at, sizeof(p->xtics) - at, "%s'%.0f' %zu", i ? ", " : "",
+                         jpath(row, "rss_mib"), i);
+    snprintf(p->xtics + at, sizeof(p->xtics) - at, ")");
+    for (size_t k = 0; k < sizeof(prims) / sizeof(prims[0]); k++) {
+        char key[64];
+        struct series *s = plot_series(p, prims[k], colors[k], 1);
+        snprintf(key, sizeof(key), "%s_ns_median", prims[k]);
+        json_array_foreach(rows, i, row)
+            series_add(s, (double)i, jpath(row, key) / 1000.0, NAN, NAN);
+    }
+    p->logy = true;
+    p->xmin = -0.3;
+    p->xmax = (double)json_array_size(rows) - 0.7;
+}
+
+/* Writes and renders one plot; records it. Returns 0, or -1 when it could not be
+ * written. */
+static int emit(struct plot *p, const char *dir, const char *scenario, const char *caption,
+                struct made_plot *made, size_t max, int *n, bool *gnuplot_missing)
+{
+    int rc = plot_write(p, dir);
+    if (rc == 1)
+        return 0; /* no data for it in this run */
+    if (rc < 0) {
+        fprintf(stderr, "plots: cannot write %s/%s.gp: %s\n", dir, p->name, strerror(errno));
+        return -1;
+    }
+    if ((size_t)*n == max)
+        return 0;
+    struct made_plot *mp = &made[(*n)++];
+    snprintf(mp->name, sizeof(mp->name), "%s", p->name);
+    snprintf(mp->scenario, sizeof(mp->scenario), "%s", scenario);
+    snprintf(mp->caption, sizeof(mp->caption), "%s", caption);
+    if (!*gnuplot_missing) {
+        if (plot_render(dir, p->name) == 0)
+            mp->rendered = true;
+        else if (errno == ENOENT)
+            *gnuplot_missing = true;
+    }
+    return 0;
+}
+
+int make_plots(const struct results *r, const char *dir, struct made_plot *made, size_t max,
+               bool *gnuplot_missing)
+{
+    const char *models[MAX_MODELS];
+    size_t nm = results_models(r, models, MAX_MODELS);
+    struct plot *p = malloc(sizeof(*p));
+    int n = 0, rc = 0;
+    json_t *sc;
+
+    *gnuplot_missing = false;
+    if (!p)
+        return -1;
+#define EMIT(scenario, caption)                                                                    \
+    do {                                                                                           \
+        if (emit(p, dir, scenario, caption, made, max, &n, gnuplot_missing) < 0)                   \
+            rc = -1;                                                                               \
+    } while (0)
+
+    if ((sc = results_scenario(r, "concurrency"))) {
+        plot_init(p, r, "throughput_vs_connections", "Throughput against connections",
+                  "connections (closed loop, 64-byte lines)", "requests per second");
+        p->logx = true;
+        lines_by_model(p, sc, models, nm, "throughput_rps", false, false);
+        EMIT("concurrency", "Throughput against connections: the median of the trials, with "
+                            "its 95% interval.");
+
+        plot_init(p, r, "latency_vs_connections", "Latency against connections",
+                  "connections (closed loop, 64-byte lines)", "latency (µs)");
+        p->logx = p->logy = true;
+        lines_by_model(p, sc, models, nm, "p99_us", false, true);
+        for (int i = 0; i < p->ns; i++)
+            snprintf(p->s[i].name, sizeof(p->s[i].name), "%s p99", models[i]);
+        int p99_series = p->ns;
+        lines_by_model(p, sc, models, nm, "p50_us", false, true);
+        for (int i = p99_series; i < p->ns; i++) {
+            snprintf(p->s[i].name, sizeof(p->s[i].name), "%s p50", models[i - p99_series]);
+            p->s[i].dash = 2;
+        }
+        EMIT("concurrency", "p99 (solid) and p50 (dashed) latency against connections.");
+
+        double at;
+        plot_init(p, r, "latency_spectrum", "Latency by percentile at 64 connections", "percentile",
+                  "latency (µs)");
+        spectrum(p, sc, models, nm, &at);
+        if (!isnan(at) && at != 64) {
+            char t[128];
+            snprintf(t, sizeof(t), "Latency by percentile at %.0f connections", at);
+            plot_init(p, r, "latency_spectrum", t, "percentile", "latency (µs)");
+            spectrum(p, sc, models, nm, &at);
+        }
+        EMIT("concurrency", "The latency distribution of the median trial, by percentile: "
+                            "the tail to the right.");
+
+        plot_init(p, r, "cpu_per_request", "Server CPU time per request",
+                  "connections (closed loop, 64-byte lines)", "CPU µs per request");
+        p->logx = true;
+        lines_by_model(p, sc, models, nm, "cpu_us_per_request", false, false);
+        EMIT("concurrency", "The server's CPU time (all its processes and threads) over the "
+                            "warmup and the window, per request completed.");
+    }
+
+    if ((sc = results_scenario(r, "idle"))) {
+        plot_init(p, r, "idle_throughput", "Throughput of 16 active clients beside idle ones",
+                  "idle clients", "requests per second");
+        lines_by_model(p, sc, models, nm, "throughput_rps", true, false);
+        EMIT("idle", "The lunch scenario: what 16 active clients get with idle clients "
+                     "connected first.");
+
+        plot_init(p, r, "idle_p99", "p99 latency of 16 active clients beside idle ones",
+                  "idle clients", "p99 latency (µs)");
+        p->logy = true;
+        lines_by_model(p, sc, models, nm, "p99_us", true, true);
+        EMIT("idle", "p99 latency of the active clients against idle clients (a request that "
+                     "timed out counts at its age).");
+
+        plot_init(p, r, "idle_timeline", "One idle client: throughput over the window",
+                  "time in the window (s)", "requests per second");
+        timeline(p, sc, models, nm, 1);
+        snprintf(p->extra, sizeof(p->extra), "set xrange [0:*]");
+        EMIT("idle", "Per 100 ms of the window, with one idle client connected first: "
+                     "echo-iterative stays at zero.");
+
+        plot_init(p, r, "idle_memory", "Server memory per connection", "idle clients",
+                  "bytes per connection (proportional, anonymous)");
+        p->logy = true;
+        lines_by_model(p, sc, models, nm, "memory_per_connection_bytes", true, true);
+        EMIT("idle", "What the server's processes and threads use per connection held "
+                     "(proportional anonymous memory, shared pages counted once).");
+
+        plot_init(p, r, "idle_flows", "Server threads against idle clients", "idle clients",
+                  "threads, summed over the server's processes");
+        p->logy = true;
+        lines_by_model(p, sc, models, nm, "peak_threads", true, true);
+        EMIT("idle", "Threads in the server's tree at its peak (a process per connection has "
+                     "one thread each).");
+    }
+
+    if ((sc = results_scenario(r, "churn"))) {
+        plot_init(p, r, "churn_rate", "Creating a flow: a connection per request",
+                  "concurrent connect-request-close cycles", "connections per second");
+        bars_by_model(p, sc, models, nm, "throughput_rps");
+        p->logy = true; /* a fork per connection is tens of times slower */
+        EMIT("churn", "Connections per second, each for one request: what creating a flow "
+                      "costs each model, as the client sees it.");
+
+        plot_init(p, r, "churn_connect", "Connect latency under churn",
+                  "concurrent connect-request-close cycles", "connect p50 (µs)");
+        bars_by_model(p, sc, models, nm, "connect_p50_us");
+        EMIT("churn", "The median time from connect() to connected under churn.");
+    }
+
+    if ((sc = results_scenario(r, "service"))) {
+        plot_init(p, r, "service", "Work per request: 50 µs of CPU, or 1 ms of blocking",
+                  "the server's work per line (64 connections, closed loop)",
+                  "requests per second");
+        bars_by_model(p, sc, models, nm, "throughput_rps");
+        p->logy = true;
+        EMIT("service", "Throughput with 50 µs of CPU per line, and with 1 ms of blocking per "
+                        "line: an event loop stalls on blocking work.");
+    }
+
+    if ((sc = results_scenario(r, "creation")) && json_is_object(json_object_get(sc, "result"))) {
+        json_t *result = json_object_get(sc, "result");
+        plot_init(p, r, "creation_ns", "Create and reap a flow", "primitive",
+                  "nanoseconds (median, p10 to p90)");
+        creation_bars(p, result, "ns");
+        EMIT("creation", "Creating and reaping a flow with each primitive, in nanoseconds.");
+
+        plot_init(p, r, "creation_cycles", "Create and reap a flow, in cycles", "primitive",
+                  "TSC reference cycles (median, p10 to p90)");
+        creation_bars(p, result, "cycles");
+        EMIT("creation", "The same in TSC reference cycles, beside the lecture's figures.");
+
+        plot_init(p, r, "creation_rss", "Creation cost against the parent's memory",
+                  "parent's resident memory (MiB)", "median µs");
+        creation_rss(p, result);
+        EMIT("creation", "fork copies the parent's page tables: its cost grows with the "
+                         "parent's memory; the others' does not.");
+    }
+
+    if ((sc = results_scenario(r, "cores"))) {
+        plot_init(p, r, "cores", "Throughput against the server's CPUs", "server CPUs",
+                  "requests per second");
+        p->logx = true;
+        lines_by_model(p, sc, models, nm, "throughput_rps", false, false);
+        EMIT("cores", "Which models use more cores: 256 connections, the server given 1, 2, "
+                      "4 ... CPUs.");
+    }
+#undef EMIT
+    free(p);
+    return rc < 0 ? -1 : n;
+}
