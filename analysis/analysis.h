@@ -60,7 +60,10 @@ struct plot {
     char xtics[1024];  /* gnuplot's xtics, when the axis has labels of its own */
     double xmin, xmax; /* both 0: automatic */
     enum plot_style style;
-    char extra[512]; /* more gnuplot: marks, labels */
+    char extra[512];      /* more gnuplot settings: labels, ranges */
+    char marks[512];      /* more clauses of the plot command, after the series: reference
+                           * lines with their titles in the key */
+    bool series_untitled; /* the series are named on the x axis, not in the key */
     struct series s[PLOT_MAX_SERIES];
     int ns;
 };

@@ -122,7 +122,17 @@ static int write_tsv(const struct plot *p, const char *path)
     return out_close(&out);
 }
 
-/* The plot command: one clause per series that has data. */
+static void series_title(FILE *f, const struct plot *p, const struct series *s)
+{
+    if (p->series_untitled) {
+        fprintf(f, "notitle");
+        return;
+    }
+    fprintf(f, "title ");
+    gp_string(f, s->name);
+}
+
+/* The plot command: one clause per series that has data, then the marks. */
 static void write_plot_command(FILE *f, const struct plot *p)
 {
     int block = 0;
@@ -135,25 +145,27 @@ static void write_plot_command(FILE *f, const struct plot *p)
         }
         fprintf(f, "%s \\\n     'data/%s.tsv' index %d ", first ? "plot" : ",", p->name, block);
         if (p->style == STYLE_BARS) {
-            fprintf(f, "using 2:3 with boxes fs solid 0.85 noborder lc rgb '%s' title ", s->color);
-            gp_string(f, s->name);
+            fprintf(f, "using 2:3 with boxes fs solid 0.85 noborder lc rgb '%s' ", s->color);
+            series_title(f, p, s);
             if (has_interval(s))
                 fprintf(f,
                         ", 'data/%s.tsv' index %d using 2:3:4:5 with yerrorbars lc rgb "
                         "'#333333' pt 0 lw 1 notitle",
                         p->name, block);
         } else if (has_interval(s)) {
-            fprintf(f, "using 2:3:4:5 with yerrorlines lw 2 dt %d pt 7 ps 0.8 lc rgb '%s' title ",
+            fprintf(f, "using 2:3:4:5 with yerrorlines lw 2 dt %d pt 7 ps 0.8 lc rgb '%s' ",
                     s->dash, s->color);
-            gp_string(f, s->name);
+            series_title(f, p, s);
         } else {
-            fprintf(f, "using 2:3 with linespoints lw 2 dt %d pt 7 ps 0.8 lc rgb '%s' title ",
-                    s->dash, s->color);
-            gp_string(f, s->name);
+            fprintf(f, "using 2:3 with linespoints lw 2 dt %d pt 7 ps 0.8 lc rgb '%s' ", s->dash,
+                    s->color);
+            series_title(f, p, s);
         }
         first = false;
         block++;
     }
+    if (p->marks[0])
+        fprintf(f, ", \\\n     %s", p->marks);
     fprintf(f, "\n");
 }
 
@@ -224,9 +236,8 @@ int plot_write(const struct plot *p, const char *dir)
 
 int plot_render(const char *dir, const char *name)
 {
-    char script[PATH_MAX + 64], log[PATH_MAX + 64];
+    char script[PATH_MAX + 64];
     snprintf(script, sizeof(script), "%s.gp", name);
-    snprintf(log, sizeof(log), "%s/%s.log", dir, name);
 
     int err[2];
     if (pipe(err) < 0)

@@ -1,0 +1,30 @@
+# idle_p99: written by build/bin/plots from bench.json; data in data/idle_p99.tsv
+# Run from this folder: gnuplot idle_p99.gp (writes idle_p99.png and idle_p99.svg)
+if (!exists('stem')) stem = 'idle_p99'
+set datafile separator '\t'
+set datafile missing 'NaN'
+set title "p99 latency of 16 active clients beside idle ones\n{/*0.8 vm, AMD EPYC, 2 CPUs}" enhanced
+set xlabel 'idle clients' noenhanced
+set ylabel 'p99 latency (µs)' noenhanced
+set grid lc rgb '#dddddd'
+set border lc rgb '#555555'
+set key outside right top vertical Left reverse noenhanced box lc rgb '#cccccc'
+set format y '%.0s%c'
+set mytics
+set tics nomirror
+set xtics noenhanced
+set logscale y
+set xtics ('0' 0, '1' 1, '100' 2, '1000' 3, '10000' 4)
+set xrange [-0.5:4.5]
+set terminal pngcairo size 960,600 enhanced font 'DejaVu Sans,11' linewidth 1
+set output stem.'.png'
+plot \
+     'data/idle_p99.tsv' index 0 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#7f7f7f' title 'iterative', \
+     'data/idle_p99.tsv' index 1 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#d62728' title 'process', \
+     'data/idle_p99.tsv' index 2 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#ff7f0e' title 'select', \
+     'data/idle_p99.tsv' index 3 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#1f77b4' title 'epoll', \
+     'data/idle_p99.tsv' index 4 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#2ca02c' title 'thread'
+set terminal svg size 960,600 enhanced font 'DejaVu Sans,11' dynamic background '#ffffff'
+set output stem.'.svg'
+replot
+unset output
