@@ -11,18 +11,28 @@
 
 #define MAX_MODELS 16
 
+/* What each model is; and for the four beyond the lecture, what it adds over the
+ * classic ones. */
 static const struct {
-    const char *model, *what;
+    const char *model, *what, *adds;
 } model_notes[] = {
-    {"iterative", "one client at a time, to the end; the next waits"},
-    {"process", "fork per connection; SIGCHLD reaps; clean isolation, costly creation"},
-    {"select", "one thread, an event loop on select(2); at most FD_SETSIZE descriptors"},
-    {"epoll", "one thread, an event loop on epoll(7); cost follows activity"},
-    {"thread", "a detached thread per connection, 64 KiB stack"},
-    {"threadpool", "a fixed pool of threads fed by a bounded queue of connections"},
-    {"prefork", "pre-forked processes, each an epoll loop on the shared listener"},
-    {"reuseport", "a thread per CPU, each an epoll loop with its own SO_REUSEPORT listener"},
-    {"uring", "one thread, completion-based I/O through io_uring"},
+    {"iterative", "one client at a time, to the end; the next waits", NULL},
+    {"process", "fork per connection; SIGCHLD reaps; clean isolation, costly creation", NULL},
+    {"select", "one thread, an event loop on select(2); at most FD_SETSIZE descriptors", NULL},
+    {"epoll", "one thread, an event loop on epoll(7); cost follows activity", NULL},
+    {"thread", "a detached thread per connection, 64 KiB stack", NULL},
+    {"threadpool", "a fixed pool of threads fed by a bounded queue of connections",
+     "no thread created per client, and a bound on threads; but as many idle clients as "
+     "workers stop it, as one stops echo-iterative"},
+    {"prefork", "pre-forked processes, each an epoll loop on the shared listener",
+     "echo-epoll's loop on every core, with the isolation of processes; EPOLLEXCLUSIVE wakes "
+     "one worker per connection, and a dead worker is replaced"},
+    {"reuseport", "a thread per CPU, each an epoll loop with its own SO_REUSEPORT listener",
+     "echo-epoll's loop on every core with nothing shared between them: the kernel hashes "
+     "connections over the threads' listeners"},
+    {"uring", "one thread, completion-based I/O through io_uring",
+     "the kernel makes the calls: accept, recv and send are submitted and their results "
+     "reaped, many per system call, with no readiness round trip"},
 };
 
 static double med(json_t *pt, const char *metric)
@@ -191,7 +201,10 @@ static void find_lunch(struct findings *fd, json_t *sc, const char **models, siz
                 "%s with none: behind one client out to lunch it serves nobody.",
                 a, b);
     }
-    /* The others, at the same point. */
+    /* The others, at the same point: those that kept their pace, and those that did
+     * not. */
+    char lost[512] = "";
+    size_t at = 0;
     double worst = INFINITY;
     const char *worst_model = NULL;
     int kept = 0, compared = 0;
@@ -203,17 +216,52 @@ static void find_lunch(struct findings *fd, json_t *sc, const char **models, siz
         if (isnan(x1) || isnan(x0) || x0 <= 0)
             continue;
         compared++;
-        kept += x1 >= 0.8 * x0;
-        if (x1 / x0 < worst) {
-            worst = x1 / x0;
-            worst_model = models[m];
+        if (x1 >= 0.8 * x0) {
+            kept++;
+            if (x1 / x0 < worst) {
+                worst = x1 / x0;
+                worst_model = models[m];
+            }
+        } else if (at < sizeof(lost)) {
+            at += (size_t)snprintf(lost + at, sizeof(lost) - at, "%secho-%s %.0f%%", at ? ", " : "",
+                                   models[m], 100 * x1 / x0);
         }
     }
-    if (compared > 0 && kept == compared)
+    if (kept > 0 && kept == compared)
         finding(fd,
                 "Every other model kept at least 80%% of its throughput with one idle client "
                 "(the least, echo-%s, %.0f%%).",
                 worst_model, worst * 100);
+    else if (kept > 0)
+        finding(fd,
+                "%d of the %d other models kept at least 80%% of their throughput with one idle "
+                "client (the least of them, echo-%s, %.0f%%).",
+                kept, compared, worst_model, worst * 100);
+    if (kept < compared)
+        finding(fd, "With one idle client, less than 80%% of the throughput with none: %s.", lost);
+}
+
+/* Any model that idle clients stopped dead: under 1% of its throughput without them. */
+static void find_stopped(struct findings *fd, json_t *sc, const char **models, size_t nm)
+{
+    char l[32][32], a[32];
+    int nl = labels(sc, l, 32);
+    for (size_t m = 0; m < nm; m++) {
+        double x0 = med(results_point(sc, models[m], "0"), "throughput_rps");
+        if (!(x0 > 0) || strcmp(models[m], "iterative") == 0)
+            continue; /* iterative's lunch is its own finding */
+        for (int k = 0; k < nl; k++) {
+            double x = med(results_point(sc, models[m], l[k]), "throughput_rps");
+            if (strcmp(l[k], "0") != 0 && x < 0.01 * x0) {
+                human(x, a, sizeof(a));
+                finding(fd,
+                        "echo-%s served %s requests per second to 16 active clients with %s idle "
+                        "ones connected first: the idle clients held every one of its flows.",
+                        models[m], a, l[k]);
+                break;
+            }
+        }
+    }
 }
 
 /* Memory per idle connection, at the largest idle point each model reached. */
@@ -341,23 +389,32 @@ static void find_service(struct findings *fd, json_t *sc, const char **models, s
     if (shown == 0)
         return;
     finding(fd, "With 1 ms of blocking per line (64 connections), requests per second: %s.", line);
-    /* The reason, where the data shows it: a single loop that sleeps 1 ms a line serves
-     * at most about 1000 lines a second, whatever the connections. */
-    char loops[128] = "";
-    size_t n = 0;
-    static const char *const single[] = {"select", "epoll", "uring"};
-    for (size_t i = 0; i < sizeof(single) / sizeof(single[0]); i++) {
-        double r = med(results_point(sc, single[i], "sleep_1ms"), "throughput_rps");
+    /* The reason, where the data shows it: a flow of control that sleeps 1 ms a line
+     * serves at most about 1000 lines a second, whatever the connections. */
+    const char *slow[16];
+    size_t ns = 0;
+    for (size_t m = 0; m < nm && ns < 16; m++) {
+        double r = med(results_point(sc, models[m], "sleep_1ms"), "throughput_rps");
         if (r > 0 && r < 1100)
-            n += (size_t)snprintf(loops + n, sizeof(loops) - n, "%secho-%s", n ? " and " : "",
-                                  single[i]);
+            slow[ns++] = models[m];
     }
-    if (n > 0 && n < sizeof(loops))
-        finding(fd,
-                "%s stayed under 1,100 requests per second there: a single event loop blocks "
-                "every client while one line sleeps, so 1 ms a line allows at most 1,000 a "
-                "second.",
-                loops);
+    if (ns == 0)
+        return;
+    char names[512];
+    size_t n = 0;
+    for (size_t i = 0; i < ns && n < sizeof(names); i++)
+        n += (size_t)snprintf(names + n, sizeof(names) - n, "%secho-%s",
+                              i == 0        ? ""
+                              : i + 1 == ns ? " and "
+                                            : ", ",
+                              slow[i]);
+    finding(fd,
+            "%s stayed under 1,100 requests per second there: %s every client while a "
+            "line sleeps, so 1 ms a line allows at most 1,000 a second.",
+            names,
+            ns == 1 ? "its one flow of control (an event loop, or one client at a time) blocks"
+                    : "each serves from one flow of control here (an event loop, or one client at "
+                      "a time), which blocks");
 }
 
 static void find_creation(struct findings *fd, json_t *sc)
@@ -553,11 +610,13 @@ static void reading(FILE *f, const char **models, size_t nm)
                "proportional anonymous memory: pages forked children share count once.\n"
                "- Statuses: `capped` and `skipped` points were not run (the note says why); "
                "`partial` ones had a trial that crashed, hung or failed.\n"
-               "\n## The models\n\n| model | how it serves |\n|---|---|\n");
+               "\n## The models\n\n| model | how it serves | beyond the lecture, it adds |\n"
+               "|---|---|---|\n");
     for (size_t m = 0; m < nm; m++)
         for (size_t k = 0; k < sizeof(model_notes) / sizeof(model_notes[0]); k++)
             if (strcmp(model_notes[k].model, models[m]) == 0)
-                fprintf(f, "| echo-%s | %s |\n", models[m], model_notes[k].what);
+                fprintf(f, "| echo-%s | %s | %s |\n", models[m], model_notes[k].what,
+                        model_notes[k].adds ? model_notes[k].adds : "(the lecture's own)");
 }
 
 int write_report(const struct results *r, const struct made_plot *made, size_t nmade,
@@ -578,8 +637,10 @@ int write_report(const struct results *r, const struct made_plot *made, size_t n
         find_lunch(&fd, sc, models, nm);
     if ((sc = results_scenario(r, "concurrency")))
         find_concurrency(&fd, sc, models, nm);
-    if ((sc = results_scenario(r, "idle")))
+    if ((sc = results_scenario(r, "idle"))) {
+        find_stopped(&fd, sc, models, nm);
         find_memory(&fd, sc, models, nm);
+    }
     if ((sc = results_scenario(r, "churn")))
         find_churn(&fd, sc);
     if ((sc = results_scenario(r, "service")))

@@ -44,8 +44,12 @@ enum run_status {
     RUN_HUNG,            /* the server did not stop on SIGTERM and was killed */
     RUN_LOADGEN_FAILED,  /* loadgen measured nothing (its exit status says why) */
     RUN_INTERRUPTED,     /* bench was stopped */
+    RUN_UNAVAILABLE,     /* the model cannot run on this machine (it exited 69) */
 };
 extern const char *const run_status_names[];
+
+/* The exit status of a server that cannot run on this machine (servers.md). */
+#define SERVER_UNAVAILABLE 69
 
 /* One run to do: one server, one loadgen. */
 struct run_spec {

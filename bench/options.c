@@ -246,6 +246,8 @@ static int check_models(struct bench_opts *o, bool asked)
         } else if (asked) {
             fprintf(stderr, "bench: %s is not built\n", path);
             return -1;
+        } else {
+            fprintf(stderr, "bench: note: %s is not built here, so it is left out\n", path);
         }
     }
     o->nmodels = kept;

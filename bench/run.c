@@ -47,6 +47,7 @@ const char *const run_status_names[] = {
     [RUN_HUNG] = "hung",
     [RUN_LOADGEN_FAILED] = "loadgen_failed",
     [RUN_INTERRUPTED] = "interrupted",
+    [RUN_UNAVAILABLE] = "unavailable",
 };
 
 volatile sig_atomic_t bench_interrupted;
@@ -350,8 +351,12 @@ static pid_t start_server(const struct bench_opts *o, const struct run_spec *spe
         drain_group(pid);
         char tail[300];
         file_tail(err_path, tail, sizeof(tail));
-        r->status = RUN_FAILED_TO_START;
-        snprintf(r->detail, sizeof(r->detail), "echo-%s printed no ready line: %s", spec->model,
+        /* Exit 69 (EX_UNAVAILABLE): the machine cannot run this model at all, which is
+         * not a failure of it (servers.md). */
+        bool unavailable = WIFEXITED(status) && WEXITSTATUS(status) == SERVER_UNAVAILABLE;
+        r->status = unavailable ? RUN_UNAVAILABLE : RUN_FAILED_TO_START;
+        snprintf(r->detail, sizeof(r->detail), "echo-%s %s: %s", spec->model,
+                 unavailable ? "cannot run on this machine" : "printed no ready line",
                  tail[0] ? tail : "(nothing on stderr)");
         close(*out);
         return -1;
@@ -568,7 +573,7 @@ int run_one(const struct bench_opts *o, const struct run_spec *spec, struct run_
 
     w.server = start_server(o, spec, r, &out, &port, err_path);
     if (w.server < 0)
-        return r->status == RUN_FAILED_TO_START ? 0 : -1;
+        return r->status == RUN_FAILED_TO_START || r->status == RUN_UNAVAILABLE ? 0 : -1;
     struct tree base;
     sample_tree(w.server, true, &base);
     r->usage.base_rss_kib = base.rss_kib;

@@ -672,9 +672,15 @@ static int run_point(struct suite *s, const struct scenario *sc, const struct po
             if (run_one(o, &spec, &r) < 0)
                 r.status = RUN_LOADGEN_FAILED; /* bench's own failure: the model is not blamed */
             s->runs_done++;
-            if (r.status == RUN_FAILED_TO_START) {
+            if (r.status == RUN_FAILED_TO_START || r.status == RUN_UNAVAILABLE) {
                 s->unavailable[m] = true;
                 snprintf(s->unavailable_why[m], sizeof(s->unavailable_why[m]), "%s", r.detail);
+            }
+            if (r.status == RUN_UNAVAILABLE) {
+                /* Not a trial that failed: the point, and every later one, says why. */
+                progress(s, sc->name, o->models[m], p, trial, &r);
+                run_result_free(&r);
+                continue;
             }
             json_array_append_new(per_model[m], trial_json(&spec, &r, trial));
             progress(s, sc->name, o->models[m], p, trial, &r);

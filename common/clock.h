@@ -25,6 +25,19 @@ static inline uint64_t clock_thread_cpu_ns(void)
     return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
 }
 
+/* The time ns nanoseconds from now on clock clk, as a timespec: a deadline for the
+ * timed waits of pthreads (pthread_cond_timedwait on that clock, pthread_timedjoin_np
+ * on CLOCK_REALTIME). */
+static inline struct timespec clock_deadline(clockid_t clk, uint64_t ns)
+{
+    struct timespec ts;
+    clock_gettime(clk, &ts);
+    uint64_t until = (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec + ns;
+    ts.tv_sec = (time_t)(until / NS_PER_S);
+    ts.tv_nsec = (long)(until % NS_PER_S);
+    return ts;
+}
+
 /* Sleeps ns nanoseconds, resuming after signal handlers. */
 void clock_sleep_ns(uint64_t ns);
 

@@ -19,12 +19,16 @@
 #include <unistd.h>
 #include <uv.h>
 
-#define RXBUF_SIZE        65536
-#define TXBUF_SIZE        4096
-#define CONNECT_CAP       512 /* connects in flight at once, per worker */
-#define TICK_MS           5
-#define RETRY_NS          (50 * NS_PER_MS) /* before reconnecting after a failure */
-#define TIMELINE_SUB_BITS 7                /* per-second histograms: 2 digits */
+#define RXBUF_SIZE  65536
+#define TXBUF_SIZE  4096
+#define CONNECT_CAP 512 /* connects in flight at once, per worker */
+#define TICK_MS     5
+#define RETRY_NS    (50 * NS_PER_MS) /* before reconnecting after a failure */
+/* --prime gives up on the connections still without their echo once none has come for
+ * this long: the server is not serving them (echo-iterative serves one, a thread pool
+ * as many as its workers), and waiting out the request timeout would only cost time. */
+#define PRIME_STALL_NS    (500 * NS_PER_MS)
+#define TIMELINE_SUB_BITS 7 /* per-second histograms: 2 digits */
 #define MAX_BINS          600
 
 enum conn_state { C_DOWN, C_CONNECTING, C_UP, C_CLOSING };
@@ -72,9 +76,10 @@ struct worker {
     bool running;   /* between STAGE_RUN and t1: requests go out */
     bool measuring; /* t0 has passed */
     uint64_t start_ns, t0, next_scan, cpu_t0;
-    uint64_t bin_ns;    /* the timeline's bin width */
-    double interval_ns; /* open loop: between one connection's requests */
-    unsigned rr;        /* open loop: the connection due next */
+    uint64_t prime_echo_ns; /* --prime: the last echo, or the start of priming */
+    uint64_t bin_ns;        /* the timeline's bin width */
+    double interval_ns;     /* open loop: between one connection's requests */
+    unsigned rr;            /* open loop: the connection due next */
     struct lg_result res;
     atomic_uint_fast64_t live_completed, live_errors; /* for the progress line */
     uint64_t live_errors_n;
@@ -335,8 +340,10 @@ static void echo_done(struct conn *c, uint64_t now)
         conn_close(c); /* the next cycle starts when it is closed */
         return;
     }
-    if (w->stage == STAGE_PRIME)
+    if (w->stage == STAGE_PRIME) {
+        w->prime_echo_ns = now;
         check_primed(w);
+    }
     conn_fill(c, now);
 }
 
@@ -626,12 +633,13 @@ static void launch_connects(struct worker *w)
 }
 
 /* --prime: one request on every connection that is up; the stage ends when each has
- * its echo, or has failed (a timeout included). A server that makes a flow per
- * connection (a process, a thread) has made them all by then, so the warmup and the
- * window measure serving, not the creation storm at the start. */
+ * its echo, or has failed (a timeout included, or no echo to any for PRIME_STALL_NS). A server that
+ * makes a flow per connection (a process, a thread) has made them all by then, so the warmup and
+ * the window measure serving, not the creation storm at the start. */
 static void start_prime(struct worker *w)
 {
     uint64_t now = clock_now_ns();
+    w->prime_echo_ns = now;
     for (unsigned i = 0; i < w->nactive; i++)
         if (w->active[i].state == C_UP)
             conn_send(&w->active[i], now);
@@ -779,6 +787,15 @@ static void scan(struct worker *w, uint64_t now)
             conn_fail(c, ERR_TIMEOUT, now);
         } else if (c->state == C_DOWN && w->running && now >= c->retry_at) {
             conn_connect(c, now);
+        }
+    }
+    if (w->stage == STAGE_PRIME && !w->reported && now - w->prime_echo_ns > PRIME_STALL_NS) {
+        /* No echo for a while: the rest are treated as timed out, as they would be
+         * at the request timeout. */
+        for (unsigned i = 0; i < w->nactive; i++) {
+            struct conn *c = &w->active[i];
+            if (c->state == C_UP && c->seq_sent != c->seq_recv)
+                conn_fail(c, ERR_TIMEOUT, now);
         }
     }
     if (w->stage == STAGE_PRIME)

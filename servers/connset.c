@@ -74,13 +74,8 @@ void connset_remove(int fd)
 
 unsigned connset_stop(uint64_t timeout_ns)
 {
-    struct timespec deadline;
-
     pthread_once(&emptied_once, emptied_init);
-    clock_gettime(emptied_clock, &deadline);
-    uint64_t until = (uint64_t)deadline.tv_sec * NS_PER_S + (uint64_t)deadline.tv_nsec + timeout_ns;
-    deadline.tv_sec = (time_t)(until / NS_PER_S);
-    deadline.tv_nsec = (long)(until % NS_PER_S);
+    struct timespec deadline = clock_deadline(emptied_clock, timeout_ns);
     pthread_mutex_lock(&lock);
     /* Under the lock no fd in the set can be closed, so none can have been reused. */
     for (size_t fd = 0; fd < cap; fd++)

@@ -59,6 +59,8 @@ static void conn_close(struct evloop *l, struct conn *c)
     linebuf_free(&c->lb);
     free(c);
     stats_conn_close();
+    if (l->reserve < 0) /* lost at the descriptor limit (accept_ready): a slot is free now */
+        l->reserve = net_reserve_open();
 }
 
 /* Closes c after an error on it. */
@@ -181,6 +183,10 @@ static void listener_pause(struct evloop *l)
 
 static void accept_ready(struct evloop *l)
 {
+    /* The reserve is lost when another loop of the process (echo-reuseport) took the
+     * descriptor it freed before it could take it back: take it back now. */
+    if (l->reserve < 0)
+        l->reserve = net_reserve_open();
     for (int i = 0; i < ACCEPT_BATCH; i++) {
         int fd = accept4(l->listenfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd >= 0) {
@@ -192,7 +198,13 @@ static void accept_ready(struct evloop *l)
         case ACCEPT_RETRY:
             continue;
         case ACCEPT_DRAINED:
-        case ACCEPT_FATAL: /* EINVAL: shut down for the stop, which the loop sees */
+            return;
+        case ACCEPT_FATAL:
+            /* EINVAL: shut down for the stop, which the loop sees. In a prefork worker
+             * the stop arrives a moment after its parent shut the shared listener: until
+             * then, rest rather than spin on a listener that stays readable. */
+            if (!server_stopping)
+                listener_pause(l);
             return;
         case ACCEPT_SHED:
             /* Left in the queue, the connection would keep the listener readable and

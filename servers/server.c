@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,20 @@ int server_add_listener(int fd)
     listeners[listener_count] = fd;
     listener_count = listener_count + 1;
     return 0;
+}
+
+void server_forget_listeners(void)
+{
+    listener_count = 0;
+}
+
+int server_cpu_count(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+        return CPU_COUNT(&set);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
 }
 
 void server_watch_fd(int fd)
@@ -160,7 +175,8 @@ static void usage(FILE *out, const struct server_model *m)
             (m->flags & MODEL_STACK) ? " [--stack-kib N]" : "", m->summary, PROTO_MAX_LINE,
             DEFAULT_ADDR, DEFAULT_BACKLOG);
     if (m->flags & MODEL_WORKERS)
-        fprintf(out, "  -n WORKERS    workers (default: per the model, from the CPU count)\n");
+        fprintf(out, "  -n WORKERS    %s (default %d per CPU it may use: %d here)\n",
+                m->workers_are, m->workers_per_cpu, m->workers_per_cpu * server_cpu_count());
     fprintf(out, "  --work-us N   burn N microseconds of CPU per line before replying (default 0)\n"
                  "  --sleep-us N  block N microseconds per line before replying (default 0)\n");
     if (m->flags & MODEL_STACK)
@@ -348,6 +364,10 @@ int server_main(const struct server_model *m, int argc, char **argv)
         return 1;
     }
     proto_init(opts.work_us, opts.sleep_us);
+    if ((m->flags & MODEL_WORKERS) && opts.workers == 0)
+        opts.workers = m->workers_per_cpu * server_cpu_count();
+    if (m->prepare && (rc = m->prepare(&opts)) != 0)
+        return rc == SERVER_EXIT_UNAVAILABLE ? rc : 1;
 
     int listenfd = open_listener(m, prog, &opts, &status);
     if (listenfd < 0)

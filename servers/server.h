@@ -11,7 +11,7 @@ struct server_opts {
     const char *addr;   /* -a, the address to bind */
     int port;           /* the port argument; 0 picks a free port */
     int backlog;        /* -b */
-    int workers;        /* -n; 0 means the model's default */
+    int workers;        /* -n; set to the model's default when not given */
     unsigned work_us;   /* --work-us: CPU burnt per line */
     unsigned sleep_us;  /* --sleep-us: blocking per line */
     size_t stack_bytes; /* --stack-kib, for models that create threads */
@@ -23,10 +23,23 @@ struct server_opts {
 #define MODEL_REUSEPORT 0x4 /* the listener gets SO_REUSEPORT */
 #define MODEL_NONBLOCK  0x8 /* the listener is non-blocking */
 
+/* The exit status of a model that cannot run on this machine at all (a kernel
+ * facility missing or disabled): EX_UNAVAILABLE of sysexits.h. bench records the model
+ * as unavailable, not failed. */
+#define SERVER_EXIT_UNAVAILABLE 69
+
 struct server_model {
     const char *name;    /* "thread": the executable is echo-thread */
     const char *summary; /* one sentence for --help */
     unsigned flags;
+    /* With MODEL_WORKERS: what a worker is ("worker threads") and the default count,
+     * per CPU this process may use. */
+    const char *workers_are;
+    int workers_per_cpu;
+    /* Optional: sets up what the model needs from the kernel, before the listener and
+     * the ready line. Returns 0; -1 after saying why (exit 1); or
+     * SERVER_EXIT_UNAVAILABLE after saying why the machine cannot run it. */
+    int (*prepare)(const struct server_opts *opts);
     /* Serves connections on listenfd until server_stopping is set, then ends every
      * connection it holds and returns: 0, or -1 after saying on stderr what failed.
      * listenfd stays server_main's. */
@@ -49,6 +62,15 @@ extern _Atomic int server_stopping;
  * with a listener per worker). Call before the workers start. Returns 0, or -1 with
  * errno ENOSPC when too many are registered. */
 int server_add_listener(int fd);
+
+/* In a forked worker that shares the listeners with its parent and siblings: the
+ * stop signal then only sets server_stopping, and no longer shuts them down (which
+ * would stop every process, not this one). */
+void server_forget_listeners(void);
+
+/* The CPUs this process may run on (its affinity, as taskset or bench set it), at
+ * least 1: what "per CPU" defaults count. */
+int server_cpu_count(void);
 
 /* Registers the one connection a single-flow blocking model is serving (or -1 for
  * none), so that a stop wakes it from a blocking read: the read then returns EOF. */

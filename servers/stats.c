@@ -16,11 +16,13 @@ struct stats_shared {
     _Atomic int64_t open_conns;
     _Atomic int64_t max_open_conns;
     struct stats_shard shards[STATS_SHARDS];
+    _Atomic int64_t worker_open[STATS_MAX_WORKERS]; /* see stats_use_worker */
 };
 
 /* Mapped MAP_SHARED before any fork, so parent and children see one copy. */
 static struct stats_shared *shared;
 static _Thread_local struct stats_shard *my_shard;
+static _Atomic int64_t *my_worker_open; /* per process: a worker is one thread */
 
 int stats_init(void)
 {
@@ -43,8 +45,24 @@ void stats_add(enum stat_id id, uint64_t n)
     atomic_fetch_add_explicit(&s->v[id], n, memory_order_relaxed);
 }
 
+void stats_use_worker(unsigned w)
+{
+    my_worker_open = &shared->worker_open[w % STATS_MAX_WORKERS];
+    atomic_store_explicit(my_worker_open, 0, memory_order_relaxed);
+}
+
+int64_t stats_worker_lost(unsigned w)
+{
+    int64_t held = atomic_exchange_explicit(&shared->worker_open[w % STATS_MAX_WORKERS], 0,
+                                            memory_order_relaxed);
+    atomic_fetch_sub_explicit(&shared->open_conns, held, memory_order_relaxed);
+    return held;
+}
+
 void stats_conn_open(void)
 {
+    if (my_worker_open)
+        atomic_fetch_add_explicit(my_worker_open, 1, memory_order_relaxed);
     int64_t now = atomic_fetch_add_explicit(&shared->open_conns, 1, memory_order_relaxed) + 1;
     int64_t max = atomic_load_explicit(&shared->max_open_conns, memory_order_relaxed);
     while (now > max &&
@@ -55,6 +73,8 @@ void stats_conn_open(void)
 
 void stats_conn_close(void)
 {
+    if (my_worker_open)
+        atomic_fetch_sub_explicit(my_worker_open, 1, memory_order_relaxed);
     atomic_fetch_sub_explicit(&shared->open_conns, 1, memory_order_relaxed);
 }
 

@@ -25,6 +25,18 @@ int stats_init(void);
  * does not bounce one cache line between cores and distort what is measured. */
 void stats_use_shard(unsigned n);
 
+/* The most worker processes whose connections are counted apart (stats_use_worker). */
+#define STATS_MAX_WORKERS 4096
+
+/* In a worker process its parent may outlive (prefork): counts the connections it
+ * opens and closes in slot w too, so that if it dies holding some, the parent can
+ * take them off the open count (stats_worker_lost). */
+void stats_use_worker(unsigned w);
+
+/* In the parent, once worker w has died: returns the connections it still held (the
+ * kernel closed them with it) and takes them off the open count. */
+int64_t stats_worker_lost(unsigned w);
+
 /* Adds n to a counter; an atomic add, safe from any thread or forked child. */
 void stats_add(enum stat_id id, uint64_t n);
 

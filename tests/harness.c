@@ -373,18 +373,27 @@ long cli_drain_until_closed(int fd, int timeout_ms)
     return -1;
 }
 
-int proc_fd_count(pid_t pid)
+/* The descriptors of pid, or -1 when it is gone. */
+static int fd_count_of(pid_t pid)
 {
     char path[64];
     snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
     DIR *d = opendir(path);
-    CHECK(d, "%s: %s", path, strerror(errno));
+    if (!d)
+        return -1;
     int n = 0;
     struct dirent *e;
     while ((e = readdir(d)) != NULL)
         if (e->d_name[0] != '.')
             n++;
     closedir(d);
+    return n;
+}
+
+int proc_fd_count(pid_t pid)
+{
+    int n = fd_count_of(pid);
+    CHECK(n >= 0, "/proc/%d/fd: %s", (int)pid, strerror(errno));
     return n;
 }
 
@@ -429,7 +438,9 @@ static int proc_stat(const char *pid, char *state, int *ppid, double *cpu_s)
     return 0;
 }
 
-int proc_child_count(pid_t pid, int *zombies)
+/* The children of pid: how many, the first max of them into out, and how many are
+ * zombies into *zombies (when not NULL). */
+static int scan_children(pid_t pid, pid_t *out, int max, int *zombies)
 {
     DIR *d = opendir("/proc");
     CHECK(d);
@@ -441,6 +452,8 @@ int proc_child_count(pid_t pid, int *zombies)
         if (e->d_name[0] < '0' || e->d_name[0] > '9')
             continue;
         if (proc_stat(e->d_name, &state, &ppid, NULL) == 0 && ppid == pid) {
+            if (n < max)
+                out[n] = (pid_t)atoi(e->d_name);
             n++;
             z += state == 'Z';
         }
@@ -449,6 +462,34 @@ int proc_child_count(pid_t pid, int *zombies)
     if (zombies)
         *zombies = z;
     return n;
+}
+
+int proc_child_count(pid_t pid, int *zombies)
+{
+    return scan_children(pid, NULL, 0, zombies);
+}
+
+int proc_children(pid_t pid, pid_t *out, int max)
+{
+    return scan_children(pid, out, max, NULL);
+}
+
+int proc_tree_fd_count(pid_t pid, int *max_one)
+{
+    pid_t kids[256];
+    int total = proc_fd_count(pid), most = total;
+    int n = proc_children(pid, kids, 256);
+    for (int i = 0; i < n && i < 256; i++) {
+        int one = fd_count_of(kids[i]);
+        if (one < 0)
+            continue; /* it has just exited */
+        total += one;
+        if (one > most)
+            most = one;
+    }
+    if (max_one)
+        *max_one = most;
+    return total;
 }
 
 double proc_cpu_s(pid_t pid)

@@ -91,6 +91,13 @@ int proc_child_count(pid_t pid, int *zombies);
 /* User plus system CPU time of pid and of its reaped children, in seconds. */
 double proc_cpu_s(pid_t pid);
 
+/* The children of pid (at most max) into out; returns how many it has. */
+int proc_children(pid_t pid, pid_t *out, int max);
+
+/* Descriptors open in pid and its children together (a pre-forked server's workers
+ * hold its connections); the most any one of them has in *max_one (when not NULL). */
+int proc_tree_fd_count(pid_t pid, int *max_one);
+
 /* Monotonic seconds. */
 double now_s(void);
 

@@ -322,6 +322,42 @@ static void case_crash(void)
     teardown();
 }
 
+/* ---- a model the machine cannot run: unavailable, not failed ---- */
+
+static void case_unavailable(void)
+{
+    const char *servers[] = {"epoll", "uring=" ECHOBENCH_TEST_DIR "/unavailable_server", NULL};
+    struct run r;
+    setup(servers);
+    const char *args[] = {"--models",   "epoll,uring",     "--scenarios", "concurrency",
+                          "--points",   "concurrency=1,4", "--trials",    "2",
+                          "--duration", "200ms",           "--warmup",    "0",
+                          NULL};
+    run_bench(&r, args, 0, 0);
+    CHECK(r.status == 0, "exit %d:\n%s", r.status, r.err);
+    json_t *j = latest();
+    json_t *points = json_object_get(scenario(j, "concurrency"), "points");
+    int unavailable = 0, ok = 0;
+    size_t i;
+    json_t *pt;
+    json_array_foreach(points, i, pt)
+    {
+        if (strcmp(str(pt, "model"), "uring") == 0) {
+            CHECK(strcmp(str(pt, "status"), "unavailable") == 0, "uring point: %s",
+                  str(pt, "status"));
+            CHECK(strstr(str(pt, "note"), "not available here"), "note: %s", str(pt, "note"));
+            CHECK(json_array_size(json_object_get(pt, "trials")) == 0, "a trial was recorded");
+            unavailable++;
+        } else {
+            ok += strcmp(str(pt, "status"), "ok") == 0;
+        }
+    }
+    CHECK(unavailable == 2 && ok == 2, "%d points unavailable, %d ok", unavailable, ok);
+    CHECK(leftovers() == 0, "processes left behind");
+    json_decref(j);
+    teardown();
+}
+
 /* ---- Ctrl-C: every process it started ends, and what was measured is kept ---- */
 
 static void case_interrupt(void)
@@ -438,5 +474,6 @@ static void case_usage(void)
 }
 
 TEST_CASES({"schema", case_schema}, {"crash", case_crash}, {"interrupt", case_interrupt},
-           {"hang", case_hang}, {"unwritable", case_unwritable}, {"usage", case_usage});
+           {"hang", case_hang}, {"unwritable", case_unwritable}, {"unavailable", case_unavailable},
+           {"usage", case_usage});
 TEST_MAIN()

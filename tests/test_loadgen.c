@@ -479,6 +479,27 @@ static void case_prime(void)
     json_decref(r.json);
 }
 
+/* --prime against a server that serves one connection: it gives up on the rest once no
+ * echo has come for 500 ms, counted as timeouts, not after the 10 s request timeout. */
+static void case_prime_stall(void)
+{
+    struct srv s;
+    struct run r;
+    char to[64];
+
+    srv_start_simple(&s, "iterative", NULL);
+    target(to, sizeof(to), &s);
+    const char *args[] = {"-c",    "4",  "--prime", "--timeout", "10s", "-d",
+                          "300ms", "-w", "0",       to,          NULL};
+    run_loadgen(&r, args);
+    CHECK(r.wall_s < 3, "the run took %.1f s: priming waited for the request timeout", r.wall_s);
+    CHECK(num(r.json, "requests.setup_errors.timeout") == 3,
+          "%.0f setup timeouts: the three unserved connections",
+          num(r.json, "requests.setup_errors.timeout"));
+    json_decref(srv_stop(&s));
+    json_decref(r.json);
+}
+
 /* ---- the open loop keeps its rate ---- */
 
 static void case_open_rate(void)
@@ -710,7 +731,7 @@ TEST_CASES({"counts_match", case_counts_match}, {"request_format", case_request_
            {"schema", case_schema}, {"mismatch", case_mismatch}, {"freeze", case_freeze},
            {"freeze_at_end", case_freeze_at_end}, {"iterative_starved", case_iterative_starved},
            {"interrupt_warmup", case_interrupt_warmup}, {"idle", case_idle}, {"churn", case_churn},
-           {"prime", case_prime}, {"open_rate", case_open_rate},
+           {"prime", case_prime}, {"prime_stall", case_prime_stall}, {"open_rate", case_open_rate},
            {"threads_sources", case_threads_sources}, {"interrupt", case_interrupt},
            {"refused", case_refused}, {"fd_limit", case_fd_limit}, {"usage", case_usage},
            {"ipv6", case_ipv6});

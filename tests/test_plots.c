@@ -24,6 +24,7 @@ static char work[256];
 static const char *const expected[] = {
     "throughput_vs_connections",
     "latency_vs_connections",
+    "latency_p50_vs_connections",
     "latency_spectrum",
     "cpu_per_request",
     "idle_throughput",

@@ -11,13 +11,18 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -194,13 +199,19 @@ static void case_no_leaks(void)
     int first = cli_connect(s.port);
     cli_echo(first, "warming up\n");
     close(first);
-    int base_fds = -1, base_threads = -1;
+    /* A pre-forked server's workers are children that stay, and hold the
+     * connections: their descriptors count with the parent's. */
+    int base_fds = -1, base_threads = -1, base_children = is("prefork") ? -1 : 0;
     for (double end = now_s() + 5; now_s() < end; usleep(50 * 1000)) {
-        int nfds = proc_fd_count(s.pid), threads = proc_thread_count(s.pid);
-        if (nfds == base_fds && threads == base_threads && proc_child_count(s.pid, NULL) == 0)
-            break; /* settled: the same twice over, and its child gone */
+        int nfds = proc_tree_fd_count(s.pid, NULL), threads = proc_thread_count(s.pid);
+        int children = proc_child_count(s.pid, NULL);
+        if (nfds == base_fds && threads == base_threads &&
+            (is("prefork") ? children == base_children : children == 0))
+            break; /* settled: the same twice over, and a process server's child gone */
         base_fds = nfds;
         base_threads = threads;
+        if (is("prefork"))
+            base_children = children;
     }
     for (int group = 0; group < 15; group++) {
         for (int i = 0; i < 20; i++)
@@ -217,15 +228,16 @@ static void case_no_leaks(void)
     }
     int nfds = 0, threads = 0, children = 0, zombies = 0;
     for (double end = now_s() + 5; now_s() < end; usleep(20 * 1000)) {
-        nfds = proc_fd_count(s.pid);
+        nfds = proc_tree_fd_count(s.pid, NULL);
         threads = proc_thread_count(s.pid);
         children = proc_child_count(s.pid, &zombies);
-        if (nfds == base_fds && threads == base_threads && children == 0)
+        if (nfds == base_fds && threads == base_threads && children == base_children)
             break;
     }
     CHECK(nfds == base_fds, "%d descriptors open, %d before: leaked", nfds, base_fds);
     CHECK(threads == base_threads, "%d threads, %d before", threads, base_threads);
-    CHECK(children == 0 && zombies == 0, "%d children left, %d of them zombies", children, zombies);
+    CHECK(children == base_children && zombies == 0, "%d children (%d before), %d of them zombies",
+          children, base_children, zombies);
     json_t *st = srv_stop(&s);
     CHECK(stat_u64(st, "accepted") == 301 && stat_u64(st, "requests") == 301);
     json_decref(st);
@@ -264,7 +276,9 @@ static void stop_case(int sig, int idle)
     pthread_t tids[2];
     int nstream = is("iterative") ? 0 : 2;
 
-    srv_start_simple(&s, model, NULL);
+    /* A pool as large as the clients: here the stop is under test, not the pool's
+     * starvation behind idle clients (threadpool_starves). */
+    srv_start_simple(&s, model, is("threadpool") ? "-n 64" : NULL);
     for (int i = 0; i < idle; i++)
         fds[i] = cli_connect(s.port);
     int half = cli_connect(s.port);
@@ -490,7 +504,8 @@ static void case_many_idle(void)
     char line[64];
 
     raise_nofile();
-    srv_start_simple(&s, model, NULL);
+    /* A pool that could hold them all: its starvation is threadpool_starves. */
+    srv_start_simple(&s, model, is("threadpool") ? "-n 520" : NULL);
     for (int i = 0; i < IDLE; i++)
         fds[i] = cli_connect(s.port);
     /* Served while they all sit there (cli_echo fails after 10 s without an echo, 40 s
@@ -526,25 +541,32 @@ static void case_fd_exhaustion(void)
     raise_nofile();
     srv_start(&s, model, args, &(struct srv_env){.nofile = 64});
     usleep(100 * 1000);
-    int base_fds = proc_fd_count(s.pid);
-    /* The iterative server holds one connection and the process server's parent none,
-     * so only the others reach the limit. */
-    bool reaches_limit = !is("iterative") && !is("process");
+    /* Counted over the server's tree: a pre-forked server's workers hold the
+     * connections, each under the same limit. */
+    int base_fds = proc_tree_fd_count(s.pid, NULL);
+    /* The iterative server holds one connection, the process server's parent none, and
+     * the thread pool as many as its workers and queue (it stops accepting when the
+     * queue is full), so only the others reach the limit. */
+    bool reaches_limit = !is("iterative") && !is("process") && !is("threadpool");
     for (int i = 0; i < FLOOD; i++)
         fds[i] = cli_connect(s.port);
     /* Hold the flood until the server is at its limit (a slow server, under a
      * sanitizer, takes a while), and a moment more for it to shed the rest. */
     int nfds = 0;
-    for (double end = now_s() + 10; reaches_limit && now_s() < end; usleep(10 * 1000))
-        if ((nfds = proc_fd_count(s.pid)) >= 62)
+    for (double end = now_s() + 10; reaches_limit && now_s() < end; usleep(10 * 1000)) {
+        proc_tree_fd_count(s.pid, &nfds);
+        if (nfds >= 62)
             break;
+    }
     CHECK(!reaches_limit || nfds >= 62, "the server holds %d descriptors, not its limit", nfds);
     usleep(300 * 1000);
     for (int i = 0; i < FLOOD; i++)
         close(fds[i]);
     /* Once it has let go of the flood, the next client is served, at the first try. */
+    int base_children = is("prefork") ? proc_child_count(s.pid, NULL) : 0;
     for (double end = now_s() + 10; now_s() < end; usleep(20 * 1000))
-        if ((nfds = proc_fd_count(s.pid)) == base_fds && proc_child_count(s.pid, NULL) == 0)
+        if ((nfds = proc_tree_fd_count(s.pid, NULL)) == base_fds &&
+            proc_child_count(s.pid, NULL) == base_children)
             break;
     CHECK(nfds == base_fds, "%d descriptors open, %d before", nfds, base_fds);
     int fd = cli_connect(s.port);
@@ -666,6 +688,17 @@ static void case_spawn_failure(void)
 
 /* ---- work: --sleep-us and --work-us cost what they say ---- */
 
+/* The CPU time of the server: a pre-forked server's in its workers too, which stay. */
+static double server_cpu_s(pid_t pid)
+{
+    double cpu = proc_cpu_s(pid);
+    pid_t kids[64];
+    int n = is("prefork") ? proc_children(pid, kids, 64) : 0;
+    for (int i = 0; i < n && i < 64; i++)
+        cpu += proc_cpu_s(kids[i]);
+    return cpu;
+}
+
 static void case_work(void)
 {
     struct srv s;
@@ -684,7 +717,8 @@ static void case_work(void)
     json_decref(srv_stop(&s));
 
     srv_start_simple(&s, model, "--work-us 20000");
-    double cpu0 = proc_cpu_s(s.pid);
+    usleep(50 * 1000); /* a pre-forked server's workers are up */
+    double cpu0 = server_cpu_s(s.pid);
     fd = cli_connect(s.port);
     t0 = now_s();
     for (int i = 0; i < 10; i++) {
@@ -696,7 +730,7 @@ static void case_work(void)
     /* A process server's child counts once reaped. */
     for (double end = now_s() + 5; proc_child_count(s.pid, NULL) > 0 && now_s() < end;)
         usleep(10 * 1000);
-    double cpu = proc_cpu_s(s.pid) - cpu0;
+    double cpu = server_cpu_s(s.pid) - cpu0;
     CHECK(took >= 0.19, "10 lines with 20 ms of work each took %.3f s", took);
     CHECK(cpu >= 0.17, "10 lines with 20 ms of work each used %.3f s of CPU", cpu);
     json_decref(srv_stop(&s));
@@ -726,7 +760,11 @@ static void case_ipv6(void)
 /* ---- usage: bad command lines get a message and exit 2 ---- */
 
 /* Runs echo-MODEL with args; returns the exit status and stores stderr and stdout. */
-static int run_capture(const char *const *args, char *err, size_t errlen, char *out, size_t outlen)
+/* Runs the model with args, without a server's lifetime: stderr into err, stdout into
+ * out, and before_exec (when not NULL) run in the child first. Returns the exit
+ * status. */
+static int run_capture_with(const char *const *args, char *err, size_t errlen, char *out,
+                            size_t outlen, void (*before_exec)(void))
 {
     char path[512], name[64];
     int ep[2], op[2];
@@ -743,6 +781,8 @@ static int run_capture(const char *const *args, char *err, size_t errlen, char *
     if (pid == 0) {
         dup2(ep[1], 2);
         dup2(op[1], 1);
+        if (before_exec)
+            before_exec();
         execv(path, (char *const *)argv);
         _exit(127);
     }
@@ -757,6 +797,11 @@ static int run_capture(const char *const *args, char *err, size_t errlen, char *
     close(ep[0]);
     close(op[0]);
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int run_capture(const char *const *args, char *err, size_t errlen, char *out, size_t outlen)
+{
+    return run_capture_with(args, err, errlen, out, outlen, NULL);
 }
 
 static void case_usage(void)
@@ -787,6 +832,198 @@ static void case_usage(void)
     const char *help[] = {"--help", NULL};
     int rc = run_capture(help, err, sizeof(err), out, sizeof(out));
     CHECK(rc == 0 && strstr(out, "usage: echo-") && strstr(out, "--work-us"), "--help: %s", out);
+    /* The models with workers take -n, and say their default. */
+    bool workers = is("threadpool") || is("prefork") || is("reuseport");
+    CHECK(!workers || (strstr(out, "-n WORKERS") && strstr(out, "per CPU")), "--help: %s", out);
+    if (workers) {
+        const char *zero[] = {"-n", "0", "0", NULL};
+        rc = run_capture(zero, err, sizeof(err), out, sizeof(out));
+        CHECK(rc == 2 && strstr(err, "worker count"), "-n 0: exit %d: %s", rc, err);
+    }
+}
+
+/* ---- threadpool_starves: as many idle clients as workers stop the pool ---- */
+
+static void case_threadpool_starves(void)
+{
+    struct srv s;
+    const char line[] = "behind two idle clients\n";
+    char back[sizeof(line)];
+
+    srv_start_simple(&s, model, "-n 2");
+    int idle1 = cli_connect(s.port), idle2 = cli_connect(s.port);
+    usleep(100 * 1000); /* each has a worker now, blocked reading it */
+    int c = cli_connect(s.port);
+    cli_send(c, line, sizeof(line) - 1);
+    CHECK(!cli_readable(c, 700), "served with both workers held by idle clients");
+    close(idle1); /* a worker is free: it takes the queued client */
+    CHECK(cli_readable(c, 3000), "not served once a worker was free");
+    cli_recv(c, back, sizeof(line) - 1);
+    CHECK(memcmp(back, line, sizeof(line) - 1) == 0);
+    close(c);
+    close(idle2);
+    json_t *st = srv_stop(&s);
+    /* Held at once: two served, one queued. */
+    CHECK(stat_u64(st, "max_concurrent") == 3, "max_concurrent %lu",
+          (unsigned long)stat_u64(st, "max_concurrent"));
+    json_decref(st);
+}
+
+/* ---- prefork_restart: a worker that dies is replaced; the rest serve on ---- */
+
+/* Waits up to 5 s for pid's children to be n, none of them in old (NULL: any). */
+static int wait_workers(pid_t pid, int n, const pid_t *old, int nold, pid_t *now)
+{
+    int got = 0;
+    for (double end = now_s() + 5; now_s() < end; usleep(20 * 1000)) {
+        got = proc_children(pid, now, 64);
+        bool fresh = true;
+        for (int i = 0; i < got && i < 64; i++)
+            for (int k = 0; k < nold; k++)
+                fresh &= now[i] != old[k];
+        if (got == n && fresh)
+            break;
+    }
+    return got;
+}
+
+static void case_prefork_restart(void)
+{
+    struct srv s;
+    pid_t first[64], second[64];
+    int fds[10];
+
+    srv_start_simple(&s, model, "-n 1");
+    CHECK(wait_workers(s.pid, 1, NULL, 0, first) == 1, "not one worker");
+    for (int i = 0; i < 10; i++) {
+        fds[i] = cli_connect(s.port);
+        cli_echo(fds[i], "held by the first worker\n");
+    }
+    /* The worker dies holding ten connections: they end, the server does not. (A
+     * moment first: a worker counts an echo just after it writes it.) */
+    usleep(200 * 1000);
+    CHECK(kill(first[0], SIGKILL) == 0);
+    for (int i = 0; i < 10; i++) {
+        CHECK(cli_drain_until_closed(fds[i], 3000) >= 0, "connection %d outlived its worker", i);
+        close(fds[i]);
+    }
+    CHECK(wait_workers(s.pid, 1, first, 1, second) == 1, "the dead worker was not replaced");
+    for (int i = 0; i < 5; i++) {
+        fds[i] = cli_connect(s.port);
+        cli_echo(fds[i], "served by the new worker\n");
+    }
+    for (int i = 0; i < 5; i++)
+        close(fds[i]);
+    json_t *st = srv_stop(&s);
+    /* The dead worker's ten were taken off the count: at most ten at once, not 15. */
+    CHECK(stat_u64(st, "max_concurrent") == 10, "max_concurrent %lu",
+          (unsigned long)stat_u64(st, "max_concurrent"));
+    CHECK(stat_u64(st, "accepted") == 15 && stat_u64(st, "requests") == 15,
+          "accepted %lu, requests %lu, not 15", (unsigned long)stat_u64(st, "accepted"),
+          (unsigned long)stat_u64(st, "requests"));
+    json_decref(st);
+    /* The stop ended the workers too: none is left, reparented. */
+    CHECK(kill(second[0], 0) < 0 && errno == ESRCH, "worker %d outlived the server",
+          (int)second[0]);
+
+    /* Several workers: all up, each a process, and a stop ends them all. */
+    srv_start_simple(&s, model, "-n 4");
+    int n = wait_workers(s.pid, 4, NULL, 0, first);
+    CHECK(n == 4, "%d workers, not 4", n);
+    for (int i = 0; i < 10; i++) {
+        fds[i] = cli_connect(s.port);
+        cli_echo(fds[i], "one of four\n");
+    }
+    for (int i = 0; i < 10; i++)
+        close(fds[i]);
+    json_decref(srv_stop(&s));
+    for (int i = 0; i < 4; i++)
+        CHECK(kill(first[i], 0) < 0 && errno == ESRCH, "worker %d outlived the server",
+              (int)first[i]);
+}
+
+/* ---- reuseport_spread: a thread and a listener per worker, all of them served ---- */
+
+/* Sockets of pid listening on port (from /proc/PID/net/tcp and tcp6). */
+static int listeners_on(pid_t pid, int port)
+{
+    static const char *const tables[] = {"tcp", "tcp6"};
+    int n = 0;
+    for (size_t t = 0; t < 2; t++) {
+        char path[64], line[512];
+        snprintf(path, sizeof(path), "/proc/%d/net/%s", (int)pid, tables[t]);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        while (fgets(line, sizeof(line), f)) {
+            unsigned lport, state;
+            if (sscanf(line, " %*d: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x", &lport, &state) == 2 &&
+                (int)lport == port && state == 0x0A) /* TCP_LISTEN */
+                n++;
+        }
+        fclose(f);
+    }
+    return n;
+}
+
+static void case_reuseport_spread(void)
+{
+    struct srv s;
+    enum { CONNS = 64 };
+    int fds[CONNS];
+
+    /* One worker first, for the threads a runtime adds of its own (a sanitizer's). */
+    srv_start_simple(&s, model, "-n 1");
+    int base_threads = proc_thread_count(s.pid);
+    CHECK(listeners_on(s.pid, s.port) == 1, "%d listeners with -n 1", listeners_on(s.pid, s.port));
+    json_decref(srv_stop(&s));
+
+    srv_start_simple(&s, model, "-n 4");
+    int threads = 0; /* they start after the ready line */
+    for (double end = now_s() + 5; now_s() < end; usleep(10 * 1000))
+        if ((threads = proc_thread_count(s.pid)) == base_threads + 3)
+            break;
+    CHECK(threads == base_threads + 3, "%d threads with -n 4, %d with -n 1", threads, base_threads);
+    CHECK(listeners_on(s.pid, s.port) == 4, "%d listeners on the port, not 4",
+          listeners_on(s.pid, s.port));
+    /* Whichever listener the kernel hashes each to, every one is served. */
+    for (int i = 0; i < CONNS; i++)
+        fds[i] = cli_connect(s.port);
+    for (int i = 0; i < CONNS; i++)
+        cli_echo(fds[i], "wherever the hash put me\n");
+    for (int i = 0; i < CONNS; i++)
+        close(fds[i]);
+    json_t *st = srv_stop(&s);
+    CHECK(stat_u64(st, "accepted") == CONNS && stat_u64(st, "max_concurrent") == CONNS);
+    json_decref(st);
+}
+
+/* ---- uring_unavailable: without io_uring, a clear message and exit 69 ---- */
+
+/* In the child: io_uring_setup fails with ENOSYS, as on a kernel without io_uring. */
+static void deny_io_uring(void)
+{
+    struct sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA)),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {.len = sizeof(filter) / sizeof(filter[0]), .filter = filter};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+        prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+        _exit(126);
+}
+
+static void case_uring_unavailable(void)
+{
+    char err[2048], out[4096];
+    const char *args[] = {"0", NULL};
+    int rc = run_capture_with(args, err, sizeof(err), out, sizeof(out), deny_io_uring);
+    CHECK(rc != 126, "cannot install the seccomp filter here");
+    CHECK(rc == 69, "exit %d, not 69 (unavailable): %s", rc, err);
+    CHECK(strstr(err, "io_uring is not available"), "stderr: %s", err);
+    CHECK(!strstr(out, "listening on"), "printed a ready line: %s", out);
 }
 
 TEST_CASES({"echo", case_echo}, {"pipelined", case_pipelined}, {"no_leaks", case_no_leaks},
@@ -795,7 +1032,9 @@ TEST_CASES({"echo", case_echo}, {"pipelined", case_pipelined}, {"no_leaks", case
            {"too_long", case_too_long}, {"many_idle", case_many_idle},
            {"fd_exhaustion", case_fd_exhaustion}, {"fd_setsize", case_fd_setsize},
            {"spawn_failure", case_spawn_failure}, {"work", case_work}, {"ipv6", case_ipv6},
-           {"usage", case_usage});
+           {"usage", case_usage}, {"threadpool_starves", case_threadpool_starves},
+           {"prefork_restart", case_prefork_restart}, {"reuseport_spread", case_reuseport_spread},
+           {"uring_unavailable", case_uring_unavailable});
 
 /* test_servers MODEL CASE */
 int main(int argc, char **argv)

@@ -1,0 +1,110 @@
+/* echo-reuseport: a thread per CPU, each with its own event loop and its own listener.
+ *
+ * SO_REUSEPORT (Linux 3.9) lets several sockets bind one address and port, and the
+ * kernel hashes each new connection to one of them. So -n threads (default: one per
+ * CPU) each listen, accept and serve on their own, with nothing shared but the
+ * counters: no accept lock, no herd, no queue between threads, every connection's
+ * life on one core. The price: a connection stays on the thread the hash chose, busy
+ * or not, and the kernel does not look at how busy it is. Each thread runs
+ * echo-epoll's event loop (evloop.c). */
+#include "evloop.h"
+#include "net.h"
+#include "server.h"
+#include "stats.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct loop {
+    int listenfd;
+    unsigned index;
+    int rc;
+};
+
+static void *loop_thread(void *arg)
+{
+    struct loop *l = arg;
+    stats_use_shard(l->index);
+    l->rc = evloop_run(l->listenfd, 0);
+    /* A loop that failed stops the server, rather than leave its share of the
+     * connections, which the kernel keeps hashing to its listener, unserved. */
+    if (l->rc < 0 && !server_stopping)
+        kill(getpid(), SIGTERM);
+    return NULL;
+}
+
+static int reuseport_run(int listenfd, const struct server_opts *opts)
+{
+    int n = opts->workers, started = 1, rc = 0;
+    struct loop *loops = calloc((size_t)n, sizeof(*loops));
+    pthread_t *tids = calloc((size_t)n, sizeof(*tids));
+    struct net_addr bound;
+
+    if (!loops || !tids) {
+        fprintf(stderr, "echo-reuseport: out of memory for %d threads\n", n);
+        rc = -1;
+        goto out;
+    }
+    /* The first listener is server_main's; the others bind the port it got. All are
+     * made before any thread starts, and registered, so the stop shuts them all down. */
+    loops[0] = (struct loop){.listenfd = listenfd, .index = 0};
+    for (int i = 1; i < n; i++)
+        loops[i].listenfd = -1;
+    if (net_local_addr(listenfd, &bound) < 0) {
+        fprintf(stderr, "echo-reuseport: cannot read the listener's address: %s\n",
+                strerror(errno));
+        rc = -1;
+        goto out;
+    }
+    for (int i = 1; i < n; i++) {
+        loops[i] = (struct loop){.index = (unsigned)i};
+        loops[i].listenfd = net_listen(&bound, opts->backlog, NET_REUSEPORT | NET_NONBLOCK);
+        if (loops[i].listenfd < 0 || server_add_listener(loops[i].listenfd) < 0) {
+            fprintf(stderr, "echo-reuseport: cannot open listener %d of %d: %s\n", i + 1, n,
+                    strerror(errno));
+            rc = -1;
+            goto out;
+        }
+    }
+    for (; started < n; started++) {
+        int err = pthread_create(&tids[started], NULL, loop_thread, &loops[started]);
+        if (err != 0) {
+            fprintf(stderr, "echo-reuseport: cannot start thread %d of %d: %s\n", started + 1, n,
+                    strerror(err));
+            kill(getpid(), SIGTERM); /* the started ones stop too */
+            rc = -1;
+            break;
+        }
+    }
+    if (rc == 0)
+        loop_thread(&loops[0]); /* the main thread serves the first listener */
+    for (int i = 1; i < started; i++) {
+        pthread_join(tids[i], NULL);
+        if (loops[i].rc < 0)
+            rc = -1;
+    }
+    if (loops[0].rc < 0)
+        rc = -1;
+out:
+    for (int i = 1; loops && i < n; i++)
+        if (loops[i].listenfd >= 0)
+            close(loops[i].listenfd);
+    free(loops);
+    free(tids);
+    return rc;
+}
+
+const struct server_model model_reuseport = {
+    .name = "reuseport",
+    .summary = "A thread per CPU, each an epoll loop with its own SO_REUSEPORT listener.",
+    .flags = MODEL_WORKERS | MODEL_REUSEPORT | MODEL_NONBLOCK,
+    .workers_are = "threads, each with its own listener and event loop",
+    .workers_per_cpu = 1,
+    .run = reuseport_run,
+};
