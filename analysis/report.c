@@ -251,15 +251,23 @@ static void find_stopped(struct findings *fd, json_t *sc, const char **models, s
         if (!(x0 > 0) || strcmp(models[m], "iterative") == 0)
             continue; /* iterative's lunch is its own finding */
         for (int k = 0; k < nl; k++) {
-            double x = med(results_point(sc, models[m], l[k]), "throughput_rps");
-            if (strcmp(l[k], "0") != 0 && x < 0.01 * x0) {
-                human(x, a, sizeof(a));
+            json_t *pt = results_point(sc, models[m], l[k]);
+            double x = med(pt, "throughput_rps"), rejected = med(pt, "rejected");
+            if (strcmp(l[k], "0") == 0 || !(x < 0.01 * x0))
+                continue;
+            human(x, a, sizeof(a));
+            if (rejected > 0)
+                finding(fd,
+                        "echo-%s served %s requests per second to 16 active clients with %s idle "
+                        "ones connected first: it refused %.0f connections it had no room for, "
+                        "the active clients' among them.",
+                        models[m], a, l[k], rejected);
+            else
                 finding(fd,
                         "echo-%s served %s requests per second to 16 active clients with %s idle "
                         "ones connected first: the idle clients held every one of its flows.",
                         models[m], a, l[k]);
-                break;
-            }
+            break;
         }
     }
 }

@@ -285,6 +285,47 @@ static void case_report(void)
     teardown();
 }
 
+/* ---- findings follow the data: a model the idle clients stop dead, and why ---- */
+
+static char *report_with_idle_epoll(const char *name, double rps, double rejected)
+{
+    char dir[PATH_MAX], err[8192], path[PATH_MAX + 64];
+    json_t *j = fixture();
+    json_t *summary = json_object_get(find_point(j, "idle", "epoll", 1), "summary");
+    CHECK(summary, "the fixture has no idle point for epoll at 1");
+    json_object_set_new(json_object_get(summary, "throughput_rps"), "median", json_real(rps));
+    json_object_set_new(json_object_get(summary, "rejected"), "median", json_real(rejected));
+    results_dir(name, j, dir, sizeof(dir));
+    json_decref(j);
+    const char *args[] = {dir, NULL};
+    CHECK(run("plots", args, NULL, err, sizeof(err)) == 0, "%s", err);
+    snprintf(path, sizeof(path), "%s/report.md", dir);
+    char *md = slurp(path, NULL);
+    CHECK(md, "no report.md in %s", dir);
+    return md;
+}
+
+static void case_findings(void)
+{
+    const char *stopped =
+        "echo-epoll served 0 requests per second to 16 active clients with 1 idle";
+    char *md = report_with_idle_epoll("kept", 113541.667, 0);
+    CHECK(!strstr(md, stopped), "a model that kept its pace reported as stopped");
+    free(md);
+
+    md = report_with_idle_epoll("held", 0, 0);
+    CHECK(strstr(md, stopped) && strstr(md, "the idle clients held every one of its flows"),
+          "the finding of a model the idle clients stopped");
+    free(md);
+
+    md = report_with_idle_epoll("refused", 0, 5);
+    CHECK(strstr(md, stopped) && strstr(md, "it refused 5 connections it had no room for"),
+          "the finding of a model that refused the active clients");
+    CHECK(!strstr(md, "held every one"), "refused connections told as held flows");
+    free(md);
+    teardown();
+}
+
 /* ---- bad input: a message naming the file and what is wrong, never a crash ---- */
 
 static void expect_error(const char *name, json_t *json, const char *raw, const char *says)
@@ -469,6 +510,6 @@ static void case_compare(void)
 }
 
 TEST_CASES({"plots", case_plots}, {"tsv", case_tsv}, {"report", case_report},
-           {"bad_input", case_bad_input}, {"partial", case_partial},
+           {"findings", case_findings}, {"bad_input", case_bad_input}, {"partial", case_partial},
            {"no_gnuplot", case_no_gnuplot}, {"compare", case_compare});
 TEST_MAIN()

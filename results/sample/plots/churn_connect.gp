@@ -18,7 +18,7 @@ set xtics ('8' 0)
 set xrange [-0.6:0.6]
 set boxwidth 0.8 relative
 set style fill solid
-set boxwidth 0.144 absolute
+set boxwidth 0.08 absolute
 set terminal pngcairo size 960,600 enhanced font 'DejaVu Sans,11' linewidth 1
 set output stem.'.png'
 plot \
@@ -26,7 +26,11 @@ plot \
      'data/churn_connect.tsv' index 1 using 2:3 with boxes fs solid 0.85 noborder lc rgb '#d62728' title 'process', 'data/churn_connect.tsv' index 1 using 2:3:4:5 with yerrorbars lc rgb '#333333' pt 0 lw 1 notitle, \
      'data/churn_connect.tsv' index 2 using 2:3 with boxes fs solid 0.85 noborder lc rgb '#ff7f0e' title 'select', 'data/churn_connect.tsv' index 2 using 2:3:4:5 with yerrorbars lc rgb '#333333' pt 0 lw 1 notitle, \
      'data/churn_connect.tsv' index 3 using 2:3 with boxes fs solid 0.85 noborder lc rgb '#1f77b4' title 'epoll', 'data/churn_connect.tsv' index 3 using 2:3:4:5 with yerrorbars lc rgb '#333333' pt 0 lw 1 notitle, \
-     'data/churn_connect.tsv' index 4 using 2:3 with boxes fs solid 0.85 noborder lc rgb '#2ca02c' title 'thread', 'data/churn_connect.tsv' index 4 using 2:3:4:5 with yerrorbars lc rgb '#333333' pt 0 lw 1 notitle
+     'data/churn_connect.tsv' index 4 using 2:3 with boxes fs solid 0.85 noborder lc rgb '#2ca02c' title 'thread', 'data/churn_connect.tsv' index 4 using 2:3:4:5 with yerrorbars lc rgb '#333333' pt 0 lw 1 notitle, \
+     'data/churn_connect.tsv' index 5 using 2:3 with boxes fs solid 0.85 noborder lc rgb '#9467bd' title 'threadpool', 'data/churn_connect.tsv' index 5 using 2:3:4:5 with yerrorbars lc rgb '#333333' pt 0 lw 1 notitle, \
+     'data/churn_connect.tsv' index 6 using 2:3 with boxes fs solid 0.85 noborder lc rgb '#8c564b' title 'prefork', 'data/churn_connect.tsv' index 6 using 2:3:4:5 with yerrorbars lc rgb '#333333' pt 0 lw 1 notitle, \
+     'data/churn_connect.tsv' index 7 using 2:3 with boxes fs solid 0.85 noborder lc rgb '#17becf' title 'reuseport', 'data/churn_connect.tsv' index 7 using 2:3:4:5 with yerrorbars lc rgb '#333333' pt 0 lw 1 notitle, \
+     'data/churn_connect.tsv' index 8 using 2:3 with boxes fs solid 0.85 noborder lc rgb '#e377c2' title 'uring', 'data/churn_connect.tsv' index 8 using 2:3:4:5 with yerrorbars lc rgb '#333333' pt 0 lw 1 notitle
 set terminal svg size 960,600 enhanced font 'DejaVu Sans,11' dynamic background '#ffffff'
 set output stem.'.svg'
 replot

@@ -23,7 +23,11 @@ plot \
      'data/idle_throughput.tsv' index 1 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#d62728' title 'process', \
      'data/idle_throughput.tsv' index 2 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#ff7f0e' title 'select', \
      'data/idle_throughput.tsv' index 3 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#1f77b4' title 'epoll', \
-     'data/idle_throughput.tsv' index 4 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#2ca02c' title 'thread'
+     'data/idle_throughput.tsv' index 4 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#2ca02c' title 'thread', \
+     'data/idle_throughput.tsv' index 5 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#9467bd' title 'threadpool', \
+     'data/idle_throughput.tsv' index 6 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#8c564b' title 'prefork', \
+     'data/idle_throughput.tsv' index 7 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#17becf' title 'reuseport', \
+     'data/idle_throughput.tsv' index 8 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#e377c2' title 'uring'
 set terminal svg size 960,600 enhanced font 'DejaVu Sans,11' dynamic background '#ffffff'
 set output stem.'.svg'
 replot

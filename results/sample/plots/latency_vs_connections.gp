@@ -3,9 +3,9 @@
 if (!exists('stem')) stem = 'latency_vs_connections'
 set datafile separator '\t'
 set datafile missing 'NaN'
-set title "Latency against connections\n{/*0.8 vm, AMD EPYC, 2 CPUs}" enhanced
+set title "p99 latency against connections\n{/*0.8 vm, AMD EPYC, 2 CPUs}" enhanced
 set xlabel 'connections (closed loop, 64-byte lines)' noenhanced
-set ylabel 'latency (µs)' noenhanced
+set ylabel 'p99 latency (µs)' noenhanced
 set grid lc rgb '#dddddd'
 set border lc rgb '#555555'
 set key outside right top vertical Left reverse noenhanced box lc rgb '#cccccc'
@@ -20,16 +20,15 @@ set logscale y
 set terminal pngcairo size 960,600 enhanced font 'DejaVu Sans,11' linewidth 1
 set output stem.'.png'
 plot \
-     'data/latency_vs_connections.tsv' index 0 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#7f7f7f' title 'iterative p99', \
-     'data/latency_vs_connections.tsv' index 1 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#d62728' title 'process p99', \
-     'data/latency_vs_connections.tsv' index 2 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#ff7f0e' title 'select p99', \
-     'data/latency_vs_connections.tsv' index 3 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#1f77b4' title 'epoll p99', \
-     'data/latency_vs_connections.tsv' index 4 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#2ca02c' title 'thread p99', \
-     'data/latency_vs_connections.tsv' index 5 using 2:3:4:5 with yerrorlines lw 2 dt 2 pt 7 ps 0.8 lc rgb '#7f7f7f' title 'iterative p50', \
-     'data/latency_vs_connections.tsv' index 6 using 2:3:4:5 with yerrorlines lw 2 dt 2 pt 7 ps 0.8 lc rgb '#d62728' title 'process p50', \
-     'data/latency_vs_connections.tsv' index 7 using 2:3:4:5 with yerrorlines lw 2 dt 2 pt 7 ps 0.8 lc rgb '#ff7f0e' title 'select p50', \
-     'data/latency_vs_connections.tsv' index 8 using 2:3:4:5 with yerrorlines lw 2 dt 2 pt 7 ps 0.8 lc rgb '#1f77b4' title 'epoll p50', \
-     'data/latency_vs_connections.tsv' index 9 using 2:3:4:5 with yerrorlines lw 2 dt 2 pt 7 ps 0.8 lc rgb '#2ca02c' title 'thread p50'
+     'data/latency_vs_connections.tsv' index 0 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#7f7f7f' title 'iterative', \
+     'data/latency_vs_connections.tsv' index 1 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#d62728' title 'process', \
+     'data/latency_vs_connections.tsv' index 2 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#ff7f0e' title 'select', \
+     'data/latency_vs_connections.tsv' index 3 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#1f77b4' title 'epoll', \
+     'data/latency_vs_connections.tsv' index 4 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#2ca02c' title 'thread', \
+     'data/latency_vs_connections.tsv' index 5 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#9467bd' title 'threadpool', \
+     'data/latency_vs_connections.tsv' index 6 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#8c564b' title 'prefork', \
+     'data/latency_vs_connections.tsv' index 7 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#17becf' title 'reuseport', \
+     'data/latency_vs_connections.tsv' index 8 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#e377c2' title 'uring'
 set terminal svg size 960,600 enhanced font 'DejaVu Sans,11' dynamic background '#ffffff'
 set output stem.'.svg'
 replot
