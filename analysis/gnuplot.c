@@ -100,7 +100,9 @@ static void gp_string(FILE *f, const char *s)
     fputc('\'', f);
 }
 
-/* The TSV: a block per series (gnuplot's index), with a header naming the columns. */
+/* The TSV: a block per series that has data (gnuplot's index), with a header naming
+ * the columns. An empty series writes no block: gnuplot reads a run of blank lines as
+ * one separator, so an empty block would shift every index after it. */
 static int write_tsv(const struct plot *p, const char *path)
 {
     struct out_file out;
@@ -110,6 +112,8 @@ static int write_tsv(const struct plot *p, const char *path)
     fprintf(f, "# %s\n# series\tx\ty\tlo\thi\n", p->name);
     for (int i = 0; i < p->ns; i++) {
         const struct series *s = &p->s[i];
+        if (s->n == 0)
+            continue;
         for (int k = 0; k < s->n; k++) {
             fprintf(f, "%s\t%.9g\t%.9g\t", s->name, s->x[k], s->y[k]);
             if (isnan(s->lo[k]))
@@ -139,10 +143,8 @@ static void write_plot_command(FILE *f, const struct plot *p)
     bool first = true;
     for (int i = 0; i < p->ns; i++) {
         const struct series *s = &p->s[i];
-        if (s->n == 0) {
-            block++;
+        if (s->n == 0)
             continue;
-        }
         fprintf(f, "%s \\\n     'data/%s.tsv' index %d ", first ? "plot" : ",", p->name, block);
         if (p->style == STYLE_BARS) {
             fprintf(f, "using 2:3 with boxes fs solid 0.85 noborder lc rgb '%s' ", s->color);

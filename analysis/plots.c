@@ -391,8 +391,8 @@ int make_plots(const struct results *r, const char *dir, struct made_plot *made,
                   "time in the window (s)", "requests per second");
         timeline(p, sc, models, nm, 1);
         snprintf(p->extra, sizeof(p->extra), "set xrange [0:*]");
-        EMIT("idle", "Per 100 ms of the window, with one idle client connected first: "
-                     "echo-iterative stays at zero.");
+        EMIT("idle", "Per 100 ms of the window, with one idle client connected first: the "
+                     "lecture expects echo-iterative at zero and the others to carry on.");
 
         plot_init(p, r, "idle_memory", "Server memory per connection", "idle clients",
                   "bytes per connection (proportional, anonymous)");
@@ -430,7 +430,8 @@ int make_plots(const struct results *r, const char *dir, struct made_plot *made,
         bars_by_model(p, sc, models, nm, "throughput_rps");
         p->logy = true;
         EMIT("service", "Throughput with 50 µs of CPU per line, and with 1 ms of blocking per "
-                        "line: an event loop stalls on blocking work.");
+                        "line: where a single flow of control would stall on blocking work "
+                        "and threads would not.");
     }
 
     if ((sc = results_scenario(r, "creation")) && json_is_object(json_object_get(sc, "result"))) {
@@ -448,8 +449,8 @@ int make_plots(const struct results *r, const char *dir, struct made_plot *made,
         plot_init(p, r, "creation_rss", "Creation cost against the parent's memory",
                   "parent's resident memory (MiB)", "median µs");
         creation_rss(p, result);
-        EMIT("creation", "fork copies the parent's page tables: its cost grows with the "
-                         "parent's memory; the others' does not.");
+        EMIT("creation", "fork copies the parent's page tables, so its cost should grow with "
+                         "the parent's memory, and the others' should not.");
     }
 
     if ((sc = results_scenario(r, "cores"))) {

@@ -223,8 +223,15 @@ static void find_lunch(struct findings *fd, json_t *sc, const char **models, siz
                 worst_model = models[m];
             }
         } else if (at < sizeof(lost)) {
-            at += (size_t)snprintf(lost + at, sizeof(lost) - at, "%secho-%s %.0f%%", at ? ", " : "",
-                                   models[m], 100 * x1 / x0);
+            /* Where the two points' intervals overlap, the loss may be noise: say so. */
+            double lo0, hi0, lo1, hi1;
+            bool unclear =
+                interval(results_point(sc, models[m], "0"), "throughput_rps", &lo0, &hi0) &&
+                interval(results_point(sc, models[m], "1"), "throughput_rps", &lo1, &hi1) &&
+                hi1 >= lo0;
+            at += (size_t)snprintf(lost + at, sizeof(lost) - at, "%secho-%s %.0f%%%s",
+                                   at ? ", " : "", models[m], 100 * x1 / x0,
+                                   unclear ? " (its 95% intervals overlap: not a clear loss)" : "");
         }
     }
     if (kept > 0 && kept == compared)
@@ -357,8 +364,10 @@ static void find_concurrency(struct findings *fd, json_t *sc, const char **model
     if (fastest) {
         human(best_p99, a, sizeof(a));
         lead(sc, models, nm, top, "p99_us", fastest, why, sizeof(why));
-        finding(fd, "At %s connections, echo-%s had the lowest median p99 latency (%s µs)%s.", top,
-                fastest, a, why);
+        finding(fd,
+                "At %s connections, echo-%s had the lowest median p99 latency (%s µs) of the "
+                "models that served every connection%s.",
+                top, fastest, a, why);
     }
 }
 
@@ -471,6 +480,9 @@ static void find_quality(struct findings *fd, const struct results *r)
     {
         json_array_foreach(json_object_get(sc, "points"), k, pt)
         {
+            if (!json_is_number(json_object_get(
+                    json_object_get(json_object_get(pt, "summary"), "throughput_rps"), "median")))
+                continue; /* not run (capped, skipped) or nothing measured */
             points++;
             noisy += json_is_true(json_object_get(
                 json_object_get(json_object_get(pt, "summary"), "throughput_rps"), "noisy"));

@@ -282,12 +282,19 @@ static int open_core_cycles(char *why, size_t len)
      * of the time, and is scaled up. */
     pe.read_format = PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
     int fd = (int)syscall(SYS_perf_event_open, &pe, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+    if (fd < 0 && (errno == EACCES || errno == EPERM)) {
+        snprintf(why, len,
+                 "perf events not permitted (%s; kernel.perf_event_paranoid is %s, and counting "
+                 "kernel cycles needs 1 or less, or CAP_PERFMON): core cycles not measured, "
+                 "TSC reference cycles instead",
+                 strerror(errno), paranoid);
+        return -1;
+    }
     if (fd < 0) {
         snprintf(why, len,
-                 "perf events unavailable (%s; kernel.perf_event_paranoid is %s, and counting "
-                 "kernel cycles needs 1 or less, or a PMU the VM may not give): core cycles "
-                 "not measured, TSC reference cycles instead",
-                 strerror(errno), paranoid);
+                 "perf events unavailable (%s: this kernel or VM gives no cycle counter): core "
+                 "cycles not measured, TSC reference cycles instead",
+                 strerror(errno));
         return -1;
     }
     uint64_t v[3];
@@ -600,75 +607,79 @@ static double median_of(const struct hist *h)
     return (double)hist_percentile(h, 50);
 }
 
-static void print_table(const struct opts *o, double ghz, struct measured *m, bool core,
+static void print_table(FILE *out, const struct opts *o, double ghz, struct measured *m, bool core,
                         json_t *sweep, const char *core_note)
 {
     char where[32] = "not pinned";
     if (o->cpu >= 0)
         snprintf(where, sizeof(where), "pinned to CPU %d", o->cpu);
-    printf("creation-cost: create and reap a flow, %u times each, %s\n", o->iterations, where);
+    fprintf(out, "creation-cost: create and reap a flow, %u times each, %s\n", o->iterations,
+            where);
     if (ghz > 0)
-        printf("  TSC %.3f GHz, measured: \"ref cyc\" are reference cycles at that rate\n", ghz);
+        fprintf(out, "  TSC %.3f GHz, measured: \"ref cyc\" are reference cycles at that rate\n",
+                ghz);
     else
-        printf("  no TSC here: no reference cycles\n");
-    printf("\n  %-44s %10s %10s %10s %10s %14s", "primitive", "median ns", "p10 ns", "p90 ns",
-           "p99 ns", "median ref cyc");
+        fprintf(out, "  no TSC here: no reference cycles\n");
+    fprintf(out, "\n  %-44s %10s %10s %10s %10s %14s", "primitive", "median ns", "p10 ns", "p90 ns",
+            "p99 ns", "median ref cyc");
     if (core)
-        printf(" %15s", "median core cyc");
-    printf("\n");
+        fprintf(out, " %15s", "median core cyc");
+    fprintf(out, "\n");
     for (size_t i = 0; i < NPRIMITIVES; i++) {
         if (m[i].failed) {
-            printf("  %-44s failed: %s\n", primitives[i].what, m[i].error);
+            fprintf(out, "  %-44s failed: %s\n", primitives[i].what, m[i].error);
             continue;
         }
-        printf("  %-44s %10llu %10llu %10llu %10llu %14llu", primitives[i].what,
-               (unsigned long long)hist_percentile(&m[i].ns, 50),
-               (unsigned long long)hist_percentile(&m[i].ns, 10),
-               (unsigned long long)hist_percentile(&m[i].ns, 90),
-               (unsigned long long)hist_percentile(&m[i].ns, 99),
-               (unsigned long long)hist_percentile(&m[i].tsc_cycles, 50));
+        fprintf(out, "  %-44s %10llu %10llu %10llu %10llu %14llu", primitives[i].what,
+                (unsigned long long)hist_percentile(&m[i].ns, 50),
+                (unsigned long long)hist_percentile(&m[i].ns, 10),
+                (unsigned long long)hist_percentile(&m[i].ns, 90),
+                (unsigned long long)hist_percentile(&m[i].ns, 99),
+                (unsigned long long)hist_percentile(&m[i].tsc_cycles, 50));
         if (core)
-            printf(" %15llu", (unsigned long long)hist_percentile(&m[i].core, 50));
-        printf("\n");
+            fprintf(out, " %15llu", (unsigned long long)hist_percentile(&m[i].core, 50));
+        fprintf(out, "\n");
     }
     if (core_note[0])
-        printf("  note: %s\n", core_note);
+        fprintf(out, "  note: %s\n", core_note);
     const struct measured *f = &m[prim("fork")], *t = &m[prim("pthread")];
     if (!f->failed && !t->failed) {
-        printf("\n  The lecture: a process costs about %dK cycles to create and reap, a thread "
-               "about %dK: %.1fx.\n",
-               LECTURE_PROCESS_CYCLES / 1000, LECTURE_THREAD_CYCLES / 1000,
-               (double)LECTURE_PROCESS_CYCLES / LECTURE_THREAD_CYCLES);
+        fprintf(out,
+                "\n  The lecture: a process costs about %dK cycles to create and reap, a thread "
+                "about %dK: %.1fx.\n",
+                LECTURE_PROCESS_CYCLES / 1000, LECTURE_THREAD_CYCLES / 1000,
+                (double)LECTURE_PROCESS_CYCLES / LECTURE_THREAD_CYCLES);
         if (ghz > 0) {
             double fc = median_of(&f->tsc_cycles), tc = median_of(&t->tsc_cycles);
-            printf("  Here: fork + waitpid %.0fK reference cycles, pthread_create + join %.0fK: "
-                   "%.1fx.\n",
-                   fc / 1000, tc / 1000, fc / tc);
+            fprintf(out,
+                    "  Here: fork + waitpid %.0fK reference cycles, pthread_create + join %.0fK: "
+                    "%.1fx.\n",
+                    fc / 1000, tc / 1000, fc / tc);
         } else {
             double fns = median_of(&f->ns), tns = median_of(&t->ns);
-            printf("  Here: fork + waitpid %.1f us, pthread_create + join %.1f us: %.1fx.\n",
-                   fns / 1000, tns / 1000, fns / tns);
+            fprintf(out, "  Here: fork + waitpid %.1f us, pthread_create + join %.1f us: %.1fx.\n",
+                    fns / 1000, tns / 1000, fns / tns);
         }
     }
-    printf("\n  against the parent's resident memory (median ns):\n  %8s", "MiB");
+    fprintf(out, "\n  against the parent's resident memory (median ns):\n  %8s", "MiB");
     for (size_t i = 0; i < NPRIMITIVES - 1; i++)
-        printf(" %12s", primitives[i].name);
-    printf("\n");
+        fprintf(out, " %12s", primitives[i].name);
+    fprintf(out, "\n");
     size_t k;
     json_t *row;
     json_array_foreach(sweep, k, row)
     {
-        printf("  %8lld", (long long)json_integer_value(json_object_get(row, "rss_mib")));
+        fprintf(out, "  %8lld", (long long)json_integer_value(json_object_get(row, "rss_mib")));
         for (size_t i = 0; i < NPRIMITIVES - 1; i++) {
             char key[64];
             snprintf(key, sizeof(key), "%s_ns_median", primitives[i].name);
             json_t *v = json_object_get(row, key);
             if (json_is_number(v))
-                printf(" %12.0f", json_number_value(v));
+                fprintf(out, " %12.0f", json_number_value(v));
             else
-                printf(" %12s", "-");
+                fprintf(out, " %12s", "-");
         }
-        printf("\n");
+        fprintf(out, "\n");
     }
 }
 
@@ -764,7 +775,6 @@ int main(int argc, char **argv)
     iso8601_utc(time(NULL), started, sizeof(started));
     bool have_noop = find_noop();
     double ghz = measure_tsc_ghz();
-    int perf = open_core_cycles(core_note, sizeof(core_note));
     int fds_before = open_fds();
 
     /* Time first, each primitive in turn; then, where perf events allow, core cycles
@@ -785,10 +795,17 @@ int main(int argc, char **argv)
         }
         measure(p, o.warmup, o.iterations, &m[i]);
     }
+    /* The counter exists only for its own pass: inherited, it is copied into every child
+     * and thread made while it is open, enabled or not, and would slow the passes that
+     * measure time (the one above and the memory sweep). */
     unsigned core_n = o.iterations / 4 < 50 ? 50 : o.iterations / 4;
-    for (size_t i = 0; perf >= 0 && i < NPRIMITIVES; i++)
+    int perf = open_core_cycles(core_note, sizeof(core_note));
+    bool have_core = perf >= 0;
+    for (size_t i = 0; have_core && i < NPRIMITIVES; i++)
         if (!m[i].failed)
             measure_core(&primitives[i], core_n, perf, &m[i]);
+    if (have_core)
+        close(perf);
 
     json_t *prims = json_object();
     for (size_t i = 0; i < NPRIMITIVES; i++) {
@@ -799,8 +816,8 @@ int main(int argc, char **argv)
         } else {
             json_object_set_new(pj, "ns", dist_json(&m[i].ns));
             json_object_set_new(pj, "cycles", ghz > 0 ? dist_json(&m[i].tsc_cycles) : json_null());
-            json_object_set_new(pj, "core_cycles", perf >= 0 ? dist_json(&m[i].core) : json_null());
-            if (perf >= 0)
+            json_object_set_new(pj, "core_cycles", have_core ? dist_json(&m[i].core) : json_null());
+            if (have_core)
                 json_object_set_new(pj, "core_iterations", json_integer(core_n));
         }
         json_object_set_new(prims, primitives[i].name, pj);
@@ -861,7 +878,7 @@ int main(int argc, char **argv)
         "settings", "iterations", (int)o.iterations, "warmup", (int)o.warmup, "core_iterations",
         (int)core_n, "cpu", o.cpu >= 0 ? json_integer(o.cpu) : json_null(), "rss_mib", rss_sizes,
         "rss_cap_mib", json_integer(cap), "rss_cap_note", cap_note[0] ? cap_note : NULL, "tsc_ghz",
-        round_to(ghz, 4), "tsc_invariant", tsc_invariant(), "core_cycles_available", perf >= 0,
+        round_to(ghz, 4), "tsc_invariant", tsc_invariant(), "core_cycles_available", have_core,
         "core_cycles_note", core_note[0] ? core_note : NULL, "primitives", prims, "fork_vs_rss",
         sweep);
     json_t *lecture = json_pack("{s:i,s:i,s:f}", "process_cycles", LECTURE_PROCESS_CYCLES,
@@ -876,9 +893,11 @@ int main(int argc, char **argv)
     json_object_set_new(root, "open_fds",
                         json_pack("{s:i,s:i}", "before", fds_before, "after", fds_after));
 
-    print_table(&o, ghz, m, perf >= 0, sweep, core_note);
+    /* With the JSON on stdout, the table goes to stderr. */
+    FILE *table = o.json_path && strcmp(o.json_path, "-") == 0 ? stderr : stdout;
+    print_table(table, &o, ghz, m, have_core, sweep, core_note);
     if (cap_note[0])
-        printf("  note: %s\n", cap_note);
+        fprintf(table, "  note: %s\n", cap_note);
     int status = 0;
     if (o.json_path && json_write_atomic(root, o.json_path) < 0) {
         fprintf(stderr, "creation-cost: cannot write %s: %s\n", o.json_path, strerror(errno));
@@ -892,7 +911,5 @@ int main(int argc, char **argv)
         measured_free(&m[i]);
     }
     json_decref(root);
-    if (perf >= 0)
-        close(perf);
     return status;
 }

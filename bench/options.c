@@ -101,11 +101,12 @@ static int name_list(const char *what, const char *text, const char *const *know
 
 static int cpu_list(const char *what, const char *text, int *cpus, unsigned *n)
 {
-    cpu_set_t allowed;
+    cpu_set_t allowed, seen;
     int count = 0;
     const char *p = text;
 
     sched_getaffinity(0, sizeof(allowed), &allowed);
+    CPU_ZERO(&seen);
     while (*p) {
         char *end;
         long lo = strtol(p, &end, 10), hi = lo;
@@ -122,7 +123,9 @@ static int cpu_list(const char *what, const char *text, int *cpus, unsigned *n)
                 fprintf(stderr, "bench: %s: CPU %ld is not available here\n", what, c);
                 return -1;
             }
-            cpus[count++] = (int)c;
+            if (!CPU_ISSET(c, &seen)) /* named twice, it is still one CPU */
+                cpus[count++] = (int)c;
+            CPU_SET(c, &seen);
         }
         p = *end == ',' ? end + 1 : end;
         if (*end != ',' && *end != '\0')
@@ -258,9 +261,20 @@ static int check_models(struct bench_opts *o, bool asked)
     return 0;
 }
 
+static int read_sysctl(const char *path, int *a, int *b)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    int n = b ? fscanf(f, "%d %d", a, b) : fscanf(f, "%d", a);
+    fclose(f);
+    return n;
+}
+
 /* Descriptors for the largest point: the runner raises its own limit, which the server
- * and loadgen inherit; if even the hard limit is short, it says what to change. */
-static int check_limits(void)
+ * and loadgen inherit; if even the hard limit is short, it says what to change. Then
+ * the sysctls the suite leans on. */
+static int check_limits(const struct bench_opts *o)
 {
     rlim_t limit = 0;
     if (net_raise_nofile(&limit) < 0 || limit < 10100 + 1024 + 256) {
@@ -270,18 +284,33 @@ static int check_limits(void)
                 "LimitNOFILE) or pass --points idle=0,1,100\n",
                 (unsigned long)limit);
     }
-    FILE *f = fopen("/proc/sys/net/core/somaxconn", "r");
     int somaxconn = 0;
-    if (f) {
-        if (fscanf(f, "%d", &somaxconn) != 1)
-            somaxconn = 0;
-        fclose(f);
-    }
+    if (read_sysctl("/proc/sys/net/core/somaxconn", &somaxconn, NULL) != 1)
+        somaxconn = 0;
     if (somaxconn > 0 && somaxconn < 1024)
         fprintf(stderr,
                 "bench: warning: net.core.somaxconn is %d: bursts of connects past it wait "
                 "for SYN retries; sysctl -w net.core.somaxconn=4096\n",
                 somaxconn);
+    /* Churn closes a connection per request from the client side, which keeps its port
+     * in TIME_WAIT for a minute; at thousands a second only tcp_tw_reuse (on loopback by
+     * default) lets the port range keep up. */
+    bool churn = o->nscenarios == 0; /* none named: all */
+    for (unsigned i = 0; i < o->nscenarios; i++)
+        churn |= strcmp(o->scenarios[i], "churn") == 0;
+    int reuse = -1, lo = 0, hi = 0;
+    if (read_sysctl("/proc/sys/net/ipv4/tcp_tw_reuse", &reuse, NULL) != 1)
+        reuse = -1;
+    if (read_sysctl("/proc/sys/net/ipv4/ip_local_port_range", &lo, &hi) != 2)
+        lo = hi = 0;
+    if (churn && reuse == 0)
+        fprintf(stderr,
+                "bench: warning: net.ipv4.tcp_tw_reuse is 0: each of churn's connections "
+                "holds its port in TIME_WAIT for 60 s, and the %d ports of "
+                "net.ipv4.ip_local_port_range run out within seconds (loadgen counts them as "
+                "addr_unavailable errors); sysctl -w net.ipv4.tcp_tw_reuse=2 (Linux's "
+                "default: loopback only)\n",
+                hi >= lo ? hi - lo + 1 : 0);
     return 0;
 }
 
@@ -455,7 +484,7 @@ int bench_parse_args(int argc, char **argv, struct bench_opts *o)
     if (o->loadgen_threads == 0)
         o->loadgen_threads = o->nclient_cpus ? o->nclient_cpus : 1;
     o->progress = !no_progress && isatty(STDERR_FILENO);
-    if (check_models(o, models_asked) < 0 || make_out_dir(o) < 0 || check_limits() < 0)
+    if (check_models(o, models_asked) < 0 || make_out_dir(o) < 0 || check_limits(o) < 0)
         return 3;
     return 0;
 }

@@ -58,7 +58,7 @@ struct suite {
     uint64_t started_ns;
     unsigned process_cap; /* idle connections the process model can hold here */
     rlim_t nofile;        /* the descriptor limit servers and loadgen inherit */
-    char process_cap_reason[160];
+    char process_cap_reason[256];
     bool unavailable[MAX_MODELS]; /* failed to start once: skipped from then on */
     char unavailable_why[MAX_MODELS][512];
 };
@@ -328,7 +328,8 @@ static void process_cap(struct suite *s)
     if (fork_ns > 0 && (double)PROCESS_SETUP_NS / per_child < (double)cap) {
         cap = (long)((double)PROCESS_SETUP_NS / per_child);
         snprintf(s->process_cap_reason, sizeof(s->process_cap_reason),
-                 "fork + waitpid takes %.2f ms here, so %ld children take the %.0f s a point may "
+                 "fork + waitpid takes %.2f ms here, and a child about two forks' worth (the "
+                 "accept, the fork, its start), so %ld children take the %.0f s a point may "
                  "spend creating them",
                  fork_ns / 1e6, cap, (double)PROCESS_SETUP_NS / 1e9);
     }
@@ -517,15 +518,16 @@ static unsigned collect(json_t *trials, const char *obj, const char *key, double
 }
 
 /* A point's status from its trials: ok (every trial measured), partial, failed (none
- * did), interrupted (bench stopped before every trial ran), not_run (none ran). */
-static const char *point_status(json_t *trials, unsigned wanted)
+ * did), interrupted (bench stopped before every trial ran), not_run (none ran). A model
+ * that failed to start runs no more trials: that is its failure, not an interruption. */
+static const char *point_status(json_t *trials, unsigned wanted, bool stopped)
 {
     double v[MAX_TRIALS];
     size_t ran = json_array_size(trials);
     unsigned measured = collect(trials, NULL, "throughput_rps", v, MAX_TRIALS);
     size_t i;
     json_t *t;
-    bool interrupted = ran < wanted;
+    bool interrupted = stopped && ran < wanted;
     json_array_foreach(trials, i, t) interrupted |=
         strcmp(json_string_value(json_object_get(t, "status")), "interrupted") == 0;
     unsigned ok = 0;
@@ -658,7 +660,7 @@ static int run_point(struct suite *s, const struct scenario *sc, const struct po
 {
     const struct bench_opts *o = s->o;
     json_t *per_model[MAX_MODELS];
-    char why[MAX_MODELS][256];
+    char why[MAX_MODELS][512];
     bool runs[MAX_MODELS];
 
     for (unsigned m = 0; m < o->nmodels; m++) {
@@ -710,7 +712,11 @@ static int run_point(struct suite *s, const struct scenario *sc, const struct po
             json_object_set_new(pt, "status", json_string("unavailable"));
             json_object_set_new(pt, "note", json_string(s->unavailable_why[m]));
         } else {
-            json_object_set_new(pt, "status", json_string(point_status(per_model[m], o->trials)));
+            json_object_set_new(
+                pt, "status",
+                json_string(point_status(per_model[m], o->trials, bench_interrupted)));
+            if (s->unavailable[m] && json_array_size(per_model[m]) < o->trials)
+                json_object_set_new(pt, "note", json_string(s->unavailable_why[m]));
         }
         /* Where loadgen, not the server, may have set the pace, the point says so. */
         unsigned saturated = 0;

@@ -126,7 +126,11 @@ uint64_t hist_percentile(const struct hist *h, double p)
         p = 0;
     if (p > 100)
         p = 100;
-    uint64_t rank = (uint64_t)ceil(p / 100.0 * (double)h->total);
+    /* rank = ceil(p% of total), in integers with p to a millionth: in doubles 99.9% of
+     * 1000 is 999.0000000000001, whose ceiling is one rank too far. */
+    uint64_t q = (uint64_t)llround(p * 10000.0), whole = h->total / 1000000,
+             part = h->total % 1000000;
+    uint64_t rank = whole * q + (part * q + 999999) / 1000000;
     if (rank < 1)
         rank = 1;
     uint64_t seen = 0;

@@ -52,7 +52,8 @@ static inline void hist_record(struct hist *h, uint64_t v)
 int hist_merge(struct hist *dst, const struct hist *src);
 
 /* The value at percentile p (0 to 100): the highest value equivalent to the bucket
- * where the count reaches ceil(p% of total), clamped to [min, max]. 0 when empty. */
+ * where the count reaches ceil(p% of total) (p to a millionth), clamped to [min, max].
+ * 0 when empty. */
 uint64_t hist_percentile(const struct hist *h, double p);
 
 double hist_mean(const struct hist *h);

@@ -120,7 +120,8 @@ int worker_start(struct worker *w);
 /* Wakes the worker to look at coord->stage. Thread-safe. */
 void worker_wake(struct worker *w);
 
-/* Waits for the worker's thread to end (after t1) and returns its result, which stays
+/* Waits for the worker's thread to end (after t1; joined once, however often called)
+ * and returns its result, which stays
  * the worker's until worker_destroy. */
 const struct lg_result *worker_join(struct worker *w);
 

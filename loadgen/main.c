@@ -128,7 +128,9 @@ static char *make_pattern(void)
 
 /* Moves every worker to stage and waits until all have done it (STAGE_CLOSE and
  * STAGE_ABORT end the workers: nothing to wait for but their threads). */
-static void advance(struct lg_coord *co, struct worker **w, unsigned n, int stage)
+/* Moves the workers to stage and waits until every one has done it. Returns false
+ * when SIGINT came first (the workers go on until told to abort). */
+static bool advance(struct lg_coord *co, struct worker **w, unsigned n, int stage)
 {
     pthread_mutex_lock(&co->lock);
     atomic_store(&co->ready, 0);
@@ -137,11 +139,21 @@ static void advance(struct lg_coord *co, struct worker **w, unsigned n, int stag
     for (unsigned i = 0; i < n; i++)
         worker_wake(w[i]);
     if (stage == STAGE_CLOSE || stage == STAGE_ABORT)
-        return;
+        return true;
     pthread_mutex_lock(&co->lock);
-    while (atomic_load(&co->ready) < n)
-        pthread_cond_wait(&co->ready_cond, &co->lock);
+    while (atomic_load(&co->ready) < n && (!interrupted || stage == STAGE_END)) {
+        /* A tenth of a second at a time, to see Ctrl-C while connecting or priming. */
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 100 * 1000 * 1000;
+        if (until.tv_nsec >= 1000 * 1000 * 1000) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000 * 1000 * 1000;
+        }
+        pthread_cond_timedwait(&co->ready_cond, &co->lock, &until);
+    }
     pthread_mutex_unlock(&co->lock);
+    return atomic_load(&co->ready) >= n;
 }
 
 /* --sync: tells the runner where the run is, and, when asked to, waits (a minute at
@@ -155,7 +167,7 @@ static void sync_say(const struct lg_config *cfg, const char *what, bool wait)
     if (write(cfg->sync_fd, line, (size_t)n) != n || !wait)
         return;
     struct pollfd p = {.fd = cfg->sync_fd, .events = POLLIN};
-    while (poll(&p, 1, 60000) < 0 && errno == EINTR)
+    while (poll(&p, 1, 60000) < 0 && errno == EINTR && !interrupted)
         ;
     if (p.revents && read(cfg->sync_fd, &answer, 1) < 0)
         fprintf(stderr, "loadgen: --sync: %s\n", strerror(errno));
@@ -192,11 +204,8 @@ static uint64_t completed_so_far(struct worker **w, unsigned n, uint64_t *errors
 static bool wait_run(struct lg_coord *co, struct worker **w, unsigned n,
                      const struct lg_config *cfg, struct rusage *at_t0, struct lg_run *run)
 {
-    struct sigaction sa = {.sa_handler = on_sigint};
     uint64_t errors;
 
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
     if (!sleep_until(co->t0_ns))
         return false;
     getrusage(RUSAGE_SELF, at_t0);
@@ -264,6 +273,18 @@ static void abort_workers(struct lg_coord *co, struct worker **w, unsigned n)
         worker_join(w[i]);
         worker_destroy(w[i]);
     }
+}
+
+/* Ctrl-C before the measured window: nothing was measured, and loadgen says so. */
+static int stop_before_window(struct lg_coord *co, struct worker **w, unsigned n,
+                              uint64_t *per_conn, char *pattern)
+{
+    fprintf(stderr, "loadgen: interrupted before the measured window: nothing measured\n");
+    abort_workers(co, w, n);
+    free(w);
+    free(per_conn);
+    free(pattern);
+    return 1;
 }
 
 /* Says why no active connection could be opened, from the errors the workers saw. */
@@ -334,6 +355,11 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN); /* a server that vanishes mid-write is an error, not a death */
     if (check_resources(&cfg) < 0)
         return 1;
+    /* Ctrl-C: before the window, nothing is measured and loadgen says so; in it, the
+     * window ends there and is reported. */
+    struct sigaction sa = {.sa_handler = on_sigint};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
 
     char *pattern = make_pattern();
     uint64_t *per_conn = calloc(cfg.connections, sizeof(*per_conn));
@@ -359,11 +385,14 @@ int main(int argc, char **argv)
 
     /* Idle connections first: the clients that went out to lunch are there before
      * anyone else. */
-    advance(&co, w, cfg.threads, STAGE_IDLE);
+    bool going = advance(&co, w, cfg.threads, STAGE_IDLE);
     /* The runner may wait here until the server has taken in every idle client (a
      * process server forks one child each) before the active ones come. */
-    sync_say(&cfg, "idle-up", true);
-    advance(&co, w, cfg.threads, STAGE_ACTIVE);
+    if (going)
+        sync_say(&cfg, "idle-up", true);
+    going = going && !interrupted && advance(&co, w, cfg.threads, STAGE_ACTIVE);
+    if (!going)
+        return stop_before_window(&co, w, cfg.threads, per_conn, pattern);
     run.rss_kib_connected = rss_kib();
     uint64_t setup[ERR_COUNT] = {0};
     unsigned up = 0;
@@ -378,21 +407,15 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    if (cfg.prime)
-        advance(&co, w, cfg.threads, STAGE_PRIME);
+    if (cfg.prime && !advance(&co, w, cfg.threads, STAGE_PRIME))
+        return stop_before_window(&co, w, cfg.threads, per_conn, pattern);
     sync_say(&cfg, "primed", true);
     co.start_ns = clock_now_ns() + NS_PER_MS;
     co.t0_ns = co.start_ns + cfg.warmup_ns;
     atomic_store(&co.t1_ns, co.t0_ns + cfg.duration_ns);
-    advance(&co, w, cfg.threads, STAGE_RUN);
-    if (!wait_run(&co, w, cfg.threads, &cfg, &at_t0, &run)) {
-        fprintf(stderr, "loadgen: interrupted before the measured window: nothing measured\n");
-        abort_workers(&co, w, cfg.threads);
-        free(w);
-        free(per_conn);
-        free(pattern);
-        return 1;
-    }
+    if (interrupted || !advance(&co, w, cfg.threads, STAGE_RUN) ||
+        !wait_run(&co, w, cfg.threads, &cfg, &at_t0, &run))
+        return stop_before_window(&co, w, cfg.threads, per_conn, pattern);
     getrusage(RUSAGE_SELF, &at_t1);
     /* Every worker accounts for the window, then the runner may look at the server
      * while every connection is still open, then they close. */

@@ -57,6 +57,7 @@ struct worker {
     struct lg_coord *coord;
     uint64_t *completed_by_conn; /* completions in the window, by our active connection */
     pthread_t thread;
+    bool joined; /* worker_join may be called again: it joins once */
     uv_loop_t loop;
     uv_async_t wake;
     uv_timer_t tick;
@@ -149,14 +150,15 @@ static uint64_t intended(const struct worker *w, const struct conn *c, uint64_t 
 
 /* A request that will never complete, seen at time now: by a timeout, or still
  * unanswered (or, in the open loop, still unsent) when the window closes. Its latency
- * is at least its age, and that lower bound is recorded: leaving it out would make a
- * server that stops answering look fast. */
-static void record_censored(struct worker *w, struct conn *c, uint64_t seq, uint64_t now)
+ * is at least its age, and that lower bound is recorded when the age exceeds
+ * older_than: leaving it out would make a server that stops answering look fast. */
+static void record_censored(struct worker *w, struct conn *c, uint64_t seq, uint64_t now,
+                            uint64_t older_than)
 {
     uint64_t from = w->cfg->mode == MODE_OPEN    ? intended(w, c, seq)
                     : w->cfg->mode == MODE_CHURN ? c->connect_start
                                                  : c->sent_at[seq % w->cfg->pipeline];
-    if (!in_window(w, now) || from >= now)
+    if (!in_window(w, now) || from >= now || now - from <= older_than)
         return;
     hist_record(&w->res.latency, now - from);
     w->res.censored++;
@@ -174,7 +176,7 @@ static void abandon(struct conn *c, bool censor, uint64_t now)
         if (in_window(w, now))
             w->res.abandoned++;
         if (censor)
-            record_censored(w, c, seq, now);
+            record_censored(w, c, seq, now, 0);
     }
     c->seq_recv = c->seq_sent;
 }
@@ -249,7 +251,9 @@ static void conn_connect(struct conn *c, uint64_t now)
     c->failed = false;
     int err = uv_tcp_init_ex(&w->loop, &c->tcp, cfg->addr.ss.ss_family);
     if (err) {
-        if (!c->idle)
+        if (c->idle)
+            w->res.setup_errors[classify(err, true)]++;
+        else
             count_error(w, classify(err, true), now);
         c->retry_at = now + RETRY_NS;
         return; /* still DOWN: no handle to close */
@@ -734,9 +738,14 @@ static void end_window(struct worker *w, uint64_t now)
     if (!w->running)
         return;
     w->res.cpu_ns = w->measuring ? clock_thread_cpu_ns() - w->cpu_t0 : 0;
-    /* The window's last instant: what is unanswered then is recorded at its age. */
+    /* The window's last instant: what is unanswered then, and already older than the
+     * slowest request this worker saw answered (or time out), is recorded at its age.
+     * A younger one says nothing: its age is no bound on anything the data shows, and
+     * recording it would put a request sent a microsecond before the end at the bottom
+     * of the distribution. The count of those left is in_flight_at_end either way. */
     uint64_t t1 = atomic_load_explicit(&w->coord->t1_ns, memory_order_relaxed);
     uint64_t last = now >= t1 && t1 > w->t0 ? t1 - 1 : now;
+    uint64_t slowest = w->res.latency.total ? w->res.latency.max : 0;
     for (unsigned i = 0; i < w->nactive; i++) {
         struct conn *c = &w->active[i];
         if (c->state == C_UP)
@@ -748,7 +757,7 @@ static void end_window(struct worker *w, uint64_t now)
             w->res.due_unsent_at_end += upto - c->seq_sent;
         for (uint64_t seq = c->seq_recv; seq < upto; seq++)
             if (c->state == C_UP || seq >= c->seq_sent)
-                record_censored(w, c, seq, last);
+                record_censored(w, c, seq, last, slowest);
     }
     for (unsigned i = 0; i < w->nidle; i++)
         w->res.idle_open_at_end += w->idle[i].state == C_UP;
@@ -976,7 +985,10 @@ void worker_wake(struct worker *w)
 
 const struct lg_result *worker_join(struct worker *w)
 {
-    pthread_join(w->thread, NULL);
+    if (!w->joined) {
+        pthread_join(w->thread, NULL);
+        w->joined = true;
+    }
     return &w->res;
 }
 

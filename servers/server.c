@@ -20,7 +20,7 @@
 #define DEFAULT_ADDR      "127.0.0.1"
 #define DEFAULT_BACKLOG   4096 /* the kernel caps it at net.core.somaxconn */
 #define DEFAULT_STACK_KIB 64
-#define MAX_LISTENERS     256
+#define MAX_LISTENERS     STATS_MAX_WORKERS /* one per worker, as -n allows */
 
 _Atomic int server_stopping;
 
@@ -159,10 +159,17 @@ int server_accept(int listenfd, int *reserve)
     }
 }
 
+static void synopsis(FILE *out, const struct server_model *m)
+{
+    fprintf(out, "usage: echo-%s [-a ADDR] [-b BACKLOG]%s [--work-us N] [--sleep-us N]%s PORT\n",
+            m->name, (m->flags & MODEL_WORKERS) ? " [-n WORKERS]" : "",
+            (m->flags & MODEL_STACK) ? " [--stack-kib N]" : "");
+}
+
 static void usage(FILE *out, const struct server_model *m)
 {
+    synopsis(out, m);
     fprintf(out,
-            "usage: echo-%s [-a ADDR] [-b BACKLOG]%s [--work-us N] [--sleep-us N]%s PORT\n"
             "\n"
             "%s\n"
             "Echoes every newline-terminated line (at most %d bytes) back to its sender.\n"
@@ -171,9 +178,7 @@ static void usage(FILE *out, const struct server_model *m)
             "  -a ADDR       address to bind (default %s; IPv6 such as ::1 works)\n"
             "  -b BACKLOG    listen backlog (default %d; the kernel caps it at\n"
             "                net.core.somaxconn)\n",
-            m->name, (m->flags & MODEL_WORKERS) ? " [-n WORKERS]" : "",
-            (m->flags & MODEL_STACK) ? " [--stack-kib N]" : "", m->summary, PROTO_MAX_LINE,
-            DEFAULT_ADDR, DEFAULT_BACKLOG);
+            m->summary, PROTO_MAX_LINE, DEFAULT_ADDR, DEFAULT_BACKLOG);
     if (m->flags & MODEL_WORKERS)
         fprintf(out, "  -n WORKERS    %s (default %d per CPU it may use: %d here)\n",
                 m->workers_are, m->workers_per_cpu, m->workers_per_cpu * server_cpu_count());
@@ -233,7 +238,7 @@ static int parse_args(const struct server_model *m, const char *prog, int argc, 
             opts->backlog = (int)v;
             break;
         case 'n':
-            if (parse_num(prog, "the worker count (-n)", optarg, 1, 4096, &v) < 0)
+            if (parse_num(prog, "the worker count (-n)", optarg, 1, STATS_MAX_WORKERS, &v) < 0)
                 return -1;
             opts->workers = (int)v;
             if (!(m->flags & MODEL_WORKERS))
@@ -350,8 +355,10 @@ int server_main(const struct server_model *m, int argc, char **argv)
     snprintf(prog, sizeof(prog), "echo-%s", m->name);
     int rc = parse_args(m, prog, argc, argv, &opts);
     if (rc != 0) {
-        if (rc < 0)
+        if (rc < 0) {
+            synopsis(stderr, m);
             fprintf(stderr, "Try '%s --help' for more information.\n", prog);
+        }
         return rc < 0 ? 2 : 0;
     }
 

@@ -317,6 +317,18 @@ static int uring_prepare(const struct server_opts *opts)
                 strerror(-rc));
         return SERVER_EXIT_UNAVAILABLE;
     }
+    if (rc == -EINVAL || rc == -ENOMEM) {
+        /* EINVAL to every try: a kernel before 5.5 (no CQSIZE, nor accept); ENOMEM: one
+         * before 5.12, which charges the rings to RLIMIT_MEMLOCK. */
+        fprintf(stderr,
+                "echo-uring: io_uring is not usable here: %s (%s); the other models do not "
+                "need it\n",
+                strerror(-rc),
+                rc == -EINVAL ? "this kernel's io_uring is too old: echo-uring needs Linux 5.6"
+                              : "raise the locked-memory limit, ulimit -l, or use Linux 5.12 "
+                                "or later");
+        return SERVER_EXIT_UNAVAILABLE;
+    }
     if (rc < 0) {
         fprintf(stderr, "echo-uring: cannot set up io_uring: %s\n", strerror(-rc));
         return -1;

@@ -322,6 +322,43 @@ static void case_crash(void)
     teardown();
 }
 
+/* ---- a server that will not start: failed, its later trials not run, not interrupted ---- */
+
+static void case_no_start(void)
+{
+    const char *servers[] = {"epoll", "select=/bin/false", NULL};
+    struct run r;
+    setup(servers);
+    const char *args[] = {"--models",   "epoll,select",  "--scenarios", "concurrency",
+                          "--points",   "concurrency=4", "--trials",    "2",
+                          "--duration", "300ms",         "--warmup",    "0",
+                          NULL};
+    run_bench(&r, args, 0, 0);
+    CHECK(r.status == 0, "exit %d:\n%s", r.status, r.err);
+    json_t *j = latest();
+    CHECK(json_is_false(json_object_get(j, "interrupted")), "bench.json says interrupted");
+    size_t i;
+    json_t *pt;
+    json_array_foreach(json_object_get(scenario(j, "concurrency"), "points"), i, pt)
+    {
+        json_t *trials = json_object_get(pt, "trials");
+        if (strcmp(str(pt, "model"), "select") == 0) {
+            CHECK(strcmp(str(pt, "status"), "failed") == 0, "select's point: %s",
+                  str(pt, "status"));
+            CHECK(json_array_size(trials) == 1, "%zu trials of a server that cannot start",
+                  json_array_size(trials));
+            CHECK(strcmp(str(json_array_get(trials, 0), "status"), "failed_to_start") == 0,
+                  "trial: %s", str(json_array_get(trials, 0), "status"));
+            CHECK(json_is_string(json_object_get(pt, "note")), "no note says why");
+        } else {
+            CHECK(strcmp(str(pt, "status"), "ok") == 0 && json_array_size(trials) == 2,
+                  "epoll's point: %s", str(pt, "status"));
+        }
+    }
+    json_decref(j);
+    teardown();
+}
+
 /* ---- a model the machine cannot run: unavailable, not failed ---- */
 
 static void case_unavailable(void)
@@ -474,6 +511,6 @@ static void case_usage(void)
 }
 
 TEST_CASES({"schema", case_schema}, {"crash", case_crash}, {"interrupt", case_interrupt},
-           {"hang", case_hang}, {"unwritable", case_unwritable}, {"unavailable", case_unavailable},
-           {"usage", case_usage});
+           {"hang", case_hang}, {"unwritable", case_unwritable}, {"no_start", case_no_start},
+           {"unavailable", case_unavailable}, {"usage", case_usage});
 TEST_MAIN()

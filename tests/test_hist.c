@@ -16,10 +16,11 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* The exact percentile of sorted samples: the value at rank ceil(p% of n). */
-static uint64_t exact(const uint64_t *sorted, size_t n, double p)
+/* The exact percentile of sorted samples: the value at rank ceil(p% of n), with p in
+ * millionths (990000 is p99), in integers: no rounding can move the rank. */
+static uint64_t exact(const uint64_t *sorted, size_t n, uint64_t p_millionths)
 {
-    size_t rank = (size_t)ceil(p / 100.0 * (double)n);
+    size_t rank = (size_t)((p_millionths * n + 999999) / 1000000);
     if (rank < 1)
         rank = 1;
     return sorted[rank - 1];
@@ -29,7 +30,8 @@ static uint64_t exact(const uint64_t *sorted, size_t n, double p)
  * and above it by less than one bucket (a relative 1/1024). */
 static void check_against_exact(uint64_t *samples, size_t n, const char *what)
 {
-    static const double ps[] = {0, 1, 10, 25, 50, 75, 90, 95, 99, 99.9, 99.99, 99.999, 100};
+    static const uint64_t ps[] = {0,      10000,  100000, 250000, 500000, 750000, 900000,
+                                  950000, 990000, 999000, 999900, 999990, 1000000};
     struct hist h;
 
     CHECK(hist_init_default(&h) == 0);
@@ -38,11 +40,12 @@ static void check_against_exact(uint64_t *samples, size_t n, const char *what)
     qsort(samples, n, sizeof(*samples), cmp_u64);
     CHECK(h.total == n && h.min == samples[0] && h.max == samples[n - 1], "%s", what);
     for (size_t i = 0; i < sizeof(ps) / sizeof(ps[0]); i++) {
-        uint64_t want = exact(samples, n, ps[i]), got = hist_percentile(&h, ps[i]);
-        CHECK(got >= want, "%s p%g: %lu below the exact %lu", what, ps[i], (unsigned long)got,
+        double p = (double)ps[i] / 10000.0;
+        uint64_t want = exact(samples, n, ps[i]), got = hist_percentile(&h, p);
+        CHECK(got >= want, "%s p%g: %lu below the exact %lu", what, p, (unsigned long)got,
               (unsigned long)want);
         CHECK((double)(got - want) <= (double)want / 1024.0 + 1, "%s p%g: %lu vs exact %lu", what,
-              ps[i], (unsigned long)got, (unsigned long)want);
+              p, (unsigned long)got, (unsigned long)want);
     }
     double mean = 0;
     for (size_t i = 0; i < n; i++)
@@ -92,6 +95,16 @@ static void test_small_exact(void)
     CHECK(hist_percentile(&h, 50) == 1023, "p50 of 0..2047 is %lu",
           (unsigned long)hist_percentile(&h, 50));
     CHECK(hist_percentile(&h, 100) == 2047 && hist_percentile(&h, 0) == 0);
+    hist_free(&h);
+    /* The rank is exact where floating point is not: 99.9% of 1000 is 999.0000000000001
+     * in doubles, and its ceiling would make p99.9 the maximum. */
+    CHECK(hist_init_default(&h) == 0);
+    for (uint64_t v = 1; v <= 1000; v++)
+        hist_record(&h, v);
+    CHECK(hist_percentile(&h, 99.9) == 999 && hist_percentile(&h, 99) == 990 &&
+              hist_percentile(&h, 99.99) == 1000 && hist_percentile(&h, 0.1) == 1,
+          "p99.9 of 1..1000 is %lu, p99 %lu", (unsigned long)hist_percentile(&h, 99.9),
+          (unsigned long)hist_percentile(&h, 99));
     hist_free(&h);
 }
 

@@ -251,8 +251,43 @@ static void case_schema(void)
     num(j, "throughput_rps");
     num(j, "bytes.sent");
     check_hist(json_object_get(j, "latency_us"), "latency_us");
+    /* A request unanswered at the close is not a 0.1 us "latency": an echo through a
+     * server and two sockets takes microseconds on any machine. */
+    CHECK(num(j, "latency_us.min") >= 1.0, "latency_us.min %g us", num(j, "latency_us.min"));
     check_hist(json_object_get(j, "connect_us"), "connect_us");
     CHECK(json_is_null(json_object_get(j, "service_latency_us")), "service latency: open only");
+    /* Every other field the schema promises (docs/loadgen.md). */
+    static const char *nums[] = {"config.timeout_s",
+                                 "config.sources",
+                                 "measured_s",
+                                 "requests.sent",
+                                 "requests.censored",
+                                 "requests.abandoned",
+                                 "requests.due_unsent_at_end",
+                                 "requests.completed_total",
+                                 "requests.sent_total",
+                                 "bytes.received",
+                                 "connections.requested",
+                                 "connections.established_at_start",
+                                 "idle.open_at_end",
+                                 "loadgen_cpu.busiest_thread_util",
+                                 "loadgen_cpu.busiest_thread",
+                                 "loadgen_memory.rss_kib_start",
+                                 "loadgen_memory.rss_kib_connected"};
+    for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
+        num(j, nums[i]);
+    for (size_t i = 0; i < sizeof(errors) / sizeof(errors[0]); i++) {
+        char key[64];
+        snprintf(key, sizeof(key), "requests.setup_errors.%s", errors[i]);
+        num(j, key);
+    }
+    CHECK(json_is_boolean(json_object_get(cfg, "prime")), "config.prime");
+    CHECK(json_is_array(json_object_get(cfg, "cpus")), "config.cpus");
+    CHECK(json_is_string(json_object_get(cfg, "target")), "config.target");
+    CHECK(json_is_boolean(json_object_get(j, "interrupted")), "interrupted");
+    CHECK(json_is_boolean(json_object_get(json_object_get(j, "loadgen_cpu"), "saturated")),
+          "loadgen_cpu.saturated");
+    CHECK(json_is_array(json_object_get(j, "warnings")), "warnings");
     CHECK(num(j, "idle.requested") == 3 && num(j, "idle.established") == 3);
     CHECK(num(j, "idle.open_at_end") == 3);
     CHECK(num(j, "fairness.jain") > 0.5 && num(j, "fairness.jain") <= 1.0);
@@ -370,7 +405,11 @@ static void case_freeze_at_end(void)
     double unanswered =
         num(r.json, "requests.due_unsent_at_end") + num(r.json, "requests.in_flight_at_end");
     CHECK(unanswered > 1000, "%.0f due requests unaccounted for", unanswered);
-    CHECK(num(r.json, "requests.censored") == unanswered, "each recorded at its age");
+    /* Each recorded at its age, but for the few due within the slowest answer's time
+     * of the close, whose age bounds nothing. */
+    double censored = num(r.json, "requests.censored");
+    CHECK(censored <= unanswered && censored >= 0.9 * unanswered,
+          "%.0f of %.0f unanswered recorded at their age", censored, unanswered);
     CHECK(num(r.json, "latency_us.p99") > 1e6, "p99 %.0f us over a 1.5 s freeze",
           num(r.json, "latency_us.p99"));
     CHECK(json_array_size(json_object_get(r.json, "warnings")) > 0, "a warning about the rate");
@@ -563,6 +602,28 @@ static void case_interrupt_warmup(void)
     json_decref(srv_stop(&s));
 }
 
+/* Ctrl-C while loadgen waits before the window (here: for a runner that never answers
+ * its --sync) ends it at once, saying nothing was measured. */
+static void case_interrupt_setup(void)
+{
+    struct srv s;
+    struct run r;
+    char to[64], fd[16];
+    int sv[2];
+
+    srv_start_simple(&s, "epoll", NULL);
+    target(to, sizeof(to), &s);
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0); /* inherited: no CLOEXEC */
+    snprintf(fd, sizeof(fd), "%d", sv[1]);
+    const char *args[] = {"-c", "2", "-i", "2", "-d", "5s", "--sync", fd, to, NULL};
+    run_loadgen_full(&r, args, 0, SIGINT, 1.0);
+    close(sv[0]);
+    close(sv[1]);
+    CHECK(r.status == 1 && strstr(r.err, "nothing measured"), "exit %d: %s", r.status, r.err);
+    CHECK(r.wall_s < 4, "took %.1f s after SIGINT", r.wall_s);
+    json_decref(srv_stop(&s));
+}
+
 static void case_interrupt(void)
 {
     struct srv s;
@@ -733,6 +794,6 @@ TEST_CASES({"counts_match", case_counts_match}, {"request_format", case_request_
            {"interrupt_warmup", case_interrupt_warmup}, {"idle", case_idle}, {"churn", case_churn},
            {"prime", case_prime}, {"prime_stall", case_prime_stall}, {"open_rate", case_open_rate},
            {"threads_sources", case_threads_sources}, {"interrupt", case_interrupt},
-           {"refused", case_refused}, {"fd_limit", case_fd_limit}, {"usage", case_usage},
-           {"ipv6", case_ipv6});
+           {"interrupt_setup", case_interrupt_setup}, {"refused", case_refused},
+           {"fd_limit", case_fd_limit}, {"usage", case_usage}, {"ipv6", case_ipv6});
 TEST_MAIN()

@@ -285,6 +285,88 @@ static void case_report(void)
     teardown();
 }
 
+/* ---- a series with no data shifts nothing: each clause reads its own block ---- */
+
+/* The first column of each block of a TSV (gnuplot's index: blocks of rows between
+ * runs of blank lines), into names; returns the count. */
+static int tsv_blocks(const char *path, char names[][64], int max)
+{
+    char *tsv = slurp(path, NULL);
+    CHECK(tsv, "no %s", path);
+    int n = 0;
+    bool in_block = false;
+    for (char *line = tsv; *line;) {
+        char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        if (len == 0) {
+            in_block = false;
+        } else if (line[0] != '#' && !in_block) {
+            in_block = true;
+            CHECK(n < max, "too many blocks in %s", path);
+            size_t name = strcspn(line, "\t");
+            snprintf(names[n++], 64, "%.*s", (int)(name < 63 ? name : 63), line);
+        }
+        line += len + (end ? 1 : 0);
+    }
+    free(tsv);
+    return n;
+}
+
+/* Every plot of the folder: each "index N" names a block the TSV has, and a titled
+ * clause reads the block of the series its title names. */
+static void check_indices(const char *dir)
+{
+    char path[PATH_MAX + 64], names[64][64];
+    for (size_t i = 0; i < NEXPECTED; i++) {
+        snprintf(path, sizeof(path), "%s/plots/data/%s.tsv", dir, expected[i]);
+        if (access(path, R_OK) != 0)
+            continue;
+        int blocks = tsv_blocks(path, names, 64);
+        snprintf(path, sizeof(path), "%s/plots/%s.gp", dir, expected[i]);
+        char *gp = slurp(path, NULL);
+        CHECK(gp, "no %s", path);
+        for (char *c = gp; (c = strstr(c, "' index ")) != NULL; c++) {
+            int index = atoi(c + 8);
+            CHECK(index >= 0 && index < blocks, "%s: index %d, and the TSV has %d blocks",
+                  expected[i], index, blocks);
+            /* The clause ends at the next clause or the end of its line. */
+            char *next = strstr(c + 1, "' index "), *eol = strchr(c, '\n');
+            if (!next || (eol && eol < next))
+                next = eol;
+            char *title = strstr(c, "title '");
+            if (title && (!next || title < next) && title[-1] != 'o') {
+                char want[80];
+                snprintf(want, sizeof(want), "title '%s'", names[index]);
+                CHECK(strncmp(title, want, strlen(want)) == 0, "%s: index %d holds %s, not %.30s",
+                      expected[i], index, names[index], title);
+            }
+        }
+        free(gp);
+    }
+}
+
+static void case_series_index(void)
+{
+    char dir[PATH_MAX], err[8192];
+    json_t *j = fixture();
+    /* A model that ran nowhere, first in the list, and a primitive that failed. */
+    json_array_insert_new(json_object_get(json_object_get(j, "settings"), "models"), 0,
+                          json_string("process"));
+    size_t i;
+    json_t *sc;
+    json_array_foreach(json_object_get(j, "scenarios"), i, sc)
+    {
+        if (strcmp(json_string_value(json_object_get(sc, "name")), "creation") == 0)
+            json_object_del(json_object_get(json_object_get(sc, "result"), "primitives"), "vfork");
+    }
+    results_dir("gaps", j, dir, sizeof(dir));
+    json_decref(j);
+    const char *args[] = {dir, NULL};
+    CHECK(run("plots", args, NULL, err, sizeof(err)) == 0, "%s", err);
+    check_indices(dir);
+    teardown();
+}
+
 /* ---- findings follow the data: a model the idle clients stop dead, and why ---- */
 
 static char *report_with_idle_epoll(const char *name, double rps, double rejected)
@@ -510,6 +592,7 @@ static void case_compare(void)
 }
 
 TEST_CASES({"plots", case_plots}, {"tsv", case_tsv}, {"report", case_report},
-           {"findings", case_findings}, {"bad_input", case_bad_input}, {"partial", case_partial},
+           {"series_index", case_series_index}, {"findings", case_findings},
+           {"bad_input", case_bad_input}, {"partial", case_partial},
            {"no_gnuplot", case_no_gnuplot}, {"compare", case_compare});
 TEST_MAIN()

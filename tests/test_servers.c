@@ -536,18 +536,19 @@ static void case_fd_exhaustion(void)
     struct srv s;
     enum { FLOOD = 150 };
     int fds[FLOOD];
-    const char *args[] = {"0", NULL};
+    /* The thread pool gets more workers than descriptors, so that it, too, meets the
+     * limit rather than its queue's bound. */
+    const char *args[] = {"0", NULL}, *pool_args[] = {"-n", "80", "0", NULL};
 
     raise_nofile();
-    srv_start(&s, model, args, &(struct srv_env){.nofile = 64});
+    srv_start(&s, model, is("threadpool") ? pool_args : args, &(struct srv_env){.nofile = 64});
     usleep(100 * 1000);
     /* Counted over the server's tree: a pre-forked server's workers hold the
      * connections, each under the same limit. */
     int base_fds = proc_tree_fd_count(s.pid, NULL);
-    /* The iterative server holds one connection, the process server's parent none, and
-     * the thread pool as many as its workers and queue (it stops accepting when the
-     * queue is full), so only the others reach the limit. */
-    bool reaches_limit = !is("iterative") && !is("process") && !is("threadpool");
+    /* The iterative server holds one connection and the process server's parent none,
+     * so only the others reach the limit. */
+    bool reaches_limit = !is("iterative") && !is("process");
     for (int i = 0; i < FLOOD; i++)
         fds[i] = cli_connect(s.port);
     /* Hold the flood until the server is at its limit (a slow server, under a
@@ -763,6 +764,16 @@ static void case_ipv6(void)
 /* Runs the model with args, without a server's lifetime: stderr into err, stdout into
  * out, and before_exec (when not NULL) run in the child first. Returns the exit
  * status. */
+static void read_all(int fd, char *buf, size_t len)
+{
+    size_t got = 0;
+    ssize_t n;
+    while (got + 1 < len &&
+           ((n = read(fd, buf + got, len - 1 - got)) > 0 || (n < 0 && errno == EINTR)))
+        got += n > 0 ? (size_t)n : 0;
+    buf[got] = '\0';
+}
+
 static int run_capture_with(const char *const *args, char *err, size_t errlen, char *out,
                             size_t outlen, void (*before_exec)(void))
 {
@@ -789,10 +800,10 @@ static int run_capture_with(const char *const *args, char *err, size_t errlen, c
     close(ep[1]);
     close(op[1]);
     int status;
-    ssize_t n = read(ep[0], err, errlen - 1);
-    err[n > 0 ? n : 0] = '\0';
-    n = read(op[0], out, outlen - 1);
-    out[n > 0 ? n : 0] = '\0';
+    /* Until EOF: unbuffered stderr comes in a write per message. Both stay far below
+     * a pipe's capacity, so reading one to its end cannot block the other. */
+    read_all(ep[0], err, errlen);
+    read_all(op[0], out, outlen);
     waitpid(pid, &status, 0);
     close(ep[0]);
     close(op[0]);
@@ -825,8 +836,14 @@ static void case_usage(void)
 
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         int rc = run_capture(bad[i].args, err, sizeof(err), out, sizeof(out));
+        if (rc == 69 && is("uring") && strstr(err, "io_uring is not available"))
+            continue; /* the address is looked up after the ring is set up */
         CHECK(rc == 2, "case %zu: exit %d, stderr: %s", i, rc, err);
         CHECK(strstr(err, bad[i].says), "case %zu: stderr lacks '%s': %s", i, bad[i].says, err);
+        /* A command line it cannot parse shows the synopsis; an address it cannot find
+         * is said as such. */
+        CHECK(strcmp(bad[i].says, "cannot use address") == 0 || strstr(err, "usage: echo-"),
+              "case %zu: no usage line: %s", i, err);
         CHECK(out[0] == '\0', "case %zu: printed on stdout: %s", i, out);
     }
     const char *help[] = {"--help", NULL};
