@@ -195,7 +195,8 @@ int linebuf_commit(struct linebuf *lb, size_t n)
         lb->owed_bytes += end - lb->done;
         lb->done = from = end;
     }
-    if (lb->len - lb->done >= PROTO_MAX_LINE) {
+    /* Stopping, the scan above may have left lines unsearched: no verdict on them. */
+    if (!server_stopping && lb->len - lb->done >= PROTO_MAX_LINE) {
         stats_add(STAT_TOO_LONG, 1);
         stats_add(STAT_ERRORS, 1);
         return -1;
