@@ -193,9 +193,9 @@ static void case_schema(void)
     CHECK(strlen(str(j, "started_at")) == 20 && strlen(str(j, "ended_at")) == 20);
     CHECK(json_is_false(json_object_get(j, "interrupted")));
     json_t *env = json_object_get(j, "env");
-    static const char *env_keys[] = {"host",       "kernel", "arch",  "cpu_vulnerabilities",
-                                     "sysctl",     "nofile", "build", "server_cpus",
-                                     "client_cpus"};
+    static const char *env_keys[] = {
+        "host",   "cpu_model", "memory", "kernel",      "arch",        "kernel_version",
+        "sysctl", "nofile",    "build",  "server_cpus", "client_cpus", "cpu_vulnerabilities"};
     for (size_t i = 0; i < sizeof(env_keys) / sizeof(env_keys[0]); i++)
         CHECK(json_object_get(env, env_keys[i]), "env lacks %s", env_keys[i]);
     CHECK(json_integer_value(json_object_get(env, "cpus")) > 0);
@@ -205,8 +205,17 @@ static void case_schema(void)
         CHECK(json_is_string(json_object_get(build, build_keys[i])), "build lacks %s",
               build_keys[i]);
     CHECK(json_is_boolean(json_object_get(env, "git_dirty")));
+    /* Null where the machine does not say (no cpufreq in a VM), but there. */
+    CHECK(json_object_get(env, "cpu_governor"), "env lacks cpu_governor");
     json_t *set = json_object_get(j, "settings");
     CHECK(json_integer_value(json_object_get(set, "trials")) == 2);
+    CHECK(json_is_boolean(json_object_get(set, "quick")) &&
+              json_is_number(json_object_get(set, "duration_s")) &&
+              json_is_number(json_object_get(set, "warmup_s")) &&
+              json_is_number(json_object_get(set, "loadgen_threads")) &&
+              json_array_size(json_object_get(set, "models")) == 2 &&
+              json_is_array(json_object_get(set, "scenarios")),
+          "settings lack a field");
 
     /* Every scenario is there: the measured ones with their points, creation and cores
      * with what they did. */
@@ -223,18 +232,51 @@ static void case_schema(void)
         {
             CHECK(strcmp(str(pt, "status"), "ok") == 0, "%s %s %s: %s", measured[k],
                   str(pt, "model"), str(pt, "label"), str(pt, "status"));
-            CHECK(json_is_number(json_object_get(pt, "x")));
+            CHECK(json_is_number(json_object_get(pt, "x")) &&
+                      json_is_number(json_object_get(pt, "connections")) &&
+                      json_is_number(json_object_get(pt, "idle")) &&
+                      json_is_array(json_object_get(pt, "server_args")) &&
+                      json_is_number(json_object_get(pt, "loadgen_saturated_trials")),
+                  "a point lacks a field");
+            str(pt, "label");
             json_t *trials = json_object_get(pt, "trials");
             CHECK(json_array_size(trials) == 2, "two trials");
             json_t *t = json_array_get(trials, 0);
             CHECK(json_number_value(json_object_get(t, "throughput_rps")) > 0);
+            static const char *tkeys[] = {
+                "trial",   "wall_s",           "throughput_rps", "p50_us",  "p90_us",   "p99_us",
+                "p999_us", "max_us",           "completed",      "errors",  "timeouts", "starved",
+                "jain",    "idle_open_at_end", "setup_timeouts", "censored"};
+            for (size_t q = 0; q < sizeof(tkeys) / sizeof(tkeys[0]); q++)
+                CHECK(json_is_number(json_object_get(t, tkeys[q])), "a trial lacks %s", tkeys[q]);
+            CHECK(strcmp(str(t, "status"), "ok") == 0);
+            str(t, "detail");
+            CHECK(json_is_boolean(json_object_get(t, "loadgen_saturated")));
+            json_t *spectrum = json_object_get(t, "spectrum"), *timeline;
+            CHECK(json_array_size(spectrum) == 13, "the spectrum has %zu percentiles",
+                  json_array_size(spectrum));
+            for (size_t q = 1; q < json_array_size(spectrum); q++)
+                CHECK(json_number_value(json_array_get(json_array_get(spectrum, q), 1)) >=
+                          json_number_value(json_array_get(json_array_get(spectrum, q - 1), 1)),
+                      "the spectrum falls");
+            timeline = json_object_get(t, "timeline");
+            CHECK(json_array_size(timeline) >= 1 &&
+                      json_array_size(json_array_get(timeline, 0)) == 3,
+                  "the timeline: [t_s, rps, p99_us] bins");
             json_t *res = json_object_get(t, "resources");
-            static const char *rkeys[] = {"cpu_user_s",      "cpu_sys_s",         "peak_rss_kib",
-                                          "peak_threads",    "peak_processes",    "ctx_voluntary",
-                                          "ctx_involuntary", "cpu_us_per_request"};
+            static const char *rkeys[] = {
+                "cpu_user_s",    "cpu_sys_s",       "window_cpu_s", "cpu_us_per_request",
+                "base_rss_kib",  "peak_rss_kib",    "peak_threads", "peak_processes",
+                "ctx_voluntary", "ctx_involuntary", "samples",      "max_sample_gap_ms"};
             for (size_t q = 0; q < sizeof(rkeys) / sizeof(rkeys[0]); q++)
                 CHECK(json_is_number(json_object_get(res, rkeys[q])), "resources lack %s",
                       rkeys[q]);
+            /* Memory per connection: numbers, or null where it cannot be told (Pss not
+             * readable); there either way. */
+            static const char *mkeys[] = {"base_pss_anon_kib", "primed_pss_anon_kib",
+                                          "memory_per_connection_bytes", "idle_settle_s"};
+            for (size_t q = 0; q < sizeof(mkeys) / sizeof(mkeys[0]); q++)
+                CHECK(json_object_get(res, mkeys[q]), "resources lack %s", mkeys[q]);
             CHECK(json_integer_value(json_object_get(json_object_get(t, "server"), "requests")) >
                   0);
             char raw[PATH_MAX + 200];
@@ -245,6 +287,25 @@ static void case_schema(void)
             json_t *sum = json_object_get(pt, "summary");
             check_summary(json_object_get(sum, "throughput_rps"), "throughput");
             check_summary(json_object_get(sum, "p99_us"), "p99");
+            static const char *skeys[] = {"p50_us",
+                                          "p999_us",
+                                          "connect_p50_us",
+                                          "errors",
+                                          "starved",
+                                          "jain",
+                                          "cpu_us_per_request",
+                                          "memory_per_connection_bytes",
+                                          "peak_rss_kib",
+                                          "window_cpu_s",
+                                          "peak_threads",
+                                          "peak_processes",
+                                          "ctx_involuntary",
+                                          "rejected"};
+            for (size_t q = 0; q < sizeof(skeys) / sizeof(skeys[0]); q++) {
+                json_t *v = json_object_get(sum, skeys[q]);
+                CHECK(json_is_null(v) || json_is_number(json_object_get(v, "median")),
+                      "summary.%s is neither a summary nor null", skeys[q]);
+            }
         }
     }
     CHECK(json_integer_value(json_object_get(
