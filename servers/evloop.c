@@ -44,6 +44,7 @@ struct evloop {
     int reserve;           /* the spare descriptor for EMFILE (net_shed) */
     struct conn **conns;   /* by descriptor; NULL where there is none */
     size_t conns_cap;
+    int broken; /* the errno of a listener that can accept no more, or 0 */
 };
 
 static struct conn *conn_lookup(const struct evloop *l, int fd)
@@ -202,8 +203,11 @@ static void accept_ready(struct evloop *l)
         case ACCEPT_FATAL:
             /* EINVAL: shut down for the stop, which the loop sees. In a prefork worker
              * the stop arrives a moment after its parent shut the shared listener: until
-             * then, rest rather than spin on a listener that stays readable. */
-            if (!server_stopping)
+             * then, rest rather than spin on a listener that stays readable. Anything
+             * else (EBADF, ENOTSOCK): the listener is broken, and the loop ends. */
+            if (errno != EINVAL)
+                l->broken = errno;
+            else if (!server_stopping)
                 listener_pause(l);
             return;
         case ACCEPT_SHED:
@@ -285,6 +289,11 @@ int evloop_run(int listenfd, unsigned listen_flags)
         }
         for (int i = 0; i < n; i++)
             dispatch(&l, &events[i]);
+        if (l.broken) {
+            fprintf(stderr, "echo server: accept on the listener failed: %s\n", strerror(l.broken));
+            rc = -1;
+            break;
+        }
     }
 
     for (size_t fd = 0; fd < l.conns_cap; fd++)
