@@ -205,6 +205,8 @@ static bool shed_queue(void)
     return true;
 }
 
+static int broken; /* the errno of a listener that can accept no more, or 0 */
+
 static void accept_done(const struct io_uring_cqe *cqe)
 {
     bool more = cqe->flags & IORING_CQE_F_MORE;
@@ -231,8 +233,14 @@ static void accept_done(const struct io_uring_cqe *cqe)
                 return;
             }
             break;
-        case ACCEPT_BACKOFF:
         case ACCEPT_FATAL:
+        case ACCEPT_BACKOFF:
+            /* EBADF, ENOTSOCK: the listener can accept no more. EINVAL: shut a moment
+             * before the stop is seen, or unforeseen: a pause, as for the others. */
+            if (server_accept_verdict(-res) == ACCEPT_FATAL && -res != EINVAL) {
+                broken = -res;
+                return;
+            }
             stats_add(STAT_ERRORS, 1);
             if (!more)
                 accept_pause();
@@ -365,6 +373,11 @@ static int uring_run(int listenfd, const struct server_opts *opts)
             break;
         }
         reap();
+        if (broken) {
+            fprintf(stderr, "echo-uring: accept on the listener failed: %s\n", strerror(broken));
+            rc = -1;
+            break;
+        }
     }
     stop_all();
     io_uring_queue_exit(&ring); /* cancels what is still in flight, and waits for it */
