@@ -57,11 +57,32 @@ static void overlay(const struct results *ra, const struct results *rb, const ch
     if (!sa || !sb)
         return;
     struct plot *p = malloc(sizeof(*p));
-    const char *models[MAX_MODELS];
-    size_t nm = results_models(rb, models, MAX_MODELS);
     if (!p)
         return;
-    plot_init(p, rb, name, title, xlabel, ylabel);
+    /* The models of either run, A's first: a model only one run has is drawn too. At
+     * most as many as two series each can hold. */
+    const char *models[MAX_MODELS], *in_b[MAX_MODELS];
+    size_t nm = results_models(ra, models, PLOT_MAX_SERIES / 2);
+    size_t nb = results_models(rb, in_b, MAX_MODELS);
+    for (size_t k = 0; k < nb && nm < PLOT_MAX_SERIES / 2; k++) {
+        bool seen = false;
+        for (size_t m = 0; m < nm; m++)
+            seen |= strcmp(models[m], in_b[k]) == 0;
+        if (!seen)
+            models[nm++] = in_b[k];
+    }
+    /* Both machines in the title when they differ. */
+    struct results *named = malloc(sizeof(*named));
+    if (!named) {
+        free(p);
+        return;
+    }
+    *named = *rb;
+    if (strcmp(ra->machine, rb->machine) != 0)
+        snprintf(named->machine, sizeof(named->machine), "A: %.120s; B: %.120s", ra->machine,
+                 rb->machine);
+    plot_init(p, named, name, title, xlabel, ylabel);
+    free(named);
     p->logx = logx;
     for (int run = 0; run < 2; run++) {
         json_t *sc = run ? sb : sa;
@@ -157,6 +178,28 @@ int main(int argc, char **argv)
             row(stdout, md, name, model, label, "throughput_rps", pa, pb);
             row(stdout, md, name, model, label, "p99_us", pa, pb);
         }
+    }
+    /* Creation cost: the median of each primitive both runs measured (no interval:
+     * one run of thousands of iterations, so no mark). */
+    json_t *ca = json_object_get(results_scenario(&ra, "creation"), "result"),
+           *cb = json_object_get(results_scenario(&rb, "creation"), "result");
+    const char *prim;
+    json_t *pjb;
+    json_object_foreach(json_object_get(cb, "primitives"), prim, pjb)
+    {
+        double mb = jpath(pjb, "ns.median"),
+               ma = jpath(json_object_get(json_object_get(ca, "primitives"), prim), "ns.median");
+        if (isnan(ma) || isnan(mb))
+            continue;
+        char a[32], b[32], ratio[32] = "-";
+        human(ma, a, sizeof(a));
+        human(mb, b, sizeof(b));
+        if (ma > 0)
+            snprintf(ratio, sizeof(ratio), "%.2f", mb / ma);
+        fprintf(stdout, "%-11s %-10s %-10s %-15s %12s %12s %7s\n", "creation", prim, "-",
+                "ns_median", a, b, ratio);
+        fprintf(md, "| creation | %s | - | ns_median | %s | %s | %s |\n", prim, a, b, ratio);
+        shared++;
     }
     if (out_close(&md_file) < 0) {
         fprintf(stderr, "compare: cannot write %s: %s\n", md_path, strerror(errno));

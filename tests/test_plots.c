@@ -547,9 +547,35 @@ static void case_compare(void)
         CHECK(!strstr(line, "*"), "no difference can be significant: %s", line);
     }
     CHECK(rows >= 16, "%d rows compared", rows);
+    CHECK(strstr(md, "| creation | fork | - | ns_median |") &&
+              strstr(md, "| creation | pthread | - | ns_median |"),
+          "creation cost is not compared");
     snprintf(path, sizeof(path), "%s/compare/compare_throughput.png", b);
     check_png(path);
     free(md);
+
+    /* A model only A measured is still drawn, under its own name. */
+    json_t *only = fixture();
+    json_t *models = json_object_get(json_object_get(only, "settings"), "models");
+    json_array_clear(models);
+    json_array_append_new(models, json_string("epoll"));
+    json_t *points =
+        json_object_get(json_array_get(json_object_get(only, "scenarios"), 0), "points");
+    for (size_t i = json_array_size(points); i-- > 0;)
+        if (strcmp(json_string_value(json_object_get(json_array_get(points, i), "model")),
+                   "iterative") == 0)
+            json_array_remove(points, i);
+    char c[PATH_MAX];
+    results_dir("epoll_only", only, c, sizeof(c));
+    json_decref(only);
+    const char *args_c[] = {a, c, NULL};
+    CHECK(run("compare", args_c, NULL, err, sizeof(err)) == 0, "%s", err);
+    snprintf(path, sizeof(path), "%s/compare/compare_throughput.gp", c);
+    char *gp = slurp(path, NULL);
+    CHECK(gp && strstr(gp, "title 'iterative (A)'") && strstr(gp, "title 'epoll (B)'") &&
+              !strstr(gp, "title 'iterative (B)'"),
+          "the overlay: %s", gp ? gp : "none");
+    free(gp);
 
     /* B twice as fast at one point, its interval with it: ratio 2.00, marked. */
     json_t *j = fixture();
