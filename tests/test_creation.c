@@ -71,8 +71,14 @@ static void case_schema(void)
             check_dist(json_object_get(one, "cycles"), prims[i]);
         json_t *core = json_object_get(one, "core_cycles");
         CHECK(json_is_null(core) == !json_is_true(json_object_get(j, "core_cycles_available")));
+        if (!json_is_null(core))
+            check_dist(core, prims[i]);
         CHECK(num(one, "iterations") == 200);
     }
+    /* Without core cycles, a note says why. */
+    CHECK(json_is_true(json_object_get(j, "core_cycles_available")) ||
+              json_is_string(json_object_get(j, "core_cycles_note")),
+          "core cycles missing, and no note says why");
     CHECK(num(j, "ratio_fork_to_pthread") > 0);
     /* Every primitive closed what it opened. */
     json_t *fds = json_object_get(j, "open_fds");
@@ -87,6 +93,7 @@ static void case_schema(void)
         CHECK(num(row, "rss_mib") == (i ? 64 : 0));
         CHECK(num(row, "fork_ns_median") > 0 && num(row, "pthread_ns_median") > 0);
         CHECK(num(row, "vfork_ns_median") > 0 && num(row, "clone_vm_ns_median") > 0);
+        CHECK(num(row, "posix_spawn_ns_median") > 0);
     }
     json_decref(j);
 }
