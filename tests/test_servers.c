@@ -983,6 +983,32 @@ static int listeners_on(pid_t pid, int port)
     return n;
 }
 
+/* How many times each of pid's threads has been scheduled (the third figure of
+ * /proc/PID/task/TID/schedstat), by thread id into tids/runs; returns the count. */
+static int thread_runs(pid_t pid, long *tids, unsigned long long *runs, int max)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    CHECK(d, "%s", path);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && n < max) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        char stat[300];
+        snprintf(stat, sizeof(stat), "/proc/%d/task/%.255s/schedstat", (int)pid, e->d_name);
+        FILE *f = fopen(stat, "r");
+        if (!f)
+            continue;
+        if (fscanf(f, "%*s %*s %llu", &runs[n]) == 1)
+            tids[n++] = atol(e->d_name);
+        fclose(f);
+    }
+    closedir(d);
+    return n;
+}
+
 static void case_reuseport_spread(void)
 {
     struct srv s;
@@ -1003,11 +1029,21 @@ static void case_reuseport_spread(void)
     CHECK(threads == base_threads + 3, "%d threads with -n 4, %d with -n 1", threads, base_threads);
     CHECK(listeners_on(s.pid, s.port) == 4, "%d listeners on the port, not 4",
           listeners_on(s.pid, s.port));
-    /* Whichever listener the kernel hashes each to, every one is served. */
+    /* Whichever listener the kernel hashes each to, every one is served; and more than
+     * one thread did the serving (a thread with no client sleeps in epoll_wait, never
+     * scheduled; all 64 hashed to one of 4 listeners is a chance of 4^-63). */
+    long tids[64], tids_after[64];
+    unsigned long long runs[64], runs_after[64];
+    int nt = thread_runs(s.pid, tids, runs, 64);
     for (int i = 0; i < CONNS; i++)
         fds[i] = cli_connect(s.port);
     for (int i = 0; i < CONNS; i++)
         cli_echo(fds[i], "wherever the hash put me\n");
+    int nt_after = thread_runs(s.pid, tids_after, runs_after, 64), busy = 0;
+    for (int i = 0; i < nt_after; i++)
+        for (int k = 0; k < nt; k++)
+            busy += tids_after[i] == tids[k] && runs_after[i] >= runs[k] + 4;
+    CHECK(busy >= 2, "%d of the threads served the 64 clients", busy);
     for (int i = 0; i < CONNS; i++)
         close(fds[i]);
     json_t *st = srv_stop(&s);
