@@ -77,6 +77,31 @@ static void lines_by_model(struct plot *p, json_t *sc, const char **models, size
     }
 }
 
+/* Beside the threads of idle_flows: the processes, dashed, of the models that ever run
+ * more than one (for the others the line would sit at 1 for ever). */
+static void processes_dashed(struct plot *p, json_t *sc, const char **models, size_t nmodels)
+{
+    struct plot *procs = malloc(sizeof(*procs));
+    if (!procs)
+        return;
+    memset(procs, 0, sizeof(*procs));
+    lines_by_model(procs, sc, models, nmodels, "peak_processes", true, true);
+    for (int i = 0; i < procs->ns && p->ns < PLOT_MAX_SERIES; i++) {
+        const struct series *from = &procs->s[i];
+        bool several = false;
+        for (int k = 0; k < from->n; k++)
+            several |= from->y[k] > 1;
+        if (!several)
+            continue;
+        char name[64];
+        snprintf(name, sizeof(name), "%.30s processes", from->name);
+        struct series *to = plot_series(p, name, from->color, 2);
+        for (int k = 0; k < from->n; k++)
+            series_add(to, from->x[k], from->y[k], from->lo[k], from->hi[k]);
+    }
+    free(procs);
+}
+
 /* The words a point label stands for on an axis. */
 static const char *pretty(const char *label)
 {
@@ -401,12 +426,14 @@ int make_plots(const struct results *r, const char *dir, struct made_plot *made,
         EMIT("idle", "What the server's processes and threads use per connection held "
                      "(proportional anonymous memory, shared pages counted once).");
 
-        plot_init(p, r, "idle_flows", "Server threads against idle clients", "idle clients",
-                  "threads, summed over the server's processes");
+        plot_init(p, r, "idle_flows", "Server threads and processes against idle clients",
+                  "idle clients", "threads (solid), processes (dashed), at the peak");
         p->logy = true;
         lines_by_model(p, sc, models, nm, "peak_threads", true, true);
-        EMIT("idle", "Threads in the server's tree at its peak (a process per connection has "
-                     "one thread each).");
+        processes_dashed(p, sc, models, nm);
+        EMIT("idle", "Threads in the server's tree at its peak, summed over its processes "
+                     "(solid), and, for the models that run more than one process, the "
+                     "processes (dashed).");
     }
 
     if ((sc = results_scenario(r, "churn"))) {

@@ -3,9 +3,9 @@
 if (!exists('stem')) stem = 'idle_flows'
 set datafile separator '\t'
 set datafile missing 'NaN'
-set title "Server threads against idle clients\n{/*0.8 vm, AMD EPYC, 2 CPUs}" enhanced
+set title "Server threads and processes against idle clients\n{/*0.8 vm, AMD EPYC, 2 CPUs}" enhanced
 set xlabel 'idle clients' noenhanced
-set ylabel 'threads, summed over the server''s processes' noenhanced
+set ylabel 'threads (solid), processes (dashed), at the peak' noenhanced
 set grid lc rgb '#dddddd'
 set border lc rgb '#555555'
 set key outside right top vertical Left reverse noenhanced box lc rgb '#cccccc'
@@ -27,7 +27,9 @@ plot \
      'data/idle_flows.tsv' index 5 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#9467bd' title 'threadpool', \
      'data/idle_flows.tsv' index 6 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#8c564b' title 'prefork', \
      'data/idle_flows.tsv' index 7 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#17becf' title 'reuseport', \
-     'data/idle_flows.tsv' index 8 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#e377c2' title 'uring'
+     'data/idle_flows.tsv' index 8 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#e377c2' title 'uring', \
+     'data/idle_flows.tsv' index 9 using 2:3:4:5 with yerrorlines lw 2 dt 2 pt 7 ps 0.8 lc rgb '#d62728' title 'process processes', \
+     'data/idle_flows.tsv' index 10 using 2:3:4:5 with yerrorlines lw 2 dt 2 pt 7 ps 0.8 lc rgb '#8c564b' title 'prefork processes'
 set terminal svg size 960,600 enhanced font 'DejaVu Sans,11' dynamic background '#ffffff'
 set output stem.'.svg'
 replot
