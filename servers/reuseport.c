@@ -39,38 +39,61 @@ static void *loop_thread(void *arg)
     return NULL;
 }
 
-static int reuseport_run(int listenfd, const struct server_opts *opts)
+static struct loop *loops; /* one per thread; the first on server_main's listener */
+
+static void close_listeners(int n)
 {
-    int n = opts->workers, started = 1, rc = 0;
-    struct loop *loops = calloc((size_t)n, sizeof(*loops));
-    pthread_t *tids = calloc((size_t)n, sizeof(*tids));
+    for (int i = 1; loops && i < n; i++)
+        if (loops[i].listenfd >= 0)
+            close(loops[i].listenfd);
+    free(loops);
+    loops = NULL;
+}
+
+/* The first listener is server_main's; the others bind the port it got. All are made
+ * before the ready line, so a client that reads it finds every one open, and they are
+ * registered, so the stop shuts them all down. */
+static int reuseport_listening(int listenfd, const struct server_opts *opts)
+{
+    int n = opts->workers;
     struct net_addr bound;
 
-    if (!loops || !tids) {
+    loops = calloc((size_t)n, sizeof(*loops));
+    if (!loops) {
         fprintf(stderr, "echo-reuseport: out of memory for %d threads\n", n);
-        rc = -1;
-        goto out;
+        return -1;
     }
-    /* The first listener is server_main's; the others bind the port it got. All are
-     * made before any thread starts, and registered, so the stop shuts them all down. */
     loops[0] = (struct loop){.listenfd = listenfd, .index = 0};
     for (int i = 1; i < n; i++)
-        loops[i].listenfd = -1;
+        loops[i] = (struct loop){.listenfd = -1, .index = (unsigned)i};
     if (net_local_addr(listenfd, &bound) < 0) {
         fprintf(stderr, "echo-reuseport: cannot read the listener's address: %s\n",
                 strerror(errno));
-        rc = -1;
-        goto out;
+        close_listeners(n);
+        return -1;
     }
     for (int i = 1; i < n; i++) {
-        loops[i] = (struct loop){.index = (unsigned)i};
         loops[i].listenfd = net_listen(&bound, opts->backlog, NET_REUSEPORT | NET_NONBLOCK);
         if (loops[i].listenfd < 0 || server_add_listener(loops[i].listenfd) < 0) {
             fprintf(stderr, "echo-reuseport: cannot open listener %d of %d: %s\n", i + 1, n,
                     strerror(errno));
-            rc = -1;
-            goto out;
+            close_listeners(n);
+            return -1;
         }
+    }
+    return 0;
+}
+
+static int reuseport_run(int listenfd, const struct server_opts *opts)
+{
+    int n = opts->workers, started = 1, rc = 0;
+    pthread_t *tids = calloc((size_t)n, sizeof(*tids));
+
+    (void)listenfd; /* loops[0]'s, since reuseport_listening */
+    if (!tids) {
+        fprintf(stderr, "echo-reuseport: out of memory for %d threads\n", n);
+        rc = -1;
+        goto out;
     }
     for (; started < n; started++) {
         int err = pthread_create(&tids[started], NULL, loop_thread, &loops[started]);
@@ -92,10 +115,7 @@ static int reuseport_run(int listenfd, const struct server_opts *opts)
     if (loops[0].rc < 0)
         rc = -1;
 out:
-    for (int i = 1; loops && i < n; i++)
-        if (loops[i].listenfd >= 0)
-            close(loops[i].listenfd);
-    free(loops);
+    close_listeners(n);
     free(tids);
     return rc;
 }
@@ -106,5 +126,6 @@ const struct server_model model_reuseport = {
     .flags = MODEL_WORKERS | MODEL_REUSEPORT | MODEL_NONBLOCK,
     .workers_are = "threads, each with its own listener and event loop",
     .workers_per_cpu = 1,
+    .listening = reuseport_listening,
     .run = reuseport_run,
 };

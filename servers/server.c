@@ -389,6 +389,11 @@ int server_main(const struct server_model *m, int argc, char **argv)
         return 1;
     }
 
+    if (m->listening && m->listening(listenfd, &opts) < 0) {
+        close(listenfd);
+        return 1;
+    }
+
     /* Flushed before any child exists, so no forked child can print it again. */
     printf("listening on %s\n", where);
     fflush(stdout);

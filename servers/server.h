@@ -40,6 +40,10 @@ struct server_model {
      * the ready line. Returns 0; -1 after saying why (exit 1); or
      * SERVER_EXIT_UNAVAILABLE after saying why the machine cannot run it. */
     int (*prepare)(const struct server_opts *opts);
+    /* Optional: with the listener made, before the ready line, opens what else must be
+     * there before the first client comes. Returns 0, or -1 after saying why (exit 1,
+     * and no ready line). */
+    int (*listening)(int listenfd, const struct server_opts *opts);
     /* Serves connections on listenfd until server_stopping is set, then ends every
      * connection it holds and returns: 0, or -1 after saying on stderr what failed.
      * listenfd stays server_main's. */
