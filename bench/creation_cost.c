@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "hist.h"
 #include "jsonio.h"
+#include "procfs.h"
 #include "version.h"
 
 #include <dirent.h>
@@ -154,21 +155,8 @@ static void *detached_body(void *arg)
 /* The threads of this process, from /proc/self/stat. */
 static int thread_count(void)
 {
-    char buf[1024];
-    int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return -1;
-    buf[n] = '\0';
-    const char *p = strrchr(buf, ')');
-    int threads = -1;
-    if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %d",
-                    &threads) != 1)
-        threads = -1;
-    return threads;
+    struct proc_stat st;
+    return proc_stat_read("self", &st) == 0 ? st.threads : -1;
 }
 
 /* After a detached thread: waits, off the clock, until it has exited, so that its exit

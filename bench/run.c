@@ -16,6 +16,7 @@
 
 #include "clock.h"
 #include "jsonio.h"
+#include "procfs.h"
 #include "rio.h"
 
 #include <dirent.h>
@@ -135,19 +136,6 @@ struct tree {
     int threads, processes;
 };
 
-static int read_small(const char *path, char *buf, size_t len)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    ssize_t n = read(fd, buf, len - 1);
-    close(fd);
-    if (n <= 0)
-        return -1;
-    buf[n] = '\0';
-    return 0;
-}
-
 /* The CPU time of one process in nanoseconds: from schedstat (nanoseconds, but for one
  * thread) when it has one thread, from stat (clock ticks, all threads) otherwise. */
 static uint64_t process_cpu_ns(const char *pid, int threads, unsigned long utime,
@@ -160,7 +148,7 @@ static uint64_t process_cpu_ns(const char *pid, int threads, unsigned long utime
     if (!hz)
         hz = sysconf(_SC_CLK_TCK);
     snprintf(path, sizeof(path), "/proc/%s/schedstat", pid);
-    if (threads == 1 && read_small(path, buf, sizeof(buf)) == 0 &&
+    if (threads == 1 && proc_read_small(path, buf, sizeof(buf)) == 0 &&
         sscanf(buf, "%llu", &run_ns) == 1)
         return run_ns;
     return (uint64_t)(utime + stime) * (NS_PER_S / (uint64_t)hz);
@@ -170,7 +158,7 @@ static long pss_anon_kib(const char *pid)
 {
     char path[300], buf[2048];
     snprintf(path, sizeof(path), "/proc/%s/smaps_rollup", pid);
-    if (read_small(path, buf, sizeof(buf)) < 0)
+    if (proc_read_small(path, buf, sizeof(buf)) < 0)
         return 0;
     const char *p = strstr(buf, "Pss_Anon:");
     return p ? atol(p + 9) : 0;
@@ -180,7 +168,6 @@ static long pss_anon_kib(const char *pid)
 static void sample_tree(pid_t pgid, bool full, struct tree *t)
 {
     static long page_kib, hz;
-    char path[300], buf[1024];
     DIR *d = opendir("/proc");
     struct dirent *e;
 
@@ -194,27 +181,16 @@ static void sample_tree(pid_t pgid, bool full, struct tree *t)
     while ((e = readdir(d)) != NULL) {
         if (e->d_name[0] < '0' || e->d_name[0] > '9')
             continue;
-        snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
-        if (read_small(path, buf, sizeof(buf)) < 0)
+        struct proc_stat st;
+        if (proc_stat_read(e->d_name, &st) < 0 || st.pgrp != pgid)
             continue;
-        char *p = strrchr(buf, ')'); /* the command may hold spaces */
-        int pgrp = 0, threads = 0;
-        unsigned long utime = 0, stime = 0;
-        long cutime = 0, cstime = 0, rss = 0;
-        if (!p ||
-            sscanf(p + 2,
-                   "%*c %*d %d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %ld %ld %*d %*d %d "
-                   "%*d %*u %*u %ld",
-                   &pgrp, &utime, &stime, &cutime, &cstime, &threads, &rss) != 7 ||
-            pgrp != pgid)
-            continue;
-        t->cpu_ns += process_cpu_ns(e->d_name, threads, utime, stime);
+        t->cpu_ns += process_cpu_ns(e->d_name, st.threads, st.utime, st.stime);
         if (atoi(e->d_name) == pgid) /* the leader: its reaped children count too */
-            t->cpu_ns += (uint64_t)(cutime + cstime) * (NS_PER_S / (uint64_t)hz);
-        t->rss_kib += rss * page_kib;
+            t->cpu_ns += (uint64_t)(st.cutime + st.cstime) * (NS_PER_S / (uint64_t)hz);
+        t->rss_kib += st.rss_pages * page_kib;
         if (full)
             t->pss_anon_kib += pss_anon_kib(e->d_name);
-        t->threads += threads;
+        t->threads += st.threads;
         t->processes++;
     }
     closedir(d);

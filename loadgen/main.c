@@ -143,13 +143,7 @@ static bool advance(struct lg_coord *co, struct worker **w, unsigned n, int stag
     pthread_mutex_lock(&co->lock);
     while (atomic_load(&co->ready) < n && (!interrupted || stage == STAGE_END)) {
         /* A tenth of a second at a time, to see Ctrl-C while connecting or priming. */
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += 100 * 1000 * 1000;
-        if (until.tv_nsec >= 1000 * 1000 * 1000) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000 * 1000 * 1000;
-        }
+        struct timespec until = clock_deadline(CLOCK_REALTIME, 100 * NS_PER_MS);
         pthread_cond_timedwait(&co->ready_cond, &co->lock, &until);
     }
     pthread_mutex_unlock(&co->lock);

@@ -3,6 +3,7 @@
 
 #include "check.h"
 #include "clock.h"
+#include "procfs.h"
 #include "rio.h"
 
 #include <dirent.h>
@@ -427,26 +428,13 @@ int proc_thread_count(pid_t pid)
 /* Reads state and parent of a process from /proc/PID/stat. Returns 0, -1 if gone. */
 static int proc_stat(const char *pid, char *state, int *ppid, double *cpu_s)
 {
-    char path[64], buf[1024];
-    snprintf(path, sizeof(path), "/proc/%s/stat", pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    struct proc_stat st;
+    if (proc_stat_read(pid, &st) < 0)
         return -1;
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return -1;
-    buf[n] = '\0';
-    char *p = strrchr(buf, ')'); /* the command name may hold spaces and parentheses */
-    if (!p)
-        return -1;
-    unsigned long utime, stime;
-    long cutime, cstime;
-    if (sscanf(p + 2, "%c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %ld %ld", state, ppid,
-               &utime, &stime, &cutime, &cstime) != 6)
-        return -1;
+    *state = st.state;
+    *ppid = st.ppid;
     if (cpu_s)
-        *cpu_s = (double)(utime + stime + (unsigned long)(cutime + cstime)) /
+        *cpu_s = (double)(st.utime + st.stime + (unsigned long)(st.cutime + st.cstime)) /
                  (double)sysconf(_SC_CLK_TCK);
     return 0;
 }
