@@ -120,9 +120,8 @@ int worker_start(struct worker *w);
 /* Wakes the worker to look at coord->stage. Thread-safe. */
 void worker_wake(struct worker *w);
 
-/* Waits for the worker's thread to end (after t1; joined once, however often called)
- * and returns its result, which stays
- * the worker's until worker_destroy. */
+/* Waits for the worker's thread to end (after t1) and returns its result, which stays
+ * the worker's until worker_destroy. Once per worker. */
 const struct lg_result *worker_join(struct worker *w);
 
 /* After STAGE_ACTIVE is reported: the active connections that are up, with the
@@ -173,6 +172,7 @@ int lg_parse_cpus(const char *text, int *cpus, int max);
 
 /* A whole run, merged from the workers: what the report is made of. */
 #define LG_MAX_WARNINGS 4
+#define LG_MAX_THREADS  256 /* -t */
 struct lg_run {
     const struct lg_config *cfg;
     time_t started_at;

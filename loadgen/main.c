@@ -303,7 +303,10 @@ static int collect(struct worker **w, const struct lg_config *cfg, struct lg_run
         hist_init_default(&run->total.connect) < 0 ||
         hist_init_default(&run->total.setup_connect) < 0)
         return -1;
-    const struct lg_result *first = worker_join(w[0]);
+    const struct lg_result *results[LG_MAX_THREADS];
+    for (unsigned i = 0; i < cfg->threads; i++)
+        results[i] = worker_join(w[i]);
+    const struct lg_result *first = results[0];
     run->total.seconds = first->seconds;
     run->total.per_second = calloc(first->seconds, sizeof(*run->total.per_second));
     run->total.second_completed = calloc(first->seconds, sizeof(uint64_t));
@@ -315,7 +318,7 @@ static int collect(struct worker **w, const struct lg_config *cfg, struct lg_run
                       first->per_second[i].max_bits) < 0)
             return -1;
     for (unsigned i = 0; i < cfg->threads; i++) {
-        const struct lg_result *r = worker_join(w[i]);
+        const struct lg_result *r = results[i];
         merge(&run->total, r);
         worker_conn_completed(w[i], run->per_conn);
         double util = run->window_s > 0 ? (double)r->cpu_ns / 1e9 / run->window_s : 0;

@@ -255,7 +255,7 @@ int lg_parse_args(int argc, char **argv, struct lg_config *cfg)
             rc = parse_count("-i (idle connections)", optarg, 0, 1000000, &cfg->idle);
             break;
         case 't':
-            rc = parse_count("-t (threads)", optarg, 1, 256, &cfg->threads);
+            rc = parse_count("-t (threads)", optarg, 1, LG_MAX_THREADS, &cfg->threads);
             break;
         case 's':
             rc = parse_count("-s (line bytes)", optarg, 2, 65536, &cfg->line_bytes);

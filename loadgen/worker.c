@@ -57,7 +57,6 @@ struct worker {
     struct lg_coord *coord;
     uint64_t *completed_by_conn; /* completions in the window, by our active connection */
     pthread_t thread;
-    bool joined; /* worker_join may be called again: it joins once */
     uv_loop_t loop;
     uv_async_t wake;
     uv_timer_t tick;
@@ -985,10 +984,7 @@ void worker_wake(struct worker *w)
 
 const struct lg_result *worker_join(struct worker *w)
 {
-    if (!w->joined) {
-        pthread_join(w->thread, NULL);
-        w->joined = true;
-    }
+    pthread_join(w->thread, NULL);
     return &w->res;
 }
 
