@@ -231,6 +231,11 @@ int net_shed(int listenfd, int *reserve)
         errno = EMFILE;
         return -1;
     }
+    /* Look first: on a blocking listener an accept with nothing pending would wait,
+     * without its reserve, for the next client, and shed that one. */
+    struct pollfd p = {.fd = listenfd, .events = POLLIN};
+    if (poll(&p, 1, 0) != 1 || !(p.revents & POLLIN))
+        return 0;
     close(*reserve);
     *reserve = -1;
 

@@ -64,8 +64,8 @@ int net_reserve_open(void);
 /* The answer to EMFILE on accept, after libuv's uv__emfile_trick: frees the reserve
  * descriptor, accepts one pending connection on listenfd and closes it at once, then
  * opens the reserve again. Without it a level-triggered loop would spin on a
- * connection it can never accept. Returns 1 when a connection was shed, 0 when none
- * was pending (or the listener is non-blocking and empty), -1 with errno when no
+ * connection it can never accept. It never blocks, whether listenfd does or not.
+ * Returns 1 when a connection was shed, 0 when none was pending, -1 with errno when no
  * reserve could be freed. *reserve is updated; it may become -1. */
 int net_shed(int listenfd, int *reserve);
 

@@ -120,6 +120,10 @@ int server_accept(int listenfd, int *reserve)
     bool waited = false;
 
     for (;;) {
+        /* A reserve net_shed could not take back (the table filled again meanwhile) is
+         * taken back as soon as there is room, as the event loops do. */
+        if (*reserve < 0)
+            *reserve = net_reserve_open();
         int fd = accept4(listenfd, NULL, NULL, SOCK_CLOEXEC);
         if (fd >= 0) {
             stats_add(STAT_ACCEPTED, 1);

@@ -22,7 +22,6 @@
 
 #include <errno.h>
 #include <liburing.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,18 +190,12 @@ static void conn_done(struct conn *c, int res)
  * does not fail on it again at once. Returns false when it cannot (no reserve). */
 static bool shed_queue(void)
 {
-    struct pollfd p = {.fd = listener, .events = POLLIN};
-    /* The listener blocks: look before each accept, which then cannot block. */
-    while (poll(&p, 1, 0) == 1 && (p.revents & POLLIN)) {
-        int shed = net_shed(listener, &reserve);
-        if (shed < 0)
-            return false;
-        if (shed == 0)
-            break;
+    int shed;
+    while ((shed = net_shed(listener, &reserve)) == 1) {
         stats_add(STAT_ACCEPTED, 1);
         stats_add(STAT_REJECTED, 1);
     }
-    return true;
+    return shed == 0;
 }
 
 static int broken; /* the errno of a listener that can accept no more, or 0 */

@@ -174,6 +174,17 @@ static void test_shed(void)
     reserve = -1;
     CHECK(net_shed(lfd, &reserve) == -1 && errno == EMFILE, "no reserve to free");
     close(lfd);
+
+    /* A blocking listener with nothing pending: no wait, and the reserve kept (it
+     * would otherwise be given up until the next client came, and shed that one). */
+    lfd = listen_any("127.0.0.1", 0, where, sizeof(where));
+    reserve = net_reserve_open();
+    int held = reserve;
+    alarm(5); /* a blocked accept ends the test, not ctest's timeout */
+    CHECK(net_shed(lfd, &reserve) == 0 && reserve == held, "a blocking listener, none pending");
+    alarm(0);
+    close(reserve);
+    close(lfd);
 }
 
 TEST_CASES({"split_hostport", test_split_hostport}, {"parse_port", test_parse_port},
