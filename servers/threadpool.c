@@ -150,6 +150,7 @@ static int threadpool_run(int listenfd, const struct server_opts *opts)
     int reserve = net_reserve_open();
     pthread_t *tids = calloc((size_t)n, sizeof(*tids));
     pthread_attr_t attr;
+    struct timespec until;
 
     size_t slots = (size_t)n < MIN_SLOTS ? MIN_SLOTS : (size_t)n;
     if (!tids || sbuf_init(slots) < 0 || pthread_attr_init(&attr) != 0) {
@@ -187,13 +188,16 @@ static int threadpool_run(int listenfd, const struct server_opts *opts)
     }
 
 out:
+    /* One deadline for the whole stop: the joins have what the connections leave of
+     * it, and hundreds of workers waking at once can take longer than a fixed slice. */
+    until = clock_deadline(CLOCK_REALTIME, STOP_GRACE_NS + JOIN_GRACE_NS);
     sbuf_close();
     connset_stop(STOP_GRACE_NS);
-    /* A worker still busy past this (finishing a line's work) goes with the process;
-     * the buffer stays allocated for it. */
-    struct timespec until = clock_deadline(CLOCK_REALTIME, JOIN_GRACE_NS);
+    /* A worker still busy past it (finishing a line's work) is detached and goes with
+     * the process; the buffer stays allocated for it. */
     for (int i = 0; i < started; i++)
-        pthread_timedjoin_np(tids[i], NULL, &until);
+        if (pthread_timedjoin_np(tids[i], NULL, &until) != 0)
+            pthread_detach(tids[i]);
     pthread_attr_destroy(&attr);
     free(tids);
     if (reserve >= 0)
