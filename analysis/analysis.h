@@ -69,7 +69,7 @@ struct plot {
 };
 
 /* Starts a plot; the title's second line names the machine. */
-void plot_init(struct plot *p, const struct results *r, const char *name, const char *title,
+void plot_init(struct plot *p, const char *machine_name, const char *name, const char *title,
                const char *xlabel, const char *ylabel);
 
 /* Adds a series; returns it. */

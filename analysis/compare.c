@@ -72,17 +72,12 @@ static void overlay(const struct results *ra, const struct results *rb, const ch
             models[nm++] = in_b[k];
     }
     /* Both machines in the title when they differ. */
-    struct results *named = malloc(sizeof(*named));
-    if (!named) {
-        free(p);
-        return;
-    }
-    *named = *rb;
+    char machine[256];
     if (strcmp(ra->machine, rb->machine) != 0)
-        snprintf(named->machine, sizeof(named->machine), "A: %.120s; B: %.120s", ra->machine,
-                 rb->machine);
-    plot_init(p, named, name, title, xlabel, ylabel);
-    free(named);
+        snprintf(machine, sizeof(machine), "A: %.120s; B: %.120s", ra->machine, rb->machine);
+    else
+        snprintf(machine, sizeof(machine), "%s", rb->machine);
+    plot_init(p, machine, name, title, xlabel, ylabel);
     p->logx = logx;
     for (int run = 0; run < 2; run++) {
         json_t *sc = run ? sb : sa;

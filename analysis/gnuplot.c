@@ -14,7 +14,7 @@
 #define WIDTH  960
 #define HEIGHT 600
 
-void plot_init(struct plot *p, const struct results *r, const char *name, const char *title,
+void plot_init(struct plot *p, const char *machine_name, const char *name, const char *title,
                const char *xlabel, const char *ylabel)
 {
     memset(p, 0, sizeof(*p));
@@ -23,7 +23,7 @@ void plot_init(struct plot *p, const struct results *r, const char *name, const 
      * that enhanced text would read as markup escaped (a CPU named "... @ 2.40GHz"). */
     char machine[256];
     size_t at = 0;
-    for (const char *c = r->machine; *c && at + 3 < sizeof(machine); c++) {
+    for (const char *c = machine_name; *c && at + 3 < sizeof(machine); c++) {
         if (strchr("^_@&~{}\\", *c))
             machine[at++] = '\\';
         machine[at++] = *c;

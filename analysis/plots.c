@@ -356,7 +356,7 @@ int make_plots(const struct results *r, const char *dir, struct made_plot *made,
     } while (0)
 
     if ((sc = results_scenario(r, "concurrency"))) {
-        plot_init(p, r, "throughput_vs_connections", "Throughput against connections",
+        plot_init(p, r->machine, "throughput_vs_connections", "Throughput against connections",
                   "connections (closed loop, 64-byte lines)", "requests per second");
         p->logx = true;
         lines_by_model(p, sc, models, nm, "throughput_rps", false, false);
@@ -364,33 +364,33 @@ int make_plots(const struct results *r, const char *dir, struct made_plot *made,
                             "its 95% interval.");
 
         /* p99 and p50 apart: nine models twice over in one plot is a tangle. */
-        plot_init(p, r, "latency_vs_connections", "p99 latency against connections",
+        plot_init(p, r->machine, "latency_vs_connections", "p99 latency against connections",
                   "connections (closed loop, 64-byte lines)", "p99 latency (µs)");
         p->logx = p->logy = true;
         lines_by_model(p, sc, models, nm, "p99_us", false, true);
         EMIT("concurrency", "p99 latency against connections (a request unanswered at the end "
                             "of the window counts at its age).");
 
-        plot_init(p, r, "latency_p50_vs_connections", "Median latency against connections",
+        plot_init(p, r->machine, "latency_p50_vs_connections", "Median latency against connections",
                   "connections (closed loop, 64-byte lines)", "p50 latency (µs)");
         p->logx = p->logy = true;
         lines_by_model(p, sc, models, nm, "p50_us", false, true);
         EMIT("concurrency", "Median (p50) latency against connections.");
 
         double at;
-        plot_init(p, r, "latency_spectrum", "Latency by percentile at 64 connections", "percentile",
-                  "latency (µs)");
+        plot_init(p, r->machine, "latency_spectrum", "Latency by percentile at 64 connections",
+                  "percentile", "latency (µs)");
         spectrum(p, sc, models, nm, &at);
         if (!isnan(at) && at != 64) {
             char t[128];
             snprintf(t, sizeof(t), "Latency by percentile at %.0f connections", at);
-            plot_init(p, r, "latency_spectrum", t, "percentile", "latency (µs)");
+            plot_init(p, r->machine, "latency_spectrum", t, "percentile", "latency (µs)");
             spectrum(p, sc, models, nm, &at);
         }
         EMIT("concurrency", "The latency distribution of the median trial, by percentile: "
                             "the tail to the right.");
 
-        plot_init(p, r, "cpu_per_request", "Server CPU time per request",
+        plot_init(p, r->machine, "cpu_per_request", "Server CPU time per request",
                   "connections (closed loop, 64-byte lines)", "CPU µs per request");
         p->logx = true;
         lines_by_model(p, sc, models, nm, "cpu_us_per_request", false, false);
@@ -399,34 +399,35 @@ int make_plots(const struct results *r, const char *dir, struct made_plot *made,
     }
 
     if ((sc = results_scenario(r, "idle"))) {
-        plot_init(p, r, "idle_throughput", "Throughput of 16 active clients beside idle ones",
-                  "idle clients", "requests per second");
+        plot_init(p, r->machine, "idle_throughput",
+                  "Throughput of 16 active clients beside idle ones", "idle clients",
+                  "requests per second");
         lines_by_model(p, sc, models, nm, "throughput_rps", true, false);
         EMIT("idle", "The lunch scenario: what 16 active clients get with idle clients "
                      "connected first.");
 
-        plot_init(p, r, "idle_p99", "p99 latency of 16 active clients beside idle ones",
+        plot_init(p, r->machine, "idle_p99", "p99 latency of 16 active clients beside idle ones",
                   "idle clients", "p99 latency (µs)");
         p->logy = true;
         lines_by_model(p, sc, models, nm, "p99_us", true, true);
         EMIT("idle", "p99 latency of the active clients against idle clients (a request that "
                      "timed out counts at its age).");
 
-        plot_init(p, r, "idle_timeline", "One idle client: throughput over the window",
+        plot_init(p, r->machine, "idle_timeline", "One idle client: throughput over the window",
                   "time in the window (s)", "requests per second");
         timeline(p, sc, models, nm, 1);
         snprintf(p->extra, sizeof(p->extra), "set xrange [0:*]");
         EMIT("idle", "Per 100 ms of the window, with one idle client connected first: the "
                      "lecture expects echo-iterative at zero and the others to carry on.");
 
-        plot_init(p, r, "idle_memory", "Server memory per connection", "idle clients",
+        plot_init(p, r->machine, "idle_memory", "Server memory per connection", "idle clients",
                   "bytes per connection (proportional, anonymous)");
         p->logy = true;
         lines_by_model(p, sc, models, nm, "memory_per_connection_bytes", true, true);
         EMIT("idle", "What the server's processes and threads use per connection held "
                      "(proportional anonymous memory, shared pages counted once).");
 
-        plot_init(p, r, "idle_flows", "Server threads and processes against idle clients",
+        plot_init(p, r->machine, "idle_flows", "Server threads and processes against idle clients",
                   "idle clients", "threads (solid), processes (dashed), at the peak");
         p->logy = true;
         lines_by_model(p, sc, models, nm, "peak_threads", true, true);
@@ -437,21 +438,21 @@ int make_plots(const struct results *r, const char *dir, struct made_plot *made,
     }
 
     if ((sc = results_scenario(r, "churn"))) {
-        plot_init(p, r, "churn_rate", "Creating a flow: a connection per request",
+        plot_init(p, r->machine, "churn_rate", "Creating a flow: a connection per request",
                   "concurrent connect-request-close cycles", "connections per second");
         bars_by_model(p, sc, models, nm, "throughput_rps");
         p->logy = true; /* a fork per connection is tens of times slower */
         EMIT("churn", "Connections per second, each for one request: what creating a flow "
                       "costs each model, as the client sees it.");
 
-        plot_init(p, r, "churn_connect", "Connect latency under churn",
+        plot_init(p, r->machine, "churn_connect", "Connect latency under churn",
                   "concurrent connect-request-close cycles", "connect p50 (µs)");
         bars_by_model(p, sc, models, nm, "connect_p50_us");
         EMIT("churn", "The median time from connect() to connected under churn.");
     }
 
     if ((sc = results_scenario(r, "service"))) {
-        plot_init(p, r, "service", "Work per request: 50 µs of CPU, or 1 ms of blocking",
+        plot_init(p, r->machine, "service", "Work per request: 50 µs of CPU, or 1 ms of blocking",
                   "the server's work per line (64 connections, closed loop)",
                   "requests per second");
         bars_by_model(p, sc, models, nm, "throughput_rps");
@@ -463,17 +464,17 @@ int make_plots(const struct results *r, const char *dir, struct made_plot *made,
 
     if ((sc = results_scenario(r, "creation")) && json_is_object(json_object_get(sc, "result"))) {
         json_t *result = json_object_get(sc, "result");
-        plot_init(p, r, "creation_ns", "Create and reap a flow", "primitive",
+        plot_init(p, r->machine, "creation_ns", "Create and reap a flow", "primitive",
                   "nanoseconds (median, p10 to p90)");
         creation_bars(p, result, "ns");
         EMIT("creation", "Creating and reaping a flow with each primitive, in nanoseconds.");
 
-        plot_init(p, r, "creation_cycles", "Create and reap a flow, in cycles", "primitive",
-                  "TSC reference cycles (median, p10 to p90)");
+        plot_init(p, r->machine, "creation_cycles", "Create and reap a flow, in cycles",
+                  "primitive", "TSC reference cycles (median, p10 to p90)");
         creation_bars(p, result, "cycles");
         EMIT("creation", "The same in TSC reference cycles, beside the lecture's figures.");
 
-        plot_init(p, r, "creation_rss", "Creation cost against the parent's memory",
+        plot_init(p, r->machine, "creation_rss", "Creation cost against the parent's memory",
                   "parent's resident memory (MiB)", "median µs");
         creation_rss(p, result);
         EMIT("creation", "fork copies the parent's page tables, so its cost should grow with "
@@ -481,7 +482,7 @@ int make_plots(const struct results *r, const char *dir, struct made_plot *made,
     }
 
     if ((sc = results_scenario(r, "cores"))) {
-        plot_init(p, r, "cores", "Throughput against the server's CPUs", "server CPUs",
+        plot_init(p, r->machine, "cores", "Throughput against the server's CPUs", "server CPUs",
                   "requests per second");
         p->logx = true;
         lines_by_model(p, sc, models, nm, "throughput_rps", false, false);

@@ -8,6 +8,7 @@
  * on time. */
 #include "check.h"
 #include "harness.h"
+#include "procfs.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -996,14 +997,11 @@ static int thread_runs(pid_t pid, long *tids, unsigned long long *runs, int max)
     while ((e = readdir(d)) != NULL && n < max) {
         if (e->d_name[0] < '0' || e->d_name[0] > '9')
             continue;
-        char stat[300];
+        char stat[300], buf[128];
         snprintf(stat, sizeof(stat), "/proc/%d/task/%.255s/schedstat", (int)pid, e->d_name);
-        FILE *f = fopen(stat, "r");
-        if (!f)
-            continue;
-        if (fscanf(f, "%*s %*s %llu", &runs[n]) == 1)
+        if (proc_read_small(stat, buf, sizeof(buf)) == 0 &&
+            sscanf(buf, "%*s %*s %llu", &runs[n]) == 1)
             tids[n++] = atol(e->d_name);
-        fclose(f);
     }
     closedir(d);
     return n;
