@@ -84,15 +84,22 @@ static void child_serve(int listenfd, int reserve, int connfd)
     struct sigaction dfl = {.sa_handler = SIG_DFL};
     sigset_t none;
 
-    /* The parent's handlers are not the child's: SIGTERM simply ends a child. */
+    /* The parent's SIGCHLD handler is not the child's. SIGTERM keeps the stop handler,
+     * watching this one connection instead of the listener: it shuts the connection
+     * down, so a blocked read ends, and an echo already written is still counted
+     * (SIGTERM's default action could end the child between the two). The stop
+     * signals stay blocked, as around the fork, until the watch is set. */
+    sigemptyset(&dfl.sa_mask);
     sigemptyset(&none);
-    if (sigaction(SIGTERM, &dfl, NULL) < 0 || sigaction(SIGINT, &dfl, NULL) < 0 ||
-        sigaction(SIGCHLD, &dfl, NULL) < 0 || sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+    if (sigaction(SIGCHLD, &dfl, NULL) < 0)
         _exit(1); /* cannot serve safely; the client sees its connection close */
-
+    server_forget_listeners();
     close(listenfd); /* the listener is the parent's (important!) */
     if (reserve >= 0)
         close(reserve);
+    server_watch_fd(connfd);
+    mask_signals(SIG_SETMASK, &none, NULL);
+
     stats_use_shard((unsigned)getpid());
     proto_echo(connfd);
     close(connfd);
@@ -149,7 +156,8 @@ static int process_run(int listenfd, const struct server_opts *opts)
         return -1;
     }
     /* Around fork: SIGCHLD, so a child cannot be reaped before it is in the table; the
-     * stop signals, so the child cannot run the parent's handler before it resets. */
+     * stop signals, so the child cannot run the handler before it watches its own
+     * connection instead of the parent's listener. */
     sigemptyset(&block);
     sigaddset(&block, SIGCHLD);
     sigaddset(&block, SIGTERM);
