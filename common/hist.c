@@ -68,7 +68,7 @@ void hist_reset(struct hist *h)
     h->total = h->overflow = 0;
     h->min = UINT64_MAX;
     h->max = 0;
-    h->sum = h->sumsq = 0;
+    h->sum = h->run_mean = h->m2 = 0;
 }
 
 void hist_record_n(struct hist *h, uint64_t v, uint64_t n)
@@ -81,12 +81,32 @@ void hist_record_n(struct hist *h, uint64_t v, uint64_t n)
     }
     h->counts[index_of(h, v)] += n;
     h->total += n;
+    /* Welford's update, n values at once: stable whatever the values' size. */
+    double delta = (double)v - h->run_mean;
+    h->run_mean += delta * (double)n / (double)h->total;
+    h->m2 += delta * ((double)v - h->run_mean) * (double)n;
     if (v < h->min)
         h->min = v;
     if (v > h->max)
         h->max = v;
     h->sum += (double)v * (double)n;
-    h->sumsq += (double)v * (double)v * (double)n;
+}
+
+/* Chan et al.'s combination of two partial means and sums of squared deviations:
+ * exact in exact arithmetic, so merging threads (or agents) loses nothing. */
+static void merge_moments(struct hist *dst, const struct hist *src, uint64_t before)
+{
+    if (src->total == 0)
+        return;
+    if (before == 0) {
+        dst->run_mean = src->run_mean;
+        dst->m2 = src->m2;
+        return;
+    }
+    double na = (double)before, nb = (double)src->total, n = na + nb;
+    double delta = src->run_mean - dst->run_mean;
+    dst->run_mean += delta * nb / n;
+    dst->m2 += src->m2 + delta * delta * na * nb / n;
 }
 
 int hist_merge(struct hist *dst, const struct hist *src)
@@ -97,14 +117,15 @@ int hist_merge(struct hist *dst, const struct hist *src)
     }
     for (size_t i = 0; i < src->len; i++)
         dst->counts[i] += src->counts[i];
+    uint64_t before = dst->total;
     dst->total += src->total;
+    merge_moments(dst, src, before);
     dst->overflow += src->overflow;
     if (src->min < dst->min)
         dst->min = src->min;
     if (src->max > dst->max)
         dst->max = src->max;
     dst->sum += src->sum;
-    dst->sumsq += src->sumsq;
     return 0;
 }
 
@@ -153,8 +174,7 @@ double hist_stdev(const struct hist *h)
 {
     if (h->total < 2)
         return 0.0;
-    double mean = hist_mean(h);
-    double var = h->sumsq / (double)h->total - mean * mean;
+    double var = h->m2 / (double)h->total;
     return var > 0 ? sqrt(var) : 0.0;
 }
 

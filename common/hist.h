@@ -24,7 +24,12 @@ struct hist {
     uint64_t overflow; /* of them, clamped from 2^max_bits or more */
     uint64_t min, max; /* exact; min is UINT64_MAX while empty */
     double sum;        /* of the values, for the mean */
-    double sumsq;      /* of their squares, for the standard deviation */
+    /* For the standard deviation: the running mean and the sum of squared deviations
+     * from it (Welford; merged with Chan et al.'s parallel combination). A sum of
+     * squares less the squared mean cancels catastrophically at large values: 10^6
+     * values of 1 s and 1 s + 2 ns gave 2689 ns for 1 ns. */
+    double run_mean;
+    double m2;
 };
 
 /* Sets up an empty histogram. Returns 0, or -1 with errno (EINVAL for bits out of

@@ -231,7 +231,57 @@ static void test_json(void)
     hist_free(&back);
 }
 
+/* The standard deviation of large, nearly equal values: a sum of squares less the
+ * squared mean keeps no digit of it (10^6 values of 1 s and 1 s + 2 ns gave 2689 ns
+ * for 1 ns). Recorded one by one, n at a time, and merged from parts, it must hold. */
+static void test_stdev_large(void)
+{
+    struct hist one, bulk, parts[4], merged;
+    const uint64_t base = 1000000000ull; /* 1 s */
+    CHECK(hist_init_default(&one) == 0 && hist_init_default(&bulk) == 0 &&
+          hist_init_default(&merged) == 0);
+    for (int i = 0; i < 4; i++)
+        CHECK(hist_init_default(&parts[i]) == 0);
+    for (int i = 0; i < 1000000; i++) {
+        uint64_t v = base + (i % 2 ? 2 : 0);
+        hist_record(&one, v);
+        hist_record(&parts[i % 3], v); /* unequal parts, unequal halves in each */
+    }
+    hist_record_n(&bulk, base, 500000);
+    hist_record_n(&bulk, base + 2, 500000);
+    for (int i = 0; i < 4; i++)
+        CHECK(hist_merge(&merged, &parts[i]) == 0);
+    CHECK(fabs(hist_stdev(&one) - 1.0) < 1e-3, "one by one: stdev %.6f ns, not 1",
+          hist_stdev(&one));
+    CHECK(fabs(hist_stdev(&bulk) - 1.0) < 1e-3, "n at a time: stdev %.6f ns, not 1",
+          hist_stdev(&bulk));
+    CHECK(fabs(hist_stdev(&merged) - 1.0) < 1e-3, "merged: stdev %.6f ns, not 1",
+          hist_stdev(&merged));
+    CHECK(fabs(hist_mean(&merged) - (double)(base + 1)) < 1e-3, "mean %.3f", hist_mean(&merged));
+
+    /* Chan's combination of two parts whose means differ: 3 values at 100 s and one at
+     * 100 s + 4 ns have mean 100 s + 1 ns and variance (3 * 1 + 9) / 4 = 3. */
+    struct hist a, b;
+    CHECK(hist_init_default(&a) == 0 && hist_init_default(&b) == 0);
+    hist_record_n(&a, 100 * base, 3);
+    hist_record(&b, 100 * base + 4);
+    CHECK(hist_merge(&a, &b) == 0);
+    CHECK(fabs(hist_stdev(&a) - sqrt(3.0)) < 1e-6, "merged stdev %.9f, not sqrt(3)",
+          hist_stdev(&a));
+    hist_reset(&a);
+    CHECK(hist_stdev(&a) == 0 && hist_mean(&a) == 0, "reset empties the moments");
+    hist_record_n(&a, 7, 2);
+    CHECK(hist_stdev(&a) == 0 && hist_mean(&a) == 7, "after a reset, equal values: stdev 0");
+    hist_free(&a);
+    hist_free(&b);
+    hist_free(&one);
+    hist_free(&bulk);
+    hist_free(&merged);
+    for (int i = 0; i < 4; i++)
+        hist_free(&parts[i]);
+}
+
 TEST_CASES({"random", test_random}, {"skewed", test_skewed}, {"small_exact", test_small_exact},
            {"precision", test_precision}, {"merge", test_merge}, {"bounds", test_bounds},
-           {"json", test_json});
+           {"json", test_json}, {"stdev_large", test_stdev_large});
 TEST_MAIN()
