@@ -118,6 +118,10 @@ struct summary {
     bool noisy;
 };
 void summarize(const double *v, unsigned n, struct summary *s);
+
+/* Student's t for a two-sided 95% interval (its 0.975 quantile) with df degrees of
+ * freedom; 0 for none. */
+double summary_t975(unsigned df);
 json_t *summary_json(const struct summary *s);
 
 /* The runner's options. Returns 0, 1 after --help, or -1 after a message. */

@@ -18,6 +18,7 @@
 #include "jsonio.h"
 #include "procfs.h"
 #include "rio.h"
+#include "tree.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -40,6 +41,8 @@
 #define DRAIN_TIMEOUT_NS    (60 * NS_PER_S)
 #define POLL_MS             20
 #define SAMPLE_MIN_NS       (100 * NS_PER_MS)
+#define BASE_INTERVAL_NS    (100 * NS_PER_MS)
+#define BASE_TIMEOUT_NS     (2 * NS_PER_S)
 
 const char *const run_status_names[] = {
     [RUN_OK] = "ok",
@@ -126,75 +129,7 @@ static void file_tail(const char *path, char *buf, size_t len)
         buf[l - 1] = '\0';
 }
 
-/* ---- reading the server's process tree ---- */
-
-/* One reading of every process in the server's group. */
-struct tree {
-    uint64_t cpu_ns;   /* CPU time of the live processes and of the leader's reaped children */
-    long rss_kib;      /* resident, summed */
-    long pss_anon_kib; /* proportional anonymous memory, summed (a full reading only) */
-    int threads, processes;
-};
-
-/* The CPU time of one process in nanoseconds: from schedstat (nanoseconds, but for one
- * thread) when it has one thread, from stat (clock ticks, all threads) otherwise. */
-static uint64_t process_cpu_ns(const char *pid, int threads, unsigned long utime,
-                               unsigned long stime)
-{
-    static long hz;
-    char path[300], buf[256];
-    unsigned long long run_ns;
-
-    if (!hz)
-        hz = sysconf(_SC_CLK_TCK);
-    snprintf(path, sizeof(path), "/proc/%s/schedstat", pid);
-    if (threads == 1 && proc_read_small(path, buf, sizeof(buf)) == 0 &&
-        sscanf(buf, "%llu", &run_ns) == 1)
-        return run_ns;
-    return (uint64_t)(utime + stime) * (NS_PER_S / (uint64_t)hz);
-}
-
-static long pss_anon_kib(const char *pid)
-{
-    char path[300], buf[2048];
-    snprintf(path, sizeof(path), "/proc/%s/smaps_rollup", pid);
-    if (proc_read_small(path, buf, sizeof(buf)) < 0)
-        return 0;
-    const char *p = strstr(buf, "Pss_Anon:");
-    return p ? atol(p + 9) : 0;
-}
-
-/* Reads every process of group pgid; full: its proportional memory too, which is dear. */
-static void sample_tree(pid_t pgid, bool full, struct tree *t)
-{
-    static long page_kib, hz;
-    DIR *d = opendir("/proc");
-    struct dirent *e;
-
-    if (!page_kib) {
-        page_kib = sysconf(_SC_PAGESIZE) / 1024;
-        hz = sysconf(_SC_CLK_TCK);
-    }
-    memset(t, 0, sizeof(*t));
-    if (!d)
-        return;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] < '0' || e->d_name[0] > '9')
-            continue;
-        struct proc_stat st;
-        if (proc_stat_read(e->d_name, &st) < 0 || st.pgrp != pgid)
-            continue;
-        t->cpu_ns += process_cpu_ns(e->d_name, st.threads, st.utime, st.stime);
-        if (atoi(e->d_name) == pgid) /* the leader: its reaped children count too */
-            t->cpu_ns += (uint64_t)(st.cutime + st.cstime) * (NS_PER_S / (uint64_t)hz);
-        t->rss_kib += st.rss_pages * page_kib;
-        if (full)
-            t->pss_anon_kib += pss_anon_kib(e->d_name);
-        t->threads += st.threads;
-        t->processes++;
-    }
-    closedir(d);
-}
+/* ---- reading the server's process tree (tree.c) ---- */
 
 static void usage_peak(struct run_usage *u, const struct tree *t, uint64_t gap_ns)
 {
@@ -396,7 +331,7 @@ static void cheap_sample(struct watch *w, struct run_result *r)
 {
     struct tree t;
     uint64_t now = clock_now_ns();
-    sample_tree(w->server, false, &t);
+    tree_sample(w->server, false, &t);
     uint64_t cost = clock_now_ns() - now;
     usage_peak(&r->usage, &t, w->last_sample ? now - w->last_sample : 0);
     w->last_sample = now;
@@ -433,7 +368,7 @@ static void settle(struct watch *w, struct run_result *r)
     uint64_t deadline = clock_now_ns() + w->settle_ns;
     while (same < 3 && clock_now_ns() < deadline && !bench_interrupted) {
         clock_sleep_ns(100 * NS_PER_MS);
-        sample_tree(w->server, false, &t);
+        tree_sample(w->server, false, &t);
         usage_peak(&r->usage, &t, 0);
         int fds = fd_count(w->server);
         same = t.processes == last_procs && t.threads == last_threads && fds == last_fds ? same + 1
@@ -461,11 +396,11 @@ static void on_sync(struct watch *w, struct run_result *r)
         if (strcmp(line, "idle-up") == 0 && !w->server_gone && w->settle_ns) {
             settle(w, r);
         } else if (strcmp(line, "primed") == 0 && !w->server_gone) {
-            sample_tree(w->server, true, &w->primed);
+            tree_sample(w->server, true, &w->primed);
             w->have_primed = true;
             usage_peak(&r->usage, &w->primed, w->last_sample ? now - w->last_sample : 0);
         } else if (strcmp(line, "t1") == 0 && !w->server_gone) {
-            sample_tree(w->server, false, &w->t1);
+            tree_sample(w->server, false, &w->t1);
             w->have_t1 = true;
             usage_peak(&r->usage, &w->t1, w->last_sample ? now - w->last_sample : 0);
         } else if (strcmp(line, "t0") == 0 && !w->server_gone) {
@@ -551,7 +486,8 @@ int run_one(const struct bench_opts *o, const struct run_spec *spec, struct run_
     if (w.server < 0)
         return r->status == RUN_FAILED_TO_START || r->status == RUN_UNAVAILABLE ? 0 : -1;
     struct tree base;
-    sample_tree(w.server, true, &base);
+    unsigned readings;
+    tree_baseline(w.server, BASE_INTERVAL_NS, 2, BASE_TIMEOUT_NS, &base, &readings);
     r->usage.base_rss_kib = base.rss_kib;
     r->usage.base_pss_anon_kib = base.pss_anon_kib;
     usage_peak(&r->usage, &base, 0);

@@ -4,6 +4,7 @@
 
 #include "clock.h"
 #include "jsonio.h"
+#include "order.h"
 #include "version.h"
 
 #include <errno.h>
@@ -654,6 +655,19 @@ static void build_spec(const struct suite *s, const char *scenario, const struct
                         (uint64_t)p->idle * 20000;
 }
 
+/* A seed for a point's order: the same point gets the same order in every run (FNV-1a
+ * of its scenario and label). */
+static uint64_t point_seed(const char *scenario, const char *label)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (const char *c = scenario; *c; c++)
+        h = (h ^ (unsigned char)*c) * 1099511628211ull;
+    h = (h ^ '/') * 1099511628211ull;
+    for (const char *c = label; *c; c++)
+        h = (h ^ (unsigned char)*c) * 1099511628211ull;
+    return h;
+}
+
 /* Runs every model at one point, the trials interleaved, and records it. */
 static int run_point(struct suite *s, const struct scenario *sc, const struct point *p,
                      json_t *points)
@@ -662,18 +676,27 @@ static int run_point(struct suite *s, const struct scenario *sc, const struct po
     json_t *per_model[MAX_MODELS];
     char why[MAX_MODELS][512];
     bool runs[MAX_MODELS];
+    unsigned seq = 0;
 
     for (unsigned m = 0; m < o->nmodels; m++) {
         runs[m] = model_runs(s, sc->name, o->models[m], p, why[m], sizeof(why[m]));
         per_model[m] = json_array();
     }
+    struct order ord;
+    order_init(&ord, point_seed(sc->name, p->label));
     for (unsigned trial = 1; trial <= o->trials && !bench_interrupted; trial++) {
-        /* Each trial starts the round at the next model, so no model is always first
-         * (after an idle machine) or last. */
-        for (unsigned k = 0; k < o->nmodels && !bench_interrupted; k++) {
-            unsigned m = (k + trial - 1) % o->nmodels;
-            if (!runs[m] || s->unavailable[m])
+        /* A round of the models that run here, in an order of its own (order.c). */
+        bool now[MAX_MODELS];
+        unsigned round[MAX_MODELS];
+        for (unsigned m = 0; m < o->nmodels; m++)
+            now[m] = runs[m] && !s->unavailable[m];
+        unsigned nround = order_round(&ord, now, o->nmodels, round);
+        for (unsigned k = 0; k < nround && !bench_interrupted; k++) {
+            unsigned m = round[k];
+            if (s->unavailable[m])
                 continue;
+            order_ran(&ord, m);
+            seq++;
             struct run_spec spec;
             struct run_result r;
             build_spec(s, sc->name, p, o->models[m], trial, &spec);
@@ -691,7 +714,9 @@ static int run_point(struct suite *s, const struct scenario *sc, const struct po
                 run_result_free(&r);
                 continue;
             }
-            json_array_append_new(per_model[m], trial_json(&spec, &r, trial));
+            json_t *tj = trial_json(&spec, &r, trial);
+            json_object_set_new(tj, "seq", json_integer(seq));
+            json_array_append_new(per_model[m], tj);
             progress(s, sc->name, o->models[m], p, trial, &r);
             run_result_free(&r);
         }

@@ -13,6 +13,13 @@ static const double t95[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2
                              2.201,  2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
                              2.080,  2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
 
+double summary_t975(unsigned df)
+{
+    if (df == 0)
+        return 0;
+    return df <= 30 ? t95[df - 1] : 1.96;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -38,7 +45,7 @@ void summarize(const double *v, unsigned n, struct summary *s)
         s->sd += (v[i] - s->mean) * (v[i] - s->mean);
     s->sd = n > 1 ? sqrt(s->sd / (n - 1)) : 0;
     s->cv = s->mean != 0 ? s->sd / fabs(s->mean) : 0;
-    double t = n - 1 <= 30 ? (n > 1 ? t95[n - 2] : 0) : 1.96;
+    double t = summary_t975(n - 1);
     double half = t * s->sd / sqrt((double)n);
     s->ci_lo = s->mean - half;
     s->ci_hi = s->mean + half;

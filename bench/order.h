@@ -1,0 +1,30 @@
+/* The order of the trials at one point: which model runs next. */
+#ifndef ECHOBENCH_ORDER_H
+#define ECHOBENCH_ORDER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define ORDER_MAX_MODELS 16
+
+/* What the order remembers between rounds. */
+struct order {
+    uint64_t rng;                    /* the seeded generator's state */
+    int last;                        /* the model run last, or -1 */
+    unsigned round;                  /* rounds drawn so far */
+    unsigned prev[ORDER_MAX_MODELS]; /* the previous round's order */
+    unsigned nprev;
+};
+
+/* Starts the order of a point; the same seed gives the same order. */
+void order_init(struct order *o, uint64_t seed);
+
+/* The next round: the models m (of nmodels) with runs[m], in the order to run them,
+ * into out. Returns how many. */
+unsigned order_round(struct order *o, const bool *runs, unsigned nmodels, unsigned *out);
+
+/* Says that model m has just run (or tried to), so the next round does not start
+ * with it. */
+void order_ran(struct order *o, unsigned m);
+
+#endif
