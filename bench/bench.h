@@ -73,6 +73,8 @@ struct run_usage {
     double window_cpu_s;      /* from "primed" to t1: the warmup and the window */
     long base_rss_kib;        /* before loadgen started */
     long base_pss_anon_kib;   /* proportional anonymous memory, before loadgen started */
+    bool base_settled;        /* the baseline's readings agreed (tree.c); false: timed out */
+    unsigned base_readings;   /* how many readings the baseline took */
     long primed_pss_anon_kib; /* the same with every connection up and served once */
     long peak_rss_kib;        /* summed over the tree, at its peak */
     int peak_threads, peak_processes;

@@ -487,7 +487,11 @@ int run_one(const struct bench_opts *o, const struct run_spec *spec, struct run_
         return r->status == RUN_FAILED_TO_START || r->status == RUN_UNAVAILABLE ? 0 : -1;
     struct tree base;
     unsigned readings;
-    tree_baseline(w.server, BASE_INTERVAL_NS, 2, BASE_TIMEOUT_NS, &base, &readings);
+    /* A server may say it is ready before its workers are up (prefork forks them):
+     * the baseline waits for the tree to settle, two readings alike. */
+    r->usage.base_settled =
+        tree_baseline(w.server, BASE_INTERVAL_NS, 2, BASE_TIMEOUT_NS, &base, &readings);
+    r->usage.base_readings = readings;
     r->usage.base_rss_kib = base.rss_kib;
     r->usage.base_pss_anon_kib = base.pss_anon_kib;
     usage_peak(&r->usage, &base, 0);

@@ -492,8 +492,12 @@ static json_t *trial_json(const struct run_spec *spec, const struct run_result *
                   (json_int_t)u->ctx_voluntary, "ctx_involuntary", (json_int_t)u->ctx_involuntary,
                   "samples", (int)u->samples, "max_sample_gap_ms",
                   round_to((double)u->max_sample_gap_ns / 1e6, 1)));
-    json_object_set_new(json_object_get(t, "resources"), "idle_settle_s",
-                        json_real(round_to(u->settle_s, 3)));
+    json_t *res = json_object_get(t, "resources");
+    json_object_set_new(res, "idle_settle_s", json_real(round_to(u->settle_s, 3)));
+    json_object_set_new(res, "base_settled", json_boolean(u->base_settled));
+    json_object_set_new(res, "base_readings", json_integer(u->base_readings));
+    /* The divisor of memory_per_connection_bytes, said beside it. */
+    json_object_set_new(res, "connections_held", num_or_null(up));
     return t;
 }
 
@@ -750,6 +754,10 @@ static int run_point(struct suite *s, const struct scenario *sc, const struct po
         json_array_foreach(per_model[m], i, t) saturated +=
             json_is_true(json_object_get(t, "loadgen_saturated"));
         json_object_set_new(pt, "loadgen_saturated_trials", json_integer(saturated));
+        unsigned unsettled = 0;
+        json_array_foreach(per_model[m], i, t) unsettled +=
+            json_is_false(json_object_get(json_object_get(t, "resources"), "base_settled"));
+        json_object_set_new(pt, "base_unsettled_trials", json_integer(unsettled));
         json_object_set_new(pt, "summary", point_summary(per_model[m]));
         json_object_set_new(pt, "trials", per_model[m]);
         json_array_append_new(points, pt);

@@ -8,16 +8,26 @@
 
 #define NOISY_CV 0.10
 
-/* Student's t for a two-sided 95% interval, by degrees of freedom 1..30. */
+/* Student's t for a two-sided 95% interval, by degrees of freedom 1..30 (exact to the
+ * digits shown). */
 static const double t95[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
                              2.201,  2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
                              2.080,  2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
 
+/* Past the table, the Cornish-Fisher expansion of t in the normal quantile z (Abramowitz
+ * and Stegun 26.7.5), to 1/df^4: within 0.0001 of the exact quantile from df 31 on
+ * (t(40) = 2.0211, t(100) = 1.9840), where 1.96 would be 2-4% too narrow. */
 double summary_t975(unsigned df)
 {
     if (df == 0)
         return 0;
-    return df <= 30 ? t95[df - 1] : 1.96;
+    if (df <= 30)
+        return t95[df - 1];
+    const double z = 1.959963984540054, n = df;
+    double z2 = z * z, z3 = z2 * z, z5 = z3 * z2, z7 = z5 * z2, z9 = z7 * z2;
+    return z + (z3 + z) / (4 * n) + (5 * z5 + 16 * z3 + 3 * z) / (96 * n * n) +
+           (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / (384 * n * n * n) +
+           (79 * z9 + 776 * z7 + 1482 * z5 - 1920 * z3 - 945 * z) / (92160 * n * n * n * n);
 }
 
 static int cmp_double(const void *a, const void *b)

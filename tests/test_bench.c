@@ -5,15 +5,22 @@
  * can be found by where its executable lives. */
 #include "check.h"
 #include "harness.h"
+#include "bench.h"
+#include "order.h"
+#include "tree.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
+#include <pthread.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <string.h>
+#include <time.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -571,7 +578,215 @@ static void case_usage(void)
     teardown();
 }
 
+/* ---- the runner's parts, on their own ---- */
+
+/* Burns about ms of CPU in the calling thread. */
+static void burn_ms(unsigned ms)
+{
+    struct timespec t0, t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+    do
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    while ((double)(t.tv_sec - t0.tv_sec) * 1e3 + (double)(t.tv_nsec - t0.tv_nsec) / 1e6 < ms);
+}
+
+static void *burner(void *arg)
+{
+    burn_ms(*(unsigned *)arg);
+    return NULL;
+}
+
+/* A process in a group of its own that does its work, writes the CPU time it counts
+ * for itself (ns: its own, with children only) to the pipe, and waits to be killed.
+ * Returns its pid and the figure. */
+static pid_t cpu_child(void (*task)(void), uint64_t *self_ns)
+{
+    int p[2];
+    CHECK(pipe(p) == 0);
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        setpgid(0, 0);
+        task();
+        struct timespec ts;
+        struct rusage ru;
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+        getrusage(RUSAGE_CHILDREN, &ru);
+        uint64_t ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec +
+                      (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000u +
+                      (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000u;
+        if (write(p[1], &ns, sizeof(ns)) != sizeof(ns))
+            _exit(1);
+        pause();
+        _exit(0);
+    }
+    setpgid(pid, pid);
+    close(p[1]);
+    CHECK(read(p[0], self_ns, sizeof(*self_ns)) == sizeof(*self_ns));
+    close(p[0]);
+    return pid;
+}
+
+static void end_child(pid_t pid)
+{
+    kill(pid, SIGKILL);
+    CHECK(waitpid(pid, NULL, 0) == pid);
+}
+
+/* Threads that come and go, as echo-thread's under churn: ten, each burning 30 ms and
+ * exiting, leave a process of one live thread. */
+static void threads_come_and_go(void)
+{
+    unsigned ms = 30;
+    for (int i = 0; i < 10; i++) {
+        pthread_t t;
+        if (pthread_create(&t, NULL, burner, &ms) != 0 || pthread_join(t, NULL) != 0)
+            _exit(1);
+    }
+}
+
+/* Children that come and go, as echo-process's: ten, each burning 30 ms, reaped. */
+static void children_come_and_go(void)
+{
+    for (int i = 0; i < 10; i++) {
+        pid_t c = fork();
+        if (c == 0) {
+            burn_ms(30);
+            _exit(0);
+        }
+        if (c < 0 || waitpid(c, NULL, 0) != c)
+            _exit(1);
+    }
+}
+
+static void check_tree_cpu(void (*task)(void), const char *what)
+{
+    uint64_t self_ns;
+    pid_t pid = cpu_child(task, &self_ns);
+    struct tree t;
+    tree_sample(pid, false, &t);
+    end_child(pid);
+    CHECK(self_ns > 250000000u, "%s: the child counted only %.3f s", what, (double)self_ns / 1e9);
+    /* Reaped children are counted in clock ticks: a tick or two of slack. */
+    double ratio = (double)t.cpu_ns / (double)self_ns;
+    CHECK(ratio > 0.9 && ratio < 1.1,
+          "%s: the tree reads %.3f s of CPU, the process counts %.3f s for itself", what,
+          (double)t.cpu_ns / 1e9, (double)self_ns / 1e9);
+}
+
+static void case_cpu_exited_threads(void)
+{
+    check_tree_cpu(threads_come_and_go, "threads that exited");
+}
+
+static void case_cpu_reaped_children(void)
+{
+    check_tree_cpu(children_come_and_go, "children that were reaped");
+}
+
+/* A server that says it is ready before its worker is: the worker is forked at once
+ * and grows its memory for 300 ms, 1 MiB every 30 ms. */
+static void case_baseline_settles(void)
+{
+    int p[2];
+    CHECK(pipe(p) == 0);
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        setpgid(0, 0);
+        pid_t w = fork();
+        if (w == 0) {
+            static char mem[10 << 20];
+            for (int i = 0; i < 10; i++) {
+                memset(mem + ((size_t)i << 20), 1, 1 << 20);
+                usleep(30000);
+            }
+            pause();
+            _exit(0);
+        }
+        if (write(p[1], "r", 1) != 1) /* "ready" */
+            _exit(1);
+        pause();
+        _exit(0);
+    }
+    setpgid(pid, pid);
+    close(p[1]);
+    char c;
+    CHECK(read(p[0], &c, 1) == 1);
+    close(p[0]);
+    struct tree t;
+    unsigned readings = 0;
+    bool settled = tree_baseline(pid, 100 * 1000000ull, 2, 5 * 1000000000ull, &t, &readings);
+    kill(-pid, SIGKILL);
+    CHECK(waitpid(pid, NULL, 0) == pid);
+    CHECK(settled, "the tree did not settle in 5 s (%u readings)", readings);
+    CHECK(t.processes == 2, "the baseline has %d processes, not the server and its worker",
+          t.processes);
+    CHECK(t.pss_anon_kib >= 10 * 1024,
+          "the baseline has %ld KiB of Pss_Anon: the worker's 10 MiB "
+          "is not all in it",
+          t.pss_anon_kib);
+}
+
+/* Draws rounds of the order and checks that no model runs twice in a row; returns how
+ * many rounds differ from the one before. */
+static unsigned check_order(const bool *runs, unsigned nmodels, unsigned rounds)
+{
+    struct order o;
+    unsigned out[ORDER_MAX_MODELS], prev[ORDER_MAX_MODELS], nprev = 0, changed = 0;
+    int last = -1;
+    order_init(&o, 12345);
+    for (unsigned r = 0; r < rounds; r++) {
+        unsigned n = order_round(&o, runs, nmodels, out);
+        unsigned want = 0;
+        for (unsigned m = 0; m < nmodels; m++)
+            want += runs[m];
+        CHECK(n == want, "round %u has %u models, not %u", r, n, want);
+        for (unsigned k = 0; k < n; k++) {
+            CHECK(runs[out[k]], "round %u runs model %u, which does not run here", r, out[k]);
+            CHECK((int)out[k] != last, "round %u: model %u runs twice in a row", r, out[k]);
+            last = (int)out[k];
+            order_ran(&o, out[k]);
+        }
+        changed += r > 0 && (n != nprev || memcmp(out, prev, n * sizeof(out[0])) != 0);
+        memcpy(prev, out, n * sizeof(out[0]));
+        nprev = n;
+    }
+    return changed;
+}
+
+static void case_trial_order(void)
+{
+    bool two[2] = {true, true};
+    check_order(two, 2, 10);
+    /* Skipped models: the rotation must not repeat whole rounds. */
+    bool skipped[5] = {true, false, true, false, true};
+    unsigned changed = check_order(skipped, 5, 10);
+    CHECK(changed == 9, "with models skipped, %u of 9 rounds differ from the one before", changed);
+    bool four[4] = {true, true, true, true};
+    changed = check_order(four, 4, 10);
+    CHECK(changed == 9, "%u of 9 rounds differ from the one before", changed);
+}
+
+static void case_student_t(void)
+{
+    static const struct {
+        unsigned df;
+        double t;
+    } known[] = {{1, 12.706}, {2, 4.303},  {10, 2.228},  {30, 2.042},  {31, 2.040},
+                 {40, 2.021}, {60, 2.000}, {100, 1.984}, {120, 1.980}, {1000, 1.962}};
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+        double t = summary_t975(known[i].df);
+        CHECK(fabs(t - known[i].t) < 0.0015, "t(0.975, %u) is %.4f, not %.3f", known[i].df, t,
+              known[i].t);
+    }
+}
+
 TEST_CASES({"schema", case_schema}, {"crash", case_crash}, {"interrupt", case_interrupt},
            {"hang", case_hang}, {"unwritable", case_unwritable}, {"no_start", case_no_start},
-           {"unavailable", case_unavailable}, {"usage", case_usage});
+           {"unavailable", case_unavailable}, {"usage", case_usage},
+           {"cpu_exited_threads", case_cpu_exited_threads},
+           {"cpu_reaped_children", case_cpu_reaped_children},
+           {"baseline_settles", case_baseline_settles}, {"trial_order", case_trial_order},
+           {"student_t", case_student_t});
 TEST_MAIN()
