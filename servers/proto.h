@@ -28,13 +28,12 @@ int proto_echo(int fd);
  * been read, which complete lines are still to be sent, and the partial line after
  * them. The caller does the I/O; this does the protocol. */
 struct linebuf {
-    char *data;          /* NULL until the first read: an idle connection costs nothing here */
-    size_t cap;          /* bytes allocated */
-    size_t len;          /* bytes held */
-    size_t out;          /* [out, done): complete lines not yet sent */
-    size_t done;         /* [done, len): the partial line after them */
-    uint64_t owed_lines; /* lines in [out, done), counted once all are sent */
-    uint64_t owed_bytes;
+    char *data;       /* NULL until the first read: an idle connection costs nothing here */
+    size_t cap;       /* bytes allocated */
+    size_t len;       /* bytes held */
+    size_t out;       /* [out, done): complete lines not yet sent */
+    size_t done;      /* [done, len): the partial line after them */
+    size_t line_sent; /* bytes before out of the line being sent: counted with its end */
 };
 
 /* Where to read into: returns a pointer and stores the room there in *room. *room is
@@ -52,7 +51,9 @@ int linebuf_commit(struct linebuf *lb, size_t n);
  * bytes. */
 size_t linebuf_pending(const struct linebuf *lb, const char **p);
 
-/* Marks n bytes of the pending output as sent. */
+/* Marks n bytes of the pending output as sent, and counts a request with its bytes
+ * for each line whose last byte is among them: a line written in full is counted even
+ * if the connection ends before the rest of its group is sent. */
 void linebuf_sent(struct linebuf *lb, size_t n);
 
 /* At EOF: drops a partial line, which will never be completed. */
