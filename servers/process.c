@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -79,7 +80,7 @@ static void mask_signals(int how, const sigset_t *set, sigset_t *old)
 }
 
 /* In the child: serve the one client, then exit. Never returns. */
-static void child_serve(int listenfd, int reserve, int connfd)
+static void child_serve(int listenfd, int reserve, int connfd, pid_t parent)
 {
     struct sigaction dfl = {.sa_handler = SIG_DFL};
     sigset_t none;
@@ -91,8 +92,14 @@ static void child_serve(int listenfd, int reserve, int connfd)
      * signals stay blocked, as around the fork, until the watch is set. */
     sigemptyset(&dfl.sa_mask);
     sigemptyset(&none);
-    if (sigaction(SIGCHLD, &dfl, NULL) < 0)
+    if (sigaction(SIGCHLD, &dfl, NULL) < 0 || prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)
         _exit(1); /* cannot serve safely; the client sees its connection close */
+    /* A child dies with its parent, as prefork's workers do: a parent killed without
+     * its stop (SIGKILL) sends it SIGTERM, the stop, so an echo already written is
+     * still counted. A parent that died before PDEATHSIG was set sends nothing: the
+     * child stops itself, through the same handler once the signals are let in. */
+    if (getppid() != parent)
+        raise(SIGTERM);
     server_forget_listeners();
     close(listenfd); /* the listener is the parent's (important!) */
     if (reserve >= 0)
@@ -170,9 +177,10 @@ static int process_run(int listenfd, const struct server_opts *opts)
             break;
         }
         mask_signals(SIG_BLOCK, &block, &prev);
+        pid_t parent = getpid();
         pid_t pid = children_reserve() == 0 ? fork() : -1;
         if (pid == 0)
-            child_serve(listenfd, reserve, connfd);
+            child_serve(listenfd, reserve, connfd, parent);
         if (pid < 0) {
             stats_add(STAT_REJECTED, 1); /* EAGAIN, ENOMEM: this client only */
         } else {
