@@ -40,6 +40,9 @@ struct evloop {
     struct poller *poller;
     int listenfd;
     unsigned listen_flags;
+    bool shared;           /* the listener is shared with sibling processes (evloop_opts) */
+    int nudge_fd;          /* with shared: wakes the siblings */
+    bool full;             /* with shared: at the descriptor limit, the listener left to them */
     uint64_t paused_until; /* the listener is not watched until then (0: watched) */
     int reserve;           /* the spare descriptor for EMFILE (net_shed) */
     struct conn **conns;   /* by descriptor; NULL where there is none */
@@ -52,6 +55,36 @@ static struct conn *conn_lookup(const struct evloop *l, int fd)
     return (size_t)fd < l->conns_cap ? l->conns[fd] : NULL;
 }
 
+/* Wakes every sibling loop of a shared listener: one with room takes what is queued,
+ * which the kernel woke this loop for. Best effort: a full counter is a nudge too. */
+static void siblings_nudge(struct evloop *l)
+{
+    uint64_t one = 1;
+    ssize_t rc = write(l->nudge_fd, &one, sizeof(one));
+    (void)rc;
+}
+
+/* At the descriptor limit, with a sibling that has room: stops watching the listener
+ * (and the nudges, which only a loop with room can act on) until a connection of its
+ * own closes, and leaves what is queued to the siblings. */
+static void siblings_take_over(struct evloop *l)
+{
+    poller_del(l->poller, l->listenfd, EV_READ | l->listen_flags);
+    poller_del(l->poller, l->nudge_fd, EV_READ);
+    l->full = true;
+    siblings_nudge(l);
+}
+
+/* A descriptor is free again: watches the listener and the nudges once more. */
+static void siblings_back(struct evloop *l)
+{
+    l->full = false;
+    stats_worker_full(false);
+    if (poller_add(l->poller, l->listenfd, EV_READ | l->listen_flags) < 0 ||
+        poller_add(l->poller, l->nudge_fd, EV_READ) < 0)
+        l->broken = errno; /* the poller cannot watch what it watched a moment ago */
+}
+
 static void conn_close(struct evloop *l, struct conn *c)
 {
     poller_del(l->poller, c->fd, c->mask);
@@ -62,6 +95,8 @@ static void conn_close(struct evloop *l, struct conn *c)
     stats_conn_close();
     if (l->reserve < 0) /* lost at the descriptor limit (accept_ready): a slot is free now */
         l->reserve = net_reserve_open();
+    if (l->full)
+        siblings_back(l);
 }
 
 /* Closes c after an error on it. */
@@ -212,7 +247,12 @@ static void accept_ready(struct evloop *l)
             return;
         case ACCEPT_SHED:
             /* Left in the queue, the connection would keep the listener readable and
-             * the loop would spin without end: shed what is queued. */
+             * the loop would spin without end: leave it to a sibling with room, or,
+             * when there is none, shed what is queued. */
+            if (l->shared && stats_worker_full(true) > 0) {
+                siblings_take_over(l);
+                return;
+            }
             for (int shed; (shed = net_shed(l->listenfd, &l->reserve)) != 0;) {
                 if (shed < 0) {
                     listener_pause(l); /* no reserve to free */
@@ -252,6 +292,16 @@ static void dispatch(struct evloop *l, const struct poller_event *ev)
         accept_ready(l);
         return;
     }
+    if (l->shared && ev->fd == l->nudge_fd) {
+        /* A full sibling left its queue to us. The first to read resets the count;
+         * every loop woken looks at the queue, which costs an EAGAIN at worst. */
+        uint64_t count;
+        ssize_t rc = read(l->nudge_fd, &count, sizeof(count));
+        (void)rc;
+        if (!l->full && !l->paused_until)
+            accept_ready(l);
+        return;
+    }
     /* An event earlier in this batch may have closed this connection, and an accept may
      * even have given its number to a new one. Then this event is stale: on a
      * non-blocking socket it costs one EAGAIN, nothing worse. */
@@ -264,19 +314,25 @@ static void dispatch(struct evloop *l, const struct poller_event *ev)
         conn_flush(l, c);
 }
 
-int evloop_run(int listenfd, unsigned listen_flags)
+int evloop_run(int listenfd, const struct evloop_opts *opts)
 {
-    struct evloop l = {
-        .listenfd = listenfd, .listen_flags = listen_flags, .reserve = net_reserve_open()};
+    struct evloop l = {.listenfd = listenfd,
+                       .listen_flags = opts->listen_flags,
+                       .shared = opts->shared,
+                       .nudge_fd = opts->nudge_fd,
+                       .reserve = net_reserve_open()};
     int rc = 0;
 
     l.poller = poller_create();
-    if (!l.poller || poller_add(l.poller, listenfd, EV_READ | listen_flags) < 0) {
+    if (!l.poller || poller_add(l.poller, listenfd, EV_READ | l.listen_flags) < 0 ||
+        (l.shared && poller_add(l.poller, l.nudge_fd, EV_READ) < 0)) {
         fprintf(stderr, "echo server: cannot watch the listener with %s: %s\n", poller_name,
                 strerror(errno));
         rc = -1;
         goto out;
     }
+    if (opts->up)
+        opts->up(opts->up_arg);
     while (!server_stopping) {
         struct poller_event *events;
         int n = poller_wait(l.poller, wait_timeout_ms(&l), &events);

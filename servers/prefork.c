@@ -19,12 +19,14 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,6 +34,7 @@
 #define STOP_GRACE_NS    (1300 * NS_PER_MS) /* SIGTERM, then SIGKILL */
 #define STOP_DEADLINE_NS (1800 * NS_PER_MS) /* then return, reaped or not */
 #define RESTART_PAUSE_NS NS_PER_S           /* for a worker that died young */
+#define UP_WAIT_NS       (30 * NS_PER_S)    /* for the first workers to come up */
 
 /* A worker slot. pid is changed by the main flow only with SIGCHLD blocked, and by the
  * SIGCHLD handler, which sets it to 0 and keeps the status when it reaps the worker. */
@@ -72,6 +75,23 @@ static void mask_signals(int how, const sigset_t *set, sigset_t *old)
     (void)rc;
 }
 
+static int nudge_fd = -1; /* the eventfd the workers wake each other with (evloop.h) */
+static int up_fd = -1;    /* the write end of the pipe a first worker says it is up on */
+static int up_read = -1;  /* its read end, the parent's */
+
+/* In the worker, once its loop is set up: one byte on the pipe says so. */
+static void worker_up(void *arg)
+{
+    (void)arg;
+    if (up_fd >= 0) {
+        char one = 1;
+        ssize_t rc = write(up_fd, &one, 1); /* the parent sees EOF if it is missing */
+        (void)rc;
+        close(up_fd);
+        up_fd = -1;
+    }
+}
+
 /* In the worker: the event loop on the shared listener, until the stop. Never
  * returns. */
 static void worker_main(int slot, int listenfd, pid_t parent)
@@ -89,10 +109,14 @@ static void worker_main(int slot, int listenfd, pid_t parent)
         _exit(1);
     if (getppid() != parent) /* the parent died before PDEATHSIG was set */
         _exit(0);
+    if (up_read >= 0)
+        close(up_read);
     stats_use_shard((unsigned)slot);
     stats_use_worker((unsigned)slot);
     mask_signals(SIG_SETMASK, &none, NULL); /* blocked around the fork */
-    _exit(evloop_run(listenfd, EV_EXCLUSIVE) == 0 ? 0 : 1);
+    struct evloop_opts opts = {
+        .listen_flags = EV_EXCLUSIVE, .shared = true, .nudge_fd = nudge_fd, .up = worker_up};
+    _exit(evloop_run(listenfd, &opts) == 0 ? 0 : 1);
 }
 
 /* Starts the worker of slot, with SIGCHLD and the stop signals blocked. Returns 0, or
@@ -185,11 +209,43 @@ static void stop_workers(const sigset_t *waiting_mask)
     }
 }
 
-static int prefork_run(int listenfd, const struct server_opts *opts)
+static sigset_t prev_mask;    /* the mask before prefork_listening blocked the signals */
+static sigset_t waiting_mask; /* the same, less SIGCHLD and the stop signals */
+
+/* Waits (at most UP_WAIT_NS) for a byte from each of n workers on fd. Returns 0, or -1
+ * when one died first or the time ran out. */
+static int wait_workers_up(int fd, int n)
+{
+    uint64_t deadline = clock_now_ns() + UP_WAIT_NS;
+    char buf[256];
+
+    while (n > 0) {
+        uint64_t now = clock_now_ns();
+        if (now >= deadline)
+            return -1;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int rc = poll(&p, 1, (int)((deadline - now) / NS_PER_MS) + 1);
+        if (rc < 0 && errno != EINTR)
+            return -1;
+        if (rc <= 0)
+            continue;
+        ssize_t got = read(fd, buf, sizeof(buf) < (size_t)n ? sizeof(buf) : (size_t)n);
+        if (got == 0)
+            return -1; /* every write end closed: a worker died before it was up */
+        if (got > 0)
+            n -= (int)got;
+    }
+    return 0;
+}
+
+/* Before the ready line: forks the workers and waits until each has its loop set up,
+ * so that a client (or bench, measuring memory) that reads the ready line finds the
+ * whole tree in place. */
+static int prefork_listening(int listenfd, const struct server_opts *opts)
 {
     struct sigaction sa = {.sa_handler = on_sigchld, .sa_flags = SA_NOCLDSTOP};
-    sigset_t block, prev;
-    int rc = 0;
+    sigset_t block;
+    int up[2] = {-1, -1}, started = 0;
 
     nworkers = opts->workers;
     workers = calloc((size_t)nworkers, sizeof(*workers));
@@ -198,40 +254,69 @@ static int prefork_run(int listenfd, const struct server_opts *opts)
         return -1;
     }
     sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGCHLD, &sa, NULL) < 0) {
-        perror("echo-prefork: sigaction");
-        free(workers);
-        return -1;
+    nudge_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (nudge_fd < 0 || pipe2(up, O_CLOEXEC) < 0 || sigaction(SIGCHLD, &sa, NULL) < 0) {
+        perror("echo-prefork: cannot set up");
+        goto fail;
     }
+    stats_set_workers(nworkers);
     /* The main flow runs with these blocked, and lets them in only inside ppoll:
      * no death or stop is missed between a check and the wait. */
     sigemptyset(&block);
     sigaddset(&block, SIGCHLD);
     sigaddset(&block, SIGTERM);
     sigaddset(&block, SIGINT);
-    mask_signals(SIG_BLOCK, &block, &prev);
-    sigset_t waiting = prev;
-    sigdelset(&waiting, SIGCHLD);
-    sigdelset(&waiting, SIGTERM);
-    sigdelset(&waiting, SIGINT);
+    mask_signals(SIG_BLOCK, &block, &prev_mask);
+    waiting_mask = prev_mask;
+    sigdelset(&waiting_mask, SIGCHLD);
+    sigdelset(&waiting_mask, SIGTERM);
+    sigdelset(&waiting_mask, SIGINT);
 
-    for (int i = 0; i < nworkers; i++) {
-        if (start_worker(i, listenfd) < 0) {
-            fprintf(stderr, "echo-prefork: cannot start worker %d of %d: %s\n", i + 1, nworkers,
-                    strerror(errno));
-            rc = -1;
+    up_fd = up[1]; /* inherited by the first workers only */
+    up_read = up[0];
+    for (; started < nworkers; started++) {
+        if (start_worker(started, listenfd) < 0) {
+            fprintf(stderr, "echo-prefork: cannot start worker %d of %d: %s\n", started + 1,
+                    nworkers, strerror(errno));
             break;
         }
     }
-    while (rc == 0 && !server_stopping) {
+    close(up[1]);
+    up[1] = up_fd = -1;
+    if (started == nworkers && wait_workers_up(up[0], nworkers) == 0) {
+        close(up[0]);
+        up_read = -1;
+        return 0;
+    }
+    if (started == nworkers)
+        fprintf(stderr, "echo-prefork: a worker did not come up\n");
+    stop_workers(&waiting_mask);
+    mask_signals(SIG_SETMASK, &prev_mask, NULL);
+fail:
+    for (int i = 0; i < 2; i++)
+        if (up[i] >= 0)
+            close(up[i]);
+    up_read = -1;
+    if (nudge_fd >= 0)
+        close(nudge_fd);
+    free(workers);
+    workers = NULL;
+    return -1;
+}
+
+static int prefork_run(int listenfd, const struct server_opts *opts)
+{
+    (void)opts;
+    while (!server_stopping) {
         int wait_ms = restart_workers(listenfd);
         struct timespec ts = {.tv_sec = wait_ms / 1000,
                               .tv_nsec = (long)(wait_ms % 1000) * 1000000};
-        (void)ppoll(NULL, 0, wait_ms < 0 ? NULL : &ts, &waiting);
+        (void)ppoll(NULL, 0, wait_ms < 0 ? NULL : &ts, &waiting_mask);
     }
-    stop_workers(&waiting);
-    mask_signals(SIG_SETMASK, &prev, NULL);
-    return rc;
+    stop_workers(&waiting_mask);
+    mask_signals(SIG_SETMASK, &prev_mask, NULL);
+    close(nudge_fd);
+    return 0;
 }
 
 const struct server_model model_prefork = {
@@ -241,5 +326,6 @@ const struct server_model model_prefork = {
     .flags = MODEL_WORKERS | MODEL_NONBLOCK,
     .workers_are = "worker processes",
     .workers_per_cpu = 1,
+    .listening = prefork_listening,
     .run = prefork_run,
 };

@@ -27,19 +27,39 @@ struct loop {
     int rc;
 };
 
+static struct loop *loops; /* one per thread; the first on server_main's listener */
+static pthread_t *tids;    /* the threads of loops[1..started) */
+static int started = 1;
+
+/* How many loops are set up, under up_lock: the ready line waits for all of them. */
+static pthread_mutex_t up_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t up_cond = PTHREAD_COND_INITIALIZER;
+static int up_count;
+
+static void loop_up(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&up_lock);
+    up_count++;
+    pthread_cond_signal(&up_cond);
+    pthread_mutex_unlock(&up_lock);
+}
+
 static void *loop_thread(void *arg)
 {
     struct loop *l = arg;
     stats_use_shard(l->index);
-    l->rc = evloop_run(l->listenfd, 0);
+    /* loops[0] is the main thread's, which comes up after the ready line. */
+    struct evloop_opts opts = {.up = l->index ? loop_up : NULL};
+    l->rc = evloop_run(l->listenfd, &opts);
     /* A loop that failed stops the server, rather than leave its share of the
      * connections, which the kernel keeps hashing to its listener, unserved. */
     if (l->rc < 0 && !server_stopping)
         kill(getpid(), SIGTERM);
+    if (l->index) /* one that failed before it was up: the ready line waits no more */
+        loop_up(NULL);
     return NULL;
 }
-
-static struct loop *loops; /* one per thread; the first on server_main's listener */
 
 static void close_listeners(int n)
 {
@@ -50,26 +70,29 @@ static void close_listeners(int n)
     loops = NULL;
 }
 
-/* The first listener is server_main's; the others bind the port it got. All are made
- * before the ready line, so a client that reads it finds every one open, and they are
- * registered, so the stop shuts them all down. */
-static int reuseport_listening(int listenfd, const struct server_opts *opts)
+/* Ends the threads started so far (the stop, which they see) and frees what
+ * reuseport_listening made. */
+static void end_threads(int n)
+{
+    for (int i = 1; i < started; i++)
+        pthread_join(tids[i], NULL);
+    close_listeners(n);
+    free(tids);
+    tids = NULL;
+}
+
+/* Opens the listeners after the first, on the port it got. */
+static int open_listeners(int listenfd, const struct server_opts *opts)
 {
     int n = opts->workers;
     struct net_addr bound;
 
-    loops = calloc((size_t)n, sizeof(*loops));
-    if (!loops) {
-        fprintf(stderr, "echo-reuseport: out of memory for %d threads\n", n);
-        return -1;
-    }
     loops[0] = (struct loop){.listenfd = listenfd, .index = 0};
     for (int i = 1; i < n; i++)
         loops[i] = (struct loop){.listenfd = -1, .index = (unsigned)i};
     if (net_local_addr(listenfd, &bound) < 0) {
         fprintf(stderr, "echo-reuseport: cannot read the listener's address: %s\n",
                 strerror(errno));
-        close_listeners(n);
         return -1;
     }
     for (int i = 1; i < n; i++) {
@@ -77,46 +100,65 @@ static int reuseport_listening(int listenfd, const struct server_opts *opts)
         if (loops[i].listenfd < 0 || server_add_listener(loops[i].listenfd) < 0) {
             fprintf(stderr, "echo-reuseport: cannot open listener %d of %d: %s\n", i + 1, n,
                     strerror(errno));
-            close_listeners(n);
             return -1;
         }
     }
     return 0;
 }
 
-static int reuseport_run(int listenfd, const struct server_opts *opts)
+/* The first listener is server_main's; the others bind the port it got. All are made,
+ * and their threads up, before the ready line, so a client that reads it finds every
+ * one open; they are registered, so the stop shuts them all down. */
+static int reuseport_listening(int listenfd, const struct server_opts *opts)
 {
-    int n = opts->workers, started = 1, rc = 0;
-    pthread_t *tids = calloc((size_t)n, sizeof(*tids));
+    int n = opts->workers;
 
-    (void)listenfd; /* loops[0]'s, since reuseport_listening */
-    if (!tids) {
+    loops = calloc((size_t)n, sizeof(*loops));
+    tids = calloc((size_t)n, sizeof(*tids));
+    if (!loops || !tids) {
         fprintf(stderr, "echo-reuseport: out of memory for %d threads\n", n);
-        rc = -1;
-        goto out;
+        goto fail;
     }
+    if (open_listeners(listenfd, opts) < 0)
+        goto fail;
     for (; started < n; started++) {
         int err = pthread_create(&tids[started], NULL, loop_thread, &loops[started]);
         if (err != 0) {
             fprintf(stderr, "echo-reuseport: cannot start thread %d of %d: %s\n", started + 1, n,
                     strerror(err));
             kill(getpid(), SIGTERM); /* the started ones stop too */
-            rc = -1;
-            break;
+            end_threads(n);
+            return -1;
         }
     }
-    if (rc == 0)
-        loop_thread(&loops[0]); /* the main thread serves the first listener */
+    pthread_mutex_lock(&up_lock);
+    while (up_count < n - 1)
+        pthread_cond_wait(&up_cond, &up_lock);
+    pthread_mutex_unlock(&up_lock);
+    return 0;
+
+fail:
+    close_listeners(n);
+    free(tids);
+    tids = NULL;
+    return -1;
+}
+
+static int reuseport_run(int listenfd, const struct server_opts *opts)
+{
+    int n = opts->workers, rc = 0;
+
+    (void)listenfd;         /* loops[0]'s, since reuseport_listening */
+    loop_thread(&loops[0]); /* the main thread serves the first listener */
     for (int i = 1; i < started; i++) {
         pthread_join(tids[i], NULL);
         if (loops[i].rc < 0)
             rc = -1;
     }
+    started = 1;
     if (loops[0].rc < 0)
         rc = -1;
-out:
-    close_listeners(n);
-    free(tids);
+    end_threads(n);
     return rc;
 }
 

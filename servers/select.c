@@ -101,7 +101,7 @@ int poller_wait(struct poller *p, int timeout_ms, struct poller_event **events)
 static int select_run(int listenfd, const struct server_opts *opts)
 {
     (void)opts;
-    return evloop_run(listenfd, 0);
+    return evloop_run(listenfd, &(struct evloop_opts){.listen_flags = 0});
 }
 
 const struct server_model model_select = {

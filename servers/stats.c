@@ -17,12 +17,16 @@ struct stats_shared {
     _Atomic int64_t max_open_conns;
     struct stats_shard shards[STATS_SHARDS];
     _Atomic int64_t worker_open[STATS_MAX_WORKERS]; /* see stats_use_worker */
+    _Atomic bool worker_full[STATS_MAX_WORKERS];    /* see stats_worker_full */
+    _Atomic int full_workers;                       /* how many of them are set */
+    _Atomic int workers;                            /* stats_set_workers */
 };
 
 /* Mapped MAP_SHARED before any fork, so parent and children see one copy. */
 static struct stats_shared *shared;
 static _Thread_local struct stats_shard *my_shard;
 static _Atomic int64_t *my_worker_open; /* per process: a worker is one thread */
+static unsigned my_worker;
 
 int stats_init(void)
 {
@@ -47,12 +51,28 @@ void stats_add(enum stat_id id, uint64_t n)
 
 void stats_use_worker(unsigned w)
 {
-    my_worker_open = &shared->worker_open[w % STATS_MAX_WORKERS];
+    my_worker = w % STATS_MAX_WORKERS;
+    my_worker_open = &shared->worker_open[my_worker];
     atomic_store_explicit(my_worker_open, 0, memory_order_relaxed);
+}
+
+void stats_set_workers(int n)
+{
+    atomic_store(&shared->workers, n);
+}
+
+int stats_worker_full(bool full)
+{
+    if (my_worker_open && atomic_exchange(&shared->worker_full[my_worker], full) != full)
+        atomic_fetch_add(&shared->full_workers, full ? 1 : -1);
+    return atomic_load(&shared->workers) - atomic_load(&shared->full_workers);
 }
 
 int64_t stats_worker_lost(unsigned w)
 {
+    /* A worker that died full has room again, in its successor. */
+    if (atomic_exchange(&shared->worker_full[w % STATS_MAX_WORKERS], false))
+        atomic_fetch_sub(&shared->full_workers, 1);
     int64_t held = atomic_exchange_explicit(&shared->worker_open[w % STATS_MAX_WORKERS], 0,
                                             memory_order_relaxed);
     atomic_fetch_sub_explicit(&shared->open_conns, held, memory_order_relaxed);

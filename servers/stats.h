@@ -2,6 +2,7 @@
 #ifndef ECHOBENCH_STATS_H
 #define ECHOBENCH_STATS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -36,6 +37,13 @@ void stats_use_worker(unsigned w);
 /* In the parent, once worker w has died: returns the connections it still held (the
  * kernel closed them with it) and takes them off the open count. */
 int64_t stats_worker_lost(unsigned w);
+
+/* In the parent, before the workers start: how many share its listener. */
+void stats_set_workers(int n);
+
+/* In a worker on a listener it shares: marks it at its descriptor limit (full) or with
+ * room again. Returns how many workers have room now. */
+int stats_worker_full(bool full);
 
 /* Adds n to a counter; an atomic add, safe from any thread or forked child. */
 void stats_add(enum stat_id id, uint64_t n);

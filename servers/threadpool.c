@@ -40,6 +40,7 @@ struct sbuf {
     int *fds;
     size_t slots, head, count;
     bool closing; /* no more inserts: workers leave once it is empty */
+    int up;       /* workers that have started */
     pthread_mutex_t lock;
     pthread_cond_t room;  /* signalled when a slot frees */
     pthread_cond_t items; /* signalled when a descriptor arrives, or at closing */
@@ -126,6 +127,10 @@ static void sbuf_close(void)
 static void *worker(void *arg)
 {
     stats_use_shard((unsigned)(uintptr_t)arg);
+    pthread_mutex_lock(&sb.lock);
+    sb.up++;
+    pthread_cond_broadcast(&sb.room); /* threadpool_listening waits on it for this */
+    pthread_mutex_unlock(&sb.lock);
     for (;;) {
         int connfd = sbuf_remove();
         if (connfd < 0)
@@ -144,53 +149,17 @@ static void *worker(void *arg)
     }
 }
 
-static int threadpool_run(int listenfd, const struct server_opts *opts)
+static pthread_t *tids;
+static int started;
+static pthread_attr_t attr;
+static int reserve = -1;
+
+/* Ends the workers started so far, by one deadline for the whole stop: the joins have
+ * what the connections leave of it, and hundreds of workers waking at once can take
+ * longer than a fixed slice. */
+static void stop_workers(void)
 {
-    int n = opts->workers, started = 0, rc = 0;
-    int reserve = net_reserve_open();
-    pthread_t *tids = calloc((size_t)n, sizeof(*tids));
-    pthread_attr_t attr;
-    struct timespec until;
-
-    size_t slots = (size_t)n < MIN_SLOTS ? MIN_SLOTS : (size_t)n;
-    if (!tids || sbuf_init(slots) < 0 || pthread_attr_init(&attr) != 0) {
-        fprintf(stderr, "echo-threadpool: out of memory for %d workers\n", n);
-        free(tids);
-        return -1;
-    }
-    int err = pthread_attr_setstacksize(&attr, opts->stack_bytes);
-    if (err != 0) {
-        fprintf(stderr, "echo-threadpool: a stack of %zu KiB is refused: %s\n",
-                opts->stack_bytes / 1024, strerror(err));
-        rc = -1;
-        goto out;
-    }
-    for (; started < n; started++) {
-        err = pthread_create(&tids[started], &attr, worker, (void *)(uintptr_t)started);
-        if (err != 0) {
-            fprintf(stderr, "echo-threadpool: cannot start worker %d of %d: %s\n", started + 1, n,
-                    strerror(err));
-            rc = -1;
-            goto out;
-        }
-    }
-
-    /* Accept only when there is room: a connection the pool cannot take waits in the
-     * kernel's queue, not in the server's. */
-    while (sbuf_wait_room()) {
-        int connfd = server_accept(listenfd, &reserve);
-        if (connfd < 0) {
-            rc = server_stopping ? 0 : -1;
-            break;
-        }
-        stats_conn_open(); /* held from here, queued or served */
-        sbuf_insert(connfd);
-    }
-
-out:
-    /* One deadline for the whole stop: the joins have what the connections leave of
-     * it, and hundreds of workers waking at once can take longer than a fixed slice. */
-    until = clock_deadline(CLOCK_REALTIME, STOP_GRACE_NS + JOIN_GRACE_NS);
+    struct timespec until = clock_deadline(CLOCK_REALTIME, STOP_GRACE_NS + JOIN_GRACE_NS);
     sbuf_close();
     connset_stop(STOP_GRACE_NS);
     /* A worker still busy past it (finishing a line's work) is detached and goes with
@@ -202,6 +171,63 @@ out:
     free(tids);
     if (reserve >= 0)
         close(reserve);
+}
+
+/* Before the ready line: starts the workers and waits until each runs, so a client
+ * (or bench, measuring memory) that reads the ready line finds the whole pool. */
+static int threadpool_listening(int listenfd, const struct server_opts *opts)
+{
+    int n = opts->workers;
+    size_t slots = (size_t)n < MIN_SLOTS ? MIN_SLOTS : (size_t)n;
+
+    (void)listenfd;
+    reserve = net_reserve_open();
+    tids = calloc((size_t)n, sizeof(*tids));
+    if (!tids || sbuf_init(slots) < 0 || pthread_attr_init(&attr) != 0) {
+        fprintf(stderr, "echo-threadpool: out of memory for %d workers\n", n);
+        free(tids);
+        return -1;
+    }
+    int err = pthread_attr_setstacksize(&attr, opts->stack_bytes);
+    if (err != 0) {
+        fprintf(stderr, "echo-threadpool: a stack of %zu KiB is refused: %s\n",
+                opts->stack_bytes / 1024, strerror(err));
+        stop_workers();
+        return -1;
+    }
+    for (; started < n; started++) {
+        err = pthread_create(&tids[started], &attr, worker, (void *)(uintptr_t)started);
+        if (err != 0) {
+            fprintf(stderr, "echo-threadpool: cannot start worker %d of %d: %s\n", started + 1, n,
+                    strerror(err));
+            stop_workers();
+            return -1;
+        }
+    }
+    pthread_mutex_lock(&sb.lock);
+    while (sb.up < started)
+        pthread_cond_wait(&sb.room, &sb.lock);
+    pthread_mutex_unlock(&sb.lock);
+    return 0;
+}
+
+static int threadpool_run(int listenfd, const struct server_opts *opts)
+{
+    int rc = 0;
+
+    (void)opts;
+    /* Accept only when there is room: a connection the pool cannot take waits in the
+     * kernel's queue, not in the server's. */
+    while (sbuf_wait_room()) {
+        int connfd = server_accept(listenfd, &reserve);
+        if (connfd < 0) {
+            rc = server_stopping ? 0 : -1;
+            break;
+        }
+        stats_conn_open(); /* held from here, queued or served */
+        sbuf_insert(connfd);
+    }
+    stop_workers();
     return rc;
 }
 
@@ -212,5 +238,6 @@ const struct server_model model_threadpool = {
     .flags = MODEL_WORKERS | MODEL_STACK,
     .workers_are = "worker threads",
     .workers_per_cpu = 4,
+    .listening = threadpool_listening,
     .run = threadpool_run,
 };
