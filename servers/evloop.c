@@ -42,7 +42,8 @@ struct evloop {
     unsigned listen_flags;
     bool shared;           /* the listener is shared with sibling processes (evloop_opts) */
     int nudge_fd;          /* with shared: wakes the siblings */
-    bool full;             /* with shared: at the descriptor limit, the listener left to them */
+    bool at_limit;         /* with shared: at the descriptor limit, so counted full (stats.h) */
+    bool full;             /* with shared: at_limit, and the listener left to the siblings */
     uint64_t paused_until; /* the listener is not watched until then (0: watched) */
     int reserve;           /* the spare descriptor for EMFILE (net_shed) */
     struct conn **conns;   /* by descriptor; NULL where there is none */
@@ -75,14 +76,27 @@ static void siblings_take_over(struct evloop *l)
     siblings_nudge(l);
 }
 
-/* A descriptor is free again: watches the listener and the nudges once more. */
+/* A descriptor is free again: counted with room, and watches the listener and the
+ * nudges once more if it had left them. */
 static void siblings_back(struct evloop *l)
 {
-    l->full = false;
+    l->at_limit = false;
     stats_worker_full(false);
+    if (!l->full)
+        return; /* it was the one shedding for all: it watched them all along */
+    l->full = false;
     if (poller_add(l->poller, l->listenfd, EV_READ | l->listen_flags) < 0 ||
         poller_add(l->poller, l->nudge_fd, EV_READ) < 0)
         l->broken = errno; /* the poller cannot watch what it watched a moment ago */
+}
+
+/* At the descriptor limit: whether a sibling has room to take what is queued. */
+static bool sibling_has_room(struct evloop *l)
+{
+    if (!l->shared)
+        return false;
+    l->at_limit = true;
+    return stats_worker_full(true) > 0;
 }
 
 static void conn_close(struct evloop *l, struct conn *c)
@@ -95,7 +109,7 @@ static void conn_close(struct evloop *l, struct conn *c)
     stats_conn_close();
     if (l->reserve < 0) /* lost at the descriptor limit (accept_ready): a slot is free now */
         l->reserve = net_reserve_open();
-    if (l->full)
+    if (l->at_limit)
         siblings_back(l);
 }
 
@@ -249,11 +263,10 @@ static void accept_ready(struct evloop *l)
             /* Left in the queue, the connection would keep the listener readable and
              * the loop would spin without end: leave it to a sibling with room, or,
              * when there is none, shed what is queued. */
-            if (l->shared && stats_worker_full(true) > 0) {
-                siblings_take_over(l);
-                return;
-            }
-            for (int shed; (shed = net_shed(l->listenfd, &l->reserve)) != 0;) {
+            while (!sibling_has_room(l)) { /* asked before each: one may free a slot */
+                int shed = net_shed(l->listenfd, &l->reserve);
+                if (shed == 0)
+                    return; /* the queue is empty */
                 if (shed < 0) {
                     listener_pause(l); /* no reserve to free */
                     return;
@@ -261,6 +274,7 @@ static void accept_ready(struct evloop *l)
                 stats_add(STAT_ACCEPTED, 1);
                 stats_add(STAT_REJECTED, 1);
             }
+            siblings_take_over(l);
             return;
         case ACCEPT_BACKOFF:
             stats_add(STAT_ERRORS, 1);
