@@ -39,6 +39,7 @@ struct lg_config {
     bool prime;       /* --prime: one echo on every connection before the run */
     int sync_fd;      /* --sync: the runner's socket, or -1 */
     uint64_t bin_ns;  /* --timeline-bin */
+    uint64_t spin_ns; /* --spin: the open loop busy-waits this last stretch before a send */
 };
 
 /* The kinds of error, as the run JSON names them. */
@@ -82,9 +83,10 @@ struct lg_coord {
 
 /* What one worker measured; the main thread merges them after the workers end. */
 struct lg_result {
-    struct hist latency;       /* from the intended send (open loop) or the send */
-    struct hist service;       /* from the actual send */
-    struct hist connect;       /* connect() to connected, in the window */
+    struct hist latency;  /* from the intended send (open loop) or the send */
+    struct hist service;  /* from the actual send */
+    struct hist send_lag; /* open loop: how late each paced send left, from its intended time */
+    struct hist connect;  /* connect() to connected, in the window */
     struct hist setup_connect; /* the same, for the connects before it (idle ones first) */
     struct hist *per_second;   /* one coarse histogram per second of the window */
     uint64_t *second_completed;
@@ -182,9 +184,16 @@ struct lg_run {
     uint64_t *per_conn;     /* completions in the window, by active connection */
     double busiest_util;    /* the busiest worker's CPU time over the window */
     unsigned busiest_thread;
-    double user_s, sys_s;   /* the process's CPU time in the window */
-    long rss_kib_start;     /* before connecting */
-    long rss_kib_connected; /* after every connection was opened */
+    /* Saturation is judged per thread, per CPU and per process: two threads pinned to
+     * one CPU are 50% each when that CPU is full. */
+    int busiest_cpu;         /* --cpus: the CPU whose pinned workers were busiest; or -1 */
+    double busiest_cpu_util; /* their CPU time together over the window */
+    double process_util;     /* the process's CPU seconds per second of the window */
+    unsigned cpus_usable;    /* the CPUs the workers may run on */
+    bool saturated;          /* any of the three at 90% of what it may use */
+    double user_s, sys_s;    /* the process's CPU time in the window */
+    long rss_kib_start;      /* before connecting */
+    long rss_kib_connected;  /* after every connection was opened */
     char warnings[LG_MAX_WARNINGS][256];
     unsigned nwarnings;
 };

@@ -232,6 +232,7 @@ static void merge(struct lg_result *into, const struct lg_result *r)
 {
     hist_merge(&into->latency, &r->latency);
     hist_merge(&into->service, &r->service);
+    hist_merge(&into->send_lag, &r->send_lag);
     hist_merge(&into->connect, &r->connect);
     hist_merge(&into->setup_connect, &r->setup_connect);
     for (unsigned i = 0; i < into->seconds && i < r->seconds; i++) {
@@ -296,11 +297,12 @@ static void explain_no_connection(const struct lg_config *cfg, const uint64_t *e
             cfg->target, why);
 }
 
-/* Merges the workers' results after they end; finds the busiest thread. */
+/* Merges the workers' results after they end; finds the busiest thread, and with
+ * --cpus the busiest CPU (the threads pinned to it together). */
 static int collect(struct worker **w, const struct lg_config *cfg, struct lg_run *run)
 {
     if (hist_init_default(&run->total.latency) < 0 || hist_init_default(&run->total.service) < 0 ||
-        hist_init_default(&run->total.connect) < 0 ||
+        hist_init_default(&run->total.send_lag) < 0 || hist_init_default(&run->total.connect) < 0 ||
         hist_init_default(&run->total.setup_connect) < 0)
         return -1;
     const struct lg_result *results[LG_MAX_THREADS];
@@ -317,6 +319,8 @@ static int collect(struct worker **w, const struct lg_config *cfg, struct lg_run
         if (hist_init(&run->total.per_second[i], first->per_second[i].sub_bits,
                       first->per_second[i].max_bits) < 0)
             return -1;
+    static double per_cpu[CPU_SETSIZE]; /* main's own, once */
+    run->busiest_cpu = -1;
     for (unsigned i = 0; i < cfg->threads; i++) {
         const struct lg_result *r = results[i];
         merge(&run->total, r);
@@ -326,8 +330,64 @@ static int collect(struct worker **w, const struct lg_config *cfg, struct lg_run
             run->busiest_util = util;
             run->busiest_thread = i;
         }
+        if (cfg->ncpus == 0)
+            continue;
+        int cpu = cfg->cpus[i % cfg->ncpus];
+        per_cpu[cpu] += util;
+        if (run->busiest_cpu < 0 || per_cpu[cpu] > run->busiest_cpu_util) {
+            run->busiest_cpu = cpu;
+            run->busiest_cpu_util = per_cpu[cpu];
+        }
     }
     return 0;
+}
+
+/* The CPUs the workers may run on: the distinct ones of --cpus they are pinned to, or
+ * the process's affinity. */
+static unsigned cpus_usable(const struct lg_config *cfg)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (cfg->ncpus == 0) {
+        if (sched_getaffinity(0, sizeof(set), &set) < 0)
+            return 1;
+    } else {
+        for (unsigned i = 0; i < cfg->threads; i++)
+            CPU_SET(cfg->cpus[i % cfg->ncpus], &set);
+    }
+    int n = CPU_COUNT(&set);
+    return n > 0 ? (unsigned)n : 1;
+}
+
+/* Whether loadgen, not the server, may have set the pace: a worker thread busy 90% of
+ * the window, or a CPU whose pinned workers together were (with -t 2 --cpus 0 each
+ * thread shows 50% of a full CPU), or the whole process at 90% of the CPUs it may use
+ * (more threads than CPUs, unpinned). Called after collect and the CPU times. */
+static void judge_saturation(struct lg_run *run)
+{
+    const struct lg_config *cfg = run->cfg;
+
+    run->cpus_usable = cpus_usable(cfg);
+    run->process_util = run->window_s > 0 ? (run->user_s + run->sys_s) / run->window_s : 0;
+    if (run->busiest_util >= 0.9)
+        warn(run,
+             "worker thread %u was busy %.0f%% of the window: the load generator, not the "
+             "server, may have set the pace; add threads (-t) or CPUs (--cpus)",
+             run->busiest_thread, run->busiest_util * 100);
+    else if (run->busiest_cpu >= 0 && run->busiest_cpu_util >= 0.9)
+        warn(run,
+             "CPU %d was busy %.0f%% of the window with the worker threads pinned to it: the "
+             "load generator, not the server, may have set the pace; give them more CPUs "
+             "(--cpus)",
+             run->busiest_cpu, run->busiest_cpu_util * 100);
+    else if (run->process_util >= 0.9 * run->cpus_usable)
+        warn(run,
+             "loadgen used %.2f CPU-seconds per second of the %u CPU%s it may run on: the "
+             "load generator, not the server, may have set the pace; give it more CPUs",
+             run->process_util, run->cpus_usable, run->cpus_usable == 1 ? "" : "s");
+    run->saturated = run->busiest_util >= 0.9 ||
+                     (run->busiest_cpu >= 0 && run->busiest_cpu_util >= 0.9) ||
+                     run->process_util >= 0.9 * run->cpus_usable;
 }
 
 static double tv_s(struct timeval tv)
@@ -427,11 +487,7 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    if (run.busiest_util >= 0.9)
-        warn(&run,
-             "worker thread %u was busy %.0f%% of the window: the load generator, not the "
-             "server, may have set the pace; add threads (-t) or CPUs (--cpus)",
-             run.busiest_thread, run.busiest_util * 100);
+    judge_saturation(&run);
     double sent_rate = run.window_s > 0 ? (double)run.total.sent / run.window_s : 0;
     if (cfg.mode == MODE_OPEN && sent_rate < 0.99 * cfg.rate)
         warn(&run,

@@ -21,7 +21,8 @@ static int cmp_u64(const void *a, const void *b)
 
 struct fairness {
     double jain;
-    uint64_t min, median, max;
+    double median; /* of an even count, the mean of the two middle ones */
+    uint64_t min, max;
     unsigned starved;
 };
 
@@ -46,7 +47,8 @@ static struct fairness fairness_of(const uint64_t *per_conn, unsigned n)
     }
     f.jain = sumsq > 0 ? sum * sum / ((double)n * sumsq) : 0;
     f.min = sorted[0];
-    f.median = sorted[n / 2];
+    f.median =
+        n % 2 ? (double)sorted[n / 2] : ((double)sorted[n / 2 - 1] + (double)sorted[n / 2]) / 2.0;
     f.max = sorted[n - 1];
     free(sorted);
     return f;
@@ -107,6 +109,7 @@ json_t *report_json(const struct lg_run *run)
         (double)cfg->warmup_ns / 1e9, "timeout_s", (double)cfg->timeout_ns / 1e9, "sources",
         (int)cfg->sources, "label", cfg->label);
     json_object_set_new(config, "prime", json_boolean(cfg->prime));
+    json_object_set_new(config, "spin_us", json_real((double)cfg->spin_ns / 1000.0));
     json_t *cpus = json_array();
     for (unsigned i = 0; i < cfg->ncpus; i++)
         json_array_append_new(cpus, json_integer(cfg->cpus[i]));
@@ -138,6 +141,8 @@ json_t *report_json(const struct lg_run *run)
     json_object_set_new(root, "latency_us", hist_to_json(&t->latency));
     json_object_set_new(root, "service_latency_us",
                         cfg->mode == MODE_OPEN ? hist_to_json(&t->service) : json_null());
+    json_object_set_new(root, "send_lag_us",
+                        cfg->mode == MODE_OPEN ? hist_to_json(&t->send_lag) : json_null());
     json_object_set_new(root, "connect_us", hist_to_json(&t->connect));
     json_object_set_new(root, "setup_connect_us", hist_to_json(&t->setup_connect));
     json_object_set_new(root, "connections",
@@ -148,15 +153,22 @@ json_t *report_json(const struct lg_run *run)
                                   (int)t->idle_established, "open_at_end",
                                   (int)t->idle_open_at_end));
     json_object_set_new(root, "fairness",
-                        json_pack("{s:f,s:I,s:I,s:I,s:i}", "jain", round_to(f.jain, 6), "min",
-                                  (json_int_t)f.min, "median", (json_int_t)f.median, "max",
-                                  (json_int_t)f.max, "starved", (int)f.starved));
+                        json_pack("{s:f,s:I,s:f,s:I,s:i}", "jain", round_to(f.jain, 6), "min",
+                                  (json_int_t)f.min, "median", f.median, "max", (json_int_t)f.max,
+                                  "starved", (int)f.starved));
     json_object_set_new(root, "timeline", timeline_json(run));
-    json_object_set_new(root, "loadgen_cpu",
-                        json_pack("{s:f,s:f,s:f,s:i,s:b}", "user_s", round_to(run->user_s, 4),
-                                  "sys_s", round_to(run->sys_s, 4), "busiest_thread_util",
-                                  round_to(run->busiest_util, 4), "busiest_thread",
-                                  (int)run->busiest_thread, "saturated", run->busiest_util >= 0.9));
+    json_t *cpu =
+        json_pack("{s:f,s:f,s:f,s:i,s:b}", "user_s", round_to(run->user_s, 4), "sys_s",
+                  round_to(run->sys_s, 4), "busiest_thread_util", round_to(run->busiest_util, 4),
+                  "busiest_thread", (int)run->busiest_thread, "saturated", run->saturated);
+    /* With --cpus, the busiest CPU: its pinned workers' CPU time together. */
+    bool pinned = run->busiest_cpu >= 0;
+    json_object_set_new(cpu, "busiest_cpu", pinned ? json_integer(run->busiest_cpu) : json_null());
+    json_object_set_new(cpu, "busiest_cpu_util",
+                        pinned ? json_real(round_to(run->busiest_cpu_util, 4)) : json_null());
+    json_object_set_new(cpu, "process_util", json_real(round_to(run->process_util, 4)));
+    json_object_set_new(cpu, "cpus_usable", json_integer(run->cpus_usable));
+    json_object_set_new(root, "loadgen_cpu", cpu);
     long grown = run->rss_kib_connected - run->rss_kib_start;
     json_object_set_new(
         root, "loadgen_memory",
@@ -222,8 +234,10 @@ void report_print(FILE *out, const struct lg_run *run)
                 "  %-10s %llu of them timed out or were unanswered when the window closed: "
                 "recorded at their age, a lower bound\n",
                 "", (unsigned long long)t->censored);
-    if (cfg->mode == MODE_OPEN)
+    if (cfg->mode == MODE_OPEN) {
         print_hist(out, "service", &t->service);
+        print_hist(out, "send lag", &t->send_lag);
+    }
     if (cfg->mode == MODE_CHURN)
         print_hist(out, "connect", &t->connect);
 
@@ -237,16 +251,20 @@ void report_print(FILE *out, const struct lg_run *run)
         if (t->errors[i])
             fprintf(out, " %s %llu", lg_error_names[i], (unsigned long long)t->errors[i]);
     fprintf(out, "\n");
-    fprintf(out, "  %-10s Jain %.3f; per connection min %llu, median %llu, max %llu; %u starved\n",
-            "fairness", f.jain, (unsigned long long)f.min, (unsigned long long)f.median,
-            (unsigned long long)f.max, f.starved);
+    fprintf(out, "  %-10s Jain %.3f; per connection min %llu, median %.1f, max %llu; %u starved\n",
+            "fairness", f.jain, (unsigned long long)f.min, f.median, (unsigned long long)f.max,
+            f.starved);
     if (cfg->idle) {
         fprintf(out, "  %-10s %u of %u established, %u open at end\n", "idle", t->idle_established,
                 cfg->idle, t->idle_open_at_end);
         print_hist(out, "connect", &t->setup_connect);
     }
-    fprintf(out, "  %-10s CPU %.2f s user, %.2f s sys; busiest thread %.0f%%\n", "loadgen",
-            run->user_s, run->sys_s, run->busiest_util * 100);
+    fprintf(out, "  %-10s CPU %.2f s user, %.2f s sys (%.2f of %u CPU%s); busiest thread %.0f%%",
+            "loadgen", run->user_s, run->sys_s, run->process_util, run->cpus_usable,
+            run->cpus_usable == 1 ? "" : "s", run->busiest_util * 100);
+    if (run->busiest_cpu >= 0)
+        fprintf(out, ", busiest CPU %d %.0f%%", run->busiest_cpu, run->busiest_cpu_util * 100);
+    fprintf(out, "\n");
     for (unsigned i = 0; i < run->nwarnings; i++)
         fprintf(out, "  warning: %s\n", run->warnings[i]);
 }

@@ -41,6 +41,7 @@ struct conn {
     bool idle;         /* opened first, silent all run */
     bool failed;       /* closing after an error: wait before reconnecting */
     bool rx_bad;       /* the echo being read already differs */
+    bool reopen;       /* closing after a framing error: connect again at once */
     uint32_t rx_pos;   /* bytes of that echo read so far */
     uint64_t seq_sent; /* the next request's sequence number */
     uint64_t seq_recv; /* the oldest unanswered one's; seq_sent when none */
@@ -102,6 +103,16 @@ static void launch_connects(struct worker *w);
 static void check_primed(struct worker *w);
 static void close_all(struct worker *w);
 static void end_window(struct worker *w, uint64_t now);
+
+/* Every callback that could send, read or count looks first whether t1 has passed: the
+ * window's end is accounted for at the first event after it, so what it counts
+ * (in flight, due but unsent) is the state at t1, not at the next tick up to TICK_MS
+ * later, with requests sent and answered after t1 in it. */
+static void window_check(struct worker *w, uint64_t now)
+{
+    if (w->running && now >= atomic_load_explicit(&w->coord->t1_ns, memory_order_relaxed))
+        end_window(w, now);
+}
 
 static bool in_window(const struct worker *w, uint64_t now)
 {
@@ -166,16 +177,23 @@ static void record_censored(struct worker *w, struct conn *c, uint64_t seq, uint
         hist_record(&w->res.per_second[bin], now - from);
 }
 
-/* The requests a failing connection takes with it: counted as abandoned, and, when it
- * failed for a timeout, recorded at their age. */
+/* The requests a failing connection takes with it: counted as abandoned. When it failed
+ * for a timeout, the one that timed out is recorded at its age (at least --timeout);
+ * the younger ones are recorded only when older than the slowest request this worker
+ * has recorded, as at the window's close (end_window): their ages bound nothing the
+ * data shows, and a hung server's open loop with -p 8 showed them as a p50 of half the
+ * timeout for requests that were never answered. */
 static void abandon(struct conn *c, bool censor, uint64_t now)
 {
     struct worker *w = c->w;
     for (uint64_t seq = c->seq_recv; seq < c->seq_sent; seq++) {
         if (in_window(w, now))
             w->res.abandoned++;
-        if (censor)
-            record_censored(w, c, seq, now, 0);
+        if (!censor)
+            continue;
+        bool timed_out = seq == c->seq_recv;
+        uint64_t slowest = w->res.latency.total ? w->res.latency.max : 0;
+        record_censored(w, c, seq, now, timed_out ? 0 : slowest);
     }
     c->seq_recv = c->seq_sent;
 }
@@ -191,6 +209,11 @@ static void on_closed(uv_handle_t *h)
     c->state = C_DOWN;
     if (!w->running || c->idle)
         return; /* idle connections are not reopened: open_at_end shows what was lost */
+    if (c->reopen) {
+        c->reopen = false;
+        conn_connect(c, now); /* the server is up, only this stream is off by a line */
+        return;
+    }
     if (c->failed || w->cfg->mode != MODE_CHURN)
         c->retry_at = now + (c->failed ? RETRY_NS : 0);
     else
@@ -266,6 +289,10 @@ static void conn_connect(struct conn *c, uint64_t now)
         err = bind_source(c);
     if (!err) {
         uv_tcp_nodelay(&c->tcp, 1);
+        /* Each connect is timed from its own start, taken just before its connect():
+         * a batch of up to CONNECT_CAP shares one `now`, and timing them all from it
+         * made the last one's time the batch's whole span. */
+        c->connect_start = clock_now_ns();
         err = uv_tcp_connect(req, &c->tcp, (const struct sockaddr *)&cfg->addr.ss, on_connected);
     }
     if (err) {
@@ -321,16 +348,34 @@ static void record_completion(struct worker *w, struct conn *c, uint64_t seq, ui
     }
 }
 
-/* The echo being read has reached its newline (or its bytes ran past it). */
+/* A line that ended early or late, or that nobody asked for: one newline too many or
+ * too few, after which every later echo on this stream would be one line off and a
+ * mismatch. The stream is given up (its other unanswered requests abandoned, not
+ * errors) and the connection opened again at once: one mismatch in all. */
+static void conn_reframe(struct conn *c, uint64_t now)
+{
+    abandon(c, false, now);
+    c->reopen = true;
+    conn_close(c);
+}
+
+/* The echo being read has reached its newline (or its bytes ran past it). A wrong
+ * echo of the right length is a mismatch, and the next starts after its newline. */
 static void echo_done(struct conn *c, uint64_t now)
 {
     struct worker *w = c->w;
-    bool ok = !c->rx_bad && c->rx_pos == w->cfg->line_bytes;
+    bool framed = c->rx_pos == w->cfg->line_bytes;
+    bool ok = !c->rx_bad && framed;
 
     c->rx_pos = 0;
     c->rx_bad = false;
-    if (c->seq_recv == c->seq_sent) {
-        count_error(w, ERR_MISMATCH, now); /* a line nobody asked for */
+    if (c->seq_recv == c->seq_sent || !framed) {
+        count_error(w, ERR_MISMATCH, now);
+        if (c->seq_recv != c->seq_sent)
+            c->seq_recv++; /* the request this line began to answer */
+        conn_reframe(c, now);
+        if (w->stage == STAGE_PRIME)
+            check_primed(w); /* it is closing: not waited for */
         return;
     }
     uint64_t seq = c->seq_recv++;
@@ -351,8 +396,9 @@ static void echo_done(struct conn *c, uint64_t now)
 }
 
 /* Checks n bytes of echo against the requests they answer. An echo ends at its
- * newline; one that differs, or ends early or late, is a mismatch, and the next echo
- * starts after the newline, so a server that corrupts one line costs one line. */
+ * newline; one that differs is a mismatch, and the next echo starts after the newline,
+ * so a server that corrupts one line costs one line. One that ends early or late is a
+ * framing error: one mismatch, and the connection is opened again (conn_reframe). */
 static void conn_consume(struct conn *c, const char *data, size_t n, uint64_t now)
 {
     struct worker *w = c->w;
@@ -389,6 +435,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     struct conn *c = (struct conn *)s;
     uint64_t now = clock_now_ns();
 
+    window_check(c->w, now);
     if (nread > 0) {
         if (in_window(c->w, now))
             c->w->res.bytes_received += (uint64_t)nread;
@@ -405,6 +452,7 @@ static void on_connected(uv_connect_t *req, int status)
     struct worker *w = c->w;
     uint64_t now = clock_now_ns();
 
+    window_check(w, now);
     free(req);
     w->connecting--;
     if (status == UV_ECANCELED) {
@@ -474,6 +522,13 @@ static void conn_send(struct conn *c, uint64_t now)
     /* The send time is taken just before the write: what came before it (checking the
      * last echo, building this request) is the client's time, not the server's. */
     now = clock_now_ns();
+    if (w->running) {
+        /* A backlog of due requests takes time to send: t1 may pass in the middle of it,
+         * and what is left is due but unsent at t1, not sent after it. */
+        window_check(w, now);
+        if (!w->running)
+            return;
+    }
     int put = uv_try_write((uv_stream_t *)&c->tcp, bufs, nbufs);
     if (put == UV_EAGAIN)
         put = 0;
@@ -565,29 +620,58 @@ static uint64_t pacer_next(const struct worker *w)
     return intended(w, c, c->due);
 }
 
-/* Makes every request whose intended time has come due, in time order. */
+/* Makes every request whose intended time has come due, in time order. A request
+ * that goes out the moment it comes due (none before it waits on its connection, and
+ * its connection has room) measures the pacer itself: how late the send left against
+ * its intended time, loadgen's own lateness (waking, the loop's round), not the
+ * server's. A held one waits for the server, and is the latency's business. */
 static void pace(struct worker *w, uint64_t now)
 {
     while (w->running && pacer_next(w) <= now) {
         struct conn *c = &w->active[w->rr];
-        c->due++;
+        uint64_t seq = c->due++;
+        bool first_in_line = c->seq_sent == seq;
         conn_fill(c, now);
+        if (first_in_line && c->seq_sent > seq) {
+            uint64_t sent = c->sent_at[seq % w->cfg->pipeline], due = intended(w, c, seq);
+            if (in_window(w, sent))
+                hist_record(&w->res.send_lag, sent > due ? sent - due : 0);
+        }
         w->rr = (w->rr + 1) % w->nactive;
     }
 }
 
+/* --spin: when the next send is due within the spin, waits for it on the CPU, not in
+ * the kernel: a wakeup from sleep can be tens of microseconds late. Returns the time. */
+static uint64_t pacer_spin(struct worker *w, uint64_t now)
+{
+    uint64_t next = pacer_next(w);
+    if (w->cfg->spin_ns == 0 || next <= now || next - now > w->cfg->spin_ns)
+        return now;
+    while (now < next)
+        now = clock_now_ns();
+    return now;
+}
+
 static void on_pacer_check(uv_check_t *h)
 {
-    pace(h->data, clock_now_ns());
+    struct worker *w = h->data;
+    window_check(w, clock_now_ns());
+    if (w->running)
+        pace(w, pacer_spin(w, clock_now_ns()));
 }
 
 static void on_pacer_prepare(uv_prepare_t *h)
 {
     struct worker *w = h->data;
+    window_check(w, clock_now_ns());
     if (!w->running)
         return;
     pace(w, clock_now_ns()); /* in case the clock passed a deadline since the check */
-    pacer_arm(w, pacer_next(w));
+    /* With --spin the timer wakes the loop the spin early, and the check handle waits
+     * out the rest on the CPU. */
+    uint64_t next = pacer_next(w);
+    pacer_arm(w, next > w->cfg->spin_ns ? next - w->cfg->spin_ns : next);
 }
 
 static void on_pacer_fired(uv_poll_t *p, int status, int events)
@@ -751,7 +835,8 @@ static void end_window(struct worker *w, uint64_t now)
             w->res.in_flight_at_end += c->seq_sent - c->seq_recv;
         uint64_t upto = w->cfg->mode == MODE_OPEN && c->due > c->seq_sent ? c->due : c->seq_sent;
         while (upto > c->seq_sent && intended(w, c, upto - 1) >= t1)
-            upto--; /* the pacer ran on past t1, until this tick */
+            upto--; /* due at or after t1: not the window's (window_check stops the pacer
+                     * at the first event after t1, which may be a little later) */
         if (w->cfg->mode == MODE_OPEN)
             w->res.due_unsent_at_end += upto - c->seq_sent;
         for (uint64_t seq = c->seq_recv; seq < upto; seq++)
@@ -829,8 +914,7 @@ static void on_tick(uv_timer_t *t)
             w->measuring = true;
             w->cpu_t0 = clock_thread_cpu_ns();
         }
-        if (now >= atomic_load_explicit(&w->coord->t1_ns, memory_order_relaxed))
-            end_window(w, now);
+        window_check(w, now); /* when no other event came after t1 */
     }
     if (now >= w->next_scan) {
         uint64_t period = w->cfg->timeout_ns / 10;
@@ -890,7 +974,8 @@ static int result_init(struct lg_result *r, const struct lg_config *cfg, uint64_
 
     r->seconds = (unsigned)(bins ? bins : 1);
     if (hist_init_default(&r->latency) < 0 || hist_init_default(&r->service) < 0 ||
-        hist_init_default(&r->connect) < 0 || hist_init_default(&r->setup_connect) < 0)
+        hist_init_default(&r->send_lag) < 0 || hist_init_default(&r->connect) < 0 ||
+        hist_init_default(&r->setup_connect) < 0)
         return -1;
     r->per_second = calloc(r->seconds, sizeof(*r->per_second));
     r->second_completed = calloc(r->seconds, sizeof(*r->second_completed));
@@ -907,6 +992,7 @@ void result_free(struct lg_result *r)
 {
     hist_free(&r->latency);
     hist_free(&r->service);
+    hist_free(&r->send_lag);
     hist_free(&r->connect);
     hist_free(&r->setup_connect);
     for (unsigned i = 0; r->per_second && i < r->seconds; i++)
@@ -919,7 +1005,8 @@ void result_free(struct lg_result *r)
 uint64_t lg_bin_ns(const struct lg_config *cfg)
 {
     uint64_t bin = cfg->bin_ns;
-    while (cfg->duration_ns / bin > MAX_BINS)
+    /* Counted as result_init counts them, a part bin included: -d 600.5s made 601. */
+    while ((cfg->duration_ns + bin - 1) / bin > MAX_BINS)
         bin += cfg->bin_ns;
     return bin;
 }

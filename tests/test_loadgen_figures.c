@@ -1,0 +1,266 @@
+/* Tests that loadgen's figures mean what docs/loadgen.md says they mean, one case per
+ * ctest entry: test_loadgen_figures CASE. Each is a place where a published number
+ * once said something else (issue 11): connects timed as a batch, saturation missed
+ * when threads share a CPU, short latencies for requests never answered, one newline
+ * ruining a connection, the pacer's own lateness unmeasured, the window's end counted
+ * late, one bin too many, the upper middle for a median. */
+#include "check.h"
+#include "harness.h"
+#include "loadgen_run.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static void start_corrupt(struct srv *s, const char *mode, char *to, size_t len)
+{
+    const char *args[] = {mode, NULL};
+    srv_start_path(s, ECHOBENCH_TEST_DIR "/corrupt_server", args, NULL);
+    target(to, len, s);
+}
+
+/* ---- each connect is timed from its own start, not its batch's ---- */
+
+static void case_connect_each(void)
+{
+    struct srv s;
+    struct run r;
+    char to[64];
+
+    srv_start_simple(&s, "epoll", NULL);
+    target(to, sizeof(to), &s);
+    /* 500 connects start in one batch (up to 512 in flight): timed from one start, the
+     * first to complete showed the batch's whole span, min equal to max. */
+    const char *args[] = {"-c", "500", "-d", "200ms", "-w", "0", to, NULL};
+    run_loadgen(&r, args);
+    measured(&r);
+    double n = num(r.json, "setup_connect_us.count"), min = num(r.json, "setup_connect_us.min"),
+           max = num(r.json, "setup_connect_us.max");
+    CHECK(n == 500, "%.0f connects recorded", n);
+    CHECK(min < 0.5 * max, "min %.0f us against max %.0f us: one start for the batch", min, max);
+    json_decref(srv_stop(&s));
+    json_decref(r.json);
+}
+
+/* ---- two worker threads on one CPU: saturation is judged per CPU ---- */
+
+static void case_shared_cpu(void)
+{
+    struct srv s;
+    struct run r;
+    char to[64];
+
+    srv_start_simple(&s, "epoll", NULL);
+    target(to, sizeof(to), &s);
+    /* Deep pipelines keep both threads busy; each can have at most half of CPU 0. A
+     * machine busy elsewhere may not give loadgen the CPU: tried thrice. */
+    const char *args[] = {"-t", "2",  "--cpus", "0",  "-c",    "32", "-p",
+                          "8",  "-d", "1s",     "-w", "200ms", to,   NULL};
+    for (int attempt = 0;; attempt++) {
+        run_loadgen(&r, args);
+        measured(&r);
+        double used = (num(r.json, "loadgen_cpu.user_s") + num(r.json, "loadgen_cpu.sys_s")) /
+                      num(r.json, "measured_s");
+        double cpu_util = num(r.json, "loadgen_cpu.busiest_cpu_util");
+        double thread_util = num(r.json, "loadgen_cpu.busiest_thread_util");
+        CHECK(num(r.json, "loadgen_cpu.busiest_cpu") == 0, "the busiest CPU is the one pinned");
+        CHECK(num(r.json, "loadgen_cpu.cpus_usable") == 1, "one CPU usable");
+        CHECK(cpu_util >= thread_util, "CPU 0 %.2f, below its busiest thread %.2f", cpu_util,
+              thread_util);
+        /* The main thread sleeps: the process's time is the two workers'. */
+        CHECK(fabs(num(r.json, "loadgen_cpu.process_util") - cpu_util) < 0.1,
+              "process %.2f, CPU 0 %.2f", num(r.json, "loadgen_cpu.process_util"), cpu_util);
+        bool saturated =
+            json_is_true(json_object_get(json_object_get(r.json, "loadgen_cpu"), "saturated"));
+        if (used >= 0.9) {
+            CHECK(saturated && json_array_size(json_object_get(r.json, "warnings")) > 0,
+                  "%.2f CPU-seconds per second on one CPU, threads at most %.2f: not flagged", used,
+                  thread_util);
+            break;
+        }
+        CHECK(!saturated || thread_util >= 0.9, "flagged at %.2f of one CPU", used);
+        json_decref(r.json);
+        if (attempt == 2) {
+            fprintf(stderr, "loadgen got only %.2f of CPU 0 in three tries: skipped\n", used);
+            json_decref(srv_stop(&s));
+            exit(TEST_SKIP);
+        }
+    }
+    json_decref(srv_stop(&s));
+    json_decref(r.json);
+}
+
+/* ---- a hung server with -p 8: no request is recorded below the timeout ---- */
+
+static void case_hung_pipeline(void)
+{
+    struct srv s;
+    struct run r;
+    char to[64];
+
+    start_corrupt(&s, "silent", to, sizeof(to));
+    /* Open loop: a connection's 8 requests went out 40 ms apart, so when the oldest
+     * times out the others are younger; recorded at their ages they made a p50 of half
+     * the timeout for requests never answered. */
+    const char *args[] = {"-c",    "4",  "-p", "8",  "-R", "100", "--timeout",
+                          "300ms", "-d", "2s", "-w", "0",  to,    NULL};
+    run_loadgen(&r, args);
+    measured(&r);
+    CHECK(num(r.json, "requests.completed") == 0);
+    CHECK(num(r.json, "requests.errors.timeout") >= 4, "%.0f timeouts",
+          num(r.json, "requests.errors.timeout"));
+    double censored = num(r.json, "requests.censored"), min = num(r.json, "latency_us.min");
+    CHECK(censored >= 4, "%.0f recorded at their age", censored);
+    CHECK(min >= 300000, "a request never answered recorded at %.0f us, under the 300 ms timeout",
+          min);
+    CHECK(num(r.json, "requests.abandoned") > censored, "the younger ones are abandoned, %.0f",
+          num(r.json, "requests.abandoned"));
+    srv_kill(&s);
+    json_decref(r.json);
+}
+
+/* ---- one inserted newline costs one mismatch, not the connection ---- */
+
+static void case_extra_newline(void)
+{
+    struct srv s;
+    struct run r;
+    char to[64];
+
+    start_corrupt(&s, "newline", to, sizeof(to));
+    const char *args[] = {"-c", "4", "-d", "2s", "-w", "0", to, NULL};
+    run_loadgen(&r, args);
+    measured(&r);
+    double bad = num(r.json, "requests.errors.mismatch"), good = num(r.json, "requests.completed");
+    /* The server inserts one newline in its 200th line, of tens of thousands. */
+    CHECK(bad >= 1 && bad <= 2, "%.0f mismatches for one inserted newline", bad);
+    CHECK(good > 1000, "%.0f echoes", good);
+    CHECK(num(r.json, "fairness.starved") == 0, "a connection starved");
+    CHECK(num(r.json, "fairness.jain") > 0.8, "Jain's index %.3f", num(r.json, "fairness.jain"));
+    CHECK(num(r.json, "fairness.min") > 0.25 * num(r.json, "fairness.max"),
+          "the connection hit kept being served: min %.0f, max %.0f", num(r.json, "fairness.min"),
+          num(r.json, "fairness.max"));
+    srv_kill(&s);
+    json_decref(r.json);
+}
+
+/* ---- the open loop reports how late its paced sends left ---- */
+
+static void case_send_lag(void)
+{
+    struct srv s;
+    struct run r;
+    char to[64];
+
+    srv_start_simple(&s, "epoll", NULL);
+    target(to, sizeof(to), &s);
+    const char *open_args[] = {"-c", "4",  "-R", "1000",  "--spin", "20us",
+                               "-d", "1s", "-w", "200ms", to,       NULL};
+    run_loadgen(&r, open_args);
+    measured(&r);
+    json_t *lag = json_object_get(r.json, "send_lag_us");
+    check_hist(lag, "send_lag_us");
+    double n = num(r.json, "send_lag_us.count"), sent = num(r.json, "requests.sent");
+    /* Against an idle echo server every send goes out the moment it is due. */
+    CHECK(n > 0.5 * sent && n <= sent, "%.0f send lags of %.0f sends", n, sent);
+    CHECK(num(r.json, "send_lag_us.min") >= 0);
+    CHECK(num(r.json, "config.spin_us") == 20, "config.spin_us %g", num(r.json, "config.spin_us"));
+    json_decref(r.json);
+
+    const char *closed_args[] = {"-c", "2", "-d", "300ms", "-w", "0", to, NULL};
+    run_loadgen(&r, closed_args);
+    measured(&r);
+    CHECK(json_is_null(json_object_get(r.json, "send_lag_us")), "send lag: the open loop only");
+    CHECK(num(r.json, "config.spin_us") == 0);
+    json_decref(r.json);
+    json_decref(srv_stop(&s));
+
+    const char *no_rate[] = {"--spin", "10us", "127.0.0.1:1", NULL};
+    run_loadgen(&r, no_rate);
+    CHECK(r.status == 2 && strstr(r.err, "needs -R"), "--spin without -R: %d %s", r.status, r.err);
+    const char *too_long[] = {"--spin", "2ms", "-R", "10", "127.0.0.1:1", NULL};
+    run_loadgen(&r, too_long);
+    CHECK(r.status == 2 && strstr(r.err, "at most 1ms"), "--spin 2ms: %d %s", r.status, r.err);
+    const char *help[] = {"--help", NULL};
+    run_loadgen(&r, help);
+    CHECK(strstr(r.out, "--spin") && strstr(r.out, "of a CPU"), "--help says what --spin costs");
+}
+
+/* ---- the window's end is counted at t1, not at the next tick ---- */
+
+static void case_window_end(void)
+{
+    struct srv s;
+    struct run r;
+    char to[64];
+
+    start_corrupt(&s, "silent", to, sizeof(to));
+    /* Nothing is answered: every request sent in the window is in flight at its end,
+     * exactly. Counted at the next 5 ms tick, the pacer had sent more by then. */
+    const char *args[] = {"-c",  "32", "-p",    "1024", "-R", "50000", "--timeout",
+                          "10s", "-d", "500ms", "-w",   "0",  to,      NULL};
+    run_loadgen(&r, args);
+    measured(&r);
+    double sent = num(r.json, "requests.sent"),
+           in_flight = num(r.json, "requests.in_flight_at_end");
+    CHECK(sent > 1000, "%.0f sent", sent);
+    CHECK(in_flight == sent, "%.0f in flight at the end of %.0f sent in the window", in_flight,
+          sent);
+    CHECK(num(r.json, "requests.censored") <=
+          in_flight + num(r.json, "requests.due_unsent_at_end"));
+    srv_kill(&s);
+    json_decref(r.json);
+}
+
+/* ---- a run is kept to 600 timeline bins, a part bin included ---- */
+
+static void case_bins_600(void)
+{
+    struct srv s;
+    struct run r;
+    char to[64];
+
+    srv_start_simple(&s, "epoll", NULL);
+    target(to, sizeof(to), &s);
+    /* 6.005 s in 10 ms bins is 600.5 of them: 601, one past the most, unless widened. */
+    const char *args[] = {"-c", "1", "-d", "6.005s", "-w", "0", "--timeline-bin", "10ms", to, NULL};
+    run_loadgen(&r, args);
+    measured(&r);
+    json_t *tl = json_object_get(r.json, "timeline");
+    CHECK(json_array_size(tl) <= 600, "%zu timeline bins", json_array_size(tl));
+    CHECK(json_array_size(tl) >= 300, "%zu timeline bins: widened too far", json_array_size(tl));
+    double sum = 0;
+    for (size_t i = 0; i < json_array_size(tl); i++)
+        sum += num(json_array_get(tl, i), "completed");
+    CHECK(sum == num(r.json, "requests.completed"), "the bins add up");
+    json_decref(srv_stop(&s));
+    json_decref(r.json);
+}
+
+/* ---- the median of an even count is the mean of the two middle ones ---- */
+
+static void case_median_even(void)
+{
+    struct srv s;
+    struct run r;
+    char to[64];
+
+    /* echo-iterative serves one of two connections the whole run: 0 and N. */
+    srv_start_simple(&s, "iterative", NULL);
+    target(to, sizeof(to), &s);
+    const char *args[] = {"-c", "2", "-d", "500ms", "-w", "0", "--timeout", "5s", to, NULL};
+    run_loadgen(&r, args);
+    measured(&r);
+    double min = num(r.json, "fairness.min"), max = num(r.json, "fairness.max");
+    CHECK(min == 0 && max > 0, "min %.0f, max %.0f: one served", min, max);
+    CHECK(num(r.json, "fairness.median") == (min + max) / 2, "median %.1f of %.0f and %.0f",
+          num(r.json, "fairness.median"), min, max);
+    json_decref(srv_stop(&s));
+    json_decref(r.json);
+}
+
+TEST_CASES({"connect_each", case_connect_each}, {"shared_cpu", case_shared_cpu},
+           {"hung_pipeline", case_hung_pipeline}, {"extra_newline", case_extra_newline},
+           {"send_lag", case_send_lag}, {"window_end", case_window_end},
+           {"bins_600", case_bins_600}, {"median_even", case_median_even});
+TEST_MAIN()
