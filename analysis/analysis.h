@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* A results folder, loaded. */
 struct results {
@@ -36,9 +37,45 @@ size_t results_models(const struct results *r, const char **models, size_t max);
 /* The fixed colour of a model, the same in every plot. */
 const char *model_color(const char *model);
 
+/* ---- which points compare (rank.c) ---- */
+
+/* The point ran and measured: status ok or partial, with a median throughput. */
+bool point_measured(json_t *pt);
+
+/* The most connections left starved (no echo in the window) in any of its trials; 0
+ * none; NaN when the point does not say. */
+double point_starved(json_t *pt);
+
+/* Measured, and no connection starved in any trial: only such a point is drawn as a
+ * model's line, ranked in a finding or compared. */
+bool point_comparable(json_t *pt);
+
+/* Its trials in which loadgen's busiest thread was saturated; its trials. */
+unsigned point_saturated(json_t *pt);
+unsigned point_trials(json_t *pt);
+
+/* The connections the server held at once (the divisor of memory per connection), the
+ * median of the trials; NaN when unknown. */
+double point_held(json_t *pt);
+
+/* It held fewer connections than the point opened (echo-select past FD_SETSIZE), or
+ * refused some: its memory per connection is not the others'. */
+bool point_refused(json_t *pt);
+
+/* The same model's measured point before this one (the next lower x), or NULL. */
+json_t *point_previous(json_t *sc, json_t *pt);
+
+/* Memory per added connection: the growth of the tree's Pss_Anon over its baseline
+ * (the median of the trials) from the previous point to this one, over the
+ * connections held that it added, in bytes. NaN at the first point or when unknown. */
+double point_marginal_bytes(json_t *sc, json_t *pt);
+
+/* The points' labels of a scenario, in order of first mention (at most max). */
+int scenario_labels(json_t *sc, char (*out)[32], int max);
+
 /* ---- plots ---- */
 
-#define PLOT_MAX_SERIES 24
+#define PLOT_MAX_SERIES 32
 #define PLOT_MAX_POINTS 32
 
 struct series {
@@ -48,6 +85,8 @@ struct series {
     int n;
     double x[PLOT_MAX_POINTS], y[PLOT_MAX_POINTS];
     double lo[PLOT_MAX_POINTS], hi[PLOT_MAX_POINTS]; /* NaN: no interval */
+    bool points_only;               /* marks, not a line: points that do not compare */
+    char note[PLOT_MAX_POINTS][24]; /* a label beside each point ("63 starved"), or "" */
 };
 
 enum plot_style { STYLE_LINES, STYLE_BARS };
@@ -77,6 +116,9 @@ struct series *plot_series(struct plot *p, const char *name, const char *color, 
 
 void series_add(struct series *s, double x, double y, double lo, double hi);
 
+/* Adds a point with a label beside it (to a points_only series). */
+void series_add_noted(struct series *s, double x, double y, const char *note);
+
 /* Writes dir/data/NAME.tsv and dir/NAME.gp. Returns 0 (nothing written when the plot
  * has no data: returns 1), or -1 with errno. */
 int plot_write(const struct plot *p, const char *dir);
@@ -105,6 +147,9 @@ int make_plots(const struct results *r, const char *dir, struct made_plot *made,
  * Returns 0 or -1 with errno. */
 int write_report(const struct results *r, const struct made_plot *made, size_t nmade,
                  const char *path);
+
+/* The findings section's bullets, written from the data by rules (findings.c). */
+void write_findings(FILE *f, const struct results *r, const char **models, size_t nm);
 
 /* Files written whole or not at all: out_open opens PATH.tmp (its name kept in out);
  * out_close closes it and renames it over PATH, or removes it on failure. Both return

@@ -35,17 +35,20 @@ static void row(FILE *out, FILE *md, const char *scenario, const char *model, co
     char a[32], b[32];
     if (!summary_of(pa, metric, &ma, &la, &ha) || !summary_of(pb, metric, &mb, &lb, &hb))
         return;
-    /* Intervals that do not overlap: a difference the trials' spread does not explain. */
-    bool apart = !isnan(la) && !isnan(lb) && (ha < lb || hb < la);
+    /* Intervals that do not overlap: a difference the trials' spread does not explain.
+     * Never at a point where a connection starved: its figures are not comparable. */
+    bool starved = !point_comparable(pa) || !point_comparable(pb);
+    bool apart = !starved && !isnan(la) && !isnan(lb) && (ha < lb || hb < la);
     human(ma, a, sizeof(a));
     human(mb, b, sizeof(b));
     char ratio[32] = "-";
     if (ma > 0)
         snprintf(ratio, sizeof(ratio), "%.2f", mb / ma);
+    const char *mark = starved ? "starved" : apart ? "*" : "";
     fprintf(out, "%-11s %-10s %-10s %-15s %12s %12s %7s %s\n", scenario, model, label, metric, a, b,
-            ratio, apart ? "*" : "");
-    fprintf(md, "| %s | %s | %s | %s | %s | %s | %s%s |\n", scenario, model, label, metric, a, b,
-            ratio, apart ? " *" : "");
+            ratio, mark);
+    fprintf(md, "| %s | %s | %s | %s | %s | %s | %s%s%s |\n", scenario, model, label, metric, a, b,
+            ratio, mark[0] ? " " : "", mark);
 }
 
 /* Overlay: metric against x for both runs, A solid, B dashed. */
@@ -90,8 +93,9 @@ static void overlay(const struct results *ra, const struct results *rb, const ch
             json_array_foreach(json_object_get(sc, "points"), i, pt)
             {
                 double y, lo, hi;
+                /* A point where a connection starved is not drawn: not comparable. */
                 if (strcmp(json_string_value(json_object_get(pt, "model")), models[m]) == 0 &&
-                    summary_of(pt, metric, &y, &lo, &hi))
+                    point_comparable(pt) && summary_of(pt, metric, &y, &lo, &hi))
                     series_add(s, jpath(pt, "x"), y, NAN, NAN);
             }
         }
@@ -99,6 +103,48 @@ static void overlay(const struct results *ra, const struct results *rb, const ch
     if (plot_write(p, dir) == 0)
         plot_render(dir, name);
     free(p);
+}
+
+/* Appends "what A against B" to buf when the two JSON values differ. */
+static void differ(char *buf, size_t len, const char *what, json_t *a, json_t *b)
+{
+    if (json_equal(a, b) || (!a && !b))
+        return;
+    char *sa = a ? json_dumps(a, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    char *sb = b ? json_dumps(b, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    size_t at = strlen(buf);
+    snprintf(buf + at, len - at, "%s%s %s against %s", at ? "; " : "", what, sa ? sa : "(none)",
+             sb ? sb : "(none)");
+    free(sa);
+    free(sb);
+}
+
+/* The settings that make two runs' figures differ by themselves: written into buf ("" when
+ * they agree). */
+static void settings_differ(const struct results *ra, const struct results *rb, char *buf,
+                            size_t len)
+{
+    static const char *settings[] = {"trials", "duration_s",      "warmup_s",
+                                     "quick",  "loadgen_threads", "models"};
+    static const char *env[] = {"server_cpus", "client_cpus"};
+    json_t *sa = json_object_get(ra->root, "settings"), *sb = json_object_get(rb->root, "settings");
+    json_t *ea = json_object_get(ra->root, "env"), *eb = json_object_get(rb->root, "env");
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+        differ(buf, len, settings[i], json_object_get(sa, settings[i]),
+               json_object_get(sb, settings[i]));
+    for (size_t i = 0; i < sizeof(env) / sizeof(env[0]); i++)
+        differ(buf, len, env[i], json_object_get(ea, env[i]), json_object_get(eb, env[i]));
+}
+
+/* Why a point both runs have cannot be compared, into buf; false when it can. */
+static bool not_comparable(json_t *pa, json_t *pb, char *buf, size_t len)
+{
+    if (point_measured(pa) && point_measured(pb))
+        return false;
+    snprintf(buf, len, "A %s, B %s", json_string_value(json_object_get(pa, "status")),
+             json_string_value(json_object_get(pb, "status")));
+    return true;
 }
 
 int main(int argc, char **argv)
@@ -146,14 +192,30 @@ int main(int argc, char **argv)
         fprintf(stderr, "compare: cannot write %s: %s\n", md_path, strerror(errno));
         return 1;
     }
+    fprintf(md, "# echobench: B against A\n\n- A: %s (%s)\n- B: %s (%s)\n\n", ra.dir, ra.machine,
+            rb.dir, rb.machine);
+    char diff_md[1024];
+    settings_differ(&ra, &rb, diff_md, sizeof(diff_md));
+    if (diff_md[0])
+        fprintf(md,
+                "**Warning: the runs' settings differ**: %s. Their figures differ by that "
+                "alone.\n\n",
+                diff_md);
     fprintf(md,
-            "# echobench: B against A\n\n- A: %s (%s)\n- B: %s (%s)\n\n"
-            "Ratio B/A of the medians; * where the 95%% intervals do not overlap.\n\n"
-            "| scenario | model | point | metric | A | B | B/A |\n|---|---|---|---|---|---|---|\n",
-            ra.dir, ra.machine, rb.dir, rb.machine);
-    printf("A: %s (%s)\nB: %s (%s)\n\n%-11s %-10s %-10s %-15s %12s %12s %7s\n", ra.dir, ra.machine,
-           rb.dir, rb.machine, "scenario", "model", "point", "metric", "A", "B", "B/A");
-    int shared = 0;
+            "Ratio B/A of the medians; * where the 95%% intervals do not overlap; `starved` "
+            "where a connection starved in either run (not comparable, never marked *).\n\n"
+            "| scenario | model | point | metric | A | B | B/A |\n|---|---|---|---|---|---|---|\n");
+    printf("A: %s (%s)\nB: %s (%s)\n", ra.dir, ra.machine, rb.dir, rb.machine);
+    char diff[1024];
+    settings_differ(&ra, &rb, diff, sizeof(diff));
+    if (diff[0]) {
+        fprintf(stderr, "compare: warning: the runs' settings differ: %s\n", diff);
+        printf("\nwarning: the runs' settings differ: %s\n", diff);
+    }
+    printf("\n%-11s %-10s %-10s %-15s %12s %12s %7s\n", "scenario", "model", "point", "metric", "A",
+           "B", "B/A");
+    int shared = 0, unmeasured = 0, starved = 0;
+    char skipped[4096] = "";
     size_t i, k;
     json_t *sb, *pb;
     json_array_foreach(json_object_get(rb.root, "scenarios"), i, sb)
@@ -169,7 +231,18 @@ int main(int argc, char **argv)
             json_t *pa = results_point(sa, model, label);
             if (!pa)
                 continue;
-            shared++;
+            char why[128];
+            if (not_comparable(pa, pb, why, sizeof(why))) {
+                size_t at = strlen(skipped);
+                snprintf(skipped + at, sizeof(skipped) - at, "%s%s %s %s (%s)", at ? "; " : "",
+                         name, model, label, why);
+                unmeasured++;
+                continue;
+            }
+            if (point_comparable(pa) && point_comparable(pb))
+                shared++;
+            else
+                starved++;
             row(stdout, md, name, model, label, "throughput_rps", pa, pb);
             row(stdout, md, name, model, label, "p99_us", pa, pb);
         }
@@ -196,6 +269,10 @@ int main(int argc, char **argv)
         fprintf(md, "| creation | %s | - | ns_median | %s | %s | %s |\n", prim, a, b, ratio);
         shared++;
     }
+    if (unmeasured > 0) {
+        printf("\nnot comparable, not measured in both: %s\n", skipped);
+        fprintf(md, "\nNot comparable, not measured in both runs: %s.\n", skipped);
+    }
     if (out_close(&md_file) < 0) {
         fprintf(stderr, "compare: cannot write %s: %s\n", md_path, strerror(errno));
         results_free(&ra);
@@ -210,7 +287,9 @@ int main(int argc, char **argv)
             out_dir);
     if (shared == 0)
         fprintf(stderr, "compare: the two runs have no point in common\n");
-    printf("\n%d points in common; written to %s\n", shared, md_path);
+    printf("\n%d points in common and comparable (%d more where a connection starved, %d not "
+           "measured in both); written to %s\n",
+           shared, starved, unmeasured, md_path);
     results_free(&ra);
     results_free(&rb);
     return 0;

@@ -53,7 +53,16 @@ void series_add(struct series *s, double x, double y, double lo, double hi)
     s->y[s->n] = y;
     s->lo[s->n] = lo;
     s->hi[s->n] = hi;
+    s->note[s->n][0] = '\0';
     s->n++;
+}
+
+void series_add_noted(struct series *s, double x, double y, const char *note)
+{
+    int at = s->n;
+    series_add(s, x, y, NAN, NAN);
+    if (s->n > at)
+        snprintf(s->note[at], sizeof(s->note[at]), "%s", note);
 }
 
 static bool has_data(const struct plot *p)
@@ -117,9 +126,13 @@ static int write_tsv(const struct plot *p, const char *path)
         for (int k = 0; k < s->n; k++) {
             fprintf(f, "%s\t%.9g\t%.9g\t", s->name, s->x[k], s->y[k]);
             if (isnan(s->lo[k]))
-                fprintf(f, "NaN\tNaN\n");
+                fprintf(f, "NaN\tNaN");
             else
-                fprintf(f, "%.9g\t%.9g\n", s->lo[k], s->hi[k]);
+                fprintf(f, "%.9g\t%.9g", s->lo[k], s->hi[k]);
+            /* A sixth column, the label beside the point, in a series of marks only. */
+            if (s->points_only)
+                fprintf(f, "\t%s", s->note[k][0] ? s->note[k] : "-");
+            fprintf(f, "\n");
         }
         fprintf(f, "\n\n");
     }
@@ -146,7 +159,16 @@ static void write_plot_command(FILE *f, const struct plot *p)
         if (s->n == 0)
             continue;
         fprintf(f, "%s \\\n     'data/%s.tsv' index %d ", first ? "plot" : ",", p->name, block);
-        if (p->style == STYLE_BARS) {
+        if (s->points_only) {
+            /* Open marks with their labels: points that are not comparable (a starved
+             * connection), drawn apart from the model's line. */
+            fprintf(f, "using 2:3 with points pt 6 ps 1.6 lw 2 lc rgb '%s' ", s->color);
+            series_title(f, p, s);
+            fprintf(f,
+                    ", 'data/%s.tsv' index %d using 2:3:6 with labels offset 0,1.1 font ',9' "
+                    "tc rgb '%s' notitle",
+                    p->name, block, s->color);
+        } else if (p->style == STYLE_BARS) {
             fprintf(f, "using 2:3 with boxes fs solid 0.85 noborder lc rgb '%s' ", s->color);
             series_title(f, p, s);
             if (has_interval(s))

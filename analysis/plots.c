@@ -21,6 +21,48 @@ static void figure(json_t *pt, const char *metric, double *y, double *lo, double
         *lo = 0; /* an interval of a quantity that cannot go below zero */
 }
 
+/* The memory plot's metric: the slope from the previous point (rank.c). */
+#define MARGINAL "memory_marginal_bytes"
+
+/* The figure of a point for a plot, and whether it stands apart from its model's line,
+ * with the label that says why: a point where a connection starved ("63 starved"), or,
+ * for memory, one where the server held fewer connections than were opened. */
+static bool value(json_t *sc, json_t *pt, const char *metric, double *y, double *lo, double *hi,
+                  char *note, size_t len)
+{
+    note[0] = '\0';
+    if (strcmp(metric, MARGINAL) == 0) {
+        *y = point_marginal_bytes(sc, pt);
+        *lo = *hi = NAN;
+    } else {
+        figure(pt, metric, y, lo, hi);
+    }
+    double starved = point_starved(pt);
+    if (starved > 0) {
+        snprintf(note, len, "%.0f starved", starved);
+        return true;
+    }
+    json_t *prev = strcmp(metric, MARGINAL) == 0 ? point_previous(sc, pt) : NULL;
+    if (strcmp(metric, MARGINAL) == 0 && (point_refused(pt) || (prev && point_refused(prev)))) {
+        snprintf(note, len, "held %.0f of %.0f", point_held(pt),
+                 jpath(pt, "connections") + jpath(pt, "idle"));
+        return true;
+    }
+    return false;
+}
+
+/* The series of a model's points that do not compare, made on first use. */
+static struct series *marks_of(struct plot *p, struct series **marks, const char *model)
+{
+    if (!*marks) {
+        char name[48];
+        snprintf(name, sizeof(name), "%.16s: not comparable", model);
+        *marks = plot_series(p, name, model_color(model), 1);
+        (*marks)->points_only = true;
+    }
+    return *marks;
+}
+
 /* One line per model of metric against x, over a scenario's points. With categorical,
  * the points are spread evenly (x = their rank) and labelled with their labels. */
 static void lines_by_model(struct plot *p, json_t *sc, const char **models, size_t nmodels,
@@ -57,7 +99,7 @@ static void lines_by_model(struct plot *p, json_t *sc, const char **models, size
         p->xmax = nlab - 0.5;
     }
     for (size_t m = 0; m < nmodels; m++) {
-        struct series *s = plot_series(p, models[m], model_color(models[m]), 1);
+        struct series *s = plot_series(p, models[m], model_color(models[m]), 1), *marks = NULL;
         size_t i;
         json_t *pt;
         json_array_foreach(points, i, pt)
@@ -65,41 +107,49 @@ static void lines_by_model(struct plot *p, json_t *sc, const char **models, size
             if (strcmp(json_string_value(json_object_get(pt, "model")), models[m]) != 0)
                 continue;
             double x = jpath(pt, "x"), y, lo, hi;
-            figure(pt, metric, &y, &lo, &hi);
+            char note[24];
+            bool apart = value(sc, pt, metric, &y, &lo, &hi, note, sizeof(note));
             if (skip_zero && !(y > 0))
                 continue; /* a log axis has no zero: the table says it */
             if (categorical)
                 for (int k = 0; k < nlab; k++)
                     if (xs[k] == x)
                         x = k;
-            series_add(s, x, y, lo, hi);
+            if (apart)
+                series_add_noted(marks_of(p, &marks, models[m]), x, y, note);
+            else
+                series_add(s, x, y, lo, hi);
         }
     }
 }
 
-/* Beside the threads of idle_flows: the processes, dashed, of the models that ever run
- * more than one (for the others the line would sit at 1 for ever). */
-static void processes_dashed(struct plot *p, json_t *sc, const char **models, size_t nmodels)
+/* Beside a plot's lines: metric's lines, dashed, named "MODEL suffix"; with several,
+ * only those of the models that ever exceed 1 (idle_flows' processes: for the others
+ * the line would sit at 1 for ever). */
+static void dashed_lines(struct plot *p, json_t *sc, const char **models, size_t nmodels,
+                         const char *metric, const char *suffix, bool several_only)
 {
-    struct plot *procs = malloc(sizeof(*procs));
-    if (!procs)
+    struct plot *other = malloc(sizeof(*other));
+    if (!other)
         return;
-    memset(procs, 0, sizeof(*procs));
-    lines_by_model(procs, sc, models, nmodels, "peak_processes", true, true);
-    for (int i = 0; i < procs->ns && p->ns < PLOT_MAX_SERIES; i++) {
-        const struct series *from = &procs->s[i];
+    memset(other, 0, sizeof(*other));
+    lines_by_model(other, sc, models, nmodels, metric, true, true);
+    for (int i = 0; i < other->ns && p->ns < PLOT_MAX_SERIES; i++) {
+        const struct series *from = &other->s[i];
+        if (from->points_only)
+            continue; /* the solid lines mark those points already */
         bool several = false;
         for (int k = 0; k < from->n; k++)
             several |= from->y[k] > 1;
-        if (!several)
+        if (several_only && !several)
             continue;
         char name[64];
-        snprintf(name, sizeof(name), "%.30s processes", from->name);
+        snprintf(name, sizeof(name), "%.30s %s", from->name, suffix);
         struct series *to = plot_series(p, name, from->color, 2);
         for (int k = 0; k < from->n; k++)
             series_add(to, from->x[k], from->y[k], from->lo[k], from->hi[k]);
     }
-    free(procs);
+    free(other);
 }
 
 /* The words a point label stands for on an axis. */
@@ -133,7 +183,7 @@ static void bars_by_model(struct plot *p, json_t *sc, const char **models, size_
     }
     double width = 0.8 / (double)(nmodels ? nmodels : 1);
     for (size_t m = 0; m < nmodels; m++) {
-        struct series *s = plot_series(p, models[m], model_color(models[m]), 1);
+        struct series *s = plot_series(p, models[m], model_color(models[m]), 1), *marks = NULL;
         json_array_foreach(points, i, pt)
         {
             if (strcmp(json_string_value(json_object_get(pt, "model")), models[m]) != 0)
@@ -142,9 +192,12 @@ static void bars_by_model(struct plot *p, json_t *sc, const char **models, size_
             for (int g = 0; g < ng; g++) {
                 if (strcmp(groups[g], label) != 0)
                     continue;
-                double y, lo, hi;
-                figure(pt, metric, &y, &lo, &hi);
-                series_add(s, g - 0.4 + width * ((double)m + 0.5), y, lo, hi);
+                double y, lo, hi, x = g - 0.4 + width * ((double)m + 0.5);
+                char note[24];
+                if (value(sc, pt, metric, &y, &lo, &hi, note, sizeof(note)))
+                    series_add_noted(marks_of(p, &marks, models[m]), x, y, note);
+                else
+                    series_add(s, x, y, lo, hi);
             }
         }
     }
@@ -203,6 +256,18 @@ static json_t *point_at(json_t *sc, const char *model, double x)
     return best;
 }
 
+/* A curve of one trial (spectrum, timeline) at a point where a connection starved says
+ * so in its name: it is not comparable with the others. */
+static void starved_name(struct series *s, json_t *pt)
+{
+    double starved = point_starved(pt);
+    if (starved > 0) {
+        char name[48];
+        snprintf(name, sizeof(name), "%.16s (%.0f starved)", s->name, starved);
+        snprintf(s->name, sizeof(s->name), "%s", name);
+    }
+}
+
 /* The percentile spectrum at about 64 connections, as HdrHistogram plots it: x is
  * 1/(1-p), so 90%, 99%, 99.9% ... are evenly spaced. */
 static void spectrum(struct plot *p, json_t *sc, const char **models, size_t nmodels, double *at_x)
@@ -215,6 +280,7 @@ static void spectrum(struct plot *p, json_t *sc, const char **models, size_t nmo
             continue;
         *at_x = jpath(pt, "x");
         struct series *s = plot_series(p, models[m], model_color(models[m]), 1);
+        starved_name(s, pt);
         size_t i;
         json_t *e;
         json_array_foreach(json_object_get(t, "spectrum"), i, e)
@@ -245,6 +311,7 @@ static void timeline(struct plot *p, json_t *sc, const char **models, size_t nmo
         if (!t)
             continue;
         struct series *s = plot_series(p, models[m], model_color(models[m]), 1);
+        starved_name(s, pt);
         size_t i;
         json_t *e;
         json_array_foreach(json_object_get(t, "timeline"), i, e)
@@ -420,18 +487,22 @@ int make_plots(const struct results *r, const char *dir, struct made_plot *made,
         EMIT("idle", "Per 100 ms of the window, with one idle client connected first: the "
                      "lecture expects echo-iterative at zero and the others to carry on.");
 
-        plot_init(p, r->machine, "idle_memory", "Server memory per connection", "idle clients",
-                  "bytes per connection (proportional, anonymous)");
+        plot_init(p, r->machine, "idle_memory", "Server memory per added connection",
+                  "idle clients", "bytes per connection: added (solid), average (dashed)");
         p->logy = true;
-        lines_by_model(p, sc, models, nm, "memory_per_connection_bytes", true, true);
-        EMIT("idle", "What the server's processes and threads use per connection held "
-                     "(proportional anonymous memory, shared pages counted once).");
+        lines_by_model(p, sc, models, nm, MARGINAL, true, true);
+        dashed_lines(p, sc, models, nm, "memory_per_connection_bytes", "average", false);
+        EMIT("idle", "What each connection added costs the server's processes and threads: "
+                     "the growth of its proportional anonymous memory from the previous point, "
+                     "over the connections it added (solid; a server that held fewer than were "
+                     "opened is marked, not drawn on its line); dashed, the average: the growth "
+                     "over the baseline over every connection held, fixed costs included.");
 
         plot_init(p, r->machine, "idle_flows", "Server threads and processes against idle clients",
                   "idle clients", "threads (solid), processes (dashed), at the peak");
         p->logy = true;
         lines_by_model(p, sc, models, nm, "peak_threads", true, true);
-        processes_dashed(p, sc, models, nm);
+        dashed_lines(p, sc, models, nm, "peak_processes", "processes", true);
         EMIT("idle", "Threads in the server's tree at its peak, summed over its processes "
                      "(solid), and, for the models that run more than one process, the "
                      "processes (dashed).");

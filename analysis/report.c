@@ -35,76 +35,37 @@ static const struct {
      "reaped, many per system call, with no readiness round trip"},
 };
 
-static double med(json_t *pt, const char *metric)
-{
-    char path[96];
-    snprintf(path, sizeof(path), "summary.%s.median", metric);
-    return pt ? jpath(pt, path) : NAN;
-}
-
-/* The 95% interval of a metric; false when there is none (one trial). */
-static bool interval(json_t *pt, const char *metric, double *lo, double *hi)
-{
-    json_t *ci = json_object_get(json_object_get(json_object_get(pt, "summary"), metric), "ci95");
-    if (!json_is_array(ci))
-        return false;
-    *lo = json_number_value(json_array_get(ci, 0));
-    *hi = json_number_value(json_array_get(ci, 1));
-    return true;
-}
-
-/* How far a "highest" or "lowest" can be trusted: the models whose interval overlaps
- * the leader's, or that there is no interval to tell. Written into buf ("" when the
- * lead is clear). */
-static void lead(json_t *sc, const char **models, size_t nm, const char *label, const char *metric,
-                 const char *leader, char *buf, size_t len)
-{
-    double lo, hi, l2, h2;
-    size_t at = 0;
-    buf[0] = '\0';
-    if (!interval(results_point(sc, leader, label), metric, &lo, &hi)) {
-        snprintf(buf, len, " (from one trial: no interval to say how clear the lead is)");
-        return;
-    }
-    for (size_t m = 0; m < nm; m++) {
-        if (strcmp(models[m], leader) == 0 ||
-            !interval(results_point(sc, models[m], label), metric, &l2, &h2) || h2 < lo || hi < l2)
-            continue;
-        at += (size_t)snprintf(buf + at, len - at, "%secho-%s",
-                               at ? ", " : " (but the 95% intervals of ", models[m]);
-        if (at >= len)
-            break;
-    }
-    if (at > 0 && at < len)
-        snprintf(buf + at, len - at, " overlap it: not a clear lead)");
-}
-
 static const char *status(json_t *pt)
 {
     return json_string_value(json_object_get(pt, "status"));
 }
 
-/* The points' labels of a scenario, in order. */
-static int labels(json_t *sc, char (*out)[32], int max)
+/* The metric of the memory table's headline: the slope between steps (rank.c). */
+#define MARGINAL "memory_marginal_bytes"
+#define AVERAGE  "memory_per_connection_bytes"
+
+/* What follows a cell's figure: where a connection starved, or (memory) the server
+ * held fewer connections than were opened, the point is not comparable, and says so
+ * with its count. */
+static void cell_marks(FILE *f, json_t *sc, json_t *pt, const char *metric)
 {
-    int n = 0;
-    size_t i;
-    json_t *pt;
-    json_array_foreach(json_object_get(sc, "points"), i, pt)
-    {
-        const char *l = json_string_value(json_object_get(pt, "label"));
-        bool seen = false;
-        for (int k = 0; k < n; k++)
-            seen |= strcmp(out[k], l) == 0;
-        if (!seen && n < max)
-            snprintf(out[n++], 32, "%s", l);
-    }
-    return n;
+    double starved = point_starved(pt);
+    if (starved > 0)
+        fprintf(f, " (%.0f of %.0f starved: not comparable)", starved, jpath(pt, "connections"));
+    if (strcmp(metric, MARGINAL) != 0 && strcmp(metric, AVERAGE) != 0)
+        return;
+    json_t *prev = strcmp(metric, MARGINAL) == 0 ? point_previous(sc, pt) : NULL;
+    if (point_refused(pt) || (prev && point_refused(prev)))
+        fprintf(f, " (held %.0f of %.0f: not comparable)",
+                point_held(point_refused(pt) ? pt : prev),
+                jpath(point_refused(pt) ? pt : prev, "connections") +
+                    jpath(point_refused(pt) ? pt : prev, "idle"));
 }
 
-/* A cell: the median, its interval when there is one, and a mark when noisy; or what
- * happened instead. */
-static void cell(FILE *f, json_t *pt, const char *metric)
+/* A cell: the median, its interval when there is one (a lower end below zero shown as
+ * 0†), a mark when noisy, the divisor of an average, and the marks of a point that is
+ * not comparable; or what happened instead. */
+static void cell(FILE *f, json_t *sc, json_t *pt, const char *metric)
 {
     char a[32], b[32], c[32];
     if (!pt) {
@@ -113,9 +74,12 @@ static void cell(FILE *f, json_t *pt, const char *metric)
     }
     const char *st = status(pt);
     json_t *s = json_object_get(json_object_get(pt, "summary"), metric);
-    double m = jpath(s, "median");
+    double m = strcmp(metric, MARGINAL) == 0 ? point_marginal_bytes(sc, pt) : jpath(s, "median");
     if (isnan(m)) {
-        fprintf(f, " %s |", strcmp(st, "ok") == 0 ? "-" : st);
+        fprintf(f, " %s", strcmp(st, "ok") == 0 ? "-" : st);
+        if (point_measured(pt))
+            cell_marks(f, sc, pt, metric);
+        fprintf(f, " |");
         return;
     }
     human(m, a, sizeof(a));
@@ -126,12 +90,21 @@ static void cell(FILE *f, json_t *pt, const char *metric)
                hi = json_number_value(json_array_get(ci, 1));
         human(lo < 0 ? 0 : lo, b, sizeof(b));
         human(hi, c, sizeof(c));
-        fprintf(f, " [%s, %s]", b, c);
+        fprintf(f, " [%s%s, %s]", b, lo < 0 ? "†" : "", c);
     }
     if (json_is_true(json_object_get(s, "noisy")))
         fprintf(f, " ~");
+    if (strcmp(metric, AVERAGE) == 0 && point_held(pt) > 0) {
+        double held = point_held(pt);
+        if (held >= 1000)
+            human(held, b, sizeof(b));
+        else
+            snprintf(b, sizeof(b), "%.0f", held);
+        fprintf(f, " ÷ %s", b);
+    }
     if (strcmp(st, "ok") != 0)
         fprintf(f, " (%s)", st);
+    cell_marks(f, sc, pt, metric);
     fprintf(f, " |");
 }
 
@@ -140,7 +113,7 @@ static void table(FILE *f, json_t *sc, const char **models, size_t nm, const cha
                   const char *title, const char *x_label)
 {
     char l[32][32];
-    int nl = labels(sc, l, 32);
+    int nl = scenario_labels(sc, l, 32);
     if (nl == 0)
         return;
     fprintf(f, "\n%s (rows: model; columns: %s)\n\n| model |", title, x_label);
@@ -153,7 +126,7 @@ static void table(FILE *f, json_t *sc, const char **models, size_t nm, const cha
     for (size_t m = 0; m < nm; m++) {
         fprintf(f, "| %s |", models[m]);
         for (int k = 0; k < nl; k++)
-            cell(f, results_point(sc, models[m], l[k]), metric);
+            cell(f, sc, results_point(sc, models[m], l[k]), metric);
         fprintf(f, "\n");
     }
 }
@@ -167,338 +140,6 @@ static void plots_of(FILE *f, const struct made_plot *made, size_t n, const char
                 "\n![%s](plots/%s.png)\n\n*%s* ([SVG](plots/%s.svg), [data](plots/data/%s.tsv))\n",
                 made[i].caption, made[i].name, made[i].caption, made[i].name, made[i].name);
     }
-}
-
-/* ---- findings ---- */
-
-struct findings {
-    FILE *f;
-    int n;
-};
-
-__attribute__((format(printf, 2, 3))) static void finding(struct findings *fd, const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(fd->f, "- ");
-    va_start(ap, fmt);
-    vfprintf(fd->f, fmt, ap);
-    va_end(ap);
-    fprintf(fd->f, "\n");
-    fd->n++;
-}
-
-/* The lecture's lunch: the iterative server behind one idle client. */
-static void find_lunch(struct findings *fd, json_t *sc, const char **models, size_t nm)
-{
-    char a[32], b[32];
-    json_t *it1 = results_point(sc, "iterative", "1"), *it0 = results_point(sc, "iterative", "0");
-    double r1 = med(it1, "throughput_rps"), r0 = med(it0, "throughput_rps");
-    if (!isnan(r1) && !isnan(r0) && r1 < 0.01 * r0) {
-        human(r1, a, sizeof(a));
-        human(r0, b, sizeof(b));
-        finding(fd,
-                "echo-iterative served %s requests per second while 1 client was idle, against "
-                "%s with none: behind one client out to lunch it serves nobody.",
-                a, b);
-    }
-    /* The others, at the same point: those that kept their pace, and those that did
-     * not. */
-    char lost[512] = "";
-    size_t at = 0;
-    double worst = INFINITY;
-    const char *worst_model = NULL;
-    int kept = 0, compared = 0;
-    for (size_t m = 0; m < nm; m++) {
-        if (strcmp(models[m], "iterative") == 0)
-            continue;
-        double x1 = med(results_point(sc, models[m], "1"), "throughput_rps"),
-               x0 = med(results_point(sc, models[m], "0"), "throughput_rps");
-        if (isnan(x1) || isnan(x0) || x0 <= 0)
-            continue;
-        compared++;
-        if (x1 >= 0.8 * x0) {
-            kept++;
-            if (x1 / x0 < worst) {
-                worst = x1 / x0;
-                worst_model = models[m];
-            }
-        } else if (at < sizeof(lost)) {
-            /* Where the two points' intervals overlap, the loss may be noise: say so. */
-            double lo0, hi0, lo1, hi1;
-            bool unclear =
-                interval(results_point(sc, models[m], "0"), "throughput_rps", &lo0, &hi0) &&
-                interval(results_point(sc, models[m], "1"), "throughput_rps", &lo1, &hi1) &&
-                hi1 >= lo0;
-            at += (size_t)snprintf(lost + at, sizeof(lost) - at, "%secho-%s %.0f%%%s",
-                                   at ? ", " : "", models[m], 100 * x1 / x0,
-                                   unclear ? " (its 95% intervals overlap: not a clear loss)" : "");
-        }
-    }
-    if (kept > 0 && kept == compared)
-        finding(fd,
-                "Every other model kept at least 80%% of its throughput with one idle client "
-                "(the least, echo-%s, %.0f%%).",
-                worst_model, worst * 100);
-    else if (kept > 0)
-        finding(fd,
-                "%d of the %d other models kept at least 80%% of their throughput with one idle "
-                "client (the least of them, echo-%s, %.0f%%).",
-                kept, compared, worst_model, worst * 100);
-    if (kept < compared)
-        finding(fd, "With one idle client, less than 80%% of the throughput with none: %s.", lost);
-}
-
-/* Any model that idle clients stopped dead: under 1% of its throughput without them. */
-static void find_stopped(struct findings *fd, json_t *sc, const char **models, size_t nm)
-{
-    char l[32][32], a[32];
-    int nl = labels(sc, l, 32);
-    for (size_t m = 0; m < nm; m++) {
-        double x0 = med(results_point(sc, models[m], "0"), "throughput_rps");
-        if (!(x0 > 0) || strcmp(models[m], "iterative") == 0)
-            continue; /* iterative's lunch is its own finding */
-        for (int k = 0; k < nl; k++) {
-            json_t *pt = results_point(sc, models[m], l[k]);
-            double x = med(pt, "throughput_rps"), rejected = med(pt, "rejected");
-            if (strcmp(l[k], "0") == 0 || !(x < 0.01 * x0))
-                continue;
-            human(x, a, sizeof(a));
-            if (rejected > 0)
-                finding(fd,
-                        "echo-%s served %s requests per second to 16 active clients with %s idle "
-                        "ones connected first: it refused %.0f connections it had no room for, "
-                        "the active clients' among them.",
-                        models[m], a, l[k], rejected);
-            else
-                finding(fd,
-                        "echo-%s served %s requests per second to 16 active clients with %s idle "
-                        "ones connected first: the idle clients held every one of its flows.",
-                        models[m], a, l[k]);
-            break;
-        }
-    }
-}
-
-/* Memory per idle connection, at the largest idle point each model reached. */
-static void find_memory(struct findings *fd, json_t *sc, const char **models, size_t nm)
-{
-    char l[32][32], line[1024], v[32];
-    int nl = labels(sc, l, 32);
-    size_t at = 0;
-    int shown = 0;
-    if (nl == 0)
-        return;
-    const char *largest = l[nl - 1];
-    for (size_t m = 0; m < nm; m++) {
-        double bytes = med(results_point(sc, models[m], largest), "memory_per_connection_bytes");
-        if (isnan(bytes))
-            continue;
-        if (bytes >= 10240)
-            snprintf(v, sizeof(v), "%.0f KiB", bytes / 1024);
-        else
-            snprintf(v, sizeof(v), "%.0f bytes", bytes);
-        at += (size_t)snprintf(line + at, sizeof(line) - at, "%secho-%s %s", shown ? ", " : "",
-                               models[m], v);
-        shown++;
-    }
-    if (shown > 0)
-        finding(fd, "Memory per connection with %s idle client%s: %s.", largest,
-                strcmp(largest, "1") == 0 ? "" : "s", line);
-    for (size_t m = 0; m < nm; m++) {
-        json_t *pt = results_point(sc, models[m], largest);
-        if (pt && strcmp(status(pt), "capped") == 0)
-            finding(fd, "echo-%s was not run with %s idle clients: %s", models[m], largest,
-                    json_string_value(json_object_get(pt, "note")));
-    }
-    for (int k = 0; k < nl; k++) {
-        double rejected = med(results_point(sc, "select", l[k]), "rejected");
-        if (rejected > 0) {
-            finding(fd,
-                    "echo-select refused %.0f connections with %s idle clients: descriptors "
-                    "past FD_SETSIZE (1024) cannot be watched with select.",
-                    rejected, l[k]);
-            break;
-        }
-    }
-}
-
-/* The most connections: who served most, and fastest. */
-static void find_concurrency(struct findings *fd, json_t *sc, const char **models, size_t nm)
-{
-    char l[32][32], a[32];
-    int nl = labels(sc, l, 32);
-    if (nl == 0)
-        return;
-    const char *top = l[nl - 1];
-    const char *best = NULL, *fastest = NULL;
-    double best_rps = -1, best_p99 = INFINITY;
-    for (size_t m = 0; m < nm; m++) {
-        json_t *pt = results_point(sc, models[m], top);
-        double rps = med(pt, "throughput_rps"), p99 = med(pt, "p99_us"),
-               starved = med(pt, "starved");
-        if (!isnan(rps) && rps > best_rps && !(starved > 0)) {
-            best_rps = rps;
-            best = models[m];
-        }
-        if (!isnan(p99) && p99 < best_p99 && !(starved > 0)) {
-            best_p99 = p99;
-            fastest = models[m];
-        }
-        if (!isnan(starved) && starved > 0) {
-            double total = jpath(pt, "connections");
-            finding(fd,
-                    "At %s connections, echo-%s left %.0f of %.0f connections starved (no "
-                    "echo in the window).",
-                    top, models[m], starved, total);
-        }
-    }
-    char why[512];
-    if (best) {
-        human(best_rps, a, sizeof(a));
-        lead(sc, models, nm, top, "throughput_rps", best, why, sizeof(why));
-        finding(fd,
-                "At %s connections, echo-%s had the highest median throughput (%s requests per "
-                "second) of the models that served every connection%s.",
-                top, best, a, why);
-    }
-    if (fastest) {
-        human(best_p99, a, sizeof(a));
-        lead(sc, models, nm, top, "p99_us", fastest, why, sizeof(why));
-        finding(fd,
-                "At %s connections, echo-%s had the lowest median p99 latency (%s µs) of the "
-                "models that served every connection%s.",
-                top, fastest, a, why);
-    }
-}
-
-static void find_churn(struct findings *fd, json_t *sc)
-{
-    char l[32][32], a[32], b[32];
-    if (labels(sc, l, 32) == 0)
-        return;
-    double thread = med(results_point(sc, "thread", l[0]), "throughput_rps");
-    double process = med(results_point(sc, "process", l[0]), "throughput_rps");
-    if (thread > 0 && process > 0) {
-        human(thread, a, sizeof(a));
-        human(process, b, sizeof(b));
-        finding(fd,
-                "With a connection per request, echo-thread made %s connections per second and "
-                "echo-process %s: %.1fx.",
-                a, b, thread / process);
-    }
-}
-
-static void find_service(struct findings *fd, json_t *sc, const char **models, size_t nm)
-{
-    char line[1024];
-    size_t at = 0;
-    int shown = 0;
-    for (size_t m = 0; m < nm; m++) {
-        double r = med(results_point(sc, models[m], "sleep_1ms"), "throughput_rps");
-        if (isnan(r))
-            continue;
-        char v[32];
-        human(r, v, sizeof(v));
-        at += (size_t)snprintf(line + at, sizeof(line) - at, "%secho-%s %s", shown ? ", " : "",
-                               models[m], v);
-        shown++;
-    }
-    if (shown == 0)
-        return;
-    finding(fd, "With 1 ms of blocking per line (64 connections), requests per second: %s.", line);
-    /* The reason, where the data shows it: a flow of control that sleeps 1 ms a line
-     * serves at most about 1000 lines a second, whatever the connections. */
-    const char *slow[16];
-    size_t ns = 0;
-    for (size_t m = 0; m < nm && ns < 16; m++) {
-        double r = med(results_point(sc, models[m], "sleep_1ms"), "throughput_rps");
-        if (r > 0 && r < 1100)
-            slow[ns++] = models[m];
-    }
-    if (ns == 0)
-        return;
-    char names[512];
-    size_t n = 0;
-    for (size_t i = 0; i < ns && n < sizeof(names); i++)
-        n += (size_t)snprintf(names + n, sizeof(names) - n, "%secho-%s",
-                              i == 0        ? ""
-                              : i + 1 == ns ? " and "
-                                            : ", ",
-                              slow[i]);
-    finding(fd,
-            "%s stayed under 1,100 requests per second there: %s every client while a "
-            "line sleeps, so 1 ms a line allows at most 1,000 a second.",
-            names,
-            ns == 1 ? "its one flow of control (an event loop, or one client at a time) blocks"
-                    : "each serves from one flow of control here (an event loop, or one client at "
-                      "a time), which blocks");
-}
-
-static void find_creation(struct findings *fd, json_t *sc)
-{
-    json_t *result = json_object_get(sc, "result");
-    double fork_ns = jpath(result, "primitives.fork.ns.median");
-    double thread_ns = jpath(result, "primitives.pthread.ns.median");
-    double fork_c = jpath(result, "primitives.fork.cycles.median");
-    double thread_c = jpath(result, "primitives.pthread.cycles.median");
-    if (fork_ns > 0 && thread_ns > 0) {
-        if (fork_c > 0 && thread_c > 0)
-            finding(fd,
-                    "fork + waitpid costs %.1fx pthread_create + join here (%.0fK against "
-                    "%.0fK reference cycles; %.1f against %.1f µs); the lecture says 2x (20K "
-                    "against 10K).",
-                    fork_ns / thread_ns, fork_c / 1000, thread_c / 1000, fork_ns / 1000,
-                    thread_ns / 1000);
-        else
-            finding(fd,
-                    "fork + waitpid costs %.1fx pthread_create + join here (%.1f against %.1f "
-                    "µs); the lecture says 2x.",
-                    fork_ns / thread_ns, fork_ns / 1000, thread_ns / 1000);
-    }
-    json_t *rows = json_object_get(result, "fork_vs_rss");
-    size_t n = json_array_size(rows);
-    if (n >= 2) {
-        json_t *first = json_array_get(rows, 0), *last = json_array_get(rows, n - 1);
-        double f0 = jpath(first, "fork_ns_median"), f1 = jpath(last, "fork_ns_median");
-        double t0 = jpath(first, "pthread_ns_median"), t1 = jpath(last, "pthread_ns_median");
-        if (f0 > 0 && f1 > 0 && t0 > 0 && t1 > 0)
-            finding(fd,
-                    "From a parent with %.0f MiB resident, fork took %.1fx as long as from "
-                    "%.0f MiB (%.0f against %.0f µs); pthread_create + join %.1fx.",
-                    jpath(last, "rss_mib"), f1 / f0, jpath(first, "rss_mib"), f1 / 1000, f0 / 1000,
-                    t1 / t0);
-    }
-}
-
-/* Points whose trials varied by more than 10%, and loadgen saturation. */
-static void find_quality(struct findings *fd, const struct results *r)
-{
-    int noisy = 0, points = 0, saturated = 0;
-    size_t i, k;
-    json_t *sc, *pt;
-    json_array_foreach(json_object_get(r->root, "scenarios"), i, sc)
-    {
-        json_array_foreach(json_object_get(sc, "points"), k, pt)
-        {
-            if (!json_is_number(json_object_get(
-                    json_object_get(json_object_get(pt, "summary"), "throughput_rps"), "median")))
-                continue; /* not run (capped, skipped) or nothing measured */
-            points++;
-            noisy += json_is_true(json_object_get(
-                json_object_get(json_object_get(pt, "summary"), "throughput_rps"), "noisy"));
-            saturated += jpath(pt, "loadgen_saturated_trials") > 0;
-        }
-    }
-    if (noisy > 0)
-        finding(fd,
-                "%d of %d points are noisy (their trials' throughput varied by more than 10%%, "
-                "marked ~ in the tables): read their differences with care.",
-                noisy, points);
-    if (saturated > 0)
-        finding(fd,
-                "At %d points loadgen's busiest thread was saturated in some trial: there "
-                "loadgen, not the server, may have set the pace (more client CPUs help).",
-                saturated);
 }
 
 /* ---- the report ---- */
@@ -601,9 +242,16 @@ static void scenario_section(FILE *f, json_t *sc, const char **models, size_t nm
                   xl);
             table(f, sc, models, nm, "p99_us", "p99 latency (µs)", xl);
         }
-        if (strcmp(name, "idle") == 0)
-            table(f, sc, models, nm, "memory_per_connection_bytes",
-                  "Server memory per connection (bytes, proportional anonymous)", xl);
+        if (strcmp(name, "idle") == 0) {
+            table(f, sc, models, nm, MARGINAL,
+                  "Server memory per added connection (bytes, proportional anonymous: the "
+                  "growth from the previous point over the connections it added)",
+                  xl);
+            table(f, sc, models, nm, AVERAGE,
+                  "Server memory per connection, average (bytes: the growth over the baseline "
+                  "÷ the connections held, fixed costs included)",
+                  xl);
+        }
         if (strcmp(name, "concurrency") == 0 || strcmp(name, "idle") == 0)
             table(f, sc, models, nm, "cpu_us_per_request", "Server CPU µs per request", xl);
     }
@@ -628,6 +276,20 @@ static void reading(FILE *f, const char **models, size_t nm)
                "- CPU per request is the server's CPU time (every process and thread) over the "
                "warmup and the window, per request completed. Memory per connection is "
                "proportional anonymous memory: pages forked children share count once.\n"
+               "- Memory per added connection (the headline) is the slope between two idle "
+               "points: the growth of the server's memory over its baseline from one point to "
+               "the next, over the connections it added. The average divides the whole growth "
+               "by the connections held (the figure after ÷), so fixed costs, such as the 16 "
+               "active clients' buffers, weigh on it at small points.\n"
+               "- Not comparable: a point where a connection starved (no echo in the window) "
+               "adds one censored sample for it, so its latency is that of the few served; a "
+               "server that held fewer connections than were opened (echo-select past "
+               "FD_SETSIZE) pays for fewer. Such points say so beside their figures, are drawn "
+               "as open marks with a label apart from their model's line, and are never ranked "
+               "in the findings.\n"
+               "- `0†`: the interval's lower end fell below zero (a mean less t·sd/√n over few, "
+               "spread trials of a quantity that cannot be negative); it is shown, and drawn, "
+               "from 0.\n"
                "- Statuses: `capped` and `skipped` points were not run (the note says why); "
                "`partial` ones had a trial that crashed, hung or failed.\n"
                "\n## The models\n\n| model | how it serves | beyond the lecture, it adds |\n"
@@ -651,26 +313,8 @@ int write_report(const struct results *r, const struct made_plot *made, size_t n
 
     header(f, r);
     fprintf(f, "\n## Findings\n\n");
-    struct findings fd = {.f = f};
+    write_findings(f, r, models, nm);
     json_t *sc;
-    if ((sc = results_scenario(r, "idle")))
-        find_lunch(&fd, sc, models, nm);
-    if ((sc = results_scenario(r, "concurrency")))
-        find_concurrency(&fd, sc, models, nm);
-    if ((sc = results_scenario(r, "idle"))) {
-        find_stopped(&fd, sc, models, nm);
-        find_memory(&fd, sc, models, nm);
-    }
-    if ((sc = results_scenario(r, "churn")))
-        find_churn(&fd, sc);
-    if ((sc = results_scenario(r, "service")))
-        find_service(&fd, sc, models, nm);
-    if ((sc = results_scenario(r, "creation")))
-        find_creation(&fd, sc);
-    find_quality(&fd, r);
-    if (fd.n == 0)
-        fprintf(f, "This run measured too little for findings.\n");
-
     size_t i;
     json_array_foreach(json_object_get(r->root, "scenarios"), i, sc)
         scenario_section(f, sc, models, nm, made, nmade);

@@ -190,15 +190,32 @@ static void case_tsv(void)
     for (char *save, *line = strtok_r(tsv, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         if (line[0] == '#')
             continue;
-        char model[64];
+        char model[64], note[32] = "";
         double x, y, lo, hi;
         char los[32], his[32];
-        CHECK(sscanf(line, "%63[^\t]\t%lf\t%lf\t%31[^\t]\t%31s", model, &x, &y, los, his) == 5,
-              "a row that is not series, x, y, lo, hi: %s", line);
+        int got = sscanf(line, "%63[^\t]\t%lf\t%lf\t%31[^\t]\t%31[^\t]\t%31[^\n]", model, &x, &y,
+                         los, his, note);
+        CHECK(got >= 5, "a row that is not series, x, y, lo, hi: %s", line);
         lo = strcmp(los, "NaN") == 0 ? NAN : atof(los);
         hi = strcmp(his, "NaN") == 0 ? NAN : atof(his);
+        /* A point where a connection starved is drawn apart, labelled with the count. */
+        char *apart = strstr(model, ": not comparable");
+        if (apart)
+            *apart = '\0';
         json_t *pt = find_point(j, "concurrency", model, x);
         CHECK(pt, "no point %s at %g in the JSON", model, x);
+        double starved = json_number_value(
+            json_object_get(json_object_get(json_object_get(pt, "summary"), "starved"), "median"));
+        if (starved > 0) {
+            char want[32];
+            snprintf(want, sizeof(want), "%.0f starved", starved);
+            CHECK(apart && strcmp(note, want) == 0, "%s at %g: %.0f starved, drawn as %s (%s)",
+                  model, x, starved, apart ? "apart" : "on its line", note);
+            lo = hi = NAN; /* a mark, without its interval */
+            rows++;
+            continue;
+        }
+        CHECK(!apart && got == 5, "%s at %g: none starved, yet drawn apart", model, x);
         json_t *s = json_object_get(json_object_get(pt, "summary"), "throughput_rps");
         double median = json_number_value(json_object_get(s, "median"));
         CHECK(fabs(y - median) <= 1e-6 * fabs(median), "%s at %g: TSV %g, JSON %g", model, x, y,
@@ -543,7 +560,9 @@ static void case_compare(void)
         rows++;
         char line[256];
         sscanf(p + 1, "%255[^\n]", line);
-        CHECK(strstr(line, "| 1.00 |") || strstr(line, "| - |"), "a run against itself: %s", line);
+        CHECK(strstr(line, "| 1.00 |") || strstr(line, "| - |") ||
+                  strstr(line, "| 1.00 starved |") || strstr(line, "| - starved |"),
+              "a run against itself: %s", line);
         CHECK(!strstr(line, "*"), "no difference can be significant: %s", line);
     }
     CHECK(rows >= 16, "%d rows compared", rows);
@@ -617,8 +636,215 @@ static void case_compare(void)
     teardown();
 }
 
+/* ---- what is not comparable says so, and is never ranked ---- */
+
+/* The line of text (which may be NULL) holding needle, or NULL; the caller frees it. */
+static char *line_with(const char *text, const char *needle)
+{
+    const char *at = text ? strstr(text, needle) : NULL;
+    if (!at)
+        return NULL;
+    const char *from = at, *to = strchr(at, '\n');
+    while (from > text && from[-1] != '\n')
+        from--;
+    size_t len = to ? (size_t)(to - from) : strlen(from);
+    char *line = malloc(len + 1);
+    CHECK(line);
+    memcpy(line, from, len);
+    line[len] = '\0';
+    return line;
+}
+
+/* plots on json; returns report.md, and the folder in dir. */
+static char *report_of(const char *name, json_t *json, char *dir, size_t len)
+{
+    char err[8192], path[PATH_MAX + 64];
+    results_dir(name, json, dir, len);
+    const char *args[] = {dir, NULL};
+    CHECK(run("plots", args, NULL, err, sizeof(err)) == 0, "%s", err);
+    snprintf(path, sizeof(path), "%s/report.md", dir);
+    char *md = slurp(path, NULL);
+    CHECK(md, "no %s", path);
+    return md;
+}
+
+static void set_summary(json_t *pt, const char *metric, double median, double lo, double hi)
+{
+    json_t *s = json_object_get(json_object_get(pt, "summary"), metric);
+    CHECK(s, "no summary of %s", metric);
+    json_object_set_new(s, "median", json_real(median));
+    json_object_set_new(s, "ci95", json_pack("[f,f]", lo, hi));
+}
+
+/* The fixture's echo-iterative starves 3 of 4 and 63 of 64 connections (one at a time). */
+static void case_starved_marked(void)
+{
+    char dir[PATH_MAX], path[PATH_MAX + 64];
+    char *md = report_of("starved", NULL, dir, sizeof(dir));
+    char *row = line_with(strstr(md, "p99 latency (µs)"), "| iterative |");
+    CHECK(row && strstr(row, "(63 of 64 starved: not comparable)") &&
+              strstr(row, "(3 of 4 starved: not comparable)"),
+          "the p99 table's starved points: %s", row ? row : "no row");
+    free(row);
+    for (const char *sc = "concurrency"; sc; sc = strcmp(sc, "concurrency") == 0 ? "service"
+                                                  : strcmp(sc, "service") == 0   ? "idle"
+                                                                                 : NULL) {
+        char want[128];
+        snprintf(want, sizeof(want), "Starved connections (no echo in the window) in the %s", sc);
+        char *f = line_with(md, want);
+        CHECK(f && strstr(f, "echo-iterative at "), "no finding of the starved in %s", sc);
+        free(f);
+    }
+    free(md);
+    /* The plot: the starved points apart from the line, as labelled marks. */
+    snprintf(path, sizeof(path), "%s/plots/data/latency_vs_connections.tsv", dir);
+    char *tsv = slurp(path, NULL);
+    CHECK(tsv && strstr(tsv, "iterative: not comparable\t64\t") && strstr(tsv, "\t63 starved\n"),
+          "latency_vs_connections.tsv: %s", tsv ? tsv : "none");
+    CHECK(!strstr(tsv, "\niterative\t64\t"), "the starved point is on iterative's line");
+    free(tsv);
+    snprintf(path, sizeof(path), "%s/plots/latency_vs_connections.gp", dir);
+    char *gp = slurp(path, NULL);
+    CHECK(gp && strstr(gp, "with labels") && strstr(gp, "title 'iterative: not comparable'"),
+          "the script draws no labelled marks");
+    free(gp);
+    teardown();
+}
+
+static void case_ranking_rules(void)
+{
+    char dir[PATH_MAX];
+    json_t *j = fixture();
+    /* echo-iterative, starved at 64, with an interval over echo-epoll's: excluded, so
+     * never named as a rival. */
+    json_t *epoll64 = find_point(j, "concurrency", "epoll", 64);
+    json_t *it64 = find_point(j, "concurrency", "iterative", 64);
+    set_summary(epoll64, "p99_us", 1000, 900, 1100);
+    set_summary(it64, "p99_us", 1050, 950, 1150);
+    set_summary(it64, "throughput_rps", 110000, 60000, 160000);
+    /* echo-epoll's trials at 64 had loadgen saturated. */
+    json_object_set_new(epoll64, "loadgen_saturated_trials", json_integer(2));
+    /* An interval below zero. */
+    set_summary(find_point(j, "concurrency", "epoll", 1), "throughput_rps", 28275, -500, 57000);
+    char *md = report_of("ranking", j, dir, sizeof(dir));
+    json_decref(j);
+    char *p99 = line_with(md, "had the lowest median p99 latency");
+    CHECK(p99 && strstr(p99, "echo-epoll") && !strstr(p99, "echo-iterative"),
+          "the p99 ranking names an excluded model: %s", p99 ? p99 : "none");
+    free(p99);
+    char *rps = line_with(md, "had the highest median throughput");
+    CHECK(rps && !strstr(rps, "echo-iterative"), "the throughput ranking: %s", rps ? rps : "none");
+    free(rps);
+    CHECK(strstr(md, "saturated at 64 connections for echo-epoll in 2 of 2 trials"),
+          "the ranking does not say loadgen was saturated");
+    char *row = line_with(strstr(md, "Requests per second"), "| epoll |");
+    CHECK(row && strstr(row, "[0†, 57,000]"), "the clamped interval: %s", row ? row : "none");
+    free(row);
+    CHECK(strstr(md, "intervals reach below zero"), "the clamped intervals are not said");
+    free(md);
+    teardown();
+}
+
+/* The idle points' trials: primed memory base + growth KiB, held connections. */
+static void set_memory(json_t *pt, double growth_kib, double held)
+{
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_object_get(pt, "trials"), i, t)
+    {
+        json_t *res = json_object_get(t, "resources");
+        double base = json_number_value(json_object_get(res, "base_pss_anon_kib"));
+        json_object_set_new(res, "primed_pss_anon_kib", json_real(base + growth_kib));
+        if (held > 0)
+            json_object_set_new(res, "connections_held", json_real(held));
+    }
+}
+
+static void case_memory_marginal(void)
+{
+    char dir[PATH_MAX], path[PATH_MAX + 64];
+    json_t *j = fixture();
+    /* echo-epoll: 72 KiB over its baseline with 16 connections, 82 with 17: the 17th
+     * cost 10 KiB, the average 82 KiB / 17. */
+    set_memory(find_point(j, "idle", "epoll", 0), 72, 0);
+    set_memory(find_point(j, "idle", "epoll", 1), 82, 0);
+    char *md = report_of("marginal", j, dir, sizeof(dir));
+    json_decref(j);
+    char *row = line_with(strstr(md, "Server memory per added connection"), "| epoll |");
+    CHECK(row && strstr(row, "| - | 10,240 |"), "the slope: %s", row ? row : "none");
+    free(row);
+    row = line_with(strstr(md, "Server memory per connection, average"), "| epoll |");
+    CHECK(row && strstr(row, "÷ 17 |") && strstr(row, "÷ 16 |"), "the average's divisor: %s",
+          row ? row : "none");
+    free(row);
+    char *f = line_with(md, "Memory per added connection, up to 1 idle client");
+    CHECK(f && strstr(f, "echo-epoll 10,240 bytes (from 0)"), "the headline: %s", f ? f : "none");
+    free(f);
+    free(md);
+    snprintf(path, sizeof(path), "%s/plots/data/idle_memory.tsv", dir);
+    char *tsv = slurp(path, NULL);
+    CHECK(tsv && strstr(tsv, "\nepoll\t1\t10240\t"), "idle_memory.tsv: %s", tsv ? tsv : "none");
+    free(tsv);
+
+    /* The same, but it held 10 of the 17: never ranked on connections it refused. */
+    j = fixture();
+    set_memory(find_point(j, "idle", "epoll", 0), 72, 0);
+    set_memory(find_point(j, "idle", "epoll", 1), 82, 10);
+    md = report_of("refused", j, dir, sizeof(dir));
+    json_decref(j);
+    row = line_with(strstr(md, "Server memory per added connection"), "| epoll |");
+    CHECK(row && strstr(row, "(held 10 of 17: not comparable)"), "the refused point: %s",
+          row ? row : "none");
+    free(row);
+    CHECK(strstr(md, "echo-epoll held 10 of the 17 connections with 1 idle clients"),
+          "the refusal is not said");
+    f = line_with(md, "Memory per added connection, up to");
+    CHECK(!f || !strstr(f, "echo-epoll"), "ranked on refused connections: %s", f);
+    free(f);
+    free(md);
+    teardown();
+}
+
+static void case_compare_warnings(void)
+{
+    char a[PATH_MAX], b[PATH_MAX], err[8192], out[PATH_MAX + 64], path[PATH_MAX + 64];
+    results_dir("a", NULL, a, sizeof(a));
+    json_t *j = fixture();
+    json_object_set_new(json_object_get(j, "settings"), "trials", json_integer(5));
+    json_object_set_new(json_object_get(j, "env"), "server_cpus", json_pack("[i]", 1));
+    json_t *capped = find_point(j, "concurrency", "epoll", 4);
+    json_object_set_new(capped, "status", json_string("capped"));
+    results_dir("b", j, b, sizeof(b));
+    json_decref(j);
+    const char *args[] = {a, b, NULL};
+    snprintf(out, sizeof(out), "%s/compare.out", b);
+    int rc = run_tool("compare", args, NULL, out, err, sizeof(err));
+    CHECK(rc == 0, "exit %d: %s", rc, err);
+    char *stdout_text = slurp(out, NULL);
+    CHECK(stdout_text && strstr(stdout_text, "settings differ") &&
+              strstr(stdout_text, "not comparable, not measured in both"),
+          "compare's output: %s", stdout_text ? stdout_text : "none");
+    free(stdout_text);
+    CHECK(strstr(err, "settings differ") && strstr(err, "trials 2 against 5") &&
+              strstr(err, "server_cpus"),
+          "no warning that the settings differ: %s", err);
+    snprintf(path, sizeof(path), "%s/compare/compare.md", b);
+    char *md = slurp(path, NULL);
+    CHECK(md && strstr(md, "settings differ"), "compare.md says nothing of the settings");
+    CHECK(!strstr(md, "| concurrency | epoll | 4 |"), "a capped point compared");
+    CHECK(strstr(md, "concurrency epoll 4 (A ok, B capped)"), "the capped point is not listed");
+    char *row = line_with(md, "| concurrency | iterative | 64 | p99_us |");
+    CHECK(row && strstr(row, "starved") && !strstr(row, "*"), "a starved point: %s",
+          row ? row : "none");
+    free(row);
+    free(md);
+    teardown();
+}
+
 TEST_CASES({"plots", case_plots}, {"tsv", case_tsv}, {"report", case_report},
            {"series_index", case_series_index}, {"findings", case_findings},
            {"bad_input", case_bad_input}, {"partial", case_partial},
-           {"no_gnuplot", case_no_gnuplot}, {"compare", case_compare});
+           {"no_gnuplot", case_no_gnuplot}, {"compare", case_compare},
+           {"starved_marked", case_starved_marked}, {"ranking_rules", case_ranking_rules},
+           {"memory_marginal", case_memory_marginal}, {"compare_warnings", case_compare_warnings});
 TEST_MAIN()

@@ -1,0 +1,152 @@
+/* Which points may be compared, and memory per connection: the rules the report, the
+ * plots and compare share. A point is comparable when it measured (ok or partial, with
+ * a median) and no connection starved in any of its trials: a starved connection adds
+ * one censored sample, so a server that starves most of its clients shows the latency
+ * of the few it serves, and would rank fastest. */
+#include "analysis.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The median over the point's trials of f(trial), NaN where no trial has it. */
+static double trials_median(json_t *pt, double (*f)(json_t *))
+{
+    double v[64];
+    size_t n = 0, i;
+    json_t *t;
+    json_array_foreach(json_object_get(pt, "trials"), i, t)
+    {
+        const char *st = json_string_value(json_object_get(t, "status"));
+        if (!st || (strcmp(st, "ok") != 0 && strcmp(st, "hung") != 0))
+            continue;
+        double x = f(t);
+        if (!isnan(x) && n < 64)
+            v[n++] = x;
+    }
+    if (n == 0)
+        return NAN;
+    qsort(v, n, sizeof(v[0]), cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+bool point_measured(json_t *pt)
+{
+    const char *st = pt ? json_string_value(json_object_get(pt, "status")) : NULL;
+    return st && (strcmp(st, "ok") == 0 || strcmp(st, "partial") == 0) &&
+           !isnan(jpath(pt, "summary.throughput_rps.median"));
+}
+
+double point_starved(json_t *pt)
+{
+    double most = NAN;
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_object_get(pt, "trials"), i, t)
+    {
+        double s = jpath(t, "starved");
+        if (!isnan(s) && !(s <= most))
+            most = s;
+    }
+    if (isnan(most)) /* a bench.json without trials: the summary is all there is */
+        most = jpath(pt, "summary.starved.median");
+    return most;
+}
+
+bool point_comparable(json_t *pt)
+{
+    return point_measured(pt) && !(point_starved(pt) > 0);
+}
+
+unsigned point_saturated(json_t *pt)
+{
+    double n = jpath(pt, "loadgen_saturated_trials");
+    return n > 0 ? (unsigned)n : 0;
+}
+
+unsigned point_trials(json_t *pt)
+{
+    return (unsigned)json_array_size(json_object_get(pt, "trials"));
+}
+
+static double growth_kib(json_t *t)
+{
+    double primed = jpath(t, "resources.primed_pss_anon_kib"),
+           base = jpath(t, "resources.base_pss_anon_kib");
+    return primed > 0 ? primed - base : NAN;
+}
+
+/* The divisor bench used: connections_held where bench wrote it, else the server's
+ * max_concurrent (an older bench.json). */
+static double held(json_t *t)
+{
+    double h = jpath(t, "resources.connections_held");
+    return isnan(h) ? jpath(t, "server.max_concurrent") : h;
+}
+
+double point_held(json_t *pt)
+{
+    return trials_median(pt, held);
+}
+
+bool point_refused(json_t *pt)
+{
+    double h = point_held(pt), want = jpath(pt, "connections") + jpath(pt, "idle");
+    return jpath(pt, "summary.rejected.median") > 0 || (h > 0 && want > 0 && h < want);
+}
+
+json_t *point_previous(json_t *sc, json_t *pt)
+{
+    const char *model = json_string_value(json_object_get(pt, "model"));
+    if (!model)
+        return NULL;
+    double x = jpath(pt, "x"), best_x = -INFINITY;
+    json_t *prev = NULL, *q;
+    size_t i;
+    json_array_foreach(json_object_get(sc, "points"), i, q)
+    {
+        double qx = jpath(q, "x");
+        if (strcmp(json_string_value(json_object_get(q, "model")), model) == 0 && qx < x &&
+            qx > best_x && point_measured(q)) {
+            best_x = qx;
+            prev = q;
+        }
+    }
+    return prev;
+}
+
+double point_marginal_bytes(json_t *sc, json_t *pt)
+{
+    json_t *prev = point_previous(sc, pt);
+    if (!prev || !point_measured(pt))
+        return NAN;
+    double g1 = trials_median(pt, growth_kib), g0 = trials_median(prev, growth_kib);
+    double h1 = point_held(pt), h0 = point_held(prev);
+    if (isnan(g1) || isnan(g0) || !(h1 > h0))
+        return NAN;
+    return (g1 - g0) * 1024.0 / (h1 - h0);
+}
+
+/* The points' labels of a scenario, in order. */
+int scenario_labels(json_t *sc, char (*out)[32], int max)
+{
+    int n = 0;
+    size_t i;
+    json_t *pt;
+    json_array_foreach(json_object_get(sc, "points"), i, pt)
+    {
+        const char *l = json_string_value(json_object_get(pt, "label"));
+        bool seen = false;
+        for (int k = 0; k < n; k++)
+            seen |= strcmp(out[k], l) == 0;
+        if (!seen && n < max)
+            snprintf(out[n++], 32, "%s", l);
+    }
+    return n;
+}
