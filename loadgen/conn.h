@@ -1,0 +1,135 @@
+/* A load generator worker's connections and its loop, as worker.c (the thread, the
+ * stages, the window's accounting) and conn.c (a connection's life: connecting,
+ * sending, checking echoes, the open loop's pacer) share them. Private to those two:
+ * everything here runs on the worker's own thread, but for what struct worker says. */
+#ifndef ECHOBENCH_LOADGEN_CONN_H
+#define ECHOBENCH_LOADGEN_CONN_H
+
+#include "clock.h"
+#include "loadgen.h"
+
+#include <uv.h>
+
+#define RXBUF_SIZE  65536
+#define TXBUF_SIZE  4096
+#define CONNECT_CAP 512              /* connects in flight at once, per worker */
+#define RETRY_NS    (50 * NS_PER_MS) /* before reconnecting after a failure */
+
+enum conn_state { C_DOWN, C_CONNECTING, C_UP, C_CLOSING };
+
+struct conn {
+    uv_tcp_t tcp; /* first: a handle pointer converts to its conn */
+    struct worker *w;
+    uint32_t index;    /* among the active (or the idle) connections */
+    uint8_t state;     /* enum conn_state */
+    bool idle;         /* opened first, silent all run */
+    bool failed;       /* closing after an error: wait before reconnecting */
+    bool rx_bad;       /* the echo being read already differs */
+    bool reopen;       /* closing after a framing error: connect again at once */
+    uint32_t rx_pos;   /* bytes of that echo read so far */
+    uint64_t seq_sent; /* the next request's sequence number */
+    uint64_t seq_recv; /* the oldest unanswered one's; seq_sent when none */
+    uint64_t *sent_at; /* when request seq was sent, at [seq % depth] */
+    uint64_t connect_start;
+    uint64_t retry_at; /* when DOWN: when to connect again */
+    uint64_t due;      /* open loop: requests whose intended time has come */
+    uint64_t base;     /* open loop: the intended time of request 0 */
+};
+
+struct worker {
+    unsigned id;
+    const struct lg_config *cfg;
+    struct lg_coord *coord;
+    uint64_t *completed_by_conn; /* completions in the window, by our active connection */
+    pthread_t thread;
+    uv_loop_t loop;
+    uv_async_t wake;
+    uv_timer_t tick;
+    uv_poll_t pacer; /* open loop: a timerfd, for microsecond pacing */
+    uv_check_t pacer_check;
+    uv_prepare_t pacer_prepare;
+    int timerfd;
+    uint64_t armed_at; /* the timerfd's deadline */
+    bool loop_ready;   /* the loop and its handles exist */
+    struct conn *active, *idle;
+    unsigned nactive, nidle;
+    uint64_t *rings; /* nactive * depth send times */
+    int stage;       /* the stage acted on */
+    bool reported;   /* ready for that stage */
+    unsigned next;   /* the next connection to start in a connect stage */
+    unsigned connecting;
+    bool running;   /* between STAGE_RUN and t1: requests go out */
+    bool measuring; /* t0 has passed */
+    uint64_t start_ns, t0, next_scan, cpu_t0;
+    uint64_t prime_echo_ns; /* --prime: the last echo, or the start of priming */
+    uint64_t bin_ns;        /* the timeline's bin width */
+    double interval_ns;     /* open loop: between one connection's requests */
+    unsigned rr;            /* open loop: the connection due next */
+    struct lg_result res;
+    atomic_uint_fast64_t live_completed, live_errors; /* for the progress line */
+    uint64_t live_errors_n;
+    unsigned snap_up; /* at STAGE_ACTIVE's report, for the main thread */
+    uint64_t snap_setup_errors[ERR_COUNT];
+    char rxbuf[RXBUF_SIZE];
+    char txbuf[TXBUF_SIZE]; /* a short request, gathered; written before conn_send returns */
+};
+
+/* ---- conn.c ---- */
+
+/* Opens connection c (DOWN) at time now; on failure it stays DOWN, to retry later. */
+void conn_connect(struct conn *c, uint64_t now);
+
+/* Sends request seq_sent now. Returns false when it did not go out: the connection
+ * failed, or t1 has passed. */
+bool conn_send(struct conn *c, uint64_t now);
+
+/* Sends what this connection may send now (the pipeline, the pacer, churn's one). */
+void conn_fill(struct conn *c, uint64_t now);
+
+/* Closes c, unless it is DOWN or closing already. */
+void conn_close(struct conn *c);
+
+/* Counts an error of this kind, abandons what c carried, and closes it. */
+void conn_fail(struct conn *c, enum lg_error kind, uint64_t now);
+
+/* The open loop's intended time of request seq on connection c. */
+uint64_t conn_intended(const struct worker *w, const struct conn *c, uint64_t seq);
+
+/* Records request seq of c, never to complete, at its age at now when that age
+ * exceeds older_than (a lower bound that bounds something). */
+void conn_record_censored(struct worker *w, struct conn *c, uint64_t seq, uint64_t now,
+                          uint64_t older_than);
+
+/* The open loop's pacer: the timerfd's poll, check and prepare callbacks. */
+void pacer_on_fired(uv_poll_t *p, int status, int events);
+void pacer_on_check(uv_check_t *h);
+void pacer_on_prepare(uv_prepare_t *h);
+
+/* ---- worker.c ---- */
+
+/* In a connect stage: starts connects up to the cap; reports when all have ended. */
+void worker_launch_connects(struct worker *w);
+
+/* --prime: reports the stage done once no connection that is up awaits its echo. */
+void worker_check_primed(struct worker *w);
+
+/* t1: accounts for what is unanswered, stops sending; the connections stay open. */
+void worker_end_window(struct worker *w, uint64_t now);
+
+/* Every callback that could send, read or count looks first whether t1 has passed: the
+ * window's end is accounted for at the first event after it, so what it counts
+ * (in flight, due but unsent) is the state at t1, not at the next tick up to TICK_MS
+ * later, with requests sent and answered after t1 in it. */
+static inline void worker_window_check(struct worker *w, uint64_t now)
+{
+    if (w->running && now >= atomic_load_explicit(&w->coord->t1_ns, memory_order_relaxed))
+        worker_end_window(w, now);
+}
+
+static inline bool worker_in_window(const struct worker *w, uint64_t now)
+{
+    return w->running && now >= w->t0 &&
+           now < atomic_load_explicit(&w->coord->t1_ns, memory_order_relaxed);
+}
+
+#endif
