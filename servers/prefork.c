@@ -10,7 +10,12 @@
  * The parent serves nothing. It restarts a worker that dies (a worker that dies
  * within a second of its start waits a second, so a crash loop cannot become a fork
  * storm), and on SIGTERM or SIGINT it stops them all. A worker's crash costs the
- * connections that worker held, and no others. */
+ * connections that worker held, and no others.
+ *
+ * The ready line waits for the workers: each says on a pipe when its loop is set up,
+ * so whoever reads the line finds the whole tree. A worker at its descriptor limit
+ * leaves the shared queue to a sibling with room (evloop.h: shared), and the queue is
+ * shed only once every worker is full. */
 #include "clock.h"
 #include "evloop.h"
 #include "poller.h"
