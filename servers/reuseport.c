@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@ struct loop {
     int listenfd;
     unsigned index;
     int rc;
+    bool up; /* counted in up_count */
 };
 
 static struct loop *loops; /* one per thread; the first on server_main's listener */
@@ -38,8 +40,9 @@ static int up_count;
 
 static void loop_up(void *arg)
 {
-    (void)arg;
+    struct loop *l = arg;
     pthread_mutex_lock(&up_lock);
+    l->up = true;
     up_count++;
     pthread_cond_signal(&up_cond);
     pthread_mutex_unlock(&up_lock);
@@ -50,14 +53,14 @@ static void *loop_thread(void *arg)
     struct loop *l = arg;
     stats_use_shard(l->index);
     /* loops[0] is the main thread's, which comes up after the ready line. */
-    struct evloop_opts opts = {.up = l->index ? loop_up : NULL};
+    struct evloop_opts opts = {.up = l->index ? loop_up : NULL, .up_arg = l};
     l->rc = evloop_run(l->listenfd, &opts);
     /* A loop that failed stops the server, rather than leave its share of the
      * connections, which the kernel keeps hashing to its listener, unserved. */
     if (l->rc < 0 && !server_stopping)
         kill(getpid(), SIGTERM);
-    if (l->index) /* one that failed before it was up: the ready line waits no more */
-        loop_up(NULL);
+    if (l->index && !l->up) /* it failed before it was up: the ready line waits no more */
+        loop_up(l);
     return NULL;
 }
 
