@@ -449,7 +449,7 @@ static void find_creation(struct findings *fd, json_t *sc)
 /* Points whose trials varied by more than 10%, and loadgen saturation. */
 static void find_quality(struct findings *fd, const struct results *r)
 {
-    int noisy = 0, points = 0, saturated = 0, clamped = 0;
+    int noisy = 0, points = 0, saturated = 0, clamped = 0, unsettled = 0;
     size_t i, k;
     json_t *sc, *pt;
     json_array_foreach(json_object_get(r->root, "scenarios"), i, sc)
@@ -463,6 +463,7 @@ static void find_quality(struct findings *fd, const struct results *r)
             noisy += json_is_true(json_object_get(
                 json_object_get(json_object_get(pt, "summary"), "throughput_rps"), "noisy"));
             saturated += jpath(pt, "loadgen_saturated_trials") > 0;
+            unsettled += jpath(pt, "base_unsettled_trials") > 0;
             /* The intervals of the figures the tables show. */
             static const char *shown[] = {"throughput_rps", "p99_us", "connect_p50_us",
                                           "cpu_us_per_request", "memory_per_connection_bytes"};
@@ -483,6 +484,12 @@ static void find_quality(struct findings *fd, const struct results *r)
                 "%d 95%% intervals reach below zero (a mean less t·sd/√n of few, spread "
                 "trials): they are shown from 0, marked 0† in the tables, and drawn from 0.",
                 clamped);
+    if (unsettled > 0)
+        finding(fd,
+                "At %d points the server's tree did not settle within 2 s before loadgen "
+                "started (its processes or memory still changing) in some trial: their memory "
+                "per connection is measured from a baseline that was still moving.",
+                unsettled);
     if (saturated > 0)
         finding(fd,
                 "At %d points loadgen's busiest thread was saturated in some trial: there "
