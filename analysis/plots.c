@@ -42,8 +42,10 @@ static bool value(json_t *sc, json_t *pt, const char *metric, double *y, double 
         snprintf(note, len, "%.0f starved", starved);
         return true;
     }
+    bool memory =
+        strcmp(metric, MARGINAL) == 0 || strcmp(metric, "memory_per_connection_bytes") == 0;
     json_t *prev = strcmp(metric, MARGINAL) == 0 ? point_previous(sc, pt) : NULL;
-    if (strcmp(metric, MARGINAL) == 0 && (point_refused(pt) || (prev && point_refused(prev)))) {
+    if (memory && (point_refused(pt) || (prev && point_refused(prev)))) {
         snprintf(note, len, "held %.0f of %.0f", point_held(pt),
                  jpath(pt, "connections") + jpath(pt, "idle"));
         return true;
@@ -125,9 +127,10 @@ static void lines_by_model(struct plot *p, json_t *sc, const char **models, size
 
 /* Beside a plot's lines: metric's lines, dashed, named "MODEL suffix"; with several,
  * only those of the models that ever exceed 1 (idle_flows' processes: for the others
- * the line would sit at 1 for ever). */
+ * the line would sit at 1 for ever); with marks, the marks of the points that are not
+ * comparable too. */
 static void dashed_lines(struct plot *p, json_t *sc, const char **models, size_t nmodels,
-                         const char *metric, const char *suffix, bool several_only)
+                         const char *metric, const char *suffix, bool several_only, bool marks)
 {
     struct plot *other = malloc(sizeof(*other));
     if (!other)
@@ -136,7 +139,7 @@ static void dashed_lines(struct plot *p, json_t *sc, const char **models, size_t
     lines_by_model(other, sc, models, nmodels, metric, true, true);
     for (int i = 0; i < other->ns && p->ns < PLOT_MAX_SERIES; i++) {
         const struct series *from = &other->s[i];
-        if (from->points_only)
+        if (from->points_only && !marks)
             continue; /* the solid lines mark those points already */
         bool several = false;
         for (int k = 0; k < from->n; k++)
@@ -144,10 +147,17 @@ static void dashed_lines(struct plot *p, json_t *sc, const char **models, size_t
         if (several_only && !several)
             continue;
         char name[64];
-        snprintf(name, sizeof(name), "%.30s %s", from->name, suffix);
+        if (from->points_only) /* "MODEL: not comparable" -> "MODEL average: not comparable" */
+            snprintf(name, sizeof(name), "%.*s %s: not comparable", (int)strcspn(from->name, ":"),
+                     from->name, suffix);
+        else
+            snprintf(name, sizeof(name), "%.30s %s", from->name, suffix);
         struct series *to = plot_series(p, name, from->color, 2);
-        for (int k = 0; k < from->n; k++)
+        to->points_only = from->points_only;
+        for (int k = 0; k < from->n; k++) {
             series_add(to, from->x[k], from->y[k], from->lo[k], from->hi[k]);
+            snprintf(to->note[k], sizeof(to->note[k]), "%s", from->note[k]);
+        }
     }
     free(other);
 }
@@ -491,7 +501,7 @@ int make_plots(const struct results *r, const char *dir, struct made_plot *made,
                   "idle clients", "bytes per connection: added (solid), average (dashed)");
         p->logy = true;
         lines_by_model(p, sc, models, nm, MARGINAL, true, true);
-        dashed_lines(p, sc, models, nm, "memory_per_connection_bytes", "average", false);
+        dashed_lines(p, sc, models, nm, "memory_per_connection_bytes", "average", false, true);
         EMIT("idle", "What each connection added costs the server's processes and threads: "
                      "the growth of its proportional anonymous memory from the previous point, "
                      "over the connections it added (solid; a server that held fewer than were "
@@ -502,7 +512,7 @@ int make_plots(const struct results *r, const char *dir, struct made_plot *made,
                   "idle clients", "threads (solid), processes (dashed), at the peak");
         p->logy = true;
         lines_by_model(p, sc, models, nm, "peak_threads", true, true);
-        dashed_lines(p, sc, models, nm, "peak_processes", "processes", true);
+        dashed_lines(p, sc, models, nm, "peak_processes", "processes", true, false);
         EMIT("idle", "Threads in the server's tree at its peak, summed over its processes "
                      "(solid), and, for the models that run more than one process, the "
                      "processes (dashed).");
