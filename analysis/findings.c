@@ -303,7 +303,8 @@ static void find_concurrency(struct findings *fd, json_t *sc, const char **model
     }
     if ((best || fastest) && sat[0])
         finding(fd,
-                "Loadgen's busiest thread was saturated at %s connections for %s: there loadgen, "
+                "Loadgen was saturated (a thread, a pinned CPU or the whole process) at %s "
+                "connections for %s: there loadgen, "
                 "not the server, may have set the pace, and the ranking above may not be the "
                 "servers'.",
                 top, sat);
@@ -492,7 +493,8 @@ static void find_quality(struct findings *fd, const struct results *r)
                 unsettled);
     if (saturated > 0)
         finding(fd,
-                "At %d points loadgen's busiest thread was saturated in some trial: there "
+                "At %d points loadgen was saturated (a thread, a pinned CPU or the whole process) "
+                "in some trial: there "
                 "loadgen, not the server, may have set the pace (more client CPUs help).",
                 saturated);
 }
