@@ -303,7 +303,7 @@ static void find_concurrency(struct findings *fd, json_t *sc, const char **model
     }
     if ((best || fastest) && sat[0])
         finding(fd,
-                "Loadgen was saturated (a thread, a pinned CPU or the whole process) at %s "
+                "Loadgen (a thread, a pinned CPU or the whole process) was saturated at %s "
                 "connections for %s: there loadgen, "
                 "not the server, may have set the pace, and the ranking above may not be the "
                 "servers'.",
