@@ -1,13 +1,13 @@
-/* The order of the trials at one point: see order.h. */
+/* The order of the trials at one point, carried on from the point before: see order.h. */
 #include "order.h"
 
 #include <string.h>
 
-void order_init(struct order *o, uint64_t seed)
+void order_init(struct order *o, uint64_t seed, int last)
 {
     memset(o, 0, sizeof(*o));
     o->rng = seed ? seed : 0x9e3779b97f4a7c15ull; /* xorshift never leaves 0 */
-    o->last = -1;
+    o->last = last;
 }
 
 /* xorshift64*: small, seeded, the same everywhere. */

@@ -16,8 +16,10 @@ struct order {
     unsigned nprev;
 };
 
-/* Starts the order of a point; the same seed gives the same order. */
-void order_init(struct order *o, uint64_t seed);
+/* Starts the order of a point; the same seed gives the same order. last is the model
+ * that ran last before the point (the previous point's, in this scenario or the one
+ * before: the whole run is one sequence), or -1 at the run's first point. */
+void order_init(struct order *o, uint64_t seed, int last);
 
 /* The next round: the models m (of nmodels) with runs[m], in the order to run them,
  * into out. Returns how many. */

@@ -62,6 +62,7 @@ struct suite {
     char process_cap_reason[256];
     bool unavailable[MAX_MODELS]; /* failed to start once: skipped from then on */
     char unavailable_why[MAX_MODELS][512];
+    int last_model; /* the model run last, across points and scenarios, or -1 */
 };
 
 static void point_arg(char (*args)[24], unsigned *n, const char *fmt, ...)
@@ -686,8 +687,10 @@ static int run_point(struct suite *s, const struct scenario *sc, const struct po
         runs[m] = model_runs(s, sc->name, o->models[m], p, why[m], sizeof(why[m]));
         per_model[m] = json_array();
     }
+    /* The whole run is one sequence of runs: the point's first round must not start
+     * with the model that ended the point before, in this scenario or the last. */
     struct order ord;
-    order_init(&ord, point_seed(sc->name, p->label));
+    order_init(&ord, point_seed(sc->name, p->label), s->last_model);
     for (unsigned trial = 1; trial <= o->trials && !bench_interrupted; trial++) {
         /* A round of the models that run here, in an order of its own (order.c). */
         bool now[MAX_MODELS];
@@ -700,6 +703,7 @@ static int run_point(struct suite *s, const struct scenario *sc, const struct po
             if (s->unavailable[m])
                 continue;
             order_ran(&ord, m);
+            s->last_model = (int)m;
             seq++;
             struct run_spec spec;
             struct run_result r;
@@ -941,7 +945,7 @@ static void link_latest(const struct bench_opts *o)
 
 int suite_run(struct bench_opts *o)
 {
-    struct suite s = {.o = o, .started_ns = clock_now_ns()};
+    struct suite s = {.o = o, .started_ns = clock_now_ns(), .last_model = -1};
     static struct point pts[NSCENARIOS][MAX_POINTS];
     int npts[NSCENARIOS];
     char started[32];

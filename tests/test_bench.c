@@ -728,29 +728,34 @@ static void case_baseline_settles(void)
           t.pss_anon_kib);
 }
 
-/* Draws rounds of the order and checks that no model runs twice in a row; returns how
- * many rounds differ from the one before. */
-static unsigned check_order(const bool *runs, unsigned nmodels, unsigned rounds)
+/* Draws rounds of the order at npoints points (a seed each, the last model carried
+ * from one to the next, as the suite does) and checks that no model runs twice in a
+ * row, within a point or across two; returns how many rounds differ from the one
+ * before at their point. */
+static unsigned check_order(const bool *runs, unsigned nmodels, unsigned npoints, unsigned rounds)
 {
     struct order o;
     unsigned out[ORDER_MAX_MODELS], prev[ORDER_MAX_MODELS], nprev = 0, changed = 0;
     int last = -1;
-    order_init(&o, 12345);
-    for (unsigned r = 0; r < rounds; r++) {
-        unsigned n = order_round(&o, runs, nmodels, out);
-        unsigned want = 0;
-        for (unsigned m = 0; m < nmodels; m++)
-            want += runs[m];
-        CHECK(n == want, "round %u has %u models, not %u", r, n, want);
-        for (unsigned k = 0; k < n; k++) {
-            CHECK(runs[out[k]], "round %u runs model %u, which does not run here", r, out[k]);
-            CHECK((int)out[k] != last, "round %u: model %u runs twice in a row", r, out[k]);
-            last = (int)out[k];
-            order_ran(&o, out[k]);
+    for (unsigned pt = 0; pt < npoints; pt++) {
+        order_init(&o, 12345 + 7919 * pt, last);
+        for (unsigned r = 0; r < rounds; r++) {
+            unsigned n = order_round(&o, runs, nmodels, out);
+            unsigned want = 0;
+            for (unsigned m = 0; m < nmodels; m++)
+                want += runs[m];
+            CHECK(n == want, "round %u has %u models, not %u", r, n, want);
+            for (unsigned k = 0; k < n; k++) {
+                CHECK(runs[out[k]], "round %u runs model %u, which does not run here", r, out[k]);
+                CHECK((int)out[k] != last, "point %u round %u: model %u runs twice in a row", pt, r,
+                      out[k]);
+                last = (int)out[k];
+                order_ran(&o, out[k]);
+            }
+            changed += r > 0 && (n != nprev || memcmp(out, prev, n * sizeof(out[0])) != 0);
+            memcpy(prev, out, n * sizeof(out[0]));
+            nprev = n;
         }
-        changed += r > 0 && (n != nprev || memcmp(out, prev, n * sizeof(out[0])) != 0);
-        memcpy(prev, out, n * sizeof(out[0]));
-        nprev = n;
     }
     return changed;
 }
@@ -758,14 +763,49 @@ static unsigned check_order(const bool *runs, unsigned nmodels, unsigned rounds)
 static void case_trial_order(void)
 {
     bool two[2] = {true, true};
-    check_order(two, 2, 10);
+    check_order(two, 2, 8, 10);
     /* Skipped models: the rotation must not repeat whole rounds. */
     bool skipped[5] = {true, false, true, false, true};
-    unsigned changed = check_order(skipped, 5, 10);
+    unsigned changed = check_order(skipped, 5, 1, 10);
     CHECK(changed == 9, "with models skipped, %u of 9 rounds differ from the one before", changed);
     bool four[4] = {true, true, true, true};
-    changed = check_order(four, 4, 10);
+    changed = check_order(four, 4, 1, 10);
     CHECK(changed == 9, "%u of 9 rounds differ from the one before", changed);
+    check_order(four, 4, 8, 3);
+}
+
+/* The suite itself: the runs, in the order of bench's lines (one per run with
+ * --no-progress), never have one model twice in a row, within a point, across the
+ * points of a scenario, or across two scenarios. */
+static void case_order_across_points(void)
+{
+    const char *servers[] = {"epoll", "thread", NULL};
+    struct run r;
+    setup(servers);
+    const char *args[] = {"--models",    "epoll,thread",
+                          "--scenarios", "churn,concurrency",
+                          "--points",    "churn=2,4,8,16",
+                          "--points",    "concurrency=1,2",
+                          "--trials",    "2",
+                          "--duration",  "100ms",
+                          "--warmup",    "0",
+                          NULL};
+    run_bench(&r, args, 0, 0);
+    CHECK(r.status == 0, "exit %d:\n%s", r.status, r.err);
+    char prev[32] = "", model[32], scen[32], label[32];
+    unsigned runs = 0;
+    for (const char *line = r.err; line && *line; line = strchr(line, '\n'), line += !!line) {
+        int end = 0; /* set only where the line is a run's: "... LABEL trial 1/2: ok" */
+        if (sscanf(line, "bench: %31s %31s %31s trial %*u/%*u:%n", scen, model, label, &end) != 3 ||
+            end == 0)
+            continue;
+        CHECK(strcmp(model, prev) != 0, "%s runs twice in a row (run %u, %s %s):\n%s", model,
+              runs + 1, scen, label, r.err);
+        snprintf(prev, sizeof(prev), "%s", model);
+        runs++;
+    }
+    CHECK(runs == 24, "%u runs, not 24:\n%s", runs, r.err);
+    teardown();
 }
 
 static void case_student_t(void)
@@ -788,5 +828,5 @@ TEST_CASES({"schema", case_schema}, {"crash", case_crash}, {"interrupt", case_in
            {"cpu_exited_threads", case_cpu_exited_threads},
            {"cpu_reaped_children", case_cpu_reaped_children},
            {"baseline_settles", case_baseline_settles}, {"trial_order", case_trial_order},
-           {"student_t", case_student_t});
+           {"order_across_points", case_order_across_points}, {"student_t", case_student_t});
 TEST_MAIN()
