@@ -19,13 +19,16 @@ int json_write_atomic(const json_t *root, const char *path);
 json_t *json_read_file(const char *path, char *err, size_t errlen);
 
 /* A histogram's summary in microseconds: min, mean, stdev, max, p50, p90, p99, p999,
- * p9999 (all null when it is empty), count, overflow, and "histogram": [[upper_us,
- * count], ...] over the non-empty buckets. Returns a new reference, or NULL when out
- * of memory. */
+ * p9999 (all null when it is empty), count, overflow, "histogram": [[upper_us,
+ * count], ...] over the non-empty buckets, and when not empty the exact moments in ns:
+ * min_ns, max_ns, mean_ns, m2_ns2 (the sum of squared deviations from the mean).
+ * Returns a new reference, or NULL when out of memory. */
 json_t *hist_to_json(const struct hist *h);
 
-/* Adds the "histogram" pairs of obj (as hist_to_json writes them) into h. Returns 0,
- * or -1 with errno EINVAL when they are missing or malformed. */
+/* Adds the "histogram" pairs of obj (as hist_to_json writes them) into h, with the
+ * exact min, max, mean and m2 when obj has them (older files: those of the buckets,
+ * each value at its bucket's upper bound). Returns 0, or -1 with errno EINVAL when the
+ * pairs are missing or malformed, ENOMEM. */
 int hist_add_json(struct hist *h, const json_t *obj);
 
 /* Formats t as ISO 8601 in UTC: 2026-11-26T12:00:00Z. buf holds at least 21 bytes. */

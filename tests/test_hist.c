@@ -281,7 +281,49 @@ static void test_stdev_large(void)
         hist_free(&parts[i]);
 }
 
+/* A histogram read back from its JSON merges as the one written: its exact mean,
+ * stdev, min and max, not those of its buckets (10^6 values of 1 s and 1 s + 2 ns
+ * read back with a mean of 1,000,341,503 ns and a stdev of 0). */
+static void test_json_moments(void)
+{
+    struct hist h, back;
+    const uint64_t base = 1000000000ull; /* 1 s */
+    char path[64];
+
+    CHECK(hist_init_default(&h) == 0 && hist_init_default(&back) == 0);
+    hist_record_n(&h, base, 500000);
+    hist_record_n(&h, base + 2, 500000);
+    json_t *j = hist_to_json(&h);
+    snprintf(path, sizeof(path), "/tmp/echobench-test-hist-m-%d.json", (int)getpid());
+    CHECK(j && json_write_atomic(j, path) == 0);
+    json_t *read = json_load_file(path, 0, NULL);
+    unlink(path);
+    CHECK(read && hist_add_json(&back, read) == 0);
+    CHECK(fabs(hist_mean(&back) - (double)(base + 1)) < 1e-3, "mean %.3f ns read back",
+          hist_mean(&back));
+    CHECK(fabs(hist_stdev(&back) - 1.0) < 1e-3, "stdev %.6f ns read back", hist_stdev(&back));
+    CHECK(back.min == base && back.max == base + 2, "min %llu, max %llu",
+          (unsigned long long)back.min, (unsigned long long)back.max);
+    /* Read twice, as two agents' runs merged: the same moments. */
+    CHECK(hist_add_json(&back, read) == 0 && back.total == 2 * h.total);
+    CHECK(fabs(hist_mean(&back) - (double)(base + 1)) < 1e-3 &&
+              fabs(hist_stdev(&back) - 1.0) < 1e-3,
+          "merged twice: mean %.3f, stdev %.6f", hist_mean(&back), hist_stdev(&back));
+    /* An older file, without the exact moments: the buckets' (every value at its
+     * bucket's upper bound), and the same buckets. */
+    json_object_del(read, "mean_ns");
+    hist_reset(&back);
+    CHECK(hist_add_json(&back, read) == 0 && back.total == h.total);
+    CHECK(memcmp(h.counts, back.counts, h.len * sizeof(*h.counts)) == 0);
+    CHECK(back.min == hist_highest_equivalent(&h, base), "old file: min at its bucket's top");
+    json_decref(read);
+    json_decref(j);
+    hist_free(&h);
+    hist_free(&back);
+}
+
 TEST_CASES({"random", test_random}, {"skewed", test_skewed}, {"small_exact", test_small_exact},
            {"precision", test_precision}, {"merge", test_merge}, {"bounds", test_bounds},
-           {"json", test_json}, {"stdev_large", test_stdev_large});
+           {"json", test_json}, {"stdev_large", test_stdev_large},
+           {"json_moments", test_json_moments});
 TEST_MAIN()
