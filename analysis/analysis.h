@@ -62,12 +62,23 @@ double point_held(json_t *pt);
  * refused some: its memory per connection is not the others'. */
 bool point_refused(json_t *pt);
 
-/* The same model's measured point before this one (the next lower x), or NULL. */
-json_t *point_previous(json_t *sc, json_t *pt);
+/* The fewest connections a slope of memory may be taken over. Pss_Anon moves in whole
+ * 4 KiB pages, so over d added connections one page is 4096/d bytes each: over one
+ * (echo-select's 1,016 to 1,017) a page either way reads as 0 or -49,152 bytes. Over
+ * 100 or more a page is at most 41 bytes each, half the least any model paid in
+ * results/sample (82), and the idle steps 0, 100, 1000, 10000 keep a slope each. */
+#define SLOPE_MIN_ADDED 100
+
+/* The point a slope of memory to pt is taken from: the same model's nearest lower
+ * point that measured, held every connection it opened and held at least
+ * SLOPE_MIN_ADDED fewer than pt. NULL when there is none, or when pt itself held fewer
+ * connections than it opened. */
+json_t *point_slope_base(json_t *sc, json_t *pt);
 
 /* Memory per added connection: the growth of the tree's Pss_Anon over its baseline
- * (the median of the trials) from the previous point to this one, over the
- * connections held that it added, in bytes. NaN at the first point or when unknown. */
+ * (the median of the trials) from point_slope_base's point to this one, over the
+ * connections held that it added, in bytes. NaN where there is no base (the first
+ * point, too few connections added, or refusals) or when unknown. */
 double point_marginal_bytes(json_t *sc, json_t *pt);
 
 /* The points' labels of a scenario, in order of first mention (at most max). */

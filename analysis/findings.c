@@ -187,10 +187,9 @@ static void find_memory(struct findings *fd, json_t *sc, const char **models, si
         return;
     const char *largest = l[nl - 1];
     for (size_t m = 0; m < nm; m++) {
-        json_t *pt = results_point(sc, models[m], largest), *prev = point_previous(sc, pt);
+        json_t *pt = results_point(sc, models[m], largest), *prev = point_slope_base(sc, pt);
         double bytes = point_marginal_bytes(sc, pt);
-        if (!prev || isnan(bytes) || point_refused(pt) || point_refused(prev) ||
-            point_starved(pt) > 0 || point_starved(prev) > 0)
+        if (!prev || isnan(bytes) || point_starved(pt) > 0 || point_starved(prev) > 0)
             continue;
         human(bytes, v, sizeof(v));
         at += (size_t)snprintf(line + at, sizeof(line) - at, "%secho-%s %s bytes (from %s)",

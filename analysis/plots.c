@@ -44,8 +44,7 @@ static bool value(json_t *sc, json_t *pt, const char *metric, double *y, double 
     }
     bool memory =
         strcmp(metric, MARGINAL) == 0 || strcmp(metric, "memory_per_connection_bytes") == 0;
-    json_t *prev = strcmp(metric, MARGINAL) == 0 ? point_previous(sc, pt) : NULL;
-    if (memory && (point_refused(pt) || (prev && point_refused(prev)))) {
+    if (memory && point_refused(pt)) { /* a slope's base never refused (rank.c) */
         snprintf(note, len, "held %.0f of %.0f", point_held(pt),
                  jpath(pt, "connections") + jpath(pt, "idle"));
         return true;

@@ -101,36 +101,36 @@ bool point_refused(json_t *pt)
     return jpath(pt, "summary.rejected.median") > 0 || (h > 0 && want > 0 && h < want);
 }
 
-json_t *point_previous(json_t *sc, json_t *pt)
+json_t *point_slope_base(json_t *sc, json_t *pt)
 {
-    const char *model = json_string_value(json_object_get(pt, "model"));
-    if (!model)
+    const char *model = pt ? json_string_value(json_object_get(pt, "model")) : NULL;
+    if (!model || !point_measured(pt) || point_refused(pt))
         return NULL;
-    double x = jpath(pt, "x"), best_x = -INFINITY;
-    json_t *prev = NULL, *q;
+    double x = jpath(pt, "x"), h = point_held(pt), best_x = -INFINITY;
+    json_t *base = NULL, *q;
     size_t i;
     json_array_foreach(json_object_get(sc, "points"), i, q)
     {
         double qx = jpath(q, "x");
         if (strcmp(json_string_value(json_object_get(q, "model")), model) == 0 && qx < x &&
-            qx > best_x && point_measured(q)) {
+            qx > best_x && point_measured(q) && !point_refused(q) &&
+            h - point_held(q) >= SLOPE_MIN_ADDED) {
             best_x = qx;
-            prev = q;
+            base = q;
         }
     }
-    return prev;
+    return base;
 }
 
 double point_marginal_bytes(json_t *sc, json_t *pt)
 {
-    json_t *prev = point_previous(sc, pt);
-    if (!prev || !point_measured(pt))
+    json_t *base = point_slope_base(sc, pt);
+    if (!base)
         return NAN;
-    double g1 = trials_median(pt, growth_kib), g0 = trials_median(prev, growth_kib);
-    double h1 = point_held(pt), h0 = point_held(prev);
-    if (isnan(g1) || isnan(g0) || !(h1 > h0))
+    double g1 = trials_median(pt, growth_kib), g0 = trials_median(base, growth_kib);
+    if (isnan(g1) || isnan(g0))
         return NAN;
-    return (g1 - g0) * 1024.0 / (h1 - h0);
+    return (g1 - g0) * 1024.0 / (point_held(pt) - point_held(base));
 }
 
 /* The points' labels of a scenario, in order. */

@@ -47,19 +47,17 @@ static const char *status(json_t *pt)
 /* What follows a cell's figure: where a connection starved, or (memory) the server
  * held fewer connections than were opened, the point is not comparable, and says so
  * with its count. */
-static void cell_marks(FILE *f, json_t *sc, json_t *pt, const char *metric)
+static void cell_marks(FILE *f, json_t *pt, const char *metric)
 {
     double starved = point_starved(pt);
     if (starved > 0)
         fprintf(f, " (%.0f of %.0f starved: not comparable)", starved, jpath(pt, "connections"));
     if (strcmp(metric, MARGINAL) != 0 && strcmp(metric, AVERAGE) != 0)
         return;
-    json_t *prev = strcmp(metric, MARGINAL) == 0 ? point_previous(sc, pt) : NULL;
-    if (point_refused(pt) || (prev && point_refused(prev)))
-        fprintf(f, " (held %.0f of %.0f: not comparable)",
-                point_held(point_refused(pt) ? pt : prev),
-                jpath(point_refused(pt) ? pt : prev, "connections") +
-                    jpath(point_refused(pt) ? pt : prev, "idle"));
+    /* A slope's base never refused (point_slope_base): only pt itself can have. */
+    if (point_refused(pt))
+        fprintf(f, " (held %.0f of %.0f: not comparable)", point_held(pt),
+                jpath(pt, "connections") + jpath(pt, "idle"));
 }
 
 /* A cell: the median, its interval when there is one (a lower end below zero shown as
@@ -78,7 +76,7 @@ static void cell(FILE *f, json_t *sc, json_t *pt, const char *metric)
     if (isnan(m)) {
         fprintf(f, " %s", strcmp(st, "ok") == 0 ? "-" : st);
         if (point_measured(pt))
-            cell_marks(f, sc, pt, metric);
+            cell_marks(f, pt, metric);
         fprintf(f, " |");
         return;
     }
@@ -104,7 +102,7 @@ static void cell(FILE *f, json_t *sc, json_t *pt, const char *metric)
     }
     if (strcmp(st, "ok") != 0)
         fprintf(f, " (%s)", st);
-    cell_marks(f, sc, pt, metric);
+    cell_marks(f, pt, metric);
     fprintf(f, " |");
 }
 
@@ -247,6 +245,12 @@ static void scenario_section(FILE *f, json_t *sc, const char **models, size_t nm
                   "Server memory per added connection (bytes, proportional anonymous: the "
                   "growth from the previous point over the connections it added)",
                   xl);
+            fprintf(f,
+                    "\n`-`: no slope: the first point, a point that held fewer connections than "
+                    "it opened, or one with no point before it that held all its own and at "
+                    "least %d fewer (Pss_Anon moves in 4 KiB pages: over fewer connections one "
+                    "page is more than %.0f bytes each).\n",
+                    SLOPE_MIN_ADDED, 4096.0 / SLOPE_MIN_ADDED);
             table(f, sc, models, nm, AVERAGE,
                   "Server memory per connection, average (bytes: the growth over the baseline "
                   "÷ the connections held, fixed costs included)",

@@ -764,17 +764,19 @@ static void case_memory_marginal(void)
 {
     char dir[PATH_MAX], path[PATH_MAX + 64];
     json_t *j = fixture();
-    /* echo-epoll: 72 KiB over its baseline with 16 connections, 82 with 17: the 17th
-     * cost 10 KiB, the average 82 KiB / 17. */
-    set_memory(find_point(j, "idle", "epoll", 0), 72, 0);
-    set_memory(find_point(j, "idle", "epoll", 1), 82, 0);
+    /* echo-epoll: 72 KiB over its baseline with 16 connections; its second point made
+     * to open 100 idle ones (the slope needs 100 added: rank.c), 1,072 KiB with 116:
+     * each added cost 10 KiB, the average 1,072 KiB / 116. */
+    set_memory(find_point(j, "idle", "epoll", 0), 72, 16);
+    set_memory(find_point(j, "idle", "epoll", 1), 1072, 116);
+    json_object_set_new(find_point(j, "idle", "epoll", 1), "idle", json_integer(100));
     char *md = report_of("marginal", j, dir, sizeof(dir));
     json_decref(j);
     char *row = line_with(strstr(md, "Server memory per added connection"), "| epoll |");
     CHECK(row && strstr(row, "| - | 10,240 |"), "the slope: %s", row ? row : "none");
     free(row);
     row = line_with(strstr(md, "Server memory per connection, average"), "| epoll |");
-    CHECK(row && strstr(row, "÷ 17 |") && strstr(row, "÷ 16 |"), "the average's divisor: %s",
+    CHECK(row && strstr(row, "÷ 116 |") && strstr(row, "÷ 16 |"), "the average's divisor: %s",
           row ? row : "none");
     free(row);
     char *f = line_with(md, "Memory per added connection, up to 1 idle client");
@@ -801,6 +803,49 @@ static void case_memory_marginal(void)
     f = line_with(md, "Memory per added connection, up to");
     CHECK(!f || !strstr(f, "echo-epoll"), "ranked on refused connections: %s", f);
     free(f);
+    free(md);
+    teardown();
+}
+
+/* Memory is read in whole pages: a slope over fewer than 100 added connections, or
+ * from or to a point that refused some, is "-" in the table, in no finding and not
+ * drawn; never 0 or a negative number of bytes. */
+static void case_memory_min_added(void)
+{
+    char dir[PATH_MAX], path[PATH_MAX + 64];
+    /* 16 held, then 17 with the same growth (0 bytes), or one page less (-4,096). */
+    static const double second_kib[] = {72, 68};
+    for (int k = 0; k < 2; k++) {
+        json_t *j = fixture();
+        set_memory(find_point(j, "idle", "epoll", 0), 72, 16);
+        set_memory(find_point(j, "idle", "epoll", 1), second_kib[k], 17);
+        char *md = report_of(k ? "one_page_less" : "one_added", j, dir, sizeof(dir));
+        json_decref(j);
+        char *row = line_with(strstr(md, "Server memory per added connection"), "| epoll |");
+        CHECK(row && strstr(row, "| epoll | - | - |"), "one added connection: %s",
+              row ? row : "none");
+        free(row);
+        CHECK(strstr(md, "`-`: no slope"), "the table does not say what - is");
+        char *f = line_with(md, "Memory per added connection, up to");
+        CHECK(!f || !strstr(f, "echo-epoll"), "a slope over one connection ranked: %s", f);
+        free(f);
+        free(md);
+        snprintf(path, sizeof(path), "%s/plots/data/idle_memory.tsv", dir);
+        char *tsv = slurp(path, NULL);
+        CHECK(!tsv || !strstr(tsv, "\nepoll\t1\t"), "drawn: %s", tsv);
+        free(tsv);
+    }
+    /* From a point that refused: its first point held 10 of 16, the second all 116. */
+    json_t *j = fixture();
+    set_memory(find_point(j, "idle", "epoll", 0), 72, 10);
+    set_memory(find_point(j, "idle", "epoll", 1), 1072, 116);
+    json_object_set_new(find_point(j, "idle", "epoll", 1), "idle", json_integer(100));
+    char *md = report_of("from_refused", j, dir, sizeof(dir));
+    json_decref(j);
+    char *row = line_with(strstr(md, "Server memory per added connection"), "| epoll |");
+    CHECK(row && strstr(row, "| epoll | - (held 10 of 16: not comparable) | - |"),
+          "a slope from a point that refused: %s", row ? row : "none");
+    free(row);
     free(md);
     teardown();
 }
@@ -846,5 +891,6 @@ TEST_CASES({"plots", case_plots}, {"tsv", case_tsv}, {"report", case_report},
            {"bad_input", case_bad_input}, {"partial", case_partial},
            {"no_gnuplot", case_no_gnuplot}, {"compare", case_compare},
            {"starved_marked", case_starved_marked}, {"ranking_rules", case_ranking_rules},
-           {"memory_marginal", case_memory_marginal}, {"compare_warnings", case_compare_warnings});
+           {"memory_marginal", case_memory_marginal}, {"memory_min_added", case_memory_min_added},
+           {"compare_warnings", case_compare_warnings});
 TEST_MAIN()
