@@ -482,7 +482,9 @@ static void find_quality(struct findings *fd, const struct results *r)
     if (clamped > 0)
         finding(fd,
                 "%d 95%% intervals reach below zero (a mean less t·sd/√n of few, spread "
-                "trials): they are shown from 0, marked 0† in the tables, and drawn from 0.",
+                "trials): they are shown from 0, marked 0† in the tables, and drawn from 0 "
+                "on a linear axis; on a log axis, which has no 0, the bar runs to the axis' "
+                "bottom.",
                 clamped);
     if (unsettled > 0)
         finding(fd,

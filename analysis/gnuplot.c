@@ -109,11 +109,32 @@ static void gp_string(FILE *f, const char *s)
     fputc('\'', f);
 }
 
+/* The bottom of a log y axis where an interval reaches zero or below, NaN where none
+ * does (or the axis is linear). gnuplot drops a whole error bar whose lower end is <= 0
+ * on a log axis (echo-thread's [0, 7470] was a lone tick), so such an end is drawn at
+ * the axis' bottom, half the least positive figure of the plot: the bar runs off the
+ * bottom, as an interval that reaches zero does. */
+static double log_floor(const struct plot *p)
+{
+    double least = INFINITY;
+    bool reaches_zero = false;
+    for (int i = 0; p->logy && i < p->ns; i++)
+        for (int k = 0; k < p->s[i].n; k++) {
+            const double v[] = {p->s[i].y[k], p->s[i].lo[k], p->s[i].hi[k]};
+            for (size_t q = 0; q < 3; q++)
+                if (v[q] > 0 && v[q] < least)
+                    least = v[q];
+            reaches_zero |= p->s[i].lo[k] <= 0;
+        }
+    return reaches_zero && isfinite(least) ? least / 2 : NAN;
+}
+
 /* The TSV: a block per series that has data (gnuplot's index), with a header naming
  * the columns. An empty series writes no block: gnuplot reads a run of blank lines as
  * one separator, so an empty block would shift every index after it. */
 static int write_tsv(const struct plot *p, const char *path)
 {
+    double floor_y = log_floor(p);
     struct out_file out;
     FILE *f = out_open(&out, path);
     if (!f)
@@ -128,7 +149,8 @@ static int write_tsv(const struct plot *p, const char *path)
             if (isnan(s->lo[k]))
                 fprintf(f, "NaN\tNaN");
             else
-                fprintf(f, "%.9g\t%.9g", s->lo[k], s->hi[k]);
+                fprintf(f, "%.9g\t%.9g", s->lo[k] <= 0 && !isnan(floor_y) ? floor_y : s->lo[k],
+                        s->hi[k]);
             /* A sixth column, the label beside the point, in a series of marks only. */
             if (s->points_only)
                 fprintf(f, "\t%s", s->note[k][0] ? s->note[k] : "-");
@@ -234,9 +256,11 @@ int plot_write(const struct plot *p, const char *dir)
         if (p->xmin == 0 && p->xmax == 0 && x_extent(p, &lo, &hi))
             fprintf(f, "set xrange [%g:%g]\n", lo / 1.5, hi * 1.5); /* the data, a little more */
     }
-    if (p->logy)
+    if (p->logy) {
         fprintf(f, "set logscale y\n");
-    else
+        if (!isnan(log_floor(p))) /* the bottom the intervals that reach zero run to */
+            fprintf(f, "set yrange [%.9g:*]\n", log_floor(p));
+    } else
         fprintf(f, "set yrange [0:*]\n");
     if (p->xtics[0])
         fprintf(f, "set xtics %s\n", p->xtics);

@@ -850,6 +850,40 @@ static void case_memory_min_added(void)
     teardown();
 }
 
+/* A 95% interval that reaches zero on a log axis: gnuplot drops an error bar whose
+ * lower end is <= 0 there, so the bar's lower end is the axis' bottom (> 0), and the
+ * script's y range starts at or below it. */
+static void case_log_error_bar(void)
+{
+    char dir[PATH_MAX], path[PATH_MAX + 64];
+    json_t *j = fixture();
+    set_summary(find_point(j, "concurrency", "epoll", 1), "p99_us", 500, -300, 7470);
+    free(report_of("log_bar", j, dir, sizeof(dir)));
+    json_decref(j);
+    snprintf(path, sizeof(path), "%s/plots/data/latency_vs_connections.tsv", dir);
+    char *tsv = slurp(path, NULL);
+    char *row = tsv ? line_with(tsv, "epoll\t1\t500\t") : NULL;
+    double y = 0, lo = -1, hi = 0;
+    CHECK(row && sscanf(row, "epoll\t1\t%lf\t%lf\t%lf", &y, &lo, &hi) == 3,
+          "no epoll row at 1 in %s", tsv ? tsv : "none");
+    CHECK(lo > 0 && lo < y && hi == 7470, "the bar at 1: %s", row);
+    free(row);
+    free(tsv);
+    snprintf(path, sizeof(path), "%s/plots/latency_vs_connections.gp", dir);
+    char *gp = slurp(path, NULL);
+    char *range = gp ? strstr(gp, "set yrange [") : NULL;
+    double bottom = 0;
+    CHECK(range && sscanf(range, "set yrange [%lf:", &bottom) == 1 && bottom > 0 && bottom <= lo,
+          "the log axis' bottom (%g) is not at or below the bar's end (%g)", bottom, lo);
+    free(gp);
+    /* A linear axis still draws an interval from 0 (the fixture's throughput at 1). */
+    snprintf(path, sizeof(path), "%s/plots/throughput_vs_connections.gp", dir);
+    gp = slurp(path, NULL);
+    CHECK(gp && strstr(gp, "set yrange [0:*]"), "the linear axis: %s", gp ? gp : "none");
+    free(gp);
+    teardown();
+}
+
 static void case_compare_warnings(void)
 {
     char a[PATH_MAX], b[PATH_MAX], err[8192], out[PATH_MAX + 64], path[PATH_MAX + 64];
@@ -892,5 +926,5 @@ TEST_CASES({"plots", case_plots}, {"tsv", case_tsv}, {"report", case_report},
            {"no_gnuplot", case_no_gnuplot}, {"compare", case_compare},
            {"starved_marked", case_starved_marked}, {"ranking_rules", case_ranking_rules},
            {"memory_marginal", case_memory_marginal}, {"memory_min_added", case_memory_min_added},
-           {"compare_warnings", case_compare_warnings});
+           {"log_error_bar", case_log_error_bar}, {"compare_warnings", case_compare_warnings});
 TEST_MAIN()
