@@ -46,6 +46,11 @@ bool point_measured(json_t *pt);
  * none; NaN when the point does not say. */
 double point_starved(json_t *pt);
 
+/* The most requests abandoned (lost with a connection that failed or timed out) in
+ * any of its trials; NaN when the point does not say (a bench.json before the field).
+ * Its latency percentiles are over the requests that survived. */
+double point_abandoned(json_t *pt);
+
 /* Measured, and no connection starved in any trial: only such a point is drawn as a
  * model's line, ranked in a finding or compared. */
 bool point_comparable(json_t *pt);

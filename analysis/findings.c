@@ -338,10 +338,43 @@ static void find_starved(struct findings *fd, json_t *sc, const char *scenario, 
         finding(fd,
                 "Starved connections (no echo in the window) in the %s scenario, by point (%s; "
                 "starved of the active connections): %s. "
-                "Each such point adds one censored sample per starved connection, so its "
-                "latency is that of the few served: it is marked in the tables and plots and "
-                "ranked nowhere.",
+                "Each such point adds one censored sample per starved connection (its wait "
+                "when the window closed), so its latency mixes the few requests served with "
+                "the starved connections' censored waits: it is marked in the tables and plots "
+                "and ranked nowhere.",
                 scenario, x_label ? x_label : "point", line);
+}
+
+/* Every point of a scenario where requests were abandoned (lost with a connection that
+ * failed or timed out): its percentiles are over the requests that survived. */
+static void find_abandoned(struct findings *fd, json_t *sc, const char *scenario,
+                           const char **models, size_t nm)
+{
+    char l[32][32], line[1536];
+    int nl = scenario_labels(sc, l, 32);
+    size_t at = 0;
+    for (size_t m = 0; m < nm && at < sizeof(line); m++) {
+        bool named = false;
+        for (int k = 0; k < nl && at < sizeof(line); k++) {
+            json_t *pt = results_point(sc, models[m], l[k]);
+            double abandoned = point_abandoned(pt);
+            if (!point_measured(pt) || !(abandoned > 0))
+                continue;
+            at += (size_t)snprintf(line + at, sizeof(line) - at, "%s%s%s %s (%.0f)",
+                                   named ? ","
+                                   : at  ? "; echo-"
+                                         : "echo-",
+                                   named ? "" : models[m], named ? "" : " at", l[k], abandoned);
+            named = true;
+        }
+    }
+    if (at > 0 && at < sizeof(line))
+        finding(fd,
+                "Requests abandoned (lost with a connection that failed or timed out; the most "
+                "in a trial) in the %s scenario: %s. Their latency is in no percentile: those "
+                "points' latency is over the requests that survived, marked \"abandoned\" in "
+                "the latency tables.",
+                scenario, line);
 }
 
 static void find_churn(struct findings *fd, json_t *sc)
@@ -522,6 +555,9 @@ void write_findings(FILE *f, const struct results *r, const char **models, size_
     for (size_t i = 0; i < sizeof(starving) / sizeof(starving[0]); i++)
         if ((sc = results_scenario(r, starving[i])))
             find_starved(&fd, sc, starving[i], models, nm);
+    for (size_t i = 0; i < sizeof(starving) / sizeof(starving[0]); i++)
+        if ((sc = results_scenario(r, starving[i])))
+            find_abandoned(&fd, sc, starving[i], models, nm);
     find_quality(&fd, r);
     if (fd.n == 0)
         fprintf(f, "This run measured too little for findings.\n");

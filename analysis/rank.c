@@ -59,6 +59,20 @@ double point_starved(json_t *pt)
     return most;
 }
 
+double point_abandoned(json_t *pt)
+{
+    double most = NAN;
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_object_get(pt, "trials"), i, t)
+    {
+        double a = jpath(t, "abandoned");
+        if (!isnan(a) && !(a <= most))
+            most = a;
+    }
+    return most;
+}
+
 bool point_comparable(json_t *pt)
 {
     return point_measured(pt) && !(point_starved(pt) > 0);

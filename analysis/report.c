@@ -52,6 +52,9 @@ static void cell_marks(FILE *f, json_t *pt, const char *metric)
     double starved = point_starved(pt);
     if (starved > 0)
         fprintf(f, " (%.0f of %.0f starved: not comparable)", starved, jpath(pt, "connections"));
+    double abandoned = point_abandoned(pt);
+    if (abandoned > 0 && strncmp(metric, "p", 1) == 0 && strstr(metric, "_us"))
+        fprintf(f, " (%.0f abandoned: over the survivors)", abandoned);
     if (strcmp(metric, MARGINAL) != 0 && strcmp(metric, AVERAGE) != 0)
         return;
     /* A slope's base never refused (point_slope_base): only pt itself can have. */
@@ -286,11 +289,15 @@ static void reading(FILE *f, const char **models, size_t nm)
                "by the connections held (the figure after ÷), so fixed costs, such as the 16 "
                "active clients' buffers, weigh on it at small points.\n"
                "- Not comparable: a point where a connection starved (no echo in the window) "
-               "adds one censored sample for it, so its latency is that of the few served; a "
+               "adds one censored sample for it (its wait when the window closed), so its "
+               "latency mixes the few requests served with those censored waits; a "
                "server that held fewer connections than were opened (echo-select past "
                "FD_SETSIZE) pays for fewer. Such points say so beside their figures, are drawn "
                "as open marks with a label apart from their model's line, and are never ranked "
                "in the findings.\n"
+               "- `(N abandoned: over the survivors)` beside a latency: N requests (the most in "
+               "a trial) were lost with a connection that failed or timed out; they are in no "
+               "percentile, which is over the requests that survived.\n"
                "- `0†`: the interval's lower end fell below zero (a mean less t·sd/√n over few, "
                "spread trials of a quantity that cannot be negative); it is shown from 0 and "
                "drawn from 0 on a linear axis; on a log axis, which has no 0, its bar runs to "

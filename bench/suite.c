@@ -451,6 +451,11 @@ static json_t *trial_json(const struct run_spec *spec, const struct run_result *
             t, "setup_timeouts",
             num_or_null(jnum(json_object_get(lg, "requests"), "setup_errors", "timeout")));
         json_object_set_new(t, "censored", num_or_null(jnum(lg, "requests", "censored")));
+        /* Requests lost with a failing connection: the percentiles are over the others. */
+        json_object_set_new(t, "abandoned", num_or_null(jnum(lg, "requests", "abandoned")));
+        /* The pacer's lateness, open loop only (loadgen writes null in the closed loop). */
+        json_object_set_new(t, "send_lag_p50_us", num_or_null(jnum(lg, "send_lag_us", "p50")));
+        json_object_set_new(t, "send_lag_p99_us", num_or_null(jnum(lg, "send_lag_us", "p99")));
         json_object_set_new(t, "spectrum", spectrum_json(json_object_get(lg, "latency_us")));
         json_object_set_new(t, "timeline", timeline_json(json_object_get(lg, "timeline")));
         json_object_set_new(t, "loadgen_saturated",

@@ -251,11 +251,15 @@ static void case_schema(void)
             json_t *t = json_array_get(trials, 0);
             CHECK(json_number_value(json_object_get(t, "throughput_rps")) > 0);
             static const char *tkeys[] = {
-                "trial",   "wall_s",           "throughput_rps", "p50_us",  "p90_us",   "p99_us",
-                "p999_us", "max_us",           "completed",      "errors",  "timeouts", "starved",
-                "jain",    "idle_open_at_end", "setup_timeouts", "censored"};
+                "trial",   "wall_s",           "throughput_rps", "p50_us",   "p90_us",   "p99_us",
+                "p999_us", "max_us",           "completed",      "errors",   "timeouts", "starved",
+                "jain",    "idle_open_at_end", "setup_timeouts", "censored", "abandoned"};
             for (size_t q = 0; q < sizeof(tkeys) / sizeof(tkeys[0]); q++)
                 CHECK(json_is_number(json_object_get(t, tkeys[q])), "a trial lacks %s", tkeys[q]);
+            /* bench runs the closed loop only: no pacer, so no lag, but the fields are there. */
+            CHECK(json_is_null(json_object_get(t, "send_lag_p50_us")) &&
+                      json_is_null(json_object_get(t, "send_lag_p99_us")),
+                  "send_lag_p50_us and send_lag_p99_us are not null in the closed loop");
             CHECK(strcmp(str(t, "status"), "ok") == 0);
             str(t, "detail");
             CHECK(json_is_boolean(json_object_get(t, "loadgen_saturated")));

@@ -884,6 +884,36 @@ static void case_log_error_bar(void)
     teardown();
 }
 
+/* Requests abandoned with a failing connection are in no percentile: a point that lost
+ * some says so beside its latency, and a finding says where. */
+static void case_abandoned_marked(void)
+{
+    char dir[PATH_MAX];
+    json_t *j = fixture();
+    json_t *trials = json_object_get(find_point(j, "concurrency", "epoll", 4), "trials");
+    json_object_set_new(json_array_get(trials, 0), "abandoned", json_integer(7));
+    json_object_set_new(json_array_get(trials, 1), "abandoned", json_integer(3));
+    trials = json_object_get(find_point(j, "concurrency", "epoll", 64), "trials");
+    json_object_set_new(json_array_get(trials, 0), "abandoned", json_integer(0));
+    char *md = report_of("abandoned", j, dir, sizeof(dir));
+    json_decref(j);
+    char *row = line_with(strstr(md, "p99 latency (µs)"), "| epoll |");
+    CHECK(row && strstr(row, "(7 abandoned: over the survivors)"), "the p99 row: %s",
+          row ? row : "none");
+    CHECK(!strstr(strstr(row, "abandoned") + 1, "abandoned"), "more than the one point marked: %s",
+          row);
+    free(row);
+    row = line_with(strstr(md, "Requests per second"), "| epoll |");
+    CHECK(row && !strstr(row, "abandoned"), "a throughput cell marked: %s", row ? row : "none");
+    free(row);
+    char *f = line_with(md, "Requests abandoned");
+    CHECK(f && strstr(f, "concurrency scenario: echo-epoll at 4 (7).") && !strstr(f, "64 ("),
+          "the finding: %s", f ? f : "none");
+    free(f);
+    free(md);
+    teardown();
+}
+
 static void case_compare_warnings(void)
 {
     char a[PATH_MAX], b[PATH_MAX], err[8192], out[PATH_MAX + 64], path[PATH_MAX + 64];
@@ -926,5 +956,6 @@ TEST_CASES({"plots", case_plots}, {"tsv", case_tsv}, {"report", case_report},
            {"no_gnuplot", case_no_gnuplot}, {"compare", case_compare},
            {"starved_marked", case_starved_marked}, {"ranking_rules", case_ranking_rules},
            {"memory_marginal", case_memory_marginal}, {"memory_min_added", case_memory_min_added},
-           {"log_error_bar", case_log_error_bar}, {"compare_warnings", case_compare_warnings});
+           {"log_error_bar", case_log_error_bar}, {"abandoned_marked", case_abandoned_marked},
+           {"compare_warnings", case_compare_warnings});
 TEST_MAIN()
