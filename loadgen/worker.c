@@ -40,7 +40,24 @@ static void report_ready(struct worker *w)
     pthread_mutex_unlock(&co->lock);
 }
 
-/* In a connect stage: starts connects up to the cap; reports when all have ended. */
+/* Whether another connect may start: fewer than CONNECT_CAP in flight, and fewer than
+ * CONNECT_FRESH of the last ones started still connecting and younger than
+ * CONNECT_STALL_NS. */
+static bool connect_room(const struct worker *w, uint64_t now)
+{
+    unsigned fresh = 0;
+
+    if (w->connecting >= CONNECT_CAP)
+        return false;
+    for (unsigned i = 0; i < CONNECT_FRESH; i++) {
+        const struct conn *c = w->fresh[i];
+        fresh += c && c->state == C_CONNECTING && now - c->connect_start < CONNECT_STALL_NS;
+    }
+    return fresh < CONNECT_FRESH;
+}
+
+/* In a connect stage: starts connects while there is room (connect_room); reports when
+ * all have ended. Called as connects end, and on every tick for those that stalled. */
 void worker_launch_connects(struct worker *w)
 {
     struct conn *set = w->stage == STAGE_IDLE ? w->idle : w->active;
@@ -49,8 +66,13 @@ void worker_launch_connects(struct worker *w)
     if (w->stage != STAGE_IDLE && w->stage != STAGE_ACTIVE)
         return;
     uint64_t now = clock_now_ns();
-    while (w->connecting < CONNECT_CAP && w->next < n)
-        conn_connect(&set[w->next++], now);
+    while (w->next < n && connect_room(w, now)) {
+        struct conn *c = &set[w->next++];
+        conn_connect(c, now);
+        w->fresh[w->fresh_at] = c;
+        w->fresh_at = (w->fresh_at + 1) % CONNECT_FRESH;
+        now = clock_now_ns();
+    }
     if (!w->reported && w->connecting == 0 && w->next == n) {
         if (w->stage == STAGE_ACTIVE) {
             for (unsigned i = 0; i < w->nactive; i++)
@@ -259,6 +281,7 @@ static void on_tick(uv_timer_t *t)
         }
         worker_window_check(w, now); /* when no other event came after t1 */
     }
+    worker_launch_connects(w); /* a connect stalled: room for the next */
     if (now >= w->next_scan) {
         uint64_t period = w->cfg->timeout_ns / 10;
         period = period < 5 * NS_PER_MS     ? 5 * NS_PER_MS
