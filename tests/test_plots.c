@@ -914,12 +914,38 @@ static void case_abandoned_marked(void)
     teardown();
 }
 
+/* Two models' marks at one point (both starved at 64 connections): their labels are
+ * drawn at different offsets, so they do not print over each other. */
+static void case_marks_apart(void)
+{
+    char dir[PATH_MAX], path[PATH_MAX + 64];
+    json_t *j = fixture();
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_object_get(find_point(j, "concurrency", "epoll", 64), "trials"), i, t)
+        json_object_set_new(t, "starved", json_integer(5));
+    free(report_of("marks_apart", j, dir, sizeof(dir)));
+    json_decref(j);
+    snprintf(path, sizeof(path), "%s/plots/latency_vs_connections.gp", dir);
+    char *gp = slurp(path, NULL);
+    const char *a = gp ? strstr(gp, "with labels offset ") : NULL;
+    const char *b = a ? strstr(a + 1, "with labels offset ") : NULL;
+    double ya = 0, yb = 0;
+    CHECK(a && b && sscanf(a, "with labels offset 0,%lf", &ya) == 1 &&
+              sscanf(b, "with labels offset 0,%lf", &yb) == 1,
+          "two series of labels: %s", gp ? gp : "none");
+    CHECK(ya != yb, "both models' labels at offset %g: they print over each other", ya);
+    free(gp);
+    teardown();
+}
+
 static void case_compare_warnings(void)
 {
     char a[PATH_MAX], b[PATH_MAX], err[8192], out[PATH_MAX + 64], path[PATH_MAX + 64];
     results_dir("a", NULL, a, sizeof(a));
     json_t *j = fixture();
     json_object_set_new(json_object_get(j, "settings"), "trials", json_integer(5));
+    json_object_set_new(json_object_get(j, "settings"), "duration_s", json_real(0.2));
     json_object_set_new(json_object_get(j, "env"), "server_cpus", json_pack("[i]", 1));
     json_t *capped = find_point(j, "concurrency", "epoll", 4);
     json_object_set_new(capped, "status", json_string("capped"));
@@ -934,6 +960,8 @@ static void case_compare_warnings(void)
               strstr(stdout_text, "not comparable, not measured in both"),
           "compare's output: %s", stdout_text ? stdout_text : "none");
     free(stdout_text);
+    /* A real as people write it: 0.3, not 0.29999999999999999. */
+    CHECK(strstr(err, "duration_s 0.3 against 0.2;"), "the durations: %s", err);
     CHECK(strstr(err, "settings differ") && strstr(err, "trials 2 against 5") &&
               strstr(err, "server_cpus"),
           "no warning that the settings differ: %s", err);
@@ -957,5 +985,5 @@ TEST_CASES({"plots", case_plots}, {"tsv", case_tsv}, {"report", case_report},
            {"starved_marked", case_starved_marked}, {"ranking_rules", case_ranking_rules},
            {"memory_marginal", case_memory_marginal}, {"memory_min_added", case_memory_min_added},
            {"log_error_bar", case_log_error_bar}, {"abandoned_marked", case_abandoned_marked},
-           {"compare_warnings", case_compare_warnings});
+           {"marks_apart", case_marks_apart}, {"compare_warnings", case_compare_warnings});
 TEST_MAIN()
