@@ -138,6 +138,50 @@ void conn_fail(struct conn *c, enum lg_error kind, uint64_t now)
     conn_close(c);
 }
 
+/* ---- the end of the run ----
+ *
+ * A socket closed with bytes unread, or that receives bytes once closed, sends a reset:
+ * closing at once with requests in flight (a server busy with --work-us, or -p > 1),
+ * the server saw resets and counted errors after a normal run (1 to 20 a run). So a
+ * connection with requests unanswered sends its FIN, reads and drops what the server
+ * still sends, and closes at the server's FIN, within DRAIN_NS. Nothing is measured by
+ * then: the window ended at t1, and the runner has read the server. */
+
+static void drained(struct conn *c)
+{
+    struct worker *w = c->w;
+
+    w->draining--;
+    conn_close(c);
+    if (w->draining == 0)
+        worker_finish_close(w, clock_now_ns());
+}
+
+static void on_shut(uv_shutdown_t *req, int status)
+{
+    struct conn *c = (struct conn *)req->handle;
+
+    free(req);
+    if (status < 0 && c->state == C_DRAINING)
+        drained(c); /* no FIN went out: nothing to wait for */
+}
+
+void conn_drain(struct conn *c)
+{
+    if (c->state != C_UP || c->seq_sent == c->seq_recv) {
+        conn_close(c);
+        return;
+    }
+    uv_shutdown_t *req = malloc(sizeof(*req));
+    if (!req || uv_shutdown(req, (uv_stream_t *)&c->tcp, on_shut) < 0) {
+        free(req);
+        conn_close(c);
+        return;
+    }
+    c->state = C_DRAINING;
+    c->w->draining++;
+}
+
 /* ---- connecting ---- */
 
 static int bind_source(struct conn *c)
@@ -332,6 +376,11 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     struct conn *c = (struct conn *)s;
     uint64_t now = clock_now_ns();
 
+    if (c->state == C_DRAINING) {
+        if (nread < 0)
+            drained(c); /* the server's FIN (or a reset): done */
+        return;         /* echoes after the run: dropped, not counted */
+    }
     worker_window_check(c->w, now);
     if (nread > 0) {
         if (worker_in_window(c->w, now))

@@ -19,9 +19,12 @@
  * second) do not hold up the rest. */
 #define CONNECT_FRESH    4
 #define CONNECT_STALL_NS (5 * NS_PER_MS)
-#define RETRY_NS         (50 * NS_PER_MS) /* before reconnecting after a failure */
+#define RETRY_NS         (50 * NS_PER_MS)  /* before reconnecting after a failure */
+#define DRAIN_NS         (100 * NS_PER_MS) /* the longest a run's end waits for FINs */
 
-enum conn_state { C_DOWN, C_CONNECTING, C_UP, C_CLOSING };
+/* DRAINING: the run is over, our FIN is sent, the server's last echoes are read and
+ * dropped until its FIN (conn_drain). */
+enum conn_state { C_DOWN, C_CONNECTING, C_UP, C_DRAINING, C_CLOSING };
 
 struct conn {
     uv_tcp_t tcp; /* first: a handle pointer converts to its conn */
@@ -66,6 +69,8 @@ struct worker {
     unsigned connecting;
     struct conn *fresh[CONNECT_FRESH]; /* the connects started last, in a ring */
     unsigned fresh_at;                 /* where the next goes in it */
+    unsigned draining;                 /* connections DRAINING */
+    uint64_t drain_until;              /* when the ones still DRAINING are closed */
     bool running;                      /* between STAGE_RUN and t1: requests go out */
     bool measuring;                    /* t0 has passed */
     uint64_t start_ns, t0, next_scan, cpu_t0;
@@ -97,6 +102,11 @@ void conn_fill(struct conn *c, uint64_t now);
 /* Closes c, unless it is DOWN or closing already. */
 void conn_close(struct conn *c);
 
+/* Ends c at the end of the run: one with requests unanswered is shut down for writing
+ * and DRAINING (closed at the server's FIN, or by worker_finish_close), the others are
+ * closed. */
+void conn_drain(struct conn *c);
+
 /* Counts an error of this kind, abandons what c carried, and closes it. */
 void conn_fail(struct conn *c, enum lg_error kind, uint64_t now);
 
@@ -120,6 +130,10 @@ void worker_launch_connects(struct worker *w);
 
 /* --prime: reports the stage done once no connection that is up awaits its echo. */
 void worker_check_primed(struct worker *w);
+
+/* STAGE_CLOSE or STAGE_ABORT: once nothing is DRAINING, or at drain_until, closes what
+ * still is and the tick, the last handle: the loop ends. */
+void worker_finish_close(struct worker *w, uint64_t now);
 
 /* t1: accounts for what is unanswered, stops sending; the connections stay open. */
 void worker_end_window(struct worker *w, uint64_t now);

@@ -216,19 +216,37 @@ void worker_end_window(struct worker *w, uint64_t now)
     close_handle((uv_handle_t *)&w->pacer_prepare);
 }
 
-/* Closes every connection and handle: the loop ends when they are closed. */
+/* Closes every connection and handle: the loop ends when they are closed. At
+ * STAGE_CLOSE, connections with requests unanswered drain first (conn_drain), so that
+ * the server sees them end without a reset; the tick stays to bound that. */
 static void close_all(struct worker *w)
 {
     w->running = false;
-    for (unsigned i = 0; i < w->nactive; i++)
-        conn_close(&w->active[i]);
+    w->drain_until = clock_now_ns() + DRAIN_NS;
+    for (unsigned i = 0; i < w->nactive; i++) {
+        if (w->stage == STAGE_CLOSE)
+            conn_drain(&w->active[i]);
+        else
+            conn_close(&w->active[i]);
+    }
     for (unsigned i = 0; i < w->nidle; i++)
-        conn_close(&w->idle[i]);
-    close_handle((uv_handle_t *)&w->tick);
+        conn_close(&w->idle[i]); /* nothing unread: a FIN */
     close_handle((uv_handle_t *)&w->wake);
     close_handle((uv_handle_t *)&w->pacer);
     close_handle((uv_handle_t *)&w->pacer_check);
     close_handle((uv_handle_t *)&w->pacer_prepare);
+    worker_finish_close(w, clock_now_ns());
+}
+
+void worker_finish_close(struct worker *w, uint64_t now)
+{
+    if (w->draining > 0 && now < w->drain_until)
+        return;
+    for (unsigned i = 0; i < w->nactive; i++)
+        if (w->active[i].state == C_DRAINING)
+            conn_close(&w->active[i]); /* no FIN from the server in time */
+    w->draining = 0;
+    close_handle((uv_handle_t *)&w->tick);
 }
 
 /* Timeouts and reconnects, every scan period. */
@@ -274,6 +292,10 @@ static void on_tick(uv_timer_t *t)
     struct worker *w = t->data;
     uint64_t now = clock_now_ns();
 
+    if (w->stage == STAGE_CLOSE || w->stage == STAGE_ABORT) {
+        worker_finish_close(w, now);
+        return;
+    }
     if (w->running) {
         if (!w->measuring && now >= w->t0) {
             w->measuring = true;

@@ -239,6 +239,34 @@ static void case_spin_reads(void)
     json_decref(srv_stop(&s));
 }
 
+/* ---- the run ends without resetting the server's connections ---- */
+
+static void case_clean_close(void)
+{
+    struct srv s;
+    struct run r;
+    char to[64];
+
+    /* 200 us a line, one thread per client, 8 lines in flight on each: the run ends with
+     * echoes on the way. Closed at once, the sockets reset, and the server counted 15
+     * errors in two runs; shut down and drained, none. */
+    srv_start_simple(&s, "thread", "--work-us 200");
+    target(to, sizeof(to), &s);
+    const char *args[] = {"-c", "8", "-p", "8", "-d", "300ms", "-w", "0", to, NULL};
+    for (int i = 0; i < 2; i++) {
+        run_loadgen(&r, args);
+        measured(&r);
+        CHECK(num(r.json, "requests.completed") > 0);
+        json_decref(r.json);
+    }
+    json_t *stats = srv_stop(&s);
+    CHECK(num(stats, "errors") == 0, "the server counted %.0f errors after two normal runs",
+          num(stats, "errors"));
+    CHECK(num(stats, "bytes_in") == num(stats, "bytes_out"), "it echoed %.0f of %.0f bytes",
+          num(stats, "bytes_out"), num(stats, "bytes_in"));
+    json_decref(stats);
+}
+
 /* ---- the window's end is counted at t1, not at the next tick ---- */
 
 static void case_window_end(void)
@@ -316,5 +344,5 @@ TEST_CASES({"connect_each", case_connect_each}, {"shared_cpu", case_shared_cpu},
            {"hung_pipeline", case_hung_pipeline}, {"extra_newline", case_extra_newline},
            {"send_lag", case_send_lag}, {"window_end", case_window_end},
            {"bins_600", case_bins_600}, {"median_even", case_median_even},
-           {"spin_reads", case_spin_reads});
+           {"spin_reads", case_spin_reads}, {"clean_close", case_clean_close});
 TEST_MAIN()
