@@ -1,7 +1,8 @@
 /* A load generator worker's connections and its loop, as worker.c (the thread, the
- * stages, the window's accounting) and conn.c (a connection's life: connecting,
- * sending, checking echoes, the open loop's pacer) share them. Private to those two:
- * everything here runs on the worker's own thread, but for what struct worker says. */
+ * stages, the window's accounting), conn.c (a connection's life: connecting, sending,
+ * checking echoes, ending) and pacer.c (the open loop's pacer) share them. Private to
+ * those three: everything here runs on the worker's own thread, but for what struct
+ * worker says. */
 #ifndef ECHOBENCH_LOADGEN_CONN_H
 #define ECHOBENCH_LOADGEN_CONN_H
 
@@ -117,6 +118,8 @@ uint64_t conn_intended(const struct worker *w, const struct conn *c, uint64_t se
  * exceeds older_than (a lower bound that bounds something). */
 void conn_record_censored(struct worker *w, struct conn *c, uint64_t seq, uint64_t now,
                           uint64_t older_than);
+
+/* ---- pacer.c ---- */
 
 /* The open loop's pacer: the timerfd's poll, check and prepare callbacks. */
 void pacer_on_fired(uv_poll_t *p, int status, int events);
