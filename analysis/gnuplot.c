@@ -171,6 +171,14 @@ static void series_title(FILE *f, const struct plot *p, const struct series *s)
     gp_string(f, s->name);
 }
 
+/* The vertical offset, in character heights, of the k-th series of marks' labels:
+ * 1.1 above, 1.3 below, 2.2 above, 2.4 below, ... */
+static double label_offset(int k)
+{
+    double line = 1.1 * (k / 2 + 1);
+    return k % 2 ? -(line + 0.2) : line;
+}
+
 /* The plot command: one clause per series that has data, then the marks. */
 static void write_plot_command(FILE *f, const struct plot *p)
 {
@@ -184,14 +192,15 @@ static void write_plot_command(FILE *f, const struct plot *p)
         if (s->points_only) {
             /* Open marks with their labels: points that are not comparable (a starved
              * connection), drawn apart from the model's line. Two models' marks often
-             * meet (1,020 and 1,023 starved at 1k): every other model's labels go below
-             * its marks, so they do not print over each other. */
+             * meet (1,020 and 1,023 starved at 1k): each model's labels get a line of
+             * their own, above the marks for the first, third, fifth such model (one line
+             * further each time), below for the others, so none prints over another. */
             fprintf(f, "using 2:3 with points pt 6 ps 1.6 lw 2 lc rgb '%s' ", s->color);
             series_title(f, p, s);
             fprintf(f,
                     ", 'data/%s.tsv' index %d using 2:3:6 with labels offset 0,%.1f font ',9' "
                     "tc rgb '%s' notitle",
-                    p->name, block, marks++ % 2 ? -1.3 : 1.1, s->color);
+                    p->name, block, label_offset(marks++), s->color);
         } else if (p->style == STYLE_BARS) {
             fprintf(f, "using 2:3 with boxes fs solid 0.85 noborder lc rgb '%s' ", s->color);
             series_title(f, p, s);

@@ -927,19 +927,37 @@ static void case_marks_apart(void)
     json_t *j = fixture();
     size_t i;
     json_t *t;
-    json_array_foreach(json_object_get(find_point(j, "concurrency", "epoll", 64), "trials"), i, t)
+    json_t *epoll = find_point(j, "concurrency", "epoll", 64);
+    json_array_foreach(json_object_get(epoll, "trials"), i, t)
         json_object_set_new(t, "starved", json_integer(5));
+    /* A third model starved at the same point: iterative, epoll and select there. */
+    json_t *select = json_deep_copy(epoll);
+    json_object_set_new(select, "model", json_string("select"));
+    json_t *sc;
+    json_array_foreach(
+        json_object_get(j, "scenarios"), i,
+        sc) if (strcmp(json_string_value(json_object_get(sc, "name")), "concurrency") == 0)
+        json_array_append(json_object_get(sc, "points"), select);
+    json_decref(select);
+    json_array_append_new(json_object_get(json_object_get(j, "settings"), "models"),
+                          json_string("select"));
     free(report_of("marks_apart", j, dir, sizeof(dir)));
     json_decref(j);
     snprintf(path, sizeof(path), "%s/plots/latency_vs_connections.gp", dir);
     char *gp = slurp(path, NULL);
-    const char *a = gp ? strstr(gp, "with labels offset ") : NULL;
-    const char *b = a ? strstr(a + 1, "with labels offset ") : NULL;
-    double ya = 0, yb = 0;
-    CHECK(a && b && sscanf(a, "with labels offset 0,%lf", &ya) == 1 &&
-              sscanf(b, "with labels offset 0,%lf", &yb) == 1,
-          "two series of labels: %s", gp ? gp : "none");
-    CHECK(ya != yb, "both models' labels at offset %g: they print over each other", ya);
+    /* Three series of labels, each on a line of its own: a line apart from every other
+     * (with two lines, above and below, the first and third printed over each other). */
+    double y[3];
+    const char *at = gp;
+    for (int k = 0; k < 3; k++) {
+        at = at ? strstr(at, "with labels offset ") : NULL;
+        CHECK(at && sscanf(at, "with labels offset 0,%lf", &y[k]) == 1,
+              "three series of labels: %s", gp ? gp : "none");
+        at++;
+        for (int m = 0; m < k; m++)
+            CHECK(fabs(y[k] - y[m]) >= 1.0, "labels of series %d and %d at %g and %g", m, k, y[m],
+                  y[k]);
+    }
     free(gp);
     teardown();
 }
