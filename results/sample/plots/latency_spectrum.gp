@@ -21,12 +21,12 @@ set xrange [1:100000]
 set terminal pngcairo size 960,600 enhanced font 'DejaVu Sans,11' linewidth 1
 set output stem.'.png'
 plot \
-     'data/latency_spectrum.tsv' index 0 using 2:3 with linespoints lw 2 dt 1 pt 7 ps 0.8 lc rgb '#7f7f7f' title 'iterative', \
+     'data/latency_spectrum.tsv' index 0 using 2:3 with linespoints lw 2 dt 1 pt 7 ps 0.8 lc rgb '#7f7f7f' title 'iterative (63 starved)', \
      'data/latency_spectrum.tsv' index 1 using 2:3 with linespoints lw 2 dt 1 pt 7 ps 0.8 lc rgb '#d62728' title 'process', \
      'data/latency_spectrum.tsv' index 2 using 2:3 with linespoints lw 2 dt 1 pt 7 ps 0.8 lc rgb '#ff7f0e' title 'select', \
      'data/latency_spectrum.tsv' index 3 using 2:3 with linespoints lw 2 dt 1 pt 7 ps 0.8 lc rgb '#1f77b4' title 'epoll', \
      'data/latency_spectrum.tsv' index 4 using 2:3 with linespoints lw 2 dt 1 pt 7 ps 0.8 lc rgb '#2ca02c' title 'thread', \
-     'data/latency_spectrum.tsv' index 5 using 2:3 with linespoints lw 2 dt 1 pt 7 ps 0.8 lc rgb '#9467bd' title 'threadpool', \
+     'data/latency_spectrum.tsv' index 5 using 2:3 with linespoints lw 2 dt 1 pt 7 ps 0.8 lc rgb '#9467bd' title 'threadpool (60 starved)', \
      'data/latency_spectrum.tsv' index 6 using 2:3 with linespoints lw 2 dt 1 pt 7 ps 0.8 lc rgb '#8c564b' title 'prefork', \
      'data/latency_spectrum.tsv' index 7 using 2:3 with linespoints lw 2 dt 1 pt 7 ps 0.8 lc rgb '#17becf' title 'reuseport', \
      'data/latency_spectrum.tsv' index 8 using 2:3 with linespoints lw 2 dt 1 pt 7 ps 0.8 lc rgb '#e377c2' title 'uring'
