@@ -43,17 +43,24 @@ bool point_measured(json_t *pt)
            !isnan(jpath(pt, "summary.throughput_rps.median"));
 }
 
-double point_starved(json_t *pt)
+/* The most of a trial field over a point's trials; NaN where no trial has it. */
+static double trials_most(json_t *pt, const char *field)
 {
     double most = NAN;
     size_t i;
     json_t *t;
     json_array_foreach(json_object_get(pt, "trials"), i, t)
     {
-        double s = jpath(t, "starved");
-        if (!isnan(s) && !(s <= most))
-            most = s;
+        double v = jpath(t, field);
+        if (!isnan(v) && !(v <= most))
+            most = v;
     }
+    return most;
+}
+
+double point_starved(json_t *pt)
+{
+    double most = trials_most(pt, "starved");
     if (isnan(most)) /* a bench.json without trials: the summary is all there is */
         most = jpath(pt, "summary.starved.median");
     return most;
@@ -61,16 +68,7 @@ double point_starved(json_t *pt)
 
 double point_abandoned(json_t *pt)
 {
-    double most = NAN;
-    size_t i;
-    json_t *t;
-    json_array_foreach(json_object_get(pt, "trials"), i, t)
-    {
-        double a = jpath(t, "abandoned");
-        if (!isnan(a) && !(a <= most))
-            most = a;
-    }
-    return most;
+    return trials_most(pt, "abandoned");
 }
 
 bool point_comparable(json_t *pt)
