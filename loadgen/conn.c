@@ -57,12 +57,8 @@ static void count_error(struct worker *w, enum lg_error kind, uint64_t now)
  * unanswered (or, in the open loop, still unsent) when the window closes. Its latency
  * is at least its age, and that lower bound is recorded when the age exceeds
  * older_than: leaving it out would make a server that stops answering look fast. */
-void conn_record_censored(struct worker *w, struct conn *c, uint64_t seq, uint64_t now,
-                          uint64_t older_than)
+void conn_record_censored(struct worker *w, uint64_t from, uint64_t now, uint64_t older_than)
 {
-    uint64_t from = w->cfg->mode == MODE_OPEN    ? conn_intended(w, c, seq)
-                    : w->cfg->mode == MODE_CHURN ? c->connect_start
-                                                 : c->sent_at[seq % w->cfg->pipeline];
     if (!worker_in_window(w, now) || from >= now || now - from <= older_than)
         return;
     hist_record(&w->res.latency, now - from);
@@ -88,7 +84,7 @@ static void abandon(struct conn *c, bool censor, uint64_t now)
             continue;
         bool timed_out = seq == c->seq_recv;
         uint64_t slowest = w->res.latency.total ? w->res.latency.max : 0;
-        conn_record_censored(w, c, seq, now, timed_out ? 0 : slowest);
+        conn_record_censored(w, conn_from(w, c, seq), now, timed_out ? 0 : slowest);
     }
     c->seq_recv = c->seq_sent;
 }
@@ -255,17 +251,17 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     buf->len = sizeof(w->rxbuf);
 }
 
-uint64_t conn_intended(const struct worker *w, const struct conn *c, uint64_t seq)
+uint64_t conn_from(const struct worker *w, const struct conn *c, uint64_t seq)
 {
-    return c->base + (uint64_t)((double)seq * w->interval_ns);
+    return w->cfg->mode == MODE_OPEN    ? c->intended_at[seq % w->cfg->pipeline]
+           : w->cfg->mode == MODE_CHURN ? c->connect_start
+                                        : c->sent_at[seq % w->cfg->pipeline];
 }
 
 static void record_completion(struct worker *w, struct conn *c, uint64_t seq, uint64_t now)
 {
     uint64_t sent = c->sent_at[seq % w->cfg->pipeline];
-    uint64_t from = w->cfg->mode == MODE_OPEN    ? conn_intended(w, c, seq)
-                    : w->cfg->mode == MODE_CHURN ? c->connect_start
-                                                 : sent;
+    uint64_t from = conn_from(w, c, seq);
 
     w->res.completed_total++;
     if (now >= w->start_ns && now < atomic_load_explicit(&w->coord->t1_ns, memory_order_relaxed))
@@ -506,6 +502,10 @@ bool conn_send(struct conn *c, uint64_t now)
         }
     }
     c->sent_at[c->seq_sent % w->cfg->pipeline] = now;
+    if (w->cfg->mode == MODE_OPEN) {
+        c->intended_at[c->seq_sent % w->cfg->pipeline] = c->unsent.at;
+        arr_step(&c->unsent, w->cfg->arrivals, w->interval_ns);
+    }
     c->seq_sent++;
     w->res.sent_total++;
     if (worker_in_window(w, now)) {
@@ -522,7 +522,7 @@ void conn_fill(struct conn *c, uint64_t now)
     const struct lg_config *cfg = w->cfg;
 
     while (c->state == C_UP && w->running && c->seq_sent - c->seq_recv < cfg->pipeline) {
-        if (cfg->mode == MODE_OPEN && c->seq_sent >= c->due)
+        if (cfg->mode == MODE_OPEN && c->seq_sent >= c->due.seq)
             break; /* the next one's time has not come */
         if (cfg->mode == MODE_CHURN && c->seq_sent != c->seq_recv)
             break; /* one request per connection */

@@ -42,8 +42,16 @@ struct conn {
     uint64_t *sent_at; /* when request seq was sent, at [seq % depth] */
     uint64_t connect_start;
     uint64_t retry_at; /* when DOWN: when to connect again */
-    uint64_t due;      /* open loop: requests whose intended time has come */
-    uint64_t base;     /* open loop: the intended time of request 0 */
+    /* Open loop: due.seq requests have come due, the next at due.at; unsent is the
+     * same schedule at seq_sent (its intended time is the next send's). */
+    struct arr_cursor due, unsent;
+    uint64_t *intended_at; /* open loop: request seq's intended time, at [seq % depth] */
+};
+
+/* The pacer's min-heap of connections by the intended time of their next request. */
+struct due_slot {
+    uint64_t at;
+    uint32_t conn; /* index in the worker's active */
 };
 
 struct worker {
@@ -63,7 +71,7 @@ struct worker {
     bool loop_ready;   /* the loop and its handles exist */
     struct conn *active, *idle;
     unsigned nactive, nidle;
-    uint64_t *rings; /* nactive * depth send times */
+    uint64_t *rings; /* nactive * depth send times, then as many intended times */
     int stage;       /* the stage acted on */
     bool reported;   /* ready for that stage */
     unsigned next;   /* the next connection to start in a connect stage */
@@ -75,10 +83,10 @@ struct worker {
     bool running;                      /* between STAGE_RUN and t1: requests go out */
     bool measuring;                    /* t0 has passed */
     uint64_t start_ns, t0, next_scan, cpu_t0;
-    uint64_t prime_echo_ns; /* --prime: the last echo, or the start of priming */
-    uint64_t bin_ns;        /* the timeline's bin width */
-    double interval_ns;     /* open loop: between one connection's requests */
-    unsigned rr;            /* open loop: the connection due next */
+    uint64_t prime_echo_ns;    /* --prime: the last echo, or the start of priming */
+    uint64_t bin_ns;           /* the timeline's bin width */
+    double interval_ns;        /* open loop: between one connection's requests */
+    struct due_slot *due_heap; /* open loop: nactive slots, the soonest first */
     struct lg_result res;
     atomic_uint_fast64_t live_completed, live_errors; /* for the progress line */
     uint64_t live_errors_n;
@@ -111,13 +119,14 @@ void conn_drain(struct conn *c);
 /* Counts an error of this kind, abandons what c carried, and closes it. */
 void conn_fail(struct conn *c, enum lg_error kind, uint64_t now);
 
-/* The open loop's intended time of request seq on connection c. */
-uint64_t conn_intended(const struct worker *w, const struct conn *c, uint64_t seq);
+/* Where the latency of request seq of c, sent already, counts from: its intended time
+ * in the open loop, the connect with --churn, its send otherwise. */
+uint64_t conn_from(const struct worker *w, const struct conn *c, uint64_t seq);
 
-/* Records request seq of c, never to complete, at its age at now when that age
- * exceeds older_than (a lower bound that bounds something). */
-void conn_record_censored(struct worker *w, struct conn *c, uint64_t seq, uint64_t now,
-                          uint64_t older_than);
+/* Records a request that will never complete, counted from `from` (conn_from, or an
+ * unsent one's intended time), at its age at now when that age exceeds older_than (a
+ * lower bound that bounds something). */
+void conn_record_censored(struct worker *w, uint64_t from, uint64_t now, uint64_t older_than);
 
 /* ---- pacer.c ---- */
 
@@ -125,6 +134,10 @@ void conn_record_censored(struct worker *w, struct conn *c, uint64_t seq, uint64
 void pacer_on_fired(uv_poll_t *p, int status, int events);
 void pacer_on_check(uv_check_t *h);
 void pacer_on_prepare(uv_prepare_t *h);
+
+/* At the run's start: begins every active connection's schedule at its next sequence
+ * number and fills the heap. */
+void pacer_begin(struct worker *w, uint64_t start);
 
 /* ---- worker.c ---- */
 

@@ -2,6 +2,7 @@
 #ifndef ECHOBENCH_LOADGEN_H
 #define ECHOBENCH_LOADGEN_H
 
+#include "arrivals.h"
 #include "hist.h"
 #include "net.h"
 
@@ -15,6 +16,9 @@
 #include <stdint.h>
 
 enum lg_mode { MODE_CLOSED, MODE_OPEN, MODE_CHURN };
+
+#define LG_DEFAULT_SEED 1
+#define LG_MAX_SEED     ((1ULL << 53) - 1) /* exact in a double, so in any JSON reader */
 
 /* The command line, resolved. Read-only once the workers start. */
 struct lg_config {
@@ -40,6 +44,8 @@ struct lg_config {
     int sync_fd;      /* --sync: the runner's socket, or -1 */
     uint64_t bin_ns;  /* --timeline-bin */
     uint64_t spin_ns; /* --spin: the open loop busy-waits this last stretch before a send */
+    enum lg_arrivals arrivals; /* --arrivals: the open loop's schedule */
+    uint64_t seed;             /* --seed: poisson's generators are seeded from it */
 };
 
 /* The kinds of error, as the run JSON names them. */
@@ -173,7 +179,7 @@ int lg_parse_duration(const char *text, uint64_t *ns);
 int lg_parse_cpus(const char *text, int *cpus, int max);
 
 /* A whole run, merged from the workers: what the report is made of. */
-#define LG_MAX_WARNINGS 4
+#define LG_MAX_WARNINGS 6
 #define LG_MAX_THREADS  256 /* -t */
 struct lg_run {
     const struct lg_config *cfg;
@@ -191,6 +197,7 @@ struct lg_run {
     double process_util;     /* the process's CPU seconds per second of the window */
     unsigned cpus_usable;    /* the CPUs the workers may run on */
     bool saturated;          /* any of the three at 90% of what it may use */
+    bool schedule_missed;    /* open loop: sent under 99% of the rate, or lagged */
     double user_s, sys_s;    /* the process's CPU time in the window */
     long rss_kib_start;      /* before connecting */
     long rss_kib_connected;  /* after every connection was opened */

@@ -390,6 +390,33 @@ static void judge_saturation(struct lg_run *run)
                      run->process_util >= 0.9 * run->cpus_usable;
 }
 
+/* Whether the open loop kept its schedule: it sent 99% of the rate or more, and the
+ * send lag's p99 was within a tenth of the mean gap between requests (1/R). Either
+ * miss says loadgen, or a server that held requests back, changed the arrivals. */
+static void judge_schedule(struct lg_run *run)
+{
+    const struct lg_config *cfg = run->cfg;
+    if (cfg->mode != MODE_OPEN)
+        return;
+    double sent_rate = run->window_s > 0 ? (double)run->total.sent / run->window_s : 0;
+    if (sent_rate < 0.99 * cfg->rate) {
+        warn(run,
+             "the open loop sent %.1f req/s of the %.1f asked: %llu requests were due but "
+             "unsent at the end; the server (or loadgen) could not keep up",
+             sent_rate, cfg->rate, (unsigned long long)run->total.due_unsent_at_end);
+        run->schedule_missed = true;
+    }
+    const struct hist *lag = &run->total.send_lag;
+    double gap_us = 1e6 / cfg->rate, p99_us = (double)hist_percentile(lag, 99) / 1e3;
+    if (lag->total && p99_us > 0.1 * gap_us) {
+        warn(run,
+             "the send lag's p99 was %.1f us, over a tenth of the %.1f us mean gap between "
+             "requests: loadgen did not keep the schedule (try --spin, or more threads)",
+             p99_us, gap_us);
+        run->schedule_missed = true;
+    }
+}
+
 static double tv_s(struct timeval tv)
 {
     return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
@@ -488,12 +515,7 @@ int main(int argc, char **argv)
     }
 
     judge_saturation(&run);
-    double sent_rate = run.window_s > 0 ? (double)run.total.sent / run.window_s : 0;
-    if (cfg.mode == MODE_OPEN && sent_rate < 0.99 * cfg.rate)
-        warn(&run,
-             "the open loop sent %.1f req/s of the %.1f asked: %llu requests were due but "
-             "unsent at the end; the server (or loadgen) could not keep up",
-             sent_rate, cfg.rate, (unsigned long long)run.total.due_unsent_at_end);
+    judge_schedule(&run);
     if (run.total.idle_established < cfg.idle)
         warn(&run, "%u of %u idle connections could not be opened",
              cfg.idle - run.total.idle_established, cfg.idle);

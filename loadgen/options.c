@@ -37,6 +37,12 @@ static void usage(FILE *out)
             "  -R RATE         open loop: RATE requests per second in all, sent at their\n"
             "                  intended times; latency counts from the intended time\n"
             "                  (default: none, a closed loop)\n"
+            "  --arrivals uniform|poisson\n"
+            "                  open loop: requests evenly spread, or exponential gaps of\n"
+            "                  mean 1/RATE, one Poisson schedule per connection (default\n"
+            "                  uniform)\n"
+            "  --seed N        poisson's generators are seeded from N: the same seed, -c\n"
+            "                  and -R repeat the schedule exactly (default 1)\n"
             "  --churn         one request per connection: connect, send, read, close\n"
             "  --prime         before the warmup, one echo on every active connection (or\n"
             "                  its timeout, or 500 ms without an echo to any), so a server\n"
@@ -151,6 +157,37 @@ static int parse_dur(const char *what, const char *text, uint64_t *ns)
     return 0;
 }
 
+/* --arrivals: uniform or poisson. Returns 0, or -1 after a message. */
+static int parse_arrivals(const char *text, enum lg_arrivals *out)
+{
+    if (strcmp(text, "uniform") == 0) {
+        *out = ARR_UNIFORM;
+    } else if (strcmp(text, "poisson") == 0) {
+        *out = ARR_POISSON;
+    } else {
+        fprintf(stderr, "loadgen: --arrivals must be uniform or poisson, not '%s'\n", text);
+        return -1;
+    }
+    return 0;
+}
+
+/* --seed: a whole number no larger than 2^53 - 1, so that the JSON carries it exactly
+ * to any reader (a double holds it). Returns 0, or -1 after a message. */
+static int parse_seed(const char *text, uint64_t *out)
+{
+    char *end;
+
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno || end == text || *end || text[0] == '-' || text[0] == '+' || v > LG_MAX_SEED) {
+        fprintf(stderr, "loadgen: --seed must be a whole number from 0 to %llu, not '%s'\n",
+                (unsigned long long)LG_MAX_SEED, text);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
 /* The JSON file must be writable before minutes are spent measuring. */
 static int check_writable(const char *path)
 {
@@ -216,7 +253,9 @@ enum {
     OPT_PRIME,
     OPT_SYNC,
     OPT_BIN,
-    OPT_SPIN
+    OPT_SPIN,
+    OPT_ARRIVALS,
+    OPT_SEED
 };
 
 int lg_parse_args(int argc, char **argv, struct lg_config *cfg)
@@ -233,10 +272,12 @@ int lg_parse_args(int argc, char **argv, struct lg_config *cfg)
         {"sync", required_argument, NULL, OPT_SYNC},
         {"timeline-bin", required_argument, NULL, OPT_BIN},
         {"spin", required_argument, NULL, OPT_SPIN},
+        {"arrivals", required_argument, NULL, OPT_ARRIVALS},
+        {"seed", required_argument, NULL, OPT_SEED},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    bool churn = false, no_progress = false;
+    bool churn = false, no_progress = false, arrivals = false;
     int c;
 
     memset(cfg, 0, sizeof(*cfg));
@@ -250,6 +291,7 @@ int lg_parse_args(int argc, char **argv, struct lg_config *cfg)
     cfg->label = "";
     cfg->sync_fd = -1;
     cfg->bin_ns = NS_PER_S;
+    cfg->seed = LG_DEFAULT_SEED;
 
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":c:i:t:d:w:s:p:R:h", longopts, NULL)) != -1) {
@@ -344,6 +386,13 @@ int lg_parse_args(int argc, char **argv, struct lg_config *cfg)
                 rc = -1;
             }
             break;
+        case OPT_ARRIVALS:
+            arrivals = true;
+            rc = parse_arrivals(optarg, &cfg->arrivals);
+            break;
+        case OPT_SEED:
+            rc = parse_seed(optarg, &cfg->seed);
+            break;
         case OPT_SYNC: {
             unsigned fd;
             rc = parse_count("--sync", optarg, 3, 65535, &fd);
@@ -394,6 +443,10 @@ int lg_parse_args(int argc, char **argv, struct lg_config *cfg)
     cfg->mode = churn ? MODE_CHURN : cfg->rate > 0 ? MODE_OPEN : MODE_CLOSED;
     if (cfg->spin_ns && cfg->mode != MODE_OPEN) {
         fprintf(stderr, "loadgen: --spin paces the open loop: it needs -R\n");
+        return -1;
+    }
+    if (arrivals && cfg->mode != MODE_OPEN) {
+        fprintf(stderr, "loadgen: --arrivals shapes the open loop's schedule: it needs -R\n");
         return -1;
     }
     cfg->progress = !no_progress && isatty(STDERR_FILENO);

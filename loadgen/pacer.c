@@ -39,12 +39,48 @@ static int pacer_disarm(struct worker *w)
     return timerfd_settime(w->timerfd, TFD_TIMER_ABSTIME, &off, NULL);
 }
 
-/* The intended time of the next request due on this worker: the connections'
- * schedules interleave round-robin, so it is the next connection's. */
+/* The heap's slot i moved down to its place: a binary min-heap on the intended time
+ * of each connection's next request. With poisson arrivals the connections' times
+ * interleave in no fixed order; log(n) per request where a scan would cost n. */
+static void heap_sift_down(struct due_slot *h, unsigned n, unsigned i)
+{
+    struct due_slot moving = h[i];
+    for (;;) {
+        unsigned child = 2 * i + 1;
+        if (child >= n)
+            break;
+        if (child + 1 < n && h[child + 1].at < h[child].at)
+            child++;
+        if (h[child].at >= moving.at)
+            break;
+        h[i] = h[child];
+        i = child;
+    }
+    h[i] = moving;
+}
+
+void pacer_begin(struct worker *w, uint64_t start)
+{
+    const struct lg_config *cfg = w->cfg;
+
+    w->interval_ns = (double)cfg->connections * 1e9 / cfg->rate;
+    for (unsigned i = 0; i < w->nactive; i++) {
+        /* The schedule starts at the next sequence number (a primed connection has used
+         * one). */
+        struct conn *c = &w->active[i];
+        arr_begin(&c->due, cfg->arrivals, cfg->seed, c->index, c->seq_sent, start, cfg->rate,
+                  cfg->connections);
+        c->unsent = c->due;
+        w->due_heap[i] = (struct due_slot){.at = c->due.at, .conn = i};
+    }
+    for (unsigned i = w->nactive / 2; i-- > 0;)
+        heap_sift_down(w->due_heap, w->nactive, i);
+}
+
+/* The intended time of the next request due on this worker. */
 static uint64_t pacer_next(const struct worker *w)
 {
-    const struct conn *c = &w->active[w->rr];
-    return conn_intended(w, c, c->due);
+    return w->due_heap[0].at;
 }
 
 /* Makes every request whose intended time has come due, in time order. A request
@@ -55,16 +91,18 @@ static uint64_t pacer_next(const struct worker *w)
 static void pace(struct worker *w, uint64_t now)
 {
     while (w->running && pacer_next(w) <= now) {
-        struct conn *c = &w->active[w->rr];
-        uint64_t seq = c->due++;
+        struct conn *c = &w->active[w->due_heap[0].conn];
+        uint64_t seq = c->due.seq, due = c->due.at;
+        arr_step(&c->due, w->cfg->arrivals, w->interval_ns);
+        w->due_heap[0].at = c->due.at;
+        heap_sift_down(w->due_heap, w->nactive, 0);
         bool first_in_line = c->seq_sent == seq;
         conn_fill(c, now);
         if (first_in_line && c->seq_sent > seq) {
-            uint64_t sent = c->sent_at[seq % w->cfg->pipeline], due = conn_intended(w, c, seq);
+            uint64_t sent = c->sent_at[seq % w->cfg->pipeline];
             if (worker_in_window(w, sent))
                 hist_record(&w->res.send_lag, sent > due ? sent - due : 0);
         }
-        w->rr = (w->rr + 1) % w->nactive;
     }
 }
 

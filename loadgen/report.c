@@ -87,6 +87,28 @@ static json_t *timeline_json(const struct lg_run *run)
     return a;
 }
 
+/* A figure of the send lag in microseconds, or null when nothing was recorded. */
+static json_t *lag_us(const struct hist *h, double p)
+{
+    if (!h->total)
+        return json_null();
+    return json_real((double)(p >= 100 ? h->max : hist_percentile(h, p)) / 1000.0);
+}
+
+/* The open loop: its rate, its schedule, and whether loadgen kept it. */
+static json_t *open_loop_json(const struct lg_run *run)
+{
+    const struct lg_config *cfg = run->cfg;
+    const struct hist *lag = &run->total.send_lag;
+
+    return json_pack("{s:f,s:f,s:s,s:I,s:f,s:{s:o,s:o,s:o,s:I},s:b}", "target_rps", cfg->rate,
+                     "achieved_rps", round_to((double)run->total.sent / run->window_s, 3),
+                     "arrivals", arr_name(cfg->arrivals), "seed", (json_int_t)cfg->seed,
+                     "mean_gap_us", round_to(1e6 / cfg->rate, 3), "send_lag_us", "p50",
+                     lag_us(lag, 50), "p99", lag_us(lag, 99), "max", lag_us(lag, 100), "count",
+                     (json_int_t)lag->total, "schedule_kept", !run->schedule_missed);
+}
+
 json_t *report_json(const struct lg_run *run)
 {
     const struct lg_config *cfg = run->cfg;
@@ -110,6 +132,10 @@ json_t *report_json(const struct lg_run *run)
         (int)cfg->sources, "label", cfg->label);
     json_object_set_new(config, "prime", json_boolean(cfg->prime));
     json_object_set_new(config, "spin_us", json_real((double)cfg->spin_ns / 1000.0));
+    json_object_set_new(config, "arrivals",
+                        cfg->mode == MODE_OPEN ? json_string(arr_name(cfg->arrivals))
+                                               : json_null());
+    json_object_set_new(config, "seed", json_integer((json_int_t)cfg->seed));
     json_t *cpus = json_array();
     for (unsigned i = 0; i < cfg->ncpus; i++)
         json_array_append_new(cpus, json_integer(cfg->cpus[i]));
@@ -132,9 +158,7 @@ json_t *report_json(const struct lg_run *run)
     json_object_set_new(root, "throughput_rps",
                         json_real(round_to((double)t->completed / run->window_s, 3)));
     if (cfg->mode == MODE_OPEN)
-        json_object_set_new(root, "open_loop",
-                            json_pack("{s:f,s:f}", "target_rps", cfg->rate, "achieved_rps",
-                                      round_to((double)t->sent / run->window_s, 3)));
+        json_object_set_new(root, "open_loop", open_loop_json(run));
     json_object_set_new(root, "bytes",
                         json_pack("{s:I,s:I}", "sent", (json_int_t)t->bytes_sent, "received",
                                   (json_int_t)t->bytes_received));
@@ -226,7 +250,8 @@ void report_print(FILE *out, const struct lg_run *run)
             cfg->mode == MODE_CHURN ? "connections" : "requests", (unsigned long long)t->completed,
             (unsigned long long)t->in_flight_at_end);
     if (cfg->mode == MODE_OPEN)
-        fprintf(out, "  %-10s target %.1f req/s, sent %.1f req/s\n", "rate", cfg->rate,
+        fprintf(out, "  %-10s target %.1f req/s (%s arrivals, seed %llu), sent %.1f req/s\n",
+                "rate", cfg->rate, arr_name(cfg->arrivals), (unsigned long long)cfg->seed,
                 (double)t->sent / run->window_s);
     print_hist(out, "latency", &t->latency);
     if (t->censored)

@@ -120,17 +120,7 @@ static void start_run(struct worker *w)
     w->start_ns = start;
     w->running = true;
     if (cfg->mode == MODE_OPEN && w->nactive > 0) {
-        /* Connection g's requests are intended at start + g/R + k*c/R: evenly spread
-         * over time and over the connections. */
-        w->interval_ns = (double)cfg->connections * 1e9 / cfg->rate;
-        for (unsigned i = 0; i < w->nactive; i++) {
-            /* The schedule starts at the next sequence number (a primed connection has
-             * used one). */
-            struct conn *c = &w->active[i];
-            uint64_t first = start + (uint64_t)((double)c->index * 1e9 / cfg->rate);
-            c->due = c->seq_sent;
-            c->base = first - (uint64_t)((double)c->seq_sent * w->interval_ns);
-        }
+        pacer_begin(w, start);
         uv_poll_start(&w->pacer, UV_READABLE, pacer_on_fired);
         uv_check_start(&w->pacer_check, pacer_on_check);
         uv_prepare_start(&w->pacer_prepare, pacer_on_prepare);
@@ -196,17 +186,21 @@ void worker_end_window(struct worker *w, uint64_t now)
     uint64_t slowest = w->res.latency.total ? w->res.latency.max : 0;
     for (unsigned i = 0; i < w->nactive; i++) {
         struct conn *c = &w->active[i];
-        if (c->state == C_UP)
+        if (c->state == C_UP) {
             w->res.in_flight_at_end += c->seq_sent - c->seq_recv;
-        uint64_t upto = w->cfg->mode == MODE_OPEN && c->due > c->seq_sent ? c->due : c->seq_sent;
-        while (upto > c->seq_sent && conn_intended(w, c, upto - 1) >= t1)
-            upto--; /* due at or after t1: not the window's (window_check stops the pacer
-                     * at the first event after t1, which may be a little later) */
-        if (w->cfg->mode == MODE_OPEN)
-            w->res.due_unsent_at_end += upto - c->seq_sent;
-        for (uint64_t seq = c->seq_recv; seq < upto; seq++)
-            if (c->state == C_UP || seq >= c->seq_sent)
-                conn_record_censored(w, c, seq, last, slowest);
+            for (uint64_t seq = c->seq_recv; seq < c->seq_sent; seq++)
+                conn_record_censored(w, conn_from(w, c, seq), last, slowest);
+        }
+        if (w->cfg->mode != MODE_OPEN)
+            continue;
+        /* The due but unsent, walked on a copy of the schedule: those intended at or
+         * after t1 are not the window's (window_check stops the pacer at the first
+         * event after t1, which may be a little later). */
+        for (struct arr_cursor at = c->unsent; at.seq < c->due.seq && at.at < t1;
+             arr_step(&at, w->cfg->arrivals, w->interval_ns)) {
+            w->res.due_unsent_at_end++;
+            conn_record_censored(w, at.at, last, slowest);
+        }
     }
     for (unsigned i = 0; i < w->nidle; i++)
         w->res.idle_open_at_end += w->idle[i].state == C_UP;
@@ -346,8 +340,10 @@ static void init_conns(struct worker *w, struct conn *set, unsigned n, bool idle
         c->index = w->id + i * w->cfg->threads;
         c->state = C_DOWN;
         c->retry_at = UINT64_MAX;
-        if (!idle)
+        if (!idle) {
             c->sent_at = &w->rings[(size_t)i * w->cfg->pipeline];
+            c->intended_at = c->sent_at + (size_t)n * w->cfg->pipeline;
+        }
     }
 }
 
@@ -416,9 +412,10 @@ struct worker *worker_create(unsigned id, const struct lg_config *cfg, struct lg
     w->nidle = share(cfg->idle, id, cfg->threads);
     w->active = calloc(w->nactive ? w->nactive : 1, sizeof(*w->active));
     w->idle = calloc(w->nidle ? w->nidle : 1, sizeof(*w->idle));
-    w->rings = calloc((size_t)(w->nactive ? w->nactive : 1) * cfg->pipeline, sizeof(*w->rings));
+    w->rings = calloc((size_t)(w->nactive ? w->nactive : 1) * cfg->pipeline * 2, sizeof(*w->rings));
+    w->due_heap = calloc(w->nactive ? w->nactive : 1, sizeof(*w->due_heap));
     w->completed_by_conn = calloc(w->nactive ? w->nactive : 1, sizeof(*w->completed_by_conn));
-    if (!w->active || !w->idle || !w->rings || !w->completed_by_conn ||
+    if (!w->active || !w->idle || !w->rings || !w->due_heap || !w->completed_by_conn ||
         result_init(&w->res, cfg, w->bin_ns) < 0)
         goto fail;
     init_conns(w, w->active, w->nactive, false);
@@ -504,6 +501,7 @@ void worker_destroy(struct worker *w)
     free(w->active);
     free(w->idle);
     free(w->rings);
+    free(w->due_heap);
     free(w->completed_by_conn);
     free(w);
 }
