@@ -105,6 +105,7 @@ struct lg_result {
     uint64_t sent_total;
     uint64_t in_flight_at_end;
     uint64_t due_unsent_at_end;          /* open loop: due by t1 but never sent */
+    uint64_t scheduled;                  /* open loop: requests intended in the window */
     uint64_t censored;                   /* recorded at their age: timed out, or unanswered at t1 */
     uint64_t abandoned;                  /* lost with a failed connection */
     uint64_t errors[ERR_COUNT];          /* within the window */

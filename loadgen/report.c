@@ -101,12 +101,15 @@ static json_t *open_loop_json(const struct lg_run *run)
     const struct lg_config *cfg = run->cfg;
     const struct hist *lag = &run->total.send_lag;
 
-    return json_pack("{s:f,s:f,s:s,s:I,s:f,s:{s:o,s:o,s:o,s:I},s:b}", "target_rps", cfg->rate,
-                     "achieved_rps", round_to((double)run->total.sent / run->window_s, 3),
-                     "arrivals", arr_name(cfg->arrivals), "seed", (json_int_t)cfg->seed,
-                     "mean_gap_us", round_to(1e6 / cfg->rate, 3), "send_lag_us", "p50",
-                     lag_us(lag, 50), "p99", lag_us(lag, 99), "max", lag_us(lag, 100), "count",
-                     (json_int_t)lag->total, "schedule_kept", !run->schedule_missed);
+    return json_pack("{s:f,s:f,s:I,s:f,s:s,s:I,s:f,s:{s:o,s:o,s:o,s:I},s:b}", "target_rps",
+                     cfg->rate, "achieved_rps",
+                     round_to((double)run->total.sent / run->window_s, 3), "scheduled",
+                     (json_int_t)run->total.scheduled, "scheduled_rps",
+                     round_to((double)run->total.scheduled / run->window_s, 3), "arrivals",
+                     arr_name(cfg->arrivals), "seed", (json_int_t)cfg->seed, "mean_gap_us",
+                     round_to(1e6 / cfg->rate, 3), "send_lag_us", "p50", lag_us(lag, 50), "p99",
+                     lag_us(lag, 99), "max", lag_us(lag, 100), "count", (json_int_t)lag->total,
+                     "schedule_kept", !run->schedule_missed);
 }
 
 json_t *report_json(const struct lg_run *run)

@@ -201,6 +201,11 @@ void worker_end_window(struct worker *w, uint64_t now)
             w->res.due_unsent_at_end++;
             conn_record_censored(w, at.at, last, slowest);
         }
+        /* Intended in the window but not yet made due when it closed (the pacer runs at
+         * the loop's next round): the schedule's own count of the window is complete. */
+        for (struct arr_cursor at = c->due; at.at < t1;
+             arr_step(&at, w->cfg->arrivals, w->interval_ns))
+            w->res.scheduled += at.at >= w->t0;
     }
     for (unsigned i = 0; i < w->nidle; i++)
         w->res.idle_open_at_end += w->idle[i].state == C_UP;
