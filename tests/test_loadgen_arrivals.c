@@ -140,6 +140,35 @@ static void case_same_seed(void)
     CHECK(copy.seq == a.seq + 1 && a.seq == 10000);
 }
 
+/* A run's schedule is its intended times relative to the start, and the window is a
+ * fixed stretch of them: the count the schedule intended in it (open_loop.scheduled)
+ * depends on the seed, -c and -R only, not on timing or on -t. */
+static double scheduled_count(const char *to, const char *threads)
+{
+    struct run r;
+    const char *args[] = {"-c", "8",     "-t",         threads,   "-R",     "1000", "-d", "500ms",
+                          "-w", "100ms", "--arrivals", "poisson", "--seed", "5",    to,   NULL};
+    run_loadgen(&r, args);
+    measured(&r);
+    double n = num(r.json, "open_loop.scheduled");
+    json_decref(r.json);
+    return n;
+}
+
+static void case_same_seed_run(void)
+{
+    struct srv s;
+    char to[64];
+
+    srv_start_simple(&s, "epoll", NULL);
+    target(to, sizeof(to), &s);
+    double one = scheduled_count(to, "1"), again = scheduled_count(to, "1"),
+           two = scheduled_count(to, "2");
+    CHECK(one == again && one == two, "scheduled %.0f, %.0f, and %.0f with -t 2", one, again, two);
+    CHECK(one > 350 && one < 650, "%.0f scheduled in 500 ms at 1000/s", one);
+    json_decref(srv_stop(&s));
+}
+
 /* ---- a uniform in (0, 1]: never 0, so no log(0) ---- */
 
 static void case_unit_interval(void)
@@ -464,10 +493,10 @@ static void case_usage_seed(void)
 
 TEST_CASES({"poisson_gaps", case_poisson_gaps}, {"uniform_gaps", case_uniform_gaps},
            {"superposed_gaps", case_superposed_gaps}, {"same_seed", case_same_seed},
-           {"unit_interval", case_unit_interval}, {"observed_poisson", case_observed_poisson},
-           {"observed_uniform", case_observed_uniform}, {"poisson_freeze", case_poisson_freeze},
-           {"arrivals_json", case_arrivals_json}, {"schedule_warnings", case_schedule_warnings},
-           {"usage_arrivals", case_usage_arrivals},
+           {"same_seed_run", case_same_seed_run}, {"unit_interval", case_unit_interval},
+           {"observed_poisson", case_observed_poisson}, {"observed_uniform", case_observed_uniform},
+           {"poisson_freeze", case_poisson_freeze}, {"arrivals_json", case_arrivals_json},
+           {"schedule_warnings", case_schedule_warnings}, {"usage_arrivals", case_usage_arrivals},
            {"usage_arrivals_needs_rate", case_usage_arrivals_needs_rate},
            {"usage_seed", case_usage_seed});
 TEST_MAIN()
