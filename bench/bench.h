@@ -105,6 +105,16 @@ int run_one(const struct bench_opts *o, const struct run_spec *spec, struct run_
 /* Frees what a result holds. */
 void run_result_free(struct run_result *r);
 
+/* record.c: what bench.json keeps of a run. record_trial returns a new trial object:
+ * loadgen's figures from r's run JSON, the server's stats line and the tree's readings;
+ * the caller owns it. record_point_status says a point's status from its trials (ok,
+ * partial, failed, interrupted, not_run), wanted of them asked for, stopped when bench
+ * was interrupted. record_point_summary returns a new object of each metric's summary
+ * over the trials that measured (ok and hung). */
+json_t *record_trial(const struct run_spec *spec, const struct run_result *r, unsigned trial);
+const char *record_point_status(json_t *trials, unsigned wanted, bool stopped);
+json_t *record_point_summary(json_t *trials);
+
 /* The machine and the build, for the "env" of bench.json and of creation-cost's JSON.
  * Returns a new reference. */
 json_t *env_collect(void);

@@ -4,6 +4,7 @@
  * fixture: two models, every scenario but cores, two trials) and on broken ones. */
 #include "check.h"
 #include "harness.h"
+#include "plots_cases.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -43,7 +44,7 @@ static const char *const expected[] = {
 
 /* A fresh folder holding a results folder named name, whose bench.json is json (NULL:
  * the fixture). Returns its path in dir. */
-static void results_dir(const char *name, json_t *json, char *dir, size_t len)
+void results_dir(const char *name, json_t *json, char *dir, size_t len)
 {
     char cmd[1024];
     if (!work[0]) {
@@ -63,14 +64,14 @@ static void results_dir(const char *name, json_t *json, char *dir, size_t len)
     }
 }
 
-static void teardown(void)
+void teardown(void)
 {
     char cmd[300];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", work);
     CHECK(system(cmd) == 0);
 }
 
-static json_t *fixture(void)
+json_t *fixture(void)
 {
     json_error_t e;
     json_t *j = json_load_file(ECHOBENCH_FIXTURES "/bench.json", 0, &e);
@@ -78,13 +79,12 @@ static json_t *fixture(void)
     return j;
 }
 
-static int run(const char *tool, const char *const *args, const char *path_env, char *err,
-               size_t errlen)
+int run(const char *tool, const char *const *args, const char *path_env, char *err, size_t errlen)
 {
     return run_tool(tool, args, path_env, NULL, err, errlen);
 }
 
-static char *slurp(const char *path, size_t *len)
+char *slurp(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -158,7 +158,7 @@ static void case_plots(void)
 
 /* ---- the TSV says what the JSON says ---- */
 
-static json_t *find_point(json_t *root, const char *scenario, const char *model, double x)
+json_t *find_point(json_t *root, const char *scenario, const char *model, double x)
 {
     size_t i, k;
     json_t *sc, *pt;
@@ -633,371 +633,6 @@ static void case_compare(void)
     const char *bad[] = {a, foreign, NULL};
     CHECK(run("compare", bad, NULL, err, sizeof(err)) == 1 && strstr(err, "not a bench.json"), "%s",
           err);
-    teardown();
-}
-
-/* ---- what is not comparable says so, and is never ranked ---- */
-
-/* The line of text (which may be NULL) holding needle, or NULL; the caller frees it. */
-static char *line_with(const char *text, const char *needle)
-{
-    const char *at = text ? strstr(text, needle) : NULL;
-    if (!at)
-        return NULL;
-    const char *from = at, *to = strchr(at, '\n');
-    while (from > text && from[-1] != '\n')
-        from--;
-    size_t len = to ? (size_t)(to - from) : strlen(from);
-    char *line = malloc(len + 1);
-    CHECK(line);
-    memcpy(line, from, len);
-    line[len] = '\0';
-    return line;
-}
-
-/* plots on json; returns report.md, and the folder in dir. */
-static char *report_of(const char *name, json_t *json, char *dir, size_t len)
-{
-    char err[8192], path[PATH_MAX + 64];
-    results_dir(name, json, dir, len);
-    const char *args[] = {dir, NULL};
-    CHECK(run("plots", args, NULL, err, sizeof(err)) == 0, "%s", err);
-    snprintf(path, sizeof(path), "%s/report.md", dir);
-    char *md = slurp(path, NULL);
-    CHECK(md, "no %s", path);
-    return md;
-}
-
-static void set_summary(json_t *pt, const char *metric, double median, double lo, double hi)
-{
-    json_t *s = json_object_get(json_object_get(pt, "summary"), metric);
-    CHECK(s, "no summary of %s", metric);
-    json_object_set_new(s, "median", json_real(median));
-    json_object_set_new(s, "ci95", json_pack("[f,f]", lo, hi));
-}
-
-/* The fixture's echo-iterative starves 3 of 4 and 63 of 64 connections (one at a time). */
-static void case_starved_marked(void)
-{
-    char dir[PATH_MAX], path[PATH_MAX + 64];
-    char *md = report_of("starved", NULL, dir, sizeof(dir));
-    char *row = line_with(strstr(md, "p99 latency (µs)"), "| iterative |");
-    CHECK(row && strstr(row, "(63 of 64 starved: not comparable)") &&
-              strstr(row, "(3 of 4 starved: not comparable)"),
-          "the p99 table's starved points: %s", row ? row : "no row");
-    free(row);
-    for (const char *sc = "concurrency"; sc; sc = strcmp(sc, "concurrency") == 0 ? "service"
-                                                  : strcmp(sc, "service") == 0   ? "idle"
-                                                                                 : NULL) {
-        char want[128];
-        snprintf(want, sizeof(want), "Starved connections (no echo in the window) in the %s", sc);
-        char *f = line_with(md, want);
-        CHECK(f && strstr(f, "echo-iterative at "), "no finding of the starved in %s", sc);
-        /* Its p99 is mostly the starved ones' censored waits, not the served requests'. */
-        CHECK(strstr(f, "mixes the few requests served with the starved connections' censored "
-                        "waits") &&
-                  !strstr(f, "that of the few served"),
-              "what a starved point's latency is: %s", f);
-        free(f);
-    }
-    free(md);
-    /* The plot: the starved points apart from the line, as labelled marks. */
-    snprintf(path, sizeof(path), "%s/plots/data/latency_vs_connections.tsv", dir);
-    char *tsv = slurp(path, NULL);
-    CHECK(tsv && strstr(tsv, "iterative: not comparable\t64\t") && strstr(tsv, "\t63 starved\n"),
-          "latency_vs_connections.tsv: %s", tsv ? tsv : "none");
-    CHECK(!strstr(tsv, "\niterative\t64\t"), "the starved point is on iterative's line");
-    free(tsv);
-    snprintf(path, sizeof(path), "%s/plots/latency_vs_connections.gp", dir);
-    char *gp = slurp(path, NULL);
-    CHECK(gp && strstr(gp, "with labels") && strstr(gp, "title 'iterative: not comparable'"),
-          "the script draws no labelled marks");
-    free(gp);
-    teardown();
-}
-
-static void case_ranking_rules(void)
-{
-    char dir[PATH_MAX];
-    json_t *j = fixture();
-    /* echo-iterative, starved at 64, with an interval over echo-epoll's: excluded, so
-     * never named as a rival. */
-    json_t *epoll64 = find_point(j, "concurrency", "epoll", 64);
-    json_t *it64 = find_point(j, "concurrency", "iterative", 64);
-    set_summary(epoll64, "p99_us", 1000, 900, 1100);
-    set_summary(it64, "p99_us", 1050, 950, 1150);
-    set_summary(it64, "throughput_rps", 110000, 60000, 160000);
-    /* echo-epoll's trials at 64 had loadgen saturated. */
-    json_object_set_new(epoll64, "loadgen_saturated_trials", json_integer(2));
-    /* An interval below zero. */
-    set_summary(find_point(j, "concurrency", "epoll", 1), "throughput_rps", 28275, -500, 57000);
-    char *md = report_of("ranking", j, dir, sizeof(dir));
-    json_decref(j);
-    char *p99 = line_with(md, "had the lowest median p99 latency");
-    CHECK(p99 && strstr(p99, "echo-epoll") && !strstr(p99, "echo-iterative"),
-          "the p99 ranking names an excluded model: %s", p99 ? p99 : "none");
-    free(p99);
-    char *rps = line_with(md, "had the highest median throughput");
-    CHECK(rps && !strstr(rps, "echo-iterative"), "the throughput ranking: %s", rps ? rps : "none");
-    free(rps);
-    CHECK(strstr(md, "saturated at 64 connections for echo-epoll in 2 of 2 trials"),
-          "the ranking does not say loadgen was saturated");
-    char *row = line_with(strstr(md, "Requests per second"), "| epoll |");
-    CHECK(row && strstr(row, "[0†, 57,000]"), "the clamped interval: %s", row ? row : "none");
-    free(row);
-    CHECK(strstr(md, "intervals reach below zero"), "the clamped intervals are not said");
-    free(md);
-    teardown();
-}
-
-/* The idle points' trials: primed memory base + growth KiB, held connections. */
-static void set_memory(json_t *pt, double growth_kib, double held)
-{
-    size_t i;
-    json_t *t;
-    json_array_foreach(json_object_get(pt, "trials"), i, t)
-    {
-        json_t *res = json_object_get(t, "resources");
-        double base = json_number_value(json_object_get(res, "base_pss_anon_kib"));
-        json_object_set_new(res, "primed_pss_anon_kib", json_real(base + growth_kib));
-        if (held > 0)
-            json_object_set_new(res, "connections_held", json_real(held));
-    }
-}
-
-static void case_memory_marginal(void)
-{
-    char dir[PATH_MAX], path[PATH_MAX + 64];
-    json_t *j = fixture();
-    /* echo-epoll: 72 KiB over its baseline with 16 connections; its second point made
-     * to open 100 idle ones (the slope needs 100 added: rank.c), 1,072 KiB with 116:
-     * each added cost 10 KiB, the average 1,072 KiB / 116. */
-    set_memory(find_point(j, "idle", "epoll", 0), 72, 16);
-    set_memory(find_point(j, "idle", "epoll", 1), 1072, 116);
-    json_object_set_new(find_point(j, "idle", "epoll", 1), "idle", json_integer(100));
-    char *md = report_of("marginal", j, dir, sizeof(dir));
-    json_decref(j);
-    char *row = line_with(strstr(md, "Server memory per added connection"), "| epoll |");
-    CHECK(row && strstr(row, "| - | 10,240 |"), "the slope: %s", row ? row : "none");
-    free(row);
-    row = line_with(strstr(md, "Server memory per connection, average"), "| epoll |");
-    CHECK(row && strstr(row, "÷ 116 |") && strstr(row, "÷ 16 |"), "the average's divisor: %s",
-          row ? row : "none");
-    free(row);
-    char *f = line_with(md, "Memory per added connection, up to 1 idle client");
-    CHECK(f && strstr(f, "echo-epoll 10,240 bytes (from 0)"), "the headline: %s", f ? f : "none");
-    free(f);
-    free(md);
-    snprintf(path, sizeof(path), "%s/plots/data/idle_memory.tsv", dir);
-    char *tsv = slurp(path, NULL);
-    CHECK(tsv && strstr(tsv, "\nepoll\t1\t10240\t"), "idle_memory.tsv: %s", tsv ? tsv : "none");
-    free(tsv);
-
-    /* The same, but it held 10 of the 17: never ranked on connections it refused. */
-    j = fixture();
-    set_memory(find_point(j, "idle", "epoll", 0), 72, 0);
-    set_memory(find_point(j, "idle", "epoll", 1), 82, 10);
-    md = report_of("refused", j, dir, sizeof(dir));
-    json_decref(j);
-    row = line_with(strstr(md, "Server memory per added connection"), "| epoll |");
-    CHECK(row && strstr(row, "(held 10 of 17: not comparable)"), "the refused point: %s",
-          row ? row : "none");
-    free(row);
-    CHECK(strstr(md, "echo-epoll held 10 of the 17 connections with 1 idle clients"),
-          "the refusal is not said");
-    f = line_with(md, "Memory per added connection, up to");
-    CHECK(!f || !strstr(f, "echo-epoll"), "ranked on refused connections: %s", f);
-    free(f);
-    free(md);
-    teardown();
-}
-
-/* Memory is read in whole pages: a slope over fewer than 100 added connections, or
- * from or to a point that refused some, is "-" in the table, in no finding and not
- * drawn; never 0 or a negative number of bytes. */
-static void case_memory_min_added(void)
-{
-    char dir[PATH_MAX], path[PATH_MAX + 64];
-    /* 16 held, then 17 with the same growth (0 bytes), or one page less (-4,096). */
-    static const double second_kib[] = {72, 68};
-    for (int k = 0; k < 2; k++) {
-        json_t *j = fixture();
-        set_memory(find_point(j, "idle", "epoll", 0), 72, 16);
-        set_memory(find_point(j, "idle", "epoll", 1), second_kib[k], 17);
-        char *md = report_of(k ? "one_page_less" : "one_added", j, dir, sizeof(dir));
-        json_decref(j);
-        char *row = line_with(strstr(md, "Server memory per added connection"), "| epoll |");
-        CHECK(row && strstr(row, "| epoll | - | - |"), "one added connection: %s",
-              row ? row : "none");
-        free(row);
-        CHECK(strstr(md, "`-`: no slope"), "the table does not say what - is");
-        char *f = line_with(md, "Memory per added connection, up to");
-        CHECK(!f || !strstr(f, "echo-epoll"), "a slope over one connection ranked: %s", f);
-        free(f);
-        free(md);
-        snprintf(path, sizeof(path), "%s/plots/data/idle_memory.tsv", dir);
-        char *tsv = slurp(path, NULL);
-        CHECK(!tsv || !strstr(tsv, "\nepoll\t1\t"), "drawn: %s", tsv);
-        free(tsv);
-    }
-    /* From a point that refused: its first point held 10 of 16, the second all 116. */
-    json_t *j = fixture();
-    set_memory(find_point(j, "idle", "epoll", 0), 72, 10);
-    set_memory(find_point(j, "idle", "epoll", 1), 1072, 116);
-    json_object_set_new(find_point(j, "idle", "epoll", 1), "idle", json_integer(100));
-    char *md = report_of("from_refused", j, dir, sizeof(dir));
-    json_decref(j);
-    char *row = line_with(strstr(md, "Server memory per added connection"), "| epoll |");
-    CHECK(row && strstr(row, "| epoll | - (held 10 of 16: not comparable) | - |"),
-          "a slope from a point that refused: %s", row ? row : "none");
-    free(row);
-    free(md);
-    teardown();
-}
-
-/* A 95% interval that reaches zero on a log axis: gnuplot drops an error bar whose
- * lower end is <= 0 there, so the bar's lower end is the axis' bottom (> 0), and the
- * script's y range starts at or below it. */
-static void case_log_error_bar(void)
-{
-    char dir[PATH_MAX], path[PATH_MAX + 64];
-    json_t *j = fixture();
-    set_summary(find_point(j, "concurrency", "epoll", 1), "p99_us", 500, -300, 7470);
-    free(report_of("log_bar", j, dir, sizeof(dir)));
-    json_decref(j);
-    snprintf(path, sizeof(path), "%s/plots/data/latency_vs_connections.tsv", dir);
-    char *tsv = slurp(path, NULL);
-    char *row = tsv ? line_with(tsv, "epoll\t1\t500\t") : NULL;
-    double y = 0, lo = -1, hi = 0;
-    CHECK(row && sscanf(row, "epoll\t1\t%lf\t%lf\t%lf", &y, &lo, &hi) == 3,
-          "no epoll row at 1 in %s", tsv ? tsv : "none");
-    CHECK(lo > 0 && lo < y && hi == 7470, "the bar at 1: %s", row);
-    free(row);
-    free(tsv);
-    snprintf(path, sizeof(path), "%s/plots/latency_vs_connections.gp", dir);
-    char *gp = slurp(path, NULL);
-    char *range = gp ? strstr(gp, "set yrange [") : NULL;
-    double bottom = 0;
-    CHECK(range && sscanf(range, "set yrange [%lf:", &bottom) == 1 && bottom > 0 && bottom <= lo,
-          "the log axis' bottom (%g) is not at or below the bar's end (%g)", bottom, lo);
-    free(gp);
-    /* A linear axis still draws an interval from 0 (the fixture's throughput at 1). */
-    snprintf(path, sizeof(path), "%s/plots/throughput_vs_connections.gp", dir);
-    gp = slurp(path, NULL);
-    CHECK(gp && strstr(gp, "set yrange [0:*]"), "the linear axis: %s", gp ? gp : "none");
-    free(gp);
-    teardown();
-}
-
-/* Requests abandoned with a failing connection are in no percentile: a point that lost
- * some says so beside its latency, and a finding says where. */
-static void case_abandoned_marked(void)
-{
-    char dir[PATH_MAX];
-    json_t *j = fixture();
-    json_t *trials = json_object_get(find_point(j, "concurrency", "epoll", 4), "trials");
-    json_object_set_new(json_array_get(trials, 0), "abandoned", json_integer(7));
-    json_object_set_new(json_array_get(trials, 1), "abandoned", json_integer(3));
-    trials = json_object_get(find_point(j, "concurrency", "epoll", 64), "trials");
-    json_object_set_new(json_array_get(trials, 0), "abandoned", json_integer(0));
-    char *md = report_of("abandoned", j, dir, sizeof(dir));
-    json_decref(j);
-    char *row = line_with(strstr(md, "p99 latency (µs)"), "| epoll |");
-    CHECK(row && strstr(row, "(7 abandoned: over the survivors)"), "the p99 row: %s",
-          row ? row : "none");
-    CHECK(!strstr(strstr(row, "abandoned") + 1, "abandoned"), "more than the one point marked: %s",
-          row);
-    free(row);
-    row = line_with(strstr(md, "Requests per second"), "| epoll |");
-    CHECK(row && !strstr(row, "abandoned"), "a throughput cell marked: %s", row ? row : "none");
-    free(row);
-    char *f = line_with(md, "Requests abandoned");
-    CHECK(f && strstr(f, "concurrency scenario: echo-epoll at 4 (7).") && !strstr(f, "64 ("),
-          "the finding: %s", f ? f : "none");
-    free(f);
-    free(md);
-    teardown();
-}
-
-/* Two models' marks at one point (both starved at 64 connections): their labels are
- * drawn at different offsets, so they do not print over each other. */
-static void case_marks_apart(void)
-{
-    char dir[PATH_MAX], path[PATH_MAX + 64];
-    json_t *j = fixture();
-    size_t i;
-    json_t *t;
-    json_t *epoll = find_point(j, "concurrency", "epoll", 64);
-    json_array_foreach(json_object_get(epoll, "trials"), i, t)
-        json_object_set_new(t, "starved", json_integer(5));
-    /* A third model starved at the same point: iterative, epoll and select there. */
-    json_t *select = json_deep_copy(epoll);
-    json_object_set_new(select, "model", json_string("select"));
-    json_t *sc;
-    json_array_foreach(
-        json_object_get(j, "scenarios"), i,
-        sc) if (strcmp(json_string_value(json_object_get(sc, "name")), "concurrency") == 0)
-        json_array_append(json_object_get(sc, "points"), select);
-    json_decref(select);
-    json_array_append_new(json_object_get(json_object_get(j, "settings"), "models"),
-                          json_string("select"));
-    free(report_of("marks_apart", j, dir, sizeof(dir)));
-    json_decref(j);
-    snprintf(path, sizeof(path), "%s/plots/latency_vs_connections.gp", dir);
-    char *gp = slurp(path, NULL);
-    /* Three series of labels, each on a line of its own: a line apart from every other
-     * (with two lines, above and below, the first and third printed over each other). */
-    double y[3];
-    const char *at = gp;
-    for (int k = 0; k < 3; k++) {
-        at = at ? strstr(at, "with labels offset ") : NULL;
-        CHECK(at && sscanf(at, "with labels offset 0,%lf", &y[k]) == 1,
-              "three series of labels: %s", gp ? gp : "none");
-        at++;
-        for (int m = 0; m < k; m++)
-            CHECK(fabs(y[k] - y[m]) >= 1.0, "labels of series %d and %d at %g and %g", m, k, y[m],
-                  y[k]);
-    }
-    free(gp);
-    teardown();
-}
-
-static void case_compare_warnings(void)
-{
-    char a[PATH_MAX], b[PATH_MAX], err[8192], out[PATH_MAX + 64], path[PATH_MAX + 64];
-    results_dir("a", NULL, a, sizeof(a));
-    json_t *j = fixture();
-    json_object_set_new(json_object_get(j, "settings"), "trials", json_integer(5));
-    json_object_set_new(json_object_get(j, "settings"), "duration_s", json_real(0.2));
-    json_object_set_new(json_object_get(j, "env"), "server_cpus", json_pack("[i]", 1));
-    json_t *capped = find_point(j, "concurrency", "epoll", 4);
-    json_object_set_new(capped, "status", json_string("capped"));
-    results_dir("b", j, b, sizeof(b));
-    json_decref(j);
-    const char *args[] = {a, b, NULL};
-    snprintf(out, sizeof(out), "%s/compare.out", b);
-    int rc = run_tool("compare", args, NULL, out, err, sizeof(err));
-    CHECK(rc == 0, "exit %d: %s", rc, err);
-    char *stdout_text = slurp(out, NULL);
-    CHECK(stdout_text && strstr(stdout_text, "settings differ") &&
-              strstr(stdout_text, "not comparable, not measured in both"),
-          "compare's output: %s", stdout_text ? stdout_text : "none");
-    free(stdout_text);
-    /* A real as people write it: 0.3, not 0.29999999999999999. */
-    CHECK(strstr(err, "duration_s 0.3 against 0.2;"), "the durations: %s", err);
-    CHECK(strstr(err, "settings differ") && strstr(err, "trials 2 against 5") &&
-              strstr(err, "server_cpus"),
-          "no warning that the settings differ: %s", err);
-    snprintf(path, sizeof(path), "%s/compare/compare.md", b);
-    char *md = slurp(path, NULL);
-    CHECK(md && strstr(md, "settings differ"), "compare.md says nothing of the settings");
-    CHECK(!strstr(md, "| concurrency | epoll | 4 |"), "a capped point compared");
-    CHECK(strstr(md, "concurrency epoll 4 (A ok, B capped)"), "the capped point is not listed");
-    char *row = line_with(md, "| concurrency | iterative | 64 | p99_us |");
-    CHECK(row && strstr(row, "starved") && !strstr(row, "*"), "a starved point: %s",
-          row ? row : "none");
-    free(row);
-    free(md);
     teardown();
 }
 

@@ -1,0 +1,40 @@
+/* The cases of test_plots that live outside test_plots.c, and the helpers they share
+ * with it. */
+#ifndef ECHOBENCH_PLOTS_CASES_H
+#define ECHOBENCH_PLOTS_CASES_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+/* A fresh folder holding a results folder named name, whose bench.json is json (NULL:
+ * the fixture). Returns its path in dir. */
+void results_dir(const char *name, json_t *json, char *dir, size_t len);
+
+/* Removes every folder results_dir made. */
+void teardown(void);
+
+/* The fixture's bench.json, loaded; the caller owns it. */
+json_t *fixture(void);
+
+/* Runs build/bin/TOOL with args (PATH replaced by path_env unless NULL); returns its exit
+ * status, its stderr in err. */
+int run(const char *tool, const char *const *args, const char *path_env, char *err, size_t errlen);
+
+/* The whole of a file (NUL-terminated; its length in *len unless NULL), or NULL if it
+ * cannot be opened; the caller frees it. */
+char *slurp(const char *path, size_t *len);
+
+/* The point of a scenario for model at x, or NULL. */
+json_t *find_point(json_t *root, const char *scenario, const char *model, double x);
+
+/* plots_rules.c: what is not comparable says so, and is never ranked. */
+void case_starved_marked(void);
+void case_ranking_rules(void);
+void case_memory_marginal(void);
+void case_memory_min_added(void);
+void case_log_error_bar(void);
+void case_abandoned_marked(void);
+void case_marks_apart(void);
+void case_compare_warnings(void);
+
+#endif
