@@ -1,5 +1,6 @@
 /* Running build/bin/loadgen from a test and reading what it wrote: what the load
- * generator's test programs share (test_loadgen.c, test_loadgen_figures.c). Static
+ * generator's test programs share (test_loadgen.c, test_loadgen_figures.c,
+ * test_loadgen_arrivals.c). Static
  * functions in a header, as fake_server.h: each program is one file. */
 #ifndef ECHOBENCH_LOADGEN_RUN_H
 #define ECHOBENCH_LOADGEN_RUN_H
@@ -28,6 +29,25 @@ struct run {
     char err[16384];
     char out[16384];
 };
+
+/* Forks a process that stops pid (SIGSTOP) after_ms from now and, unless for_ms is 0
+ * (then the caller continues it), lets it go on for_ms later; returns its pid, for the
+ * caller to wait for. The server is frozen as a whole, on a schedule of the test's. */
+__attribute__((unused)) static pid_t freeze_later(pid_t pid, unsigned after_ms, unsigned for_ms)
+{
+    pid_t freezer = fork();
+    CHECK(freezer >= 0);
+    if (freezer == 0) {
+        usleep(after_ms * 1000);
+        kill(pid, SIGSTOP);
+        if (for_ms > 0) {
+            usleep(for_ms * 1000);
+            kill(pid, SIGCONT);
+        }
+        _exit(0);
+    }
+    return freezer;
+}
 
 /* Reads both pipes to EOF (they are small) with a deadline. */
 __attribute__((unused)) static void drain(int ofd, int efd, struct run *r, double deadline)

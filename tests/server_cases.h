@@ -4,12 +4,19 @@
 #define ECHOBENCH_SERVER_CASES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* The model under test (echo-MODEL), from the command line. */
 extern const char *model;
 
 /* Whether the model under test is name. */
 bool is(const char *name);
+
+/* Runs the model with args, without a server's lifetime: stderr into err, stdout into
+ * out, and before_exec (when not NULL) run in the child first. Returns the exit
+ * status. */
+int run_capture_with(const char *const *args, char *err, size_t errlen, char *out, size_t outlen,
+                     void (*before_exec)(void));
 
 /* server_figures.c: the counters, the ready line and the process tree mean what they
  * say. */
@@ -18,5 +25,11 @@ void case_work_threads(void);
 void case_sigkill(void);
 void case_workers_ready(void);
 void case_prefork_emfile(void);
+
+/* server_models.c: the cases of one model each. */
+void case_threadpool_starves(void);
+void case_prefork_restart(void);
+void case_reuseport_spread(void);
+void case_uring_unavailable(void);
 
 #endif

@@ -190,15 +190,7 @@ static void case_freeze(void)
     srv_start_simple(&s, "epoll", NULL);
     target(to, sizeof(to), &s);
     const char *args[] = {"-c", "4", "-R", "1000", "-d", "4s", "-w", "500ms", to, NULL};
-    pid_t freezer = fork();
-    CHECK(freezer >= 0);
-    if (freezer == 0) {
-        usleep(2000 * 1000);
-        kill(s.pid, SIGSTOP);
-        usleep(1000 * 1000);
-        kill(s.pid, SIGCONT);
-        _exit(0);
-    }
+    pid_t freezer = freeze_later(s.pid, 2000, 1000);
     run_loadgen(&r, args);
     waitpid(freezer, NULL, 0);
     measured(&r);
@@ -227,13 +219,7 @@ static void case_freeze_at_end(void)
     target(to, sizeof(to), &s);
     const char *args[] = {"-c", "4",     "-R",        "1000", "-d", "3s",
                           "-w", "300ms", "--timeout", "10s",  to,   NULL};
-    pid_t freezer = fork();
-    CHECK(freezer >= 0);
-    if (freezer == 0) {
-        usleep(1800 * 1000); /* 1.5 s into the window, until it ends */
-        kill(s.pid, SIGSTOP);
-        _exit(0);
-    }
+    pid_t freezer = freeze_later(s.pid, 1800, 0); /* 1.5 s into the window, until it ends */
     run_loadgen(&r, args);
     waitpid(freezer, NULL, 0);
     kill(s.pid, SIGCONT);

@@ -316,18 +316,10 @@ static void case_poisson_freeze(void)
     target(to, sizeof(to), &s);
     const char *args[] = {"-c", "4",     "-R",         "1000",    "-d", "3s",
                           "-w", "500ms", "--arrivals", "poisson", to,   NULL};
-    pid_t freezer = fork();
-    CHECK(freezer >= 0);
-    if (freezer == 0) {
-        /* Inside the window (it opens about 0.5 s after the start), frozen 320 ms:
-         * requests come due every millisecond or so, so one is due within the first
-         * 20 ms of the freeze and waits at least 300 ms from its intended time. */
-        usleep(1500 * 1000);
-        kill(s.pid, SIGSTOP);
-        usleep(320 * 1000);
-        kill(s.pid, SIGCONT);
-        _exit(0);
-    }
+    /* Inside the window (it opens about 0.5 s after the start), frozen 320 ms: requests
+     * come due every millisecond or so, so one is due within the first 20 ms of the
+     * freeze and waits at least 300 ms from its intended time. */
+    pid_t freezer = freeze_later(s.pid, 1500, 320);
     run_loadgen(&r, args);
     waitpid(freezer, NULL, 0);
     measured(&r);
