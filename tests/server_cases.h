@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /* The model under test (echo-MODEL), from the command line. */
 extern const char *model;
@@ -27,6 +28,11 @@ void case_workers_ready(void);
 void case_prefork_emfile(void);
 
 /* server_models.c: the cases of one model each. */
+
+/* Sockets of pid listening on port (from /proc/PID/net/tcp and tcp6); when queued is
+ * not NULL, adds the connections waiting in their accept queues to *queued. */
+int listeners_on(pid_t pid, int port, unsigned *queued);
+
 void case_threadpool_starves(void);
 void case_prefork_restart(void);
 void case_reuseport_spread(void);

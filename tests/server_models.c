@@ -125,8 +125,7 @@ void case_prefork_restart(void)
 
 /* ---- reuseport_spread: a thread and a listener per worker, all of them served ---- */
 
-/* Sockets of pid listening on port (from /proc/PID/net/tcp and tcp6). */
-static int listeners_on(pid_t pid, int port)
+int listeners_on(pid_t pid, int port, unsigned *queued)
 {
     static const char *const tables[] = {"tcp", "tcp6"};
     int n = 0;
@@ -137,10 +136,15 @@ static int listeners_on(pid_t pid, int port)
         if (!f)
             continue;
         while (fgets(line, sizeof(line), f)) {
-            unsigned lport, state;
-            if (sscanf(line, " %*d: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x", &lport, &state) == 2 &&
-                (int)lport == port && state == 0x0A) /* TCP_LISTEN */
+            unsigned lport, state, rx;
+            /* A listener's rx_queue is its accept queue's length. */
+            if (sscanf(line, " %*d: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x %*x:%x", &lport, &state,
+                       &rx) == 3 &&
+                (int)lport == port && state == 0x0A) { /* TCP_LISTEN */
                 n++;
+                if (queued)
+                    *queued += rx;
+            }
         }
         fclose(f);
     }
@@ -204,7 +208,8 @@ void case_reuseport_spread(void)
     int fds[CONNS];
 
     srv_start_simple(&s, model, "-n 1");
-    CHECK(listeners_on(s.pid, s.port) == 1, "%d listeners with -n 1", listeners_on(s.pid, s.port));
+    CHECK(listeners_on(s.pid, s.port, NULL) == 1, "%d listeners with -n 1",
+          listeners_on(s.pid, s.port, NULL));
     json_decref(srv_stop(&s));
 
     /* The server's own threads: those waiting in epoll. A sanitizer's thread (TSan
@@ -216,8 +221,8 @@ void case_reuseport_spread(void)
             break;
     CHECK(loops == 4, "%d threads wait in epoll with -n 4 (%d threads in all)", loops,
           proc_thread_count(s.pid));
-    CHECK(listeners_on(s.pid, s.port) == 4, "%d listeners on the port, not 4",
-          listeners_on(s.pid, s.port));
+    CHECK(listeners_on(s.pid, s.port, NULL) == 4, "%d listeners on the port, not 4",
+          listeners_on(s.pid, s.port, NULL));
     /* Whichever listener the kernel hashes each to, every one is served; and more than
      * one thread did the serving (a thread with no client sleeps in epoll_wait, never
      * scheduled; all 64 hashed to one of 4 listeners is a chance of 4^-63). */
