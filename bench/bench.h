@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "slo.h"
+
 #define MAX_MODELS 16
 #define MAX_TRIALS 50
 #define MAX_ARGS   32
@@ -20,7 +22,10 @@ struct bench_opts {
     unsigned nmodels;
     char scenarios[8][32]; /* the names asked for, or all */
     unsigned nscenarios;
-    char points[8][2][128]; /* --points SCENARIO=LIST overrides */
+    char points[8][2][128];  /* --points SCENARIO=LIST overrides */
+    struct slo slo[SLO_MAX]; /* the latency targets (default p99=1ms) */
+    unsigned nslo;
+    unsigned load_connections; /* the load sweep's connections (default 64) */
     unsigned npoints;
     unsigned trials;
     uint64_t duration_ns;
@@ -91,6 +96,10 @@ struct run_result {
     struct run_usage usage;
     double wall_s;
 };
+
+/* A trial of the open loop is lagged when loadgen's send lag p99 is over this share of
+ * the p99 latency it measured: that much of the tail may be loadgen's own lateness. */
+#define LAGGED_SHARE 0.5
 
 /* Set by SIGINT or SIGTERM: the run in progress stops, and the suite with it. */
 extern volatile sig_atomic_t bench_interrupted;

@@ -1,6 +1,7 @@
 /* The runner's command line, and the checks made before anything runs. */
 #include "bench.h"
 #include "net.h"
+#include "slo.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -14,8 +15,8 @@
 
 static const char *const all_models[] = {"iterative",  "process", "select",    "epoll", "thread",
                                          "threadpool", "prefork", "reuseport", "uring"};
-static const char *const all_scenarios[] = {"concurrency", "idle",     "churn",
-                                            "service",     "creation", "cores"};
+static const char *const all_scenarios[] = {"concurrency", "load",    "slow",     "idle",
+                                            "churn",       "service", "creation", "cores"};
 
 static void usage(FILE *out)
 {
@@ -30,9 +31,17 @@ static void usage(FILE *out)
             "  --models LIST        models, comma-separated (default: every one built of\n"
             "                       iterative,process,select,epoll,thread,threadpool,prefork,\n"
             "                       reuseport,uring)\n"
-            "  --scenarios LIST     of concurrency,idle,churn,service,creation,cores\n"
-            "                       (default: all; cores needs 4 or more CPUs)\n"
-            "  --points S=LIST      the points of scenario S, e.g. concurrency=1,64 (repeatable)\n"
+            "  --scenarios LIST     of concurrency,load,slow,idle,churn,service,creation,\n"
+            "                       cores (default: all; cores needs 4 or more CPUs)\n"
+            "  --points S=LIST      the points of scenario S, e.g. concurrency=1,64 (repeatable);\n"
+            "                       load takes rates, as shares of the largest capacity or\n"
+            "                       in requests/s (load=10%%,50%%,90%% or load=5000,20000);\n"
+            "                       slow takes connection counts (slow=16,1000)\n"
+            "  --load-connections N the connections of the load sweep, and of the capacity\n"
+            "                       its rates are shares of (default 64)\n"
+            "  --slo pP=BOUND       a latency target for the capacity-within-target figures,\n"
+            "                       such as p99=1ms or p99.9=5ms (repeatable, up to 4;\n"
+            "                       default p99=1ms)\n"
             "  --trials N           trials of each point, interleaved across the models\n"
             "                       (default 3; quick 1)\n"
             "  --duration DUR       measured time of each run (default 1s; quick 500ms)\n"
@@ -329,6 +338,8 @@ enum {
     OPT_OUT,
     OPT_BIN,
     OPT_NO_PROGRESS,
+    OPT_SLO,
+    OPT_LOAD_CONNECTIONS,
 };
 
 int bench_parse_args(int argc, char **argv, struct bench_opts *o)
@@ -348,6 +359,8 @@ int bench_parse_args(int argc, char **argv, struct bench_opts *o)
         {"out", required_argument, NULL, OPT_OUT},
         {"bin", required_argument, NULL, OPT_BIN},
         {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+        {"slo", required_argument, NULL, OPT_SLO},
+        {"load-connections", required_argument, NULL, OPT_LOAD_CONNECTIONS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -448,6 +461,31 @@ int bench_parse_args(int argc, char **argv, struct bench_opts *o)
         case OPT_NO_PROGRESS:
             no_progress = true;
             break;
+        case OPT_SLO: {
+            char err[256];
+            if (o->nslo == SLO_MAX) {
+                fprintf(stderr, "bench: --slo is given at most %d times\n", SLO_MAX);
+                return -1;
+            }
+            if (slo_parse(optarg, &o->slo[o->nslo], err, sizeof(err)) < 0) {
+                fprintf(stderr, "bench: --slo: %s\n", err);
+                return -1;
+            }
+            o->nslo++;
+            break;
+        }
+        case OPT_LOAD_CONNECTIONS:
+            errno = 0;
+            v = strtol(optarg, &end, 10);
+            if (errno || *end || end == optarg || v < 1 || v > 100000) {
+                fprintf(stderr,
+                        "bench: --load-connections must be a whole number from 1 to 100000, not "
+                        "'%s'\n",
+                        optarg);
+                return -1;
+            }
+            o->load_connections = (unsigned)v;
+            break;
         case 'h':
             usage(stdout);
             return 1;
@@ -465,6 +503,13 @@ int bench_parse_args(int argc, char **argv, struct bench_opts *o)
     }
     if (!trials_set)
         o->trials = o->quick ? 1 : 3;
+    if (o->nslo == 0) {
+        char err[256];
+        slo_parse(SLO_DEFAULT, &o->slo[0], err, sizeof(err));
+        o->nslo = 1;
+    }
+    if (o->load_connections == 0)
+        o->load_connections = 64;
     if (!duration_set)
         o->duration_ns = o->quick ? 500000000ull : 1000000000ull;
     if (!warmup_set)

@@ -90,6 +90,32 @@ json_t *record_trial(const struct run_spec *spec, const struct run_result *r, un
         /* The pacer's lateness, open loop only (loadgen writes null in the closed loop). */
         json_object_set_new(t, "send_lag_p50_us", num_or_null(jnum(lg, "send_lag_us", "p50")));
         json_object_set_new(t, "send_lag_p99_us", num_or_null(jnum(lg, "send_lag_us", "p99")));
+        /* The open loop's figures (null in the closed loop): the rate asked, the rate
+         * the schedule intended in the window, the latency from the actual send, how
+         * many were due but unsent at the end, and bench's lag rule (load.c). */
+        double offered = jnum(lg, "open_loop", "scheduled_rps");
+        double achieved = jnum(lg, "throughput_rps", NULL);
+        json_object_set_new(t, "target_rps", num_or_null(jnum(lg, "open_loop", "target_rps")));
+        json_object_set_new(t, "offered_rps", num_or_null(offered));
+        json_object_set_new(t, "achieved_ratio",
+                            num_or_null(offered > 0 ? achieved / offered : NAN));
+        json_object_set_new(t, "service_p50_us",
+                            num_or_null(jnum(lg, "service_latency_us", "p50")));
+        json_object_set_new(t, "service_p99_us",
+                            num_or_null(jnum(lg, "service_latency_us", "p99")));
+        json_object_set_new(t, "service_p999_us",
+                            num_or_null(jnum(lg, "service_latency_us", "p999")));
+        json_object_set_new(t, "send_lag_max_us", num_or_null(jnum(lg, "send_lag_us", "max")));
+        json_object_set_new(
+            t, "due_unsent",
+            num_or_null(jnum(json_object_get(lg, "requests"), "due_unsent_at_end", NULL)));
+        json_t *kept = json_object_get(json_object_get(lg, "open_loop"), "schedule_kept");
+        json_object_set_new(t, "schedule_kept",
+                            json_is_boolean(kept) ? json_incref(kept) : json_null());
+        double lag99 = jnum(lg, "send_lag_us", "p99"), p99 = jnum(lg, "latency_us", "p99");
+        json_object_set_new(t, "lagged",
+                            isnan(lag99) || isnan(p99) ? json_null()
+                                                       : json_boolean(lag99 > LAGGED_SHARE * p99));
         json_object_set_new(t, "spectrum", spectrum_json(json_object_get(lg, "latency_us")));
         json_object_set_new(t, "timeline", timeline_json(json_object_get(lg, "timeline")));
         json_object_set_new(t, "loadgen_saturated",
@@ -192,8 +218,16 @@ json_t *record_point_summary(json_t *trials)
     } metrics[] = {
         {NULL, "throughput_rps", "throughput_rps"},
         {NULL, "p50_us", "p50_us"},
+        {NULL, "p90_us", "p90_us"},
         {NULL, "p99_us", "p99_us"},
         {NULL, "p999_us", "p999_us"},
+        {NULL, "offered_rps", "offered_rps"},
+        {NULL, "achieved_ratio", "achieved_ratio"},
+        {NULL, "service_p50_us", "service_p50_us"},
+        {NULL, "service_p99_us", "service_p99_us"},
+        {NULL, "service_p999_us", "service_p999_us"},
+        {NULL, "send_lag_p99_us", "send_lag_p99_us"},
+        {NULL, "due_unsent", "due_unsent"},
         {NULL, "connect_p50_us", "connect_p50_us"},
         {NULL, "errors", "errors"},
         {NULL, "starved", "starved"},

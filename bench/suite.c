@@ -1,8 +1,7 @@
 /* The default suite: its scenarios, their points, the trials interleaved across the
  * models, and bench.json, rewritten (atomically) after every point. */
-#include "bench.h"
+#include "suite.h"
 
-#include "clock.h"
 #include "jsonio.h"
 #include "order.h"
 #include "version.h"
@@ -20,55 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_POINTS       16
-#define SETUP_NS         (3 * NS_PER_S) /* per run, beyond warmup and duration: start, connect, stop */
-#define FD_MARGIN        256            /* descriptors beyond one a connection: listeners, logs */
-#define PROCESS_SETUP_NS (10 * NS_PER_S) /* what a point may spend forking its children */
-
-/* One point of a scenario: what the server and loadgen get. */
-struct point {
-    char label[32];
-    double x;
-    unsigned connections, idle; /* for memory per connection and the caps */
-    char server_args[4][24];
-    unsigned nserver_args;
-    char loadgen_args[16][24];
-    unsigned nloadgen_args;
-    uint64_t warmup_ns;
-    uint64_t prime_ns;       /* how long priming may take, at most */
-    uint64_t idle_settle_ns; /* how long the server may take to take in the idle clients */
-    unsigned server_cpus;    /* cores scenario: the first this many of the server CPUs; 0: all */
-};
-
-struct scenario {
-    const char *name;
-    const char *title;
-    const char *x_label;
-    const char *description;
-    /* Fills the points (defaults, or those of --points); returns their count, or -1
-     * after a message when --points is bad. Returns 0 for a scenario with none. */
-    int (*points)(const struct bench_opts *o, struct point *p);
-};
-
-/* The state of one run of the suite. */
-struct suite {
-    struct bench_opts *o;
-    json_t *root;
-    json_t *scenarios;
-    unsigned runs_total, runs_done;
-    uint64_t started_ns;
-    unsigned process_cap; /* idle connections the process model can hold here */
-    rlim_t nofile;        /* the descriptor limit servers and loadgen inherit */
-    char process_cap_reason[256];
-    bool unavailable[MAX_MODELS]; /* failed to start once: skipped from then on */
-    char unavailable_why[MAX_MODELS][512];
-    int last_model; /* the model run last, across points and scenarios, or -1 */
-};
-
-static void point_arg(char (*args)[24], unsigned *n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void point_arg(char (*args)[24], unsigned *n, const char *fmt, ...)
+void point_arg(char (*args)[24], unsigned *n, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -78,7 +29,7 @@ static void point_arg(char (*args)[24], unsigned *n, const char *fmt, ...)
 }
 
 /* The --points list for scenario name, or NULL. */
-static const char *points_override(const struct bench_opts *o, const char *name)
+const char *points_override(const struct bench_opts *o, const char *name)
 {
     for (unsigned i = 0; i < o->npoints; i++)
         if (strcmp(o->points[i][0], name) == 0)
@@ -88,8 +39,7 @@ static const char *points_override(const struct bench_opts *o, const char *name)
 
 /* Parses "1,4,16" into v (at most MAX_POINTS, each from min to max). Returns the count or
  * -1 after a message. */
-static int number_list(const char *scenario, const char *text, unsigned *v, unsigned min,
-                       unsigned max)
+int number_list(const char *scenario, const char *text, unsigned *v, unsigned min, unsigned max)
 {
     int n = 0;
     const char *p = text;
@@ -116,8 +66,8 @@ static int number_list(const char *scenario, const char *text, unsigned *v, unsi
  * (fork, pthread_create) has made them all, idle ones included (they were accepted
  * first), before anything is measured: the window then measures serving, and the
  * cost of making flows is the churn scenario's. */
-static void base_point(const struct bench_opts *o, struct point *p, unsigned conns, unsigned idle,
-                       bool prime)
+void base_point(const struct bench_opts *o, struct point *p, unsigned conns, unsigned idle,
+                bool prime)
 {
     memset(p, 0, sizeof(*p));
     p->connections = conns;
@@ -137,7 +87,8 @@ static void base_point(const struct bench_opts *o, struct point *p, unsigned con
 
 static int concurrency_points(const struct bench_opts *o, struct point *p)
 {
-    static const unsigned full[] = {1, 4, 16, 64, 256, 1024}, quick[] = {1, 16, 256};
+    /* Quick keeps 64: the load sweep's rates are shares of the capacity there. */
+    static const unsigned full[] = {1, 4, 16, 64, 256, 1024}, quick[] = {1, 64, 256};
     unsigned v[MAX_POINTS];
     const char *over = points_override(o, "concurrency");
     int n = over ? number_list("concurrency", over, v, 1, 100000) : o->quick ? 3 : 6;
@@ -232,6 +183,14 @@ static int cores_points(const struct bench_opts *o, struct point *p)
 static const struct scenario scenarios[] = {
     {"concurrency", "Throughput and latency against connections", "connections",
      "Closed loop, 64-byte lines, one request in flight per connection.", concurrency_points},
+    {"load", "Latency against offered load", "offered load (requests/s)",
+     "Open loop, Poisson arrivals, 64-byte lines, at a fixed number of connections; the same "
+     "rates for every model, shares of the largest closed-loop capacity there.",
+     load_points},
+    {"slow", "Many slow clients: one load over more connections", "connections",
+     "Open loop, Poisson arrivals: a fixed rate, half the smallest capacity among the models "
+     "that served every connection, spread over more and more connections.",
+     slow_points},
     {"idle", "The lunch scenario: active clients beside idle ones", "idle connections",
      "16 active clients in a closed loop, with idle clients connected first and silent all "
      "run.",
@@ -249,7 +208,7 @@ static const struct scenario scenarios[] = {
 };
 #define NSCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
 
-static bool wanted(const struct bench_opts *o, const char *name)
+bool scenario_wanted(const struct bench_opts *o, const char *name)
 {
     if (o->nscenarios == 0)
         return true;
@@ -339,9 +298,16 @@ static void process_cap(struct suite *s)
 }
 
 /* Whether this model runs at this point; if not, why (in why). */
-static bool model_runs(const struct suite *s, const char *scenario, const char *model,
+static bool model_runs(const struct suite *s, const char *scenario, unsigned m,
                        const struct point *p, char *why, size_t len)
 {
+    const char *model = s->o->models[m];
+    if (p->only && !p->only[m]) {
+        snprintf(why, len, "skipped: not asked");
+        return false;
+    }
+    if (!load_model_runs(s, scenario, m, p, why, len))
+        return false;
     rlim_t need = (rlim_t)p->idle + p->connections + FD_MARGIN;
     if (s->nofile != RLIM_INFINITY && need > s->nofile) {
         snprintf(why, len,
@@ -350,8 +316,8 @@ static bool model_runs(const struct suite *s, const char *scenario, const char *
                  p->idle + p->connections, (unsigned long)need, (unsigned long)s->nofile);
         return false;
     }
-    if (strcmp(scenario, "idle") == 0 && strcmp(model, "process") == 0 &&
-        p->idle + p->connections > s->process_cap) {
+    if ((strcmp(scenario, "idle") == 0 || strcmp(scenario, "slow") == 0) &&
+        strcmp(model, "process") == 0 && p->idle + p->connections > s->process_cap) {
         snprintf(why, len, "capped: %u processes, past the %u this machine can give a point (%s)",
                  p->idle + p->connections, s->process_cap, s->process_cap_reason);
         return false;
@@ -404,7 +370,7 @@ static void progress(struct suite *s, const char *scenario, const char *model,
 
 /* ---- writing ---- */
 
-static int write_bench(struct suite *s)
+int write_bench(struct suite *s)
 {
     char path[PATH_MAX + 32], ended[32];
     iso8601_utc(time(NULL), ended, sizeof(ended));
@@ -423,7 +389,7 @@ static void build_spec(const struct suite *s, const char *scenario, const struct
                        const char *model, unsigned trial, struct run_spec *spec)
 {
     const struct bench_opts *o = s->o;
-    static char dur[32], warm[32];
+    static char dur[32], warm[32], seed[16];
 
     memset(spec, 0, sizeof(*spec));
     snprintf(spec->name, sizeof(spec->name), "%.24s-%.31s-%.31s-%u", scenario, p->label, model,
@@ -443,6 +409,12 @@ static void build_spec(const struct suite *s, const char *scenario, const struct
     /* Ten bins a second: a timeline of a one-second window still shows its shape. */
     spec->loadgen_args[n++] = "--timeline-bin";
     spec->loadgen_args[n++] = "100ms";
+    if (p->rate_rps > 0) {
+        /* Each round its own arrivals, the same for every model in it. */
+        snprintf(seed, sizeof(seed), "%u", trial);
+        spec->loadgen_args[n++] = "--seed";
+        spec->loadgen_args[n++] = seed;
+    }
     spec->loadgen_args[n] = NULL;
     spec->server_cpus = o->server_cpus;
     spec->nserver_cpus = p->server_cpus ? p->server_cpus : o->nserver_cpus;
@@ -450,7 +422,7 @@ static void build_spec(const struct suite *s, const char *scenario, const struct
     spec->nclient_cpus = o->nclient_cpus;
     spec->settle_ns = p->idle_settle_ns;
     spec->expected_ns = o->duration_ns + p->warmup_ns + p->prime_ns + p->idle_settle_ns + SETUP_NS +
-                        (uint64_t)p->idle * 20000;
+                        (uint64_t)(p->idle + p->connections) * 20000;
 }
 
 /* A seed for a point's order: the same point gets the same order in every run (FNV-1a
@@ -467,8 +439,7 @@ static uint64_t point_seed(const char *scenario, const char *label)
 }
 
 /* Runs every model at one point, the trials interleaved, and records it. */
-static int run_point(struct suite *s, const struct scenario *sc, const struct point *p,
-                     json_t *points)
+int run_point(struct suite *s, const struct scenario *sc, const struct point *p, json_t *points)
 {
     const struct bench_opts *o = s->o;
     json_t *per_model[MAX_MODELS];
@@ -477,14 +448,15 @@ static int run_point(struct suite *s, const struct scenario *sc, const struct po
     unsigned seq = 0;
 
     for (unsigned m = 0; m < o->nmodels; m++) {
-        runs[m] = model_runs(s, sc->name, o->models[m], p, why[m], sizeof(why[m]));
+        runs[m] = model_runs(s, sc->name, m, p, why[m], sizeof(why[m]));
         per_model[m] = json_array();
     }
     /* The whole run is one sequence of runs: the point's first round must not start
      * with the model that ended the point before, in this scenario or the last. */
     struct order ord;
     order_init(&ord, point_seed(sc->name, p->label), s->last_model);
-    for (unsigned trial = 1; trial <= o->trials && !bench_interrupted; trial++) {
+    unsigned trials = p->trials ? p->trials : o->trials;
+    for (unsigned trial = 1; trial <= trials && !bench_interrupted; trial++) {
         /* A round of the models that run here, in an order of its own (order.c). */
         bool now[MAX_MODELS];
         unsigned round[MAX_MODELS];
@@ -523,16 +495,24 @@ static int run_point(struct suite *s, const struct scenario *sc, const struct po
         }
     }
     for (unsigned m = 0; m < o->nmodels; m++) {
+        if (p->only && !p->only[m]) {
+            json_decref(per_model[m]);
+            continue;
+        }
         json_t *pt = json_pack("{s:s,s:s,s:f,s:i,s:i}", "model", o->models[m], "label", p->label,
                                "x", p->x, "connections", (int)p->connections, "idle", (int)p->idle);
+        if (p->rate_rps > 0) {
+            json_object_set_new(pt, "offered_rps", json_real(p->rate_rps));
+            json_object_set_new(pt, "fraction",
+                                p->fraction > 0 ? json_real(p->fraction) : json_null());
+        }
         json_t *sargs = json_array();
         for (unsigned i = 0; i < p->nserver_args; i++)
             json_array_append_new(sargs, json_string(p->server_args[i]));
         json_object_set_new(pt, "server_args", sargs);
         if (!runs[m]) {
-            json_object_set_new(
-                pt, "status",
-                json_string(strncmp(why[m], "capped", 6) == 0 ? "capped" : "skipped"));
+            /* The word before the colon: capped, skipped or saturated. */
+            json_object_set_new(pt, "status", json_stringn(why[m], strcspn(why[m], ":")));
             json_object_set_new(pt, "note", json_string(why[m]));
         } else if (s->unavailable[m] && json_array_size(per_model[m]) == 0) {
             json_object_set_new(pt, "status", json_string("unavailable"));
@@ -540,8 +520,8 @@ static int run_point(struct suite *s, const struct scenario *sc, const struct po
         } else {
             json_object_set_new(
                 pt, "status",
-                json_string(record_point_status(per_model[m], o->trials, bench_interrupted)));
-            if (s->unavailable[m] && json_array_size(per_model[m]) < o->trials)
+                json_string(record_point_status(per_model[m], trials, bench_interrupted)));
+            if (s->unavailable[m] && json_array_size(per_model[m]) < trials)
                 json_object_set_new(pt, "note", json_string(s->unavailable_why[m]));
         }
         /* Where loadgen, not the server, may have set the pace, the point says so. */
@@ -551,6 +531,17 @@ static int run_point(struct suite *s, const struct scenario *sc, const struct po
         json_array_foreach(per_model[m], i, t) saturated +=
             json_is_true(json_object_get(t, "loadgen_saturated"));
         json_object_set_new(pt, "loadgen_saturated_trials", json_integer(saturated));
+        if (p->rate_rps > 0) { /* the open loop: bench's lag rule, and the early stop's */
+            unsigned lagged = 0, under = 0;
+            json_array_foreach(per_model[m], i, t)
+            {
+                lagged += json_is_true(json_object_get(t, "lagged"));
+                json_t *ratio = json_object_get(t, "achieved_ratio");
+                under += json_is_number(ratio) && json_number_value(ratio) < LOAD_UNDER;
+            }
+            json_object_set_new(pt, "lagged_trials", json_integer(lagged));
+            json_object_set_new(pt, "under_trials", json_integer(under));
+        }
         unsigned unsettled = 0;
         json_array_foreach(per_model[m], i, t) unsettled +=
             json_is_false(json_object_get(json_object_get(t, "resources"), "base_settled"));
@@ -676,12 +667,18 @@ static json_t *settings_json(const struct bench_opts *o)
     for (unsigned i = 0; i < o->nmodels; i++)
         json_array_append_new(models, json_string(o->models[i]));
     for (size_t i = 0; i < NSCENARIOS; i++)
-        if (wanted(o, scenarios[i].name))
+        if (scenario_wanted(o, scenarios[i].name))
             json_array_append_new(sc, json_string(scenarios[i].name));
-    return json_pack("{s:b,s:i,s:f,s:f,s:i,s:o,s:o}", "quick", o->quick, "trials", (int)o->trials,
-                     "duration_s", (double)o->duration_ns / 1e9, "warmup_s",
+    json_t *slo = json_array();
+    for (unsigned i = 0; i < o->nslo; i++)
+        json_array_append_new(slo, json_pack("{s:s,s:f,s:f,s:s}", "text", o->slo[i].text,
+                                             "percentile", o->slo[i].percentile, "bound_us",
+                                             o->slo[i].bound_us, "metric", o->slo[i].metric));
+    return json_pack("{s:b,s:i,s:f,s:f,s:i,s:o,s:o,s:o,s:i}", "quick", o->quick, "trials",
+                     (int)o->trials, "duration_s", (double)o->duration_ns / 1e9, "warmup_s",
                      (double)o->warmup_ns / 1e9, "loadgen_threads", (int)o->loadgen_threads,
-                     "models", models, "scenarios", sc);
+                     "models", models, "scenarios", sc, "slo", slo, "load_connections",
+                     (int)o->load_connections);
 }
 
 /* The CPUs this process may run on. */
@@ -695,9 +692,10 @@ static int usable_cpus(void)
 static int plan(struct suite *s, struct point (*pts)[MAX_POINTS], int *npts)
 {
     const struct bench_opts *o = s->o;
+    bool probe = false;
     for (size_t i = 0; i < NSCENARIOS; i++) {
         npts[i] = 0;
-        if (!wanted(o, scenarios[i].name) || !scenarios[i].points)
+        if (!scenario_wanted(o, scenarios[i].name) || !scenarios[i].points)
             continue;
         if (strcmp(scenarios[i].name, "cores") == 0 && usable_cpus() < 4 &&
             !points_override(o, "cores"))
@@ -705,13 +703,18 @@ static int plan(struct suite *s, struct point (*pts)[MAX_POINTS], int *npts)
         npts[i] = scenarios[i].points(o, pts[i]);
         if (npts[i] < 0)
             return -1;
+        if (strcmp(scenarios[i].name, "load") == 0 || strcmp(scenarios[i].name, "slow") == 0)
+            probe = true;
         for (int k = 0; k < npts[i]; k++)
             for (unsigned m = 0; m < o->nmodels; m++) {
                 char why[256];
-                if (model_runs(s, scenarios[i].name, o->models[m], &pts[i][k], why, sizeof(why)))
+                if (model_runs(s, scenarios[i].name, m, &pts[i][k], why, sizeof(why)))
                     s->runs_total += o->trials;
             }
     }
+    /* The scenarios come in table order, concurrency first. */
+    if (probe)
+        s->runs_total += load_probe_runs(s, pts[0], npts[0]);
     return 0;
 }
 
@@ -763,7 +766,7 @@ int suite_run(struct bench_opts *o)
 
     for (size_t i = 0; i < NSCENARIOS && !bench_interrupted; i++) {
         const struct scenario *sc = &scenarios[i];
-        if (!wanted(o, sc->name))
+        if (!scenario_wanted(o, sc->name))
             continue;
         json_t *scj = json_pack("{s:s,s:s,s:s?,s:s,s:s,s:[]}", "name", sc->name, "title", sc->title,
                                 "x_label", sc->x_label, "description", sc->description, "status",
@@ -785,9 +788,16 @@ int suite_run(struct bench_opts *o)
             continue;
         }
         json_t *points = json_object_get(scj, "points");
-        for (int k = 0; k < npts[i] && !bench_interrupted; k++)
+        bool sweep = strcmp(sc->name, "load") == 0 || strcmp(sc->name, "slow") == 0;
+        int n = sweep ? load_begin(&s, sc->name, pts[i], npts[i], scj) : npts[i];
+        if (n < 0)
+            return 1;
+        for (int k = 0; k < n && !bench_interrupted; k++) {
             if (run_point(&s, sc, &pts[i][k], points) < 0)
                 return 1;
+            if (strcmp(sc->name, "load") == 0)
+                load_after_point(&s, &pts[i][k], scj);
+        }
         json_object_set_new(scj, "status", json_string(bench_interrupted ? "interrupted" : "done"));
         if (write_bench(&s) < 0)
             return 1;
@@ -804,5 +814,6 @@ int suite_run(struct bench_opts *o)
             bench_interrupted ? "interrupted after" : "done:", s.runs_done, el, o->out_dir,
             o->out_dir);
     json_decref(s.root);
+    json_decref(s.cap.json);
     return rc;
 }

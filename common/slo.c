@@ -34,8 +34,10 @@ int slo_parse(const char *text, struct slo *s, char *err, size_t errlen)
             s->metric = percentiles[i].metric;
         }
     if (!s->metric) {
-        snprintf(err, errlen, "'%.*s' is not a percentile a target can bound: %s; not '%s'",
-                 (int)(plen + 1), text, example, text);
+        snprintf(err, errlen,
+                 "the percentile of '%s' must be p50, p90, p99 or p99.9, such as p99=1ms or "
+                 "p99.9=5ms",
+                 text);
         return -1;
     }
     char *end;

@@ -1,0 +1,112 @@
+/* The suite's insides, shared by suite.c (the scenarios and the run loop) and load.c
+ * (the open-loop sweeps, whose rates come from capacities measured in the same run). */
+#ifndef ECHOBENCH_SUITE_H
+#define ECHOBENCH_SUITE_H
+
+#include "bench.h"
+#include "clock.h"
+
+#include <math.h>
+#include <sys/resource.h>
+
+#define MAX_POINTS       16
+#define SETUP_NS         (3 * NS_PER_S) /* per run, beyond warmup and duration: start, connect, stop */
+#define FD_MARGIN        256            /* descriptors beyond one a connection: listeners, logs */
+#define PROCESS_SETUP_NS (10 * NS_PER_S) /* what a point may spend forking its children */
+#define LOAD_UNDER       0.9 /* under this share of the offered rate achieved, a rate is missed */
+
+/* One point of a scenario: what the server and loadgen get. */
+struct point {
+    char label[32];
+    double x;
+    unsigned connections, idle; /* for memory per connection and the caps */
+    char server_args[4][24];
+    unsigned nserver_args;
+    char loadgen_args[16][24];
+    unsigned nloadgen_args;
+    uint64_t warmup_ns;
+    uint64_t prime_ns;       /* how long priming may take, at most */
+    uint64_t idle_settle_ns; /* how long the server may take to take in the idle clients */
+    unsigned server_cpus;    /* cores scenario: the first this many of the server CPUs; 0: all */
+    /* The open loop (load.c): the rate in requests per second (0: a closed loop), and
+     * for the load sweep the share of the capacity it is (0: given in requests/s). */
+    double rate_rps, fraction;
+    unsigned trials;  /* 0: the suite's --trials */
+    const bool *only; /* when set, only the models marked run and are recorded */
+};
+
+struct scenario {
+    const char *name;
+    const char *title;
+    const char *x_label;
+    const char *description;
+    /* Fills the points (defaults, or those of --points); returns their count, or -1
+     * after a message when --points is bad. Returns 0 for a scenario with none. */
+    int (*points)(const struct bench_opts *o, struct point *p);
+};
+
+/* The closed-loop capacity of each model at the load sweep's connections: the grid of
+ * rates is shares of the largest, and the slow sweep's load half the smallest among
+ * the models that served every connection (load.c). */
+struct capacity {
+    bool known;
+    double rps[MAX_MODELS];     /* the median throughput; NaN when not measured */
+    double starved[MAX_MODELS]; /* the most connections starved in a trial; NaN: unknown */
+    json_t *json;               /* what the scenarios record of it */
+};
+
+/* The state of one run of the suite. */
+struct suite {
+    struct bench_opts *o;
+    json_t *root;
+    json_t *scenarios;
+    unsigned runs_total, runs_done;
+    uint64_t started_ns;
+    unsigned process_cap; /* idle connections the process model can hold here */
+    rlim_t nofile;        /* the descriptor limit servers and loadgen inherit */
+    char process_cap_reason[256];
+    bool unavailable[MAX_MODELS]; /* failed to start once: skipped from then on */
+    char unavailable_why[MAX_MODELS][512];
+    int last_model; /* the model run last, across points and scenarios, or -1 */
+    struct capacity cap;
+    /* The load sweep's early stop: the rates in a row at which a model achieved under
+     * 90% of the offered rate, and once two, why its higher rates are not run. */
+    unsigned under_in_a_row[MAX_MODELS];
+    char saturated_why[MAX_MODELS][256];
+    double last_ratio[MAX_MODELS]; /* achieved over offered at the rate before */
+    char last_label[MAX_MODELS][32];
+    char slow_skip_why[MAX_MODELS][256]; /* the slow sweep leaves this model out: why */
+};
+
+/* suite.c */
+void point_arg(char (*args)[24], unsigned *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+const char *points_override(const struct bench_opts *o, const char *name);
+/* Parses "1,4,16" into v (at most MAX_POINTS, each from min to max). Returns the count
+ * or -1 after a message. */
+int number_list(const char *scenario, const char *text, unsigned *v, unsigned min, unsigned max);
+void base_point(const struct bench_opts *o, struct point *p, unsigned conns, unsigned idle,
+                bool prime);
+int run_point(struct suite *s, const struct scenario *sc, const struct point *p, json_t *points);
+int write_bench(struct suite *s);
+bool scenario_wanted(const struct bench_opts *o, const char *name);
+
+/* load.c: the points of the two sweeps (their rates are set by load_begin), the runs
+ * the capacity probe will add, and what a sweep does before and after its points. */
+int load_points(const struct bench_opts *o, struct point *p);
+int slow_points(const struct bench_opts *o, struct point *p);
+unsigned load_probe_runs(const struct suite *s, const struct point *concurrency, int nconc);
+/* Looks up or probes the capacities, sets the rates of the points, records the
+ * capacity (and for slow the load and why) in the scenario's JSON scj. Returns the
+ * points to run (0 when the scenario cannot run: scj says why), or -1 on a failure to
+ * write. */
+int load_begin(struct suite *s, const char *scenario, struct point *p, int n, json_t *scj);
+/* After a load point: updates the early stop from the point's records (the last of
+ * scj's points), and warns in scj when loadgen could not generate the rate. */
+void load_after_point(struct suite *s, const struct point *p, json_t *scj);
+/* Whether model m runs at this point of a sweep; if not, why ("saturated: ...",
+ * "skipped: ..."). */
+bool load_model_runs(const struct suite *s, const char *scenario, unsigned m, const struct point *p,
+                     char *why, size_t len);
+
+#endif
