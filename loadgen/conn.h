@@ -59,6 +59,7 @@ struct worker {
     const struct lg_config *cfg;
     struct lg_coord *coord;
     uint64_t *completed_by_conn; /* completions in the window, by our active connection */
+    uint64_t *scheduled_by_conn; /* open loop: requests intended in the window, likewise */
     pthread_t thread;
     uv_loop_t loop;
     uv_async_t wake;

@@ -325,7 +325,7 @@ static int collect(struct worker **w, const struct lg_config *cfg, struct lg_run
     for (unsigned i = 0; i < cfg->threads; i++) {
         const struct lg_result *r = results[i];
         merge(&run->total, r);
-        worker_conn_completed(w[i], run->per_conn);
+        worker_conn_completed(w[i], run->per_conn, run->per_conn_due);
         double util = run->window_s > 0 ? (double)r->cpu_ns / 1e9 / run->window_s : 0;
         if (util > run->busiest_util) {
             run->busiest_util = util;
@@ -453,7 +453,8 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
 
     char *pattern = make_pattern();
-    uint64_t *per_conn = calloc(cfg.connections, sizeof(*per_conn));
+    /* Completions, then the requests due, of each active connection: one block. */
+    uint64_t *per_conn = calloc(2 * (size_t)cfg.connections + 1, sizeof(*per_conn));
     struct worker **w = calloc(cfg.threads, sizeof(*w));
     if (!pattern || !per_conn || !w) {
         fprintf(stderr, "loadgen: out of memory\n");
@@ -463,6 +464,7 @@ int main(int argc, char **argv)
     co.t0_ns = UINT64_MAX;
     atomic_store(&co.t1_ns, UINT64_MAX);
     run.per_conn = per_conn;
+    run.per_conn_due = per_conn + cfg.connections;
     run.started_at = time(NULL);
     run.rss_kib_start = rss_kib();
     for (unsigned i = 0; i < cfg.threads; i++) {

@@ -204,8 +204,10 @@ void worker_end_window(struct worker *w, uint64_t now)
         /* Intended in the window but not yet made due when it closed (the pacer runs at
          * the loop's next round): the schedule's own count of the window is complete. */
         for (struct arr_cursor at = c->due; at.at < t1;
-             arr_step(&at, w->cfg->arrivals, w->interval_ns))
+             arr_step(&at, w->cfg->arrivals, w->interval_ns)) {
             w->res.scheduled += at.at >= w->t0;
+            w->scheduled_by_conn[c - w->active] += at.at >= w->t0;
+        }
     }
     for (unsigned i = 0; i < w->nidle; i++)
         w->res.idle_open_at_end += w->idle[i].state == C_UP;
@@ -420,8 +422,9 @@ struct worker *worker_create(unsigned id, const struct lg_config *cfg, struct lg
     w->rings = calloc((size_t)(w->nactive ? w->nactive : 1) * cfg->pipeline * 2, sizeof(*w->rings));
     w->due_heap = calloc(w->nactive ? w->nactive : 1, sizeof(*w->due_heap));
     w->completed_by_conn = calloc(w->nactive ? w->nactive : 1, sizeof(*w->completed_by_conn));
+    w->scheduled_by_conn = calloc(w->nactive ? w->nactive : 1, sizeof(*w->scheduled_by_conn));
     if (!w->active || !w->idle || !w->rings || !w->due_heap || !w->completed_by_conn ||
-        result_init(&w->res, cfg, w->bin_ns) < 0)
+        !w->scheduled_by_conn || result_init(&w->res, cfg, w->bin_ns) < 0)
         goto fail;
     init_conns(w, w->active, w->nactive, false);
     init_conns(w, w->idle, w->nidle, true);
@@ -474,10 +477,12 @@ unsigned worker_active_up(struct worker *w, uint64_t *setup_errors)
     return w->snap_up;
 }
 
-void worker_conn_completed(const struct worker *w, uint64_t *per_conn)
+void worker_conn_completed(const struct worker *w, uint64_t *per_conn, uint64_t *per_conn_due)
 {
-    for (unsigned i = 0; i < w->nactive; i++)
+    for (unsigned i = 0; i < w->nactive; i++) {
         per_conn[w->active[i].index] = w->completed_by_conn[i];
+        per_conn_due[w->active[i].index] = w->scheduled_by_conn[i];
+    }
 }
 
 void worker_progress(struct worker *w, uint64_t *completed, uint64_t *errors)
@@ -508,5 +513,6 @@ void worker_destroy(struct worker *w)
     free(w->rings);
     free(w->due_heap);
     free(w->completed_by_conn);
+    free(w->scheduled_by_conn);
     free(w);
 }

@@ -386,6 +386,57 @@ static void case_arrivals_json(void)
     json_decref(srv_stop(&s));
 }
 
+/* ---- starved, in the open loop: only a connection with a request due ---- */
+
+/* 1000 connections at 500 requests/s over 1 s: each has a Poisson count of mean 0.5
+ * due in the window, so about e^-0.5 of them (607) have none. None of them is starved:
+ * epoll answers every request made. */
+static void case_starved_needs_due(void)
+{
+    struct srv s;
+    struct run r;
+    char to[64];
+
+    srv_start_simple(&s, "epoll", NULL);
+    target(to, sizeof(to), &s);
+    const char *args[] = {"-c", "1000",       "-R",      "500",       "-d", "1s", "-w",
+                          "0",  "--arrivals", "poisson", "--timeout", "5s", to,   NULL};
+    run_loadgen(&r, args);
+    measured(&r);
+    CHECK(num(r.json, "fairness.starved") == 0, "%g starved", num(r.json, "fairness.starved"));
+    double none = num(r.json, "fairness.nothing_due");
+    CHECK(none > 450 && none < 750, "%g of 1000 had nothing due; about 607 expected", none);
+    CHECK(num(r.json, "fairness.min") == 0);
+    json_decref(r.json);
+    /* The closed loop has no schedule: the field is null there. */
+    const char *closed[] = {"-c", "2", "-d", "200ms", "-w", "0", to, NULL};
+    run_loadgen(&r, closed);
+    measured(&r);
+    CHECK(json_is_null(json_object_get(json_object_get(r.json, "fairness"), "nothing_due")));
+    json_decref(r.json);
+    json_decref(srv_stop(&s));
+}
+
+/* echo-iterative serves its first connection only: the other three have requests due
+ * all window and get no echo, and are starved. */
+static void case_starved_with_due(void)
+{
+    struct srv s;
+    struct run r;
+    char to[64];
+
+    srv_start_simple(&s, "iterative", NULL);
+    target(to, sizeof(to), &s);
+    const char *args[] = {"-c", "4",          "-R",      "400",       "-d", "500ms", "-w",
+                          "0",  "--arrivals", "poisson", "--timeout", "5s", to,      NULL};
+    run_loadgen(&r, args);
+    measured(&r);
+    CHECK(num(r.json, "fairness.starved") == 3, "%g starved", num(r.json, "fairness.starved"));
+    CHECK(num(r.json, "fairness.nothing_due") == 0);
+    json_decref(r.json);
+    json_decref(srv_stop(&s));
+}
+
 /* ---- the warnings: loadgen says when it could not keep the schedule ---- */
 
 static bool warned(json_t *root, const char *what)
@@ -490,5 +541,6 @@ TEST_CASES({"poisson_gaps", case_poisson_gaps}, {"uniform_gaps", case_uniform_ga
            {"poisson_freeze", case_poisson_freeze}, {"arrivals_json", case_arrivals_json},
            {"schedule_warnings", case_schedule_warnings}, {"usage_arrivals", case_usage_arrivals},
            {"usage_arrivals_needs_rate", case_usage_arrivals_needs_rate},
-           {"usage_seed", case_usage_seed});
+           {"usage_seed", case_usage_seed}, {"starved_needs_due", case_starved_needs_due},
+           {"starved_with_due", case_starved_with_due});
 TEST_MAIN()
