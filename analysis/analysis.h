@@ -9,12 +9,16 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "slo.h"
+
 /* A results folder, loaded. */
 struct results {
     char dir[PATH_MAX];
     char path[PATH_MAX + 16]; /* its bench.json */
     json_t *root;
-    char machine[256]; /* "host, CPU model, N CPUs": for titles */
+    char machine[256];       /* "host, CPU model, N CPUs": for titles */
+    struct slo slo[SLO_MAX]; /* the latency targets: settings.slo, or p99=1ms (or --slo) */
+    int nslo;
 };
 
 /* Loads DIR/bench.json (or DIR itself when it is a file) and checks what the analysis
@@ -59,6 +63,15 @@ bool point_comparable(json_t *pt);
 unsigned point_saturated(json_t *pt);
 unsigned point_trials(json_t *pt);
 
+/* Its trials in which loadgen's send lag was over half the trial's p99 (bench's
+ * "lagged"): half its tail may be loadgen's own lateness. */
+unsigned point_lagged(json_t *pt);
+
+/* An open-loop point (load, slow) that may be ranked: measured, no trial lagged or with
+ * loadgen saturated, no connection starved. Otherwise false, with why in words
+ * ("loadgen lagged in 2 of 3 trials"), or with brief, a label for a plot ("lagged"). */
+bool point_usable(json_t *pt, char *why, size_t len, bool brief);
+
 /* The connections the server held at once (the divisor of memory per connection), the
  * median of the trials; NaN when unknown. */
 double point_held(json_t *pt);
@@ -88,6 +101,68 @@ double point_marginal_bytes(json_t *sc, json_t *pt);
 
 /* The points' labels of a scenario, in order of first mention (at most max). */
 int scenario_labels(json_t *sc, char (*out)[32], int max);
+
+/* ---- capacity within a latency target, and the knee (capacity.c) ---- */
+
+/* A knee is where p99 passes this many times its value at the lowest usable rate. */
+#define KNEE_FACTOR 3.0
+
+enum capacity_kind {
+    CAPACITY_MET,   /* the latency crosses the bound between two usable points */
+    CAPACITY_BELOW, /* below the grid: even the lowest usable point missed */
+    CAPACITY_ABOVE, /* above the grid: the highest usable point met, none higher missed */
+    CAPACITY_NONE,  /* not measured: no usable point */
+};
+
+struct capacity {
+    enum capacity_kind kind;
+    /* MET: the achieved rate where the latency crosses the bound (interpolated);
+     * ABOVE: the highest usable point's achieved rate, a lower bound; BELOW: the lowest
+     * usable point's achieved rate, where it missed. */
+    double rps;
+    double latency_us; /* BELOW: the latency at that lowest point */
+    double missed_rps; /* a lower usable point missed too (a curve that is not monotonic):
+                        * the lowest such point's achieved rate; NaN where none did */
+    double missed_us;  /* its latency */
+    /* The interval: the same rule on each trial round's curve (trial k of every point).
+     * lo and hi: the least and most of the rounds' figures (MET, and ABOVE's lower
+     * bound); NaN when no round has one. */
+    int rounds, rounds_below, rounds_above;
+    double lo, hi;
+    char why[384]; /* ABOVE: why the grid ended; NONE: why nothing was usable */
+};
+
+/* model's capacity within target t over scenario sc's points (the load scenario), by
+ * the rules of docs/analysis.md. */
+void capacity_within(json_t *sc, const char *model, const struct slo *t, struct capacity *c);
+
+/* The figure in words, with its interval: "61,234 [58,100, 63,900]", "below the grid
+ * (p99 1,350 µs at 4,812 req/s, ...)", "at least 94,176 [...] (above the grid: the grid's
+ * top rate, ...)", "not measured: no usable point: ...". */
+void capacity_text(const struct capacity *c, const struct slo *t, char *buf, size_t len);
+
+/* The interval in words: "[58,100, 63,900]", "[below the grid, 63,900]", "[58,100, at
+ * least 66,000]", or "" without two rounds. */
+void capacity_interval_text(const struct capacity *c, char *buf, size_t len);
+
+/* Two capacities whose intervals (or figures, without one) meet: not distinguishable. */
+bool capacity_overlap(const struct capacity *a, const struct capacity *b);
+
+struct knee {
+    int usable;      /* usable points with a p99 */
+    bool found;      /* a point's p99 is over KNEE_FACTOR times the first's */
+    double base_rps; /* the lowest usable point's offered rate, and its p99 */
+    double base_us;
+    double rps; /* found: the offered rate of the knee, and its p99 */
+    double p99_us;
+};
+
+/* model's knee over scenario sc's points: the lowest offered rate whose p99 is over
+ * KNEE_FACTOR times the p99 at the lowest usable rate. */
+void capacity_knee(json_t *sc, const char *model, struct knee *k);
+
+/* A bound for people: 1000 -> "1 ms", 250 -> "250 µs". */
+void slo_bound_text(double bound_us, char *buf, size_t len);
 
 /* ---- plots ---- */
 
@@ -153,6 +228,17 @@ struct made_plot {
     bool rendered;
 };
 
+/* Writes and renders one plot into dir and records it in made[*n] (with its scenario
+ * and caption; nothing when the plot has no data or made is full). Returns 0, or -1
+ * after a message when it could not be written. */
+int plot_emit(struct plot *p, const char *dir, const char *scenario, const char *caption,
+              struct made_plot *made, size_t max, int *n, bool *gnuplot_missing);
+
+/* The load and slow scenarios' plots (plots_load.c), made as plot_emit makes them, into
+ * p (scratch). Returns 0, or -1 when one could not be written. */
+int make_load_plots(struct plot *p, const struct results *r, const char *dir, const char **models,
+                    size_t nm, struct made_plot *made, size_t max, int *n, bool *gnuplot_missing);
+
 /* Builds, writes and renders every plot the run has data for, into dir. Returns how
  * many were made (stored in made), or -1 after a message. *gnuplot_missing is set when
  * gnuplot could not be run (the data and scripts are still written). */
@@ -166,6 +252,23 @@ int write_report(const struct results *r, const struct made_plot *made, size_t n
 
 /* The findings section's bullets, written from the data by rules (findings.c). */
 void write_findings(FILE *f, const struct results *r, const char **models, size_t nm);
+
+/* The open-loop sweeps (report_load.c): the load and slow scenarios' tables, capacity
+ * table and warnings; and their findings' bullets, returning how many were written. */
+void write_load_section(FILE *f, const struct results *r, json_t *sc, const char **models,
+                        size_t nm);
+int write_load_findings(FILE *f, const struct results *r, const char **models, size_t nm);
+
+/* The open-loop sweeps' plots (plots_load.c): metric against achieved throughput (load)
+ * or connections (slow), per model, with the usable points on the model's line and the
+ * others apart, labelled why; the targets on metric as reference lines. */
+void load_lines(struct plot *p, const struct results *r, json_t *sc, const char **models, size_t nm,
+                const char *metric, bool by_connections);
+
+/* Capacity within each target: a group per target, a bar per model with its interval,
+ * and marks with words for the models below or above the grid, or not measured. */
+void capacity_bars(struct plot *p, const struct results *r, json_t *sc, const char **models,
+                   size_t nm);
 
 /* Files written whole or not at all: out_open opens PATH.tmp (its name kept in out);
  * out_close closes it and renames it over PATH, or removes it on failure. Both return

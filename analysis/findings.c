@@ -545,13 +545,15 @@ void write_findings(FILE *f, const struct results *r, const char **models, size_
         find_stopped(&fd, sc, models, nm);
         find_memory(&fd, sc, models, nm);
     }
+    fd.n += write_load_findings(f, r, models, nm);
     if ((sc = results_scenario(r, "churn")))
         find_churn(&fd, sc);
     if ((sc = results_scenario(r, "service")))
         find_service(&fd, sc, models, nm);
     if ((sc = results_scenario(r, "creation")))
         find_creation(&fd, sc);
-    static const char *starving[] = {"concurrency", "idle", "service", "churn", "cores"};
+    static const char *starving[] = {"concurrency", "load",  "slow", "idle",
+                                     "service",     "churn", "cores"};
     for (size_t i = 0; i < sizeof(starving) / sizeof(starving[0]); i++)
         if ((sc = results_scenario(r, starving[i])))
             find_starved(&fd, sc, starving[i], models, nm);

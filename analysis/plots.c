@@ -386,10 +386,8 @@ static void creation_rss(struct plot *p, json_t *result)
     p->xmax = (double)json_array_size(rows) - 0.7;
 }
 
-/* Writes and renders one plot; records it. Returns 0, or -1 when it could not be
- * written. */
-static int emit(struct plot *p, const char *dir, const char *scenario, const char *caption,
-                struct made_plot *made, size_t max, int *n, bool *gnuplot_missing)
+int plot_emit(struct plot *p, const char *dir, const char *scenario, const char *caption,
+              struct made_plot *made, size_t max, int *n, bool *gnuplot_missing)
 {
     int rc = plot_write(p, dir);
     if (rc == 1)
@@ -427,7 +425,7 @@ int make_plots(const struct results *r, const char *dir, struct made_plot *made,
         return -1;
 #define EMIT(scenario, caption)                                                                    \
     do {                                                                                           \
-        if (emit(p, dir, scenario, caption, made, max, &n, gnuplot_missing) < 0)                   \
+        if (plot_emit(p, dir, scenario, caption, made, max, &n, gnuplot_missing) < 0)              \
             rc = -1;                                                                               \
     } while (0)
 
@@ -473,6 +471,9 @@ int make_plots(const struct results *r, const char *dir, struct made_plot *made,
         EMIT("concurrency", "The server's CPU time (all its processes and threads) over the "
                             "warmup and the window, per request completed.");
     }
+
+    if (make_load_plots(p, r, dir, models, nm, made, max, &n, gnuplot_missing) < 0)
+        rc = -1;
 
     if ((sc = results_scenario(r, "idle"))) {
         plot_init(p, r->machine, "idle_throughput",

@@ -87,6 +87,39 @@ unsigned point_trials(json_t *pt)
     return (unsigned)json_array_size(json_object_get(pt, "trials"));
 }
 
+unsigned point_lagged(json_t *pt)
+{
+    double n = jpath(pt, "lagged_trials");
+    return n > 0 ? (unsigned)n : 0;
+}
+
+/* An open-loop point is ranked only where the server set its latency: where loadgen
+ * sent late (lagged) or ran out of CPU (saturated), part of the tail is loadgen's. */
+bool point_usable(json_t *pt, char *why, size_t len, bool brief)
+{
+    const char *st = pt ? json_string_value(json_object_get(pt, "status")) : NULL;
+    double starved = point_starved(pt);
+    if (!point_measured(pt)) {
+        if (st && strcmp(st, "saturated") == 0)
+            snprintf(why, len, "%s", brief ? "saturated" : "not run, the model saturated");
+        else
+            snprintf(why, len, "%s", st ? st : "not run");
+    } else if (point_lagged(pt) > 0 || point_saturated(pt) > 0) {
+        bool lagged = point_lagged(pt) > 0;
+        if (brief)
+            snprintf(why, len, "%s", lagged ? "lagged" : "loadgen saturated");
+        else
+            snprintf(why, len, "loadgen %s in %u of %u trials", lagged ? "lagged" : "saturated",
+                     lagged ? point_lagged(pt) : point_saturated(pt), point_trials(pt));
+    } else if (starved > 0) {
+        snprintf(why, len, "%.0f starved", starved);
+    } else {
+        why[0] = '\0';
+        return true;
+    }
+    return false;
+}
+
 static double growth_kib(json_t *t)
 {
     double primed = jpath(t, "resources.primed_pss_anon_kib"),

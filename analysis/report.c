@@ -194,8 +194,8 @@ static void header(FILE *f, const struct results *r)
 #undef S
 }
 
-static void scenario_section(FILE *f, json_t *sc, const char **models, size_t nm,
-                             const struct made_plot *made, size_t nmade)
+static void scenario_section(FILE *f, const struct results *r, json_t *sc, const char **models,
+                             size_t nm, const struct made_plot *made, size_t nmade)
 {
     const char *name = json_string_value(json_object_get(sc, "name"));
     const char *title = json_string_value(json_object_get(sc, "title"));
@@ -207,7 +207,9 @@ static void scenario_section(FILE *f, json_t *sc, const char **models, size_t nm
     const char *note = json_string_value(json_object_get(sc, "note"));
     if (note)
         fprintf(f, "\n%s\n", note);
-    if (strcmp(name, "creation") == 0) {
+    if (strcmp(name, "load") == 0 || strcmp(name, "slow") == 0) {
+        write_load_section(f, r, sc, models, nm);
+    } else if (strcmp(name, "creation") == 0) {
         json_t *result = json_object_get(sc, "result");
         static const char *prims[] = {"fork",     "vfork",   "posix_spawn",
                                       "clone_vm", "pthread", "pthread_detached"};
@@ -329,7 +331,7 @@ int write_report(const struct results *r, const struct made_plot *made, size_t n
     json_t *sc;
     size_t i;
     json_array_foreach(json_object_get(r->root, "scenarios"), i, sc)
-        scenario_section(f, sc, models, nm, made, nmade);
+        scenario_section(f, r, sc, models, nm, made, nmade);
     reading(f, models, nm);
     return out_close(&out);
 }

@@ -1,0 +1,168 @@
+/* The open-loop sweeps' plots: latency against the load a model carried (load), or
+ * against connections at one load (slow), and capacity within each latency target. */
+#include "analysis.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* The targets that bound metric, as dashed reference lines named in the key ("p99
+ * target 1 ms"). */
+static void target_lines(struct plot *p, const struct results *r, const char *metric)
+{
+    size_t at = 0;
+    for (int i = 0; i < r->nslo && at < sizeof(p->marks); i++) {
+        if (strcmp(r->slo[i].metric, metric) != 0)
+            continue;
+        char bound[32];
+        slo_bound_text(r->slo[i].bound_us, bound, sizeof(bound));
+        at += (size_t)snprintf(p->marks + at, sizeof(p->marks) - at,
+                               "%s%.9g with lines dt 2 lw 2 lc rgb '#000000' title 'p%g target %s'",
+                               at ? ", \\\n     " : "", r->slo[i].bound_us, r->slo[i].percentile,
+                               bound);
+    }
+}
+
+void load_lines(struct plot *p, const struct results *r, json_t *sc, const char **models, size_t nm,
+                const char *metric, bool by_connections)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "summary.%s", metric);
+    for (size_t m = 0; m < nm; m++) {
+        struct series *s = plot_series(p, models[m], model_color(models[m]), 1), *marks = NULL;
+        size_t i;
+        json_t *pt;
+        json_array_foreach(json_object_get(sc, "points"), i, pt)
+        {
+            if (strcmp(json_string_value(json_object_get(pt, "model")), models[m]) != 0 ||
+                !point_measured(pt))
+                continue;
+            json_t *fig = json_object_get(json_object_get(pt, "summary"), metric);
+            json_t *ci = json_object_get(fig, "ci95");
+            double x = by_connections ? jpath(pt, "x") : jpath(pt, "summary.throughput_rps.median");
+            double y = jpath(fig, "median");
+            double lo = json_is_array(ci) ? json_number_value(json_array_get(ci, 0)) : NAN;
+            double hi = json_is_array(ci) ? json_number_value(json_array_get(ci, 1)) : NAN;
+            char why[24];
+            if (!(y > 0))
+                continue; /* a log axis has no zero: the table says it */
+            if (!isnan(lo) && lo < 0)
+                lo = 0;
+            if (point_usable(pt, why, sizeof(why), true)) {
+                series_add(s, x, y, lo, hi);
+                continue;
+            }
+            if (!marks) {
+                char name[48];
+                snprintf(name, sizeof(name), "%.16s: not usable", models[m]);
+                marks = plot_series(p, name, model_color(models[m]), 1);
+                marks->points_only = true;
+            }
+            series_add_noted(marks, x, y, why);
+        }
+    }
+    p->logy = true;
+    p->logx = by_connections;
+    target_lines(p, r, metric);
+}
+
+void capacity_bars(struct plot *p, const struct results *r, json_t *sc, const char **models,
+                   size_t nm)
+{
+    double width = 0.8 / (double)(nm ? nm : 1);
+    size_t at = (size_t)snprintf(p->xtics, sizeof(p->xtics), "(");
+    for (int g = 0; g < r->nslo && at < sizeof(p->xtics) - 40; g++)
+        at += (size_t)snprintf(p->xtics + at, sizeof(p->xtics) - at, "%s'within %s' %d",
+                               g ? ", " : "", r->slo[g].text, g);
+    snprintf(p->xtics + at, sizeof(p->xtics) - at, ")");
+    for (size_t m = 0; m < nm; m++) {
+        struct series *s = plot_series(p, models[m], model_color(models[m]), 1), *words = NULL;
+        for (int g = 0; g < r->nslo; g++) {
+            struct capacity c;
+            capacity_within(sc, models[m], &r->slo[g], &c);
+            double x = g - 0.4 + width * ((double)m + 0.5);
+            if (c.kind == CAPACITY_MET || c.kind == CAPACITY_ABOVE)
+                series_add(s, x, c.rps, c.rounds_below ? 0 : c.lo, c.hi);
+            if (c.kind == CAPACITY_MET)
+                continue;
+            /* The words where a bar would mislead: at its top (a lower bound), or on the
+             * axis where there is no bar. */
+            if (!words) {
+                char name[48];
+                snprintf(name, sizeof(name), "%.16s: in words", models[m]);
+                words = plot_series(p, name, model_color(models[m]), 1);
+                words->points_only = true;
+            }
+            series_add_noted(words, x, c.kind == CAPACITY_ABOVE ? c.rps : 0,
+                             c.kind == CAPACITY_ABOVE   ? "above the grid"
+                             : c.kind == CAPACITY_BELOW ? "below the grid"
+                                                        : "not measured");
+        }
+    }
+    p->style = STYLE_BARS;
+    p->xmin = -0.6;
+    p->xmax = r->nslo - 0.4;
+    snprintf(p->extra, sizeof(p->extra), "set boxwidth %g absolute", width * 0.9);
+}
+
+int make_load_plots(struct plot *p, const struct results *r, const char *dir, const char **models,
+                    size_t nm, struct made_plot *made, size_t max, int *n, bool *gnuplot_missing)
+{
+    int rc = 0;
+    json_t *sc;
+#define EMIT_LOAD(scenario, caption)                                                               \
+    do {                                                                                           \
+        if (plot_emit(p, dir, scenario, caption, made, max, n, gnuplot_missing) < 0)               \
+            rc = -1;                                                                               \
+    } while (0)
+
+    if ((sc = results_scenario(r, "load"))) {
+        static const char *const which[][3] = {{"load_p99", "p99", "p99_us"},
+                                               {"load_p50", "p50", "p50_us"},
+                                               {"load_p999", "p99.9", "p999_us"}};
+        char title[3][160], ylabel[3][64], targets[128];
+        size_t at = 0;
+        for (int i = 0; i < r->nslo && at < sizeof(targets); i++)
+            at += (size_t)snprintf(targets + at, sizeof(targets) - at, "%s%s", i ? ", " : "",
+                                   r->slo[i].text);
+        for (int k = 0; k < 3; k++) {
+            snprintf(title[k], sizeof(title[k]),
+                     "%s latency against the load carried (%.0f connections, open loop)",
+                     which[k][1], jpath(sc, "connections"));
+            snprintf(ylabel[k], sizeof(ylabel[k]), "%s latency (µs, from the intended send)",
+                     which[k][1]);
+            plot_init(p, r->machine, which[k][0], title[k], "achieved throughput (requests/s)",
+                      ylabel[k]);
+            load_lines(p, r, sc, models, nm, which[k][2], false);
+            EMIT_LOAD("load", k == 0
+                                  ? "p99 latency (coordinated-omission corrected) against the "
+                                    "throughput each model achieved at each offered rate; the "
+                                    "target dashed; points where loadgen lagged or saturated, or "
+                                    "a connection starved, apart with the reason."
+                              : k == 1 ? "The median (p50) the same way."
+                                       : "p99.9 the same way.");
+        }
+        char cap_title[192];
+        snprintf(cap_title, sizeof(cap_title), "Capacity within %s", targets);
+        plot_init(p, r->machine, "load_capacity", cap_title, "latency target",
+                  "requests per second (range of the rounds)");
+        capacity_bars(p, r, sc, models, nm);
+        EMIT_LOAD("load", "The most load each model carried within each target: interpolated "
+                          "between two usable points, the bar its rounds' range; models below or "
+                          "above the grid, or not measured, marked in words.");
+    }
+
+    if ((sc = results_scenario(r, "slow"))) {
+        char title[160], rate[32];
+        human(jpath(sc, "rate_rps"), rate, sizeof(rate));
+        snprintf(title, sizeof(title), "p99 latency against connections at %s requests/s", rate);
+        plot_init(p, r->machine, "slow_p99", title,
+                  "connections (one offered load spread over them)",
+                  "p99 latency (µs, from the intended send)");
+        load_lines(p, r, sc, models, nm, "p99_us", true);
+        EMIT_LOAD("slow", "Many slow clients: one offered load over more and more connections; "
+                          "a thread per connection pays per connection, an event loop should not.");
+    }
+#undef EMIT_LOAD
+    return rc;
+}
