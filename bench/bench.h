@@ -98,7 +98,8 @@ struct run_result {
 };
 
 /* A trial of the open loop is lagged when loadgen's send lag p99 is over this share of
- * the p99 latency it measured: that much of the tail may be loadgen's own lateness. */
+ * the p99 latency it measured, or its p50 over this share of the p50: that much of the
+ * tail, or of the typical request, may be loadgen's own lateness. */
 #define LAGGED_SHARE 0.5
 
 /* Set by SIGINT or SIGTERM: the run in progress stops, and the suite with it. */

@@ -112,10 +112,13 @@ json_t *record_trial(const struct run_spec *spec, const struct run_result *r, un
         json_t *kept = json_object_get(json_object_get(lg, "open_loop"), "schedule_kept");
         json_object_set_new(t, "schedule_kept",
                             json_is_boolean(kept) ? json_incref(kept) : json_null());
+        double lag50 = jnum(lg, "send_lag_us", "p50"), p50 = jnum(lg, "latency_us", "p50");
         double lag99 = jnum(lg, "send_lag_us", "p99"), p99 = jnum(lg, "latency_us", "p99");
-        json_object_set_new(t, "lagged",
-                            isnan(lag99) || isnan(p99) ? json_null()
-                                                       : json_boolean(lag99 > LAGGED_SHARE * p99));
+        json_object_set_new(
+            t, "lagged",
+            isnan(lag99) || isnan(p99) || isnan(lag50) || isnan(p50)
+                ? json_null()
+                : json_boolean(lag99 > LAGGED_SHARE * p99 || lag50 > LAGGED_SHARE * p50));
         json_object_set_new(t, "spectrum", spectrum_json(json_object_get(lg, "latency_us")));
         json_object_set_new(t, "timeline", timeline_json(json_object_get(lg, "timeline")));
         json_object_set_new(t, "loadgen_saturated",
