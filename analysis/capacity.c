@@ -156,20 +156,22 @@ static void unusable(json_t **pts, int n, char *buf, size_t len)
 {
     size_t at = (size_t)snprintf(buf, len, n ? "no usable point:" : "no point");
     char why[128], next[128];
+    bool open = false; /* a group of labels begun, its reason not yet written */
     for (int i = 0; i < n && at < len; i++) {
         if (point_usable(pts[i], why, sizeof(why), false))
-            snprintf(why, sizeof(why), "no %s", "figure");
-        bool first = i == 0 || buf[at - 1] == 't'; /* just after " at" */
-        at += (size_t)snprintf(buf + at, len - at, "%s %s", first ? (i ? "" : " at") : ",",
+            snprintf(why, sizeof(why), "no figure");
+        at += (size_t)snprintf(buf + at, len - at, "%s %s",
+                               open ? ","
+                               : i  ? "; at"
+                                    : " at",
                                json_string_value(json_object_get(pts[i], "label")));
-        if (i + 1 < n) {
-            point_usable(pts[i + 1], next, sizeof(next), false);
-            if (strcmp(next, why) == 0)
-                continue;
-        }
-        at += (size_t)snprintf(buf + at, len - at, ": %s%s", why, i + 1 < n ? ";" : "");
-        if (i + 1 < n && at < len)
-            at += (size_t)snprintf(buf + at, len - at, " at");
+        open = true;
+        if (i + 1 < n && !point_usable(pts[i + 1], next, sizeof(next), false) &&
+            strcmp(next, why) == 0)
+            continue;
+        if (at < len)
+            at += (size_t)snprintf(buf + at, len - at, ": %s", why);
+        open = false;
     }
 }
 

@@ -37,4 +37,17 @@ void case_abandoned_marked(void);
 void case_marks_apart(void);
 void case_compare_warnings(void);
 
+/* plots_load.c: capacity within a latency target, the knee, and both sweeps rendered. */
+void case_capacity_met(void);
+void case_capacity_between(void);
+void case_capacity_below(void);
+void case_capacity_above(void);
+void case_capacity_lagged(void);
+void case_capacity_nonmonotonic(void);
+void case_capacity_none(void);
+void case_knee(void);
+void case_load_render(void);
+void case_load_findings(void);
+void case_load_slo(void);
+
 #endif

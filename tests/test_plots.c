@@ -1,7 +1,9 @@
 /* Tests of the analysis, one case per ctest entry: test_plots CASE.
  *
  * They run build/bin/plots and build/bin/compare on a copy of a small bench.json (the
- * fixture: two models, every scenario but cores, two trials) and on broken ones. */
+ * fixture: two models, every scenario but cores, two trials) and on broken ones; the
+ * open-loop sweeps on bench_load.json (plots_load.c, which also calls capacity.c's rules
+ * on synthetic points). */
 #include "check.h"
 #include "harness.h"
 #include "plots_cases.h"
@@ -643,5 +645,12 @@ TEST_CASES({"plots", case_plots}, {"tsv", case_tsv}, {"report", case_report},
            {"starved_marked", case_starved_marked}, {"ranking_rules", case_ranking_rules},
            {"memory_marginal", case_memory_marginal}, {"memory_min_added", case_memory_min_added},
            {"log_error_bar", case_log_error_bar}, {"abandoned_marked", case_abandoned_marked},
-           {"marks_apart", case_marks_apart}, {"compare_warnings", case_compare_warnings});
+           {"marks_apart", case_marks_apart}, {"compare_warnings", case_compare_warnings},
+           {"capacity_met", case_capacity_met}, {"capacity_between", case_capacity_between},
+           {"capacity_below", case_capacity_below}, {"capacity_above", case_capacity_above},
+           {"capacity_lagged", case_capacity_lagged},
+           {"capacity_nonmonotonic", case_capacity_nonmonotonic},
+           {"capacity_none", case_capacity_none}, {"knee", case_knee},
+           {"load_render", case_load_render}, {"load_findings", case_load_findings},
+           {"load_slo", case_load_slo});
 TEST_MAIN()

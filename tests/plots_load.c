@@ -1,0 +1,548 @@
+/* The open-loop sweeps' analysis: the capacity-within-target rules and the knee on
+ * synthetic points (capacity.c, called directly), and plots on the fixture
+ * bench_load.json (a run of the load and slow scenarios: echo-epoll meets p99 at 1 ms
+ * up to 70% and misses at 90%, its 110% lagged; echo-thread misses at 10%, meets up to
+ * 90%, its 110% with loadgen saturated; echo-iterative starved, then saturated). */
+#include "analysis.h"
+#include "check.h"
+#include "harness.h"
+#include "plots_cases.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- synthetic points ---- */
+
+/* A point's marks beside its figures. */
+enum { PLAIN, LAGGED, SATURATED, STARVED, NOT_RUN };
+
+/* A load point of model at offered rate x: achieved rate and p99 (their medians), and
+ * two trial rounds, the first 2% faster and the second 2% slower than the median. */
+static json_t *load_point(const char *model, double x, double achieved, double p99, int mark)
+{
+    char label[32];
+    snprintf(label, sizeof(label), "%.0f", x);
+    json_t *trials = json_array();
+    for (int k = 1; k <= 2; k++) {
+        double d = k == 1 ? -0.02 : 0.02;
+        json_array_append_new(
+            trials, json_pack("{s:i,s:s,s:f,s:f,s:f,s:b,s:b,s:i}", "trial", k, "status", "ok",
+                              "throughput_rps", achieved, "p99_us", p99 * (1 + d), "p999_us",
+                              p99 * 2 * (1 + d), "lagged", mark == LAGGED, "loadgen_saturated",
+                              mark == SATURATED, "starved", mark == STARVED ? 3 : 0));
+    }
+    json_t *summary = json_pack("{s:{s:f},s:{s:f},s:{s:f},s:{s:f}}", "throughput_rps", "median",
+                                achieved, "offered_rps", "median", x, "p99_us", "median", p99,
+                                "p999_us", "median", p99 * 2);
+    if (mark == NOT_RUN) {
+        json_decref(summary);
+        json_decref(trials);
+        summary = json_object();
+        trials = json_array();
+    }
+    return json_pack("{s:s,s:s,s:f,s:s,s:i,s:i,s:o,s:o}", "model", model, "label", label, "x", x,
+                     "status", mark == NOT_RUN ? "saturated" : "ok", "lagged_trials",
+                     mark == LAGGED ? 2 : 0, "loadgen_saturated_trials", mark == SATURATED ? 1 : 0,
+                     "summary", summary, "trials", trials);
+}
+
+/* A load scenario of one model, "m", from rows of {offered, achieved, p99, mark}. */
+static json_t *sweep(const double (*rows)[4], int n)
+{
+    json_t *points = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(points,
+                              load_point("m", rows[i][0], rows[i][1], rows[i][2], (int)rows[i][3]));
+    return json_pack("{s:s,s:o}", "name", "load", "points", points);
+}
+
+static struct slo target(const char *text)
+{
+    struct slo t;
+    char err[256];
+    CHECK(slo_parse(text, &t, err, sizeof(err)) == 0, "%s", err);
+    return t;
+}
+
+static void capacity_of(const double (*rows)[4], int n, const char *text, struct capacity *c)
+{
+    json_t *sc = sweep(rows, n);
+    struct slo t = target(text);
+    capacity_within(sc, "m", &t, c);
+    json_decref(sc);
+}
+
+static bool near(double a, double b)
+{
+    return fabs(a - b) < 1e-6 * (fabs(b) + 1);
+}
+
+/* Met: the highest point within the bound, 600 µs at 19,980 req/s, and the next, 1,400
+ * at 29,900, which misses: the crossing of 1,000 µs on the straight line between them,
+ * 19,980 + 400 / 800 x 9,920 = 24,940. */
+void case_capacity_met(void)
+{
+    static const double rows[][4] = {
+        {10000, 9990, 200, PLAIN},
+        {20000, 19980, 600, PLAIN},
+        {30000, 29900, 1400, PLAIN},
+        {40000, 38000, 5000, PLAIN},
+    };
+    struct capacity c;
+    capacity_of(rows, 4, "p99=1ms", &c);
+    CHECK(c.kind == CAPACITY_MET && near(c.rps, 24940), "kind %d, %g req/s", c.kind, c.rps);
+    CHECK(isnan(c.missed_rps), "no lower point missed");
+    /* The rounds: the first's latency 2% lower crosses later, the second's earlier. */
+    CHECK(c.rounds == 2 && c.rounds_below == 0 && c.rounds_above == 0, "%d rounds", c.rounds);
+    double lo = 19980 + (1000 - 612.0) / (1428 - 612.0) * 9920;
+    double hi = 19980 + (1000 - 588.0) / (1372 - 588.0) * 9920;
+    CHECK(near(c.lo, lo) && near(c.hi, hi), "the rounds' range [%g, %g], not [%g, %g]", c.lo, c.hi,
+          lo, hi);
+    char text[512];
+    struct slo t = target("p99=1ms");
+    capacity_text(&c, &t, text, sizeof(text));
+    CHECK(strcmp(text, "24,940 [24,697, 25,193]") == 0, "in words: %s", text);
+    /* Another percentile bounds another figure: p99.9 (twice p99 here) at 2 ms crosses
+     * between the same two points at the same rate. */
+    capacity_of(rows, 4, "p99.9=2ms", &c);
+    CHECK(c.kind == CAPACITY_MET && near(c.rps, 24940), "p99.9: %g", c.rps);
+}
+
+/* Between: the bound reached exactly at a point is met there; a crossing toward a
+ * point that achieved less (an overloaded model) lies between the two achieved rates. */
+void case_capacity_between(void)
+{
+    static const double exact[][4] = {
+        {10000, 10000, 400, PLAIN},
+        {20000, 20000, 1000, PLAIN},
+        {30000, 30000, 3000, PLAIN},
+    };
+    struct capacity c;
+    capacity_of(exact, 3, "p99=1ms", &c);
+    CHECK(c.kind == CAPACITY_MET && near(c.rps, 20000), "at the bound exactly: %g", c.rps);
+    static const double falling[][4] = {
+        {10000, 10000, 400, PLAIN},
+        {20000, 20000, 800, PLAIN},
+        {30000, 16000, 1800, PLAIN},
+    };
+    capacity_of(falling, 3, "p99=1ms", &c);
+    CHECK(c.kind == CAPACITY_MET && near(c.rps, 20000 - 0.2 * 4000), "falling: %g", c.rps);
+}
+
+void case_capacity_below(void)
+{
+    static const double rows[][4] = {
+        {10000, 9000, 1200, PLAIN},
+        {20000, 15000, 4000, PLAIN},
+    };
+    struct capacity c;
+    capacity_of(rows, 2, "p99=1ms", &c);
+    CHECK(c.kind == CAPACITY_BELOW && near(c.rps, 9000) && near(c.latency_us, 1200),
+          "kind %d at %g, %g µs", c.kind, c.rps, c.latency_us);
+    CHECK(c.rounds == 2 && c.rounds_below == 2, "%d of %d rounds below", c.rounds_below, c.rounds);
+    char text[512];
+    struct slo t = target("p99=1ms");
+    capacity_text(&c, &t, text, sizeof(text));
+    CHECK(strncmp(text, "below the grid", 14) == 0 && strstr(text, "1,200 µs at 9,000 req/s"),
+          "in words: %s", text);
+}
+
+void case_capacity_above(void)
+{
+    static const double rows[][4] = {
+        {10000, 10000, 200, PLAIN},
+        {20000, 19990, 300, PLAIN},
+        {30000, 29950, 450, PLAIN},
+    };
+    struct capacity c;
+    capacity_of(rows, 3, "p99=1ms", &c);
+    CHECK(c.kind == CAPACITY_ABOVE && near(c.rps, 29950), "kind %d, %g", c.kind, c.rps);
+    CHECK(strstr(c.why, "the grid's top rate, 30,000 req/s offered"), "why: %s", c.why);
+    CHECK(c.rounds_above == 2, "%d rounds above", c.rounds_above);
+    /* The grid ended where the model saturated: its higher rates were not run. */
+    static const double saturated[][4] = {
+        {10000, 10000, 200, PLAIN},
+        {20000, 19990, 300, PLAIN},
+        {30000, 0, 0, NOT_RUN},
+    };
+    capacity_of(saturated, 3, "p99=1ms", &c);
+    CHECK(c.kind == CAPACITY_ABOVE && near(c.rps, 19990) &&
+              strstr(c.why, "not run, the model saturated at 30000"),
+          "kind %d, %g: %s", c.kind, c.rps, c.why);
+}
+
+/* A point where loadgen lagged, was saturated or a connection starved is left out: the
+ * crossing is taken between the usable points around it, and a usable point that meets
+ * the bound with only such points above it is "above the grid", saying why. */
+void case_capacity_lagged(void)
+{
+    for (int mark = LAGGED; mark <= STARVED; mark++) {
+        const double rows[][4] = {
+            {10000, 10000, 200, PLAIN},
+            {20000, 20000, 600, PLAIN},
+            {30000, 30000, 700, mark}, /* would put the crossing between 30k and 40k */
+            {40000, 40000, 1400, PLAIN},
+        };
+        struct capacity c;
+        capacity_of(rows, 4, "p99=1ms", &c);
+        CHECK(c.kind == CAPACITY_MET && near(c.rps, 30000), "mark %d: %g, not 30,000", mark, c.rps);
+        const double top[][4] = {
+            {10000, 10000, 200, PLAIN},
+            {20000, 20000, 600, PLAIN},
+            {30000, 30000, 5000, mark}, /* a miss that is not the server's */
+        };
+        capacity_of(top, 3, "p99=1ms", &c);
+        static const char *const why[] = {"", "loadgen lagged in 2 of 2 trials",
+                                          "loadgen saturated in 1 of 2 trials", "3 starved"};
+        CHECK(c.kind == CAPACITY_ABOVE && near(c.rps, 20000) && strstr(c.why, why[mark]),
+              "mark %d: kind %d, %g: %s", mark, c.kind, c.rps, c.why);
+    }
+}
+
+/* Missing at a low rate (a VM's wake-up tail) and meeting higher: the highest crossing,
+ * with the lower miss said. */
+void case_capacity_nonmonotonic(void)
+{
+    static const double rows[][4] = {
+        {10000, 10000, 1500, PLAIN},
+        {20000, 20000, 600, PLAIN},
+        {30000, 30000, 800, PLAIN},
+        {40000, 40000, 1400, PLAIN},
+    };
+    struct capacity c;
+    capacity_of(rows, 4, "p99=1ms", &c);
+    CHECK(c.kind == CAPACITY_MET && near(c.rps, 30000 + 200.0 / 600 * 10000), "%g", c.rps);
+    CHECK(near(c.missed_rps, 10000) && near(c.missed_us, 1500), "the lower miss: %g at %g",
+          c.missed_us, c.missed_rps);
+}
+
+/* No usable point: "not measured", with why, never a figure. */
+void case_capacity_none(void)
+{
+    static const double rows[][4] = {
+        {10000, 10000, 200, STARVED},
+        {20000, 20000, 300, STARVED},
+        {30000, 0, 0, NOT_RUN},
+    };
+    struct capacity c;
+    capacity_of(rows, 3, "p99=1ms", &c);
+    CHECK(c.kind == CAPACITY_NONE && isnan(c.rps), "kind %d, %g", c.kind, c.rps);
+    CHECK(strcmp(c.why, "no usable point: at 10000, 20000: 3 starved; at 30000: not run, the "
+                        "model saturated") == 0,
+          "why: %s", c.why);
+    struct knee k;
+    json_t *sc = sweep(rows, 3);
+    capacity_knee(sc, "m", &k);
+    CHECK(k.usable == 0 && !k.found, "a knee of no usable point");
+    /* A model with no point at all. */
+    struct slo t = target("p99=1ms");
+    capacity_within(sc, "absent", &t, &c);
+    CHECK(c.kind == CAPACITY_NONE && strcmp(c.why, "no point") == 0, "absent: %s", c.why);
+    json_decref(sc);
+}
+
+void case_knee(void)
+{
+    /* 200 µs at the lowest usable rate (the lagged one below it left out): 3x is 600;
+     * 700 at 40,000 is the first past it. */
+    static const double rows[][4] = {
+        {5000, 5000, 5000, LAGGED}, {10000, 10000, 200, PLAIN}, {20000, 20000, 450, PLAIN},
+        {30000, 30000, 600, PLAIN}, {40000, 40000, 700, PLAIN}, {50000, 50000, 3000, PLAIN},
+    };
+    json_t *sc = sweep(rows, 6);
+    struct knee k;
+    capacity_knee(sc, "m", &k);
+    json_decref(sc);
+    CHECK(k.found && k.rps == 40000 && k.p99_us == 700 && k.base_rps == 10000 && k.base_us == 200,
+          "knee found %d at %g (%g µs), base %g at %g", k.found, k.rps, k.p99_us, k.base_us,
+          k.base_rps);
+    static const double flat[][4] = {
+        {10000, 10000, 200, PLAIN},
+        {20000, 20000, 450, PLAIN},
+        {30000, 30000, 600, PLAIN},
+    };
+    sc = sweep(flat, 3);
+    capacity_knee(sc, "m", &k);
+    json_decref(sc);
+    CHECK(!k.found && k.usable == 3, "no knee within the grid: found %d", k.found);
+}
+
+/* ---- the fixture: both sweeps rendered ---- */
+
+static json_t *load_fixture(void)
+{
+    json_error_t e;
+    json_t *j = json_load_file(ECHOBENCH_FIXTURES "/bench_load.json", 0, &e);
+    CHECK(j, "the fixture: %s", e.text);
+    return j;
+}
+
+/* plots on json with args before the folder; returns report.md, the folder in dir. */
+static char *render(const char *name, json_t *json, const char *slo1, const char *slo2, char *dir,
+                    size_t len)
+{
+    char err[8192], path[PATH_MAX + 64];
+    results_dir(name, json, dir, len);
+    const char *args[6];
+    int n = 0;
+    if (slo1) {
+        args[n++] = "--slo";
+        args[n++] = slo1;
+    }
+    if (slo2) {
+        args[n++] = "--slo";
+        args[n++] = slo2;
+    }
+    args[n++] = dir;
+    args[n] = NULL;
+    CHECK(run("plots", args, NULL, err, sizeof(err)) == 0, "%s", err);
+    snprintf(path, sizeof(path), "%s/report.md", dir);
+    char *md = slurp(path, NULL);
+    CHECK(md, "no %s", path);
+    return md;
+}
+
+/* The rows of a TSV whose series is name, counted; those with the note, in *noted. */
+static int rows_of(const char *tsv, const char *name, const char *note, int *noted)
+{
+    int n = 0;
+    size_t len = strlen(name);
+    *noted = 0;
+    for (const char *l = tsv; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+        if (strncmp(l, name, len) != 0 || l[len] != '\t')
+            continue;
+        n++;
+        const char *eol = strchr(l, '\n');
+        const char *at = note ? strstr(l, note) : NULL;
+        *noted += at && (!eol || at < eol);
+    }
+    return n;
+}
+
+static char *plot_file(const char *dir, const char *name, const char *kind)
+{
+    char path[PATH_MAX + 64];
+    if (strcmp(kind, "tsv") == 0)
+        snprintf(path, sizeof(path), "%s/plots/data/%s.tsv", dir, name);
+    else
+        snprintf(path, sizeof(path), "%s/plots/%s.%s", dir, name, kind);
+    char *text = slurp(path, NULL);
+    CHECK(text, "no %s", path);
+    return text;
+}
+
+void case_load_render(void)
+{
+    char dir[PATH_MAX];
+    json_t *j = load_fixture();
+    char *md = render("load", j, NULL, NULL, dir, sizeof(dir));
+    json_decref(j);
+    static const char *const made[] = {"load_p99", "load_p50", "load_p999", "load_capacity",
+                                       "slow_p99"};
+    for (size_t i = 0; i < sizeof(made) / sizeof(made[0]); i++) {
+        char link[96];
+        free(plot_file(dir, made[i], "png"));
+        free(plot_file(dir, made[i], "svg"));
+        free(plot_file(dir, made[i], "gp"));
+        snprintf(link, sizeof(link), "](plots/%s.png)", made[i]);
+        CHECK(strstr(md, link), "report.md does not show %s", made[i]);
+    }
+    /* p99 against achieved throughput: the usable points on the lines, the others apart
+     * with their reason; the target as a reference line. */
+    char *tsv = plot_file(dir, "load_p99", "tsv");
+    int noted;
+    CHECK(rows_of(tsv, "epoll", NULL, &noted) == 5, "epoll's line: %s", tsv);
+    CHECK(rows_of(tsv, "epoll: not usable", "\tlagged", &noted) == 1 && noted == 1,
+          "epoll's lagged 110%%: %s", tsv);
+    CHECK(rows_of(tsv, "thread", NULL, &noted) == 5 &&
+              rows_of(tsv, "thread: not usable", "\tloadgen saturated", &noted) == 1 && noted == 1,
+          "thread's points: %s", tsv);
+    CHECK(rows_of(tsv, "iterative", NULL, &noted) == 0 &&
+              rows_of(tsv, "iterative: not usable", "\t63 starved", &noted) == 2 && noted == 2,
+          "iterative's starved points: %s", tsv);
+    CHECK(strstr(tsv, "epoll\t77249.76\t650\t"), "x is the achieved rate: %s", tsv);
+    free(tsv);
+    char *gp = plot_file(dir, "load_p99", "gp");
+    CHECK(strstr(gp, "1000 with lines dt 2") && strstr(gp, "title 'p99 target 1 ms'") &&
+              strstr(gp, "set logscale y") && !strstr(gp, "set logscale x"),
+          "load_p99.gp: %s", gp);
+    free(gp);
+    /* The slow sweep: log x and y, the load in the title, the skipped model absent. */
+    tsv = plot_file(dir, "slow_p99", "tsv");
+    CHECK(rows_of(tsv, "epoll", NULL, &noted) == 3 && rows_of(tsv, "thread", NULL, &noted) == 3 &&
+              !strstr(tsv, "iterative"),
+          "slow_p99.tsv: %s", tsv);
+    free(tsv);
+    gp = plot_file(dir, "slow_p99", "gp");
+    CHECK(strstr(gp, "set logscale x") && strstr(gp, "set logscale y") &&
+              strstr(gp, "at 24,000 requests/s"),
+          "slow_p99.gp: %s", gp);
+    free(gp);
+    /* Capacity bars: epoll's interpolated figure with its rounds' range, thread's lower
+     * bound marked above the grid, iterative in words on the axis. */
+    tsv = plot_file(dir, "load_capacity", "tsv");
+    CHECK(strstr(tsv, "\nepoll\t") && strstr(tsv, "\t81624.14") &&
+              rows_of(tsv, "thread: in words", "\tabove the grid", &noted) == 1 && noted == 1 &&
+              rows_of(tsv, "iterative: in words", "\tnot measured", &noted) == 1 && noted == 1,
+          "load_capacity.tsv: %s", tsv);
+    free(tsv);
+    gp = plot_file(dir, "load_capacity", "gp");
+    CHECK(strstr(gp, "Capacity within p99=1ms"), "the target in the title: %s", gp);
+    free(gp);
+    /* The report: the warning, the per-model table with its marks, the capacity table. */
+    CHECK(strstr(md, "**Warning:** the top of the grid, 121,880 req/s"), "the warning");
+    CHECK(strstr(md, "| 110% | 121,880 | 103,964 |") && strstr(md, "| lag 2/2, under 2/2 |"),
+          "epoll's lagged row");
+    CHECK(strstr(md, "| model | within p99=1ms | knee |"), "the capacity table's header");
+    CHECK(strstr(md, "| epoll | 81,624 [81,434, 81,871] | at 77,560 req/s offered (p99 650 µs, "
+                     "over 3× the 180 µs at 11,080) |"),
+          "epoll's capacity row");
+    CHECK(strstr(md, "| thread | at least 97,526 [97,039, at least 98,014] (above the grid: "
+                     "higher rates not usable: loadgen saturated in 1 of 2 trials at 110%) "
+                     "(missed at a lower rate too: 1,300 µs at 11,058 req/s) | no knee within "
+                     "the grid"),
+          "thread's capacity row");
+    CHECK(strstr(md, "| iterative | not measured: no usable point: at 10%, 30%: 63 starved; at "
+                     "50%, 70%, 90%, 110%: not run, the model saturated | not measured"),
+          "iterative's capacity row");
+    CHECK(strstr(md, "Offered load: 24,000 requests per second (half of 48,000"),
+          "the slow sweep's load");
+    free(md);
+
+    /* An older bench.json, without either sweep, renders as before, without them. */
+    char err[8192], path[PATH_MAX + 64];
+    results_dir("older", NULL, dir, sizeof(dir));
+    const char *args[] = {dir, NULL};
+    CHECK(run("plots", args, NULL, err, sizeof(err)) == 0, "%s", err);
+    snprintf(path, sizeof(path), "%s/plots/load_p99.gp", dir);
+    CHECK(access(path, F_OK) != 0, "a load plot of a run without the load scenario");
+    snprintf(path, sizeof(path), "%s/report.md", dir);
+    md = slurp(path, NULL);
+    CHECK(md && strstr(md, "## Findings") && !strstr(md, "Capacity within"), "the older report");
+    free(md);
+    teardown();
+}
+
+static char *line_of(const char *md, const char *needle)
+{
+    const char *at = strstr(md, needle);
+    if (!at)
+        return NULL;
+    while (at > md && at[-1] != '\n')
+        at--;
+    size_t len = strcspn(at, "\n");
+    char *line = malloc(len + 1);
+    CHECK(line);
+    memcpy(line, at, len);
+    line[len] = '\0';
+    return line;
+}
+
+/* The findings: the leader within the target and whether the next is distinguishable,
+ * the knees, and the points loadgen spoiled left out of every ranking, in words. */
+void case_load_findings(void)
+{
+    char dir[PATH_MAX];
+    json_t *j = load_fixture();
+    char *md = render("findings", j, NULL, NULL, dir, sizeof(dir));
+    char *f = line_of(md, "Within p99=1ms, echo-");
+    CHECK(f && strstr(f, "echo-thread carried the most load: at least 97,526") &&
+              strstr(f, "clear of the next, echo-epoll (81,624 [81,434, 81,871])"),
+          "the leader: %s", f ? f : "none");
+    free(f);
+    f = line_of(md, "Best against worst within p99=1ms");
+    CHECK(f && strstr(f, "at least 1.2x"), "best against worst: %s", f ? f : "none");
+    free(f);
+    f = line_of(md, "Knees (");
+    CHECK(f && strstr(f, "echo-epoll at 77,560 req/s offered") &&
+              strstr(f, "no knee within the grid for echo-thread") && !strstr(f, "iterative"),
+          "the knees: %s", f ? f : "none");
+    free(f);
+    f = line_of(md, "Left out of every ranking in the load scenario");
+    CHECK(f && strstr(f, "echo-epoll at 110% (loadgen lagged in 2 of 2 trials)") &&
+              strstr(f, "echo-thread at 110% (loadgen saturated in 1 of 2 trials)") &&
+              strstr(f, "half its tail may be loadgen's own lateness"),
+          "left out: %s", f ? f : "none");
+    free(f);
+    CHECK(strstr(md, "Not measured within p99=1ms (no usable point: never guessed): "
+                     "echo-iterative"),
+          "the model with no usable point");
+    CHECK(strstr(md, "Missed p99=1ms at a lower rate and met it higher up") &&
+              strstr(md, "echo-thread (p99 1,300 µs at 11,058 req/s)"),
+          "the curve that is not monotonic");
+    free(md);
+
+    /* epoll's lagged 110% made fast: were it ranked, epoll would lead, above the grid. And
+     * a round of epoll's that reaches thread's range: not distinguishable. */
+    json_t *lagged = find_point(j, "load", "epoll", 121880);
+    CHECK(lagged, "epoll at 110%%");
+    json_object_set_new(json_object_get(json_object_get(lagged, "summary"), "p99_us"), "median",
+                        json_real(500));
+    json_object_set_new(json_object_get(json_object_get(lagged, "summary"), "throughput_rps"),
+                        "median", json_real(121000));
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_object_get(find_point(j, "load", "epoll", 99720), "trials"), i, t)
+    {
+        if (i == 0) /* epoll's first round meets at 90%: above the grid, like thread */
+            json_object_set_new(t, "p99_us", json_real(900));
+    }
+    md = render("lagged_fast", j, NULL, NULL, dir, sizeof(dir));
+    json_decref(j);
+    f = line_of(md, "Within p99=1ms, echo-");
+    CHECK(f && strstr(f, "echo-thread carried the most load") &&
+              strstr(f, "overlaps echo-epoll's") && strstr(f, "not distinguishable"),
+          "the leader, with a lagged point that would win left out: %s", f ? f : "none");
+    free(f);
+    free(md);
+    teardown();
+}
+
+/* The targets: bench.json's settings.slo, the default p99=1ms without it, or plots
+ * --slo (repeatable), whose bad input exits 2 with slo_parse's reason. */
+void case_load_slo(void)
+{
+    char dir[PATH_MAX], err[8192];
+    json_t *j = load_fixture();
+    json_t *set = json_object_get(j, "settings");
+    json_object_set_new(set, "slo",
+                        json_pack("[{s:s},{s:s}]", "text", "p99=2ms", "text", "p99.9=5ms"));
+    char *md = render("settings", j, NULL, NULL, dir, sizeof(dir));
+    CHECK(strstr(md, "| model | within p99=2ms | within p99.9=5ms | knee |"), "settings.slo");
+    free(md);
+    json_object_del(set, "slo");
+    md = render("default", j, NULL, NULL, dir, sizeof(dir));
+    CHECK(strstr(md, "| model | within p99=1ms | knee |"), "the default target");
+    free(md);
+    md = render("flags", j, "p50=500us", "p99.9=3ms", dir, sizeof(dir));
+    CHECK(strstr(md, "| model | within p50=500us | within p99.9=3ms | knee |"), "--slo");
+    free(md);
+    char *gp = plot_file(dir, "load_p50", "gp");
+    CHECK(strstr(gp, "title 'p50 target 500 µs'"), "the p50 target's line: %s", gp);
+    free(gp);
+    gp = plot_file(dir, "load_p999", "gp");
+    CHECK(strstr(gp, "title 'p99.9 target 3 ms'"), "the p99.9 target's line: %s", gp);
+    free(gp);
+    json_decref(j);
+
+    const char *bad[] = {"--slo", "p98=1ms", dir, NULL};
+    CHECK(run("plots", bad, NULL, err, sizeof(err)) == 2 && strstr(err, "plots: --slo: ") &&
+              strstr(err, "p99=1ms") && strchr(err, '\n') == err + strlen(err) - 1,
+          "a bad --slo: %s", err);
+    const char *missing[] = {"--slo", NULL};
+    CHECK(run("plots", missing, NULL, err, sizeof(err)) == 2, "--slo without a target");
+    char out[PATH_MAX + 32];
+    snprintf(out, sizeof(out), "%s/help.out", dir);
+    const char *help[] = {"--help", NULL};
+    CHECK(run_tool("plots", help, NULL, out, err, sizeof(err)) == 0, "--help");
+    char *text = slurp(out, NULL);
+    CHECK(text && strstr(text, "--slo pP=BOUND"), "--help does not say --slo: %s",
+          text ? text : "");
+    free(text);
+    teardown();
+}
