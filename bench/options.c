@@ -44,7 +44,7 @@ static void usage(FILE *out)
             "                       default p99=1ms)\n"
             "  --trials N           trials of each point, interleaved across the models\n"
             "                       (default 3; quick 1)\n"
-            "  --duration DUR       measured time of each run (default 1s; quick 500ms)\n"
+            "  --duration DUR       measured time of each run (default 1s; quick 300ms)\n"
             "  --warmup DUR         warmup before it (default 300ms; quick 200ms)\n"
             "  --server-cpus LIST   the server's CPUs (default: the first half)\n"
             "  --client-cpus LIST   loadgen's CPUs (default: the other half)\n"
@@ -511,7 +511,7 @@ int bench_parse_args(int argc, char **argv, struct bench_opts *o)
     if (o->load_connections == 0)
         o->load_connections = 64;
     if (!duration_set)
-        o->duration_ns = o->quick ? 500000000ull : 1000000000ull;
+        o->duration_ns = o->quick ? 300000000ull : 1000000000ull;
     if (!warmup_set)
         o->warmup_ns = o->quick ? 200000000ull : 300000000ull;
     default_cpus(o);

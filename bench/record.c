@@ -106,9 +106,10 @@ json_t *record_trial(const struct run_spec *spec, const struct run_result *r, un
         json_object_set_new(t, "service_p999_us",
                             num_or_null(jnum(lg, "service_latency_us", "p999")));
         json_object_set_new(t, "send_lag_max_us", num_or_null(jnum(lg, "send_lag_us", "max")));
-        json_object_set_new(
-            t, "due_unsent",
-            num_or_null(jnum(json_object_get(lg, "requests"), "due_unsent_at_end", NULL)));
+        json_object_set_new(t, "due_unsent",
+                            num_or_null(isnan(offered) ? NAN
+                                                       : jnum(json_object_get(lg, "requests"),
+                                                              "due_unsent_at_end", NULL)));
         json_t *kept = json_object_get(json_object_get(lg, "open_loop"), "schedule_kept");
         json_object_set_new(t, "schedule_kept",
                             json_is_boolean(kept) ? json_incref(kept) : json_null());

@@ -48,7 +48,8 @@ static void case_schema(void)
     struct run r;
     setup(servers);
     const char *args[] = {"--models",   "epoll,thread", "--points", "concurrency=1,4",
-                          "--points",   "idle=0,2",     "--trials", "2",
+                          "--points",   "idle=0,2",     "--points", "load=20%,60%",
+                          "--points",   "slow=16,50",   "--trials", "2",
                           "--duration", "200ms",        "--warmup", "0",
                           NULL};
     run_bench(&r, args, 0, 0);
@@ -79,14 +80,22 @@ static void case_schema(void)
               json_is_number(json_object_get(set, "warmup_s")) &&
               json_is_number(json_object_get(set, "loadgen_threads")) &&
               json_array_size(json_object_get(set, "models")) == 2 &&
-              json_is_array(json_object_get(set, "scenarios")),
+              json_is_array(json_object_get(set, "scenarios")) &&
+              json_array_size(json_object_get(set, "slo")) == 1 &&
+              json_integer_value(json_object_get(set, "load_connections")) == 64,
           "settings lack a field");
+    json_t *slo = json_array_get(json_object_get(set, "slo"), 0);
+    CHECK(strcmp(str(slo, "text"), "p99=1ms") == 0 &&
+              json_number_value(json_object_get(slo, "bound_us")) == 1000 &&
+              json_number_value(json_object_get(slo, "percentile")) == 99,
+          "the default target is p99 within 1 ms");
 
     /* Every scenario is there: the measured ones with their points, creation and cores
      * with what they did. */
-    static const char *measured[] = {"concurrency", "idle", "churn", "service"};
+    static const char *measured[] = {"concurrency", "load", "slow", "idle", "churn", "service"};
     for (size_t k = 0; k < sizeof(measured) / sizeof(measured[0]); k++) {
         json_t *sc = scenario(j, measured[k]);
+        bool open = strcmp(measured[k], "load") == 0 || strcmp(measured[k], "slow") == 0;
         CHECK(strcmp(str(sc, "status"), "done") == 0, "%s: %s", measured[k], str(sc, "status"));
         str(sc, "title");
         json_t *points = json_object_get(sc, "points");
@@ -114,10 +123,20 @@ static void case_schema(void)
                 "jain",    "idle_open_at_end", "setup_timeouts", "censored", "abandoned"};
             for (size_t q = 0; q < sizeof(tkeys) / sizeof(tkeys[0]); q++)
                 CHECK(json_is_number(json_object_get(t, tkeys[q])), "a trial lacks %s", tkeys[q]);
-            /* bench runs the closed loop only: no pacer, so no lag, but the fields are there. */
-            CHECK(json_is_null(json_object_get(t, "send_lag_p50_us")) &&
-                      json_is_null(json_object_get(t, "send_lag_p99_us")),
-                  "send_lag_p50_us and send_lag_p99_us are not null in the closed loop");
+            /* The closed loop has no pacer, so no lag, but the fields are there; the open
+             * loop's figures are numbers in the sweeps and null elsewhere. */
+            static const char *okeys[] = {"send_lag_p50_us", "send_lag_p99_us", "target_rps",
+                                          "offered_rps",     "achieved_ratio",  "service_p99_us",
+                                          "due_unsent"};
+            for (size_t q = 0; q < sizeof(okeys) / sizeof(okeys[0]); q++)
+                CHECK(open ? json_is_number(json_object_get(t, okeys[q]))
+                           : json_is_null(json_object_get(t, okeys[q])),
+                      "%s: %s is %s", measured[k], okeys[q], open ? "not a number" : "not null");
+            if (open)
+                CHECK(json_is_number(json_object_get(pt, "offered_rps")) &&
+                          json_is_number(json_object_get(pt, "lagged_trials")) &&
+                          json_is_number(json_object_get(pt, "under_trials")),
+                      "an open-loop point lacks a field");
             CHECK(strcmp(str(t, "status"), "ok") == 0);
             str(t, "detail");
             CHECK(json_is_boolean(json_object_get(t, "loadgen_saturated")));
