@@ -193,6 +193,7 @@ struct plot {
     char extra[512];      /* more gnuplot settings: labels, ranges */
     char marks[512];      /* more clauses of the plot command, after the series: reference
                            * lines with their titles in the key */
+    double yref;          /* the least y of those lines, which the y axis must show (0: none) */
     bool series_untitled; /* the series are named on the x axis, not in the key */
     struct series s[PLOT_MAX_SERIES];
     int ns;

@@ -263,10 +263,8 @@ void capacity_interval_text(const struct capacity *c, char *buf, size_t len)
     buf[0] = '\0';
     if (c->rounds < 2)
         return;
-    if (c->rounds_below == c->rounds) {
-        snprintf(buf, len, "[every round below the grid]");
-        return;
-    }
+    if (c->rounds_below == c->rounds)
+        return; /* nothing but "below the grid" to say */
     human(c->lo, a, sizeof(a));
     human(c->hi, b, sizeof(b));
     snprintf(buf, len, "[%s, %s%s]", c->rounds_below ? "below the grid" : a,

@@ -126,6 +126,8 @@ static double log_floor(const struct plot *p)
                     least = v[q];
             reaches_zero |= p->s[i].lo[k] <= 0;
         }
+    if (p->yref > 0 && p->yref < least) /* a reference line (a latency target) stays in view */
+        least = p->yref;
     return reaches_zero && isfinite(least) ? least / 2 : NAN;
 }
 

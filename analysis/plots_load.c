@@ -20,6 +20,8 @@ static void target_lines(struct plot *p, const struct results *r, const char *me
                                "%s%.9g with lines dt 2 lw 2 lc rgb '#000000' title 'p%g target %s'",
                                at ? ", \\\n     " : "", r->slo[i].bound_us, r->slo[i].percentile,
                                bound);
+        if (!(p->yref > 0 && p->yref <= r->slo[i].bound_us))
+            p->yref = r->slo[i].bound_us;
     }
 }
 
@@ -75,34 +77,48 @@ void capacity_bars(struct plot *p, const struct results *r, json_t *sc, const ch
         at += (size_t)snprintf(p->xtics + at, sizeof(p->xtics) - at, "%s'within %s' %d",
                                g ? ", " : "", r->slo[g].text, g);
     snprintf(p->xtics + at, sizeof(p->xtics) - at, ")");
-    for (size_t m = 0; m < nm; m++) {
+    /* The y axis up to the largest bar or the capacity the rates are shares of: words
+     * without a bar sit a little above 0, inside the plot, their labels clear of the
+     * axis. */
+    double top = jpath(sc, "capacity.rps");
+    struct capacity c[PLOT_MAX_SERIES][SLO_MAX];
+    for (size_t m = 0; m < nm && m < PLOT_MAX_SERIES / 2; m++)
+        for (int g = 0; g < r->nslo; g++) {
+            capacity_within(sc, models[m], &r->slo[g], &c[m][g]);
+            double h = isnan(c[m][g].hi) ? c[m][g].rps : fmax(c[m][g].hi, c[m][g].rps);
+            if (c[m][g].kind != CAPACITY_BELOW && h > 0 && !(h <= top))
+                top = h;
+        }
+    if (!(top > 0))
+        top = 1;
+    for (size_t m = 0; m < nm && m < PLOT_MAX_SERIES / 2; m++) {
         struct series *s = plot_series(p, models[m], model_color(models[m]), 1), *words = NULL;
         for (int g = 0; g < r->nslo; g++) {
-            struct capacity c;
-            capacity_within(sc, models[m], &r->slo[g], &c);
+            const struct capacity *cap = &c[m][g];
             double x = g - 0.4 + width * ((double)m + 0.5);
-            if (c.kind == CAPACITY_MET || c.kind == CAPACITY_ABOVE)
-                series_add(s, x, c.rps, c.rounds_below ? 0 : c.lo, c.hi);
-            if (c.kind == CAPACITY_MET)
+            if (cap->kind == CAPACITY_MET || cap->kind == CAPACITY_ABOVE)
+                series_add(s, x, cap->rps, cap->rounds_below ? 0 : cap->lo, cap->hi);
+            if (cap->kind == CAPACITY_MET)
                 continue;
-            /* The words where a bar would mislead: at its top (a lower bound), or on the
-             * axis where there is no bar. */
+            /* The words where a bar would mislead: at its top (a lower bound), or near
+             * the axis where there is no bar. */
             if (!words) {
                 char name[48];
                 snprintf(name, sizeof(name), "%.16s: in words", models[m]);
                 words = plot_series(p, name, model_color(models[m]), 1);
                 words->points_only = true;
             }
-            series_add_noted(words, x, c.kind == CAPACITY_ABOVE ? c.rps : 0,
-                             c.kind == CAPACITY_ABOVE   ? "above the grid"
-                             : c.kind == CAPACITY_BELOW ? "below the grid"
-                                                        : "not measured");
+            series_add_noted(words, x, cap->kind == CAPACITY_ABOVE ? cap->rps : 0.06 * top,
+                             cap->kind == CAPACITY_ABOVE   ? "above the grid"
+                             : cap->kind == CAPACITY_BELOW ? "below the grid"
+                                                           : "not measured");
         }
     }
     p->style = STYLE_BARS;
     p->xmin = -0.6;
     p->xmax = r->nslo - 0.4;
-    snprintf(p->extra, sizeof(p->extra), "set boxwidth %g absolute", width * 0.9);
+    snprintf(p->extra, sizeof(p->extra), "set boxwidth %g absolute\nset yrange [0:%.9g]",
+             width * 0.9, top * 1.12);
 }
 
 int make_load_plots(struct plot *p, const struct results *r, const char *dir, const char **models,

@@ -349,9 +349,12 @@ static void find_knees(FILE *f, int *n, json_t *sc, const char **models, size_t 
         return;
     finding(f, n,
             "Knees (the lowest offered rate where p99 passes %g times its value at the lowest "
-            "usable rate): %s%s%s%s.",
-            KNEE_FACTOR, at_f ? found : "none", at_l ? "; no knee within the grid for " : "", flat,
-            "");
+            "usable rate): %s%s%s.",
+            KNEE_FACTOR, found,
+            at_l == 0  ? ""
+            : at_f > 0 ? "; no knee within the grid for "
+                       : "no knee within the grid for ",
+            flat);
 }
 
 /* The points left out of every ranking because of loadgen, with the reason. */
