@@ -35,6 +35,13 @@ static void open_point(const struct bench_opts *o, struct point *p, unsigned con
 {
     base_point(o, p, conns, 0, true);
     p->prime_ns = 2 * NS_PER_S + conns * PRIME_PER_CONN;
+    /* Past a thousand connections a server that makes a flow per connection takes
+     * seconds to make them all, and the last ones' connects and primes wait in its
+     * listen queue meanwhile: loadgen's timeout (2 s) grows with them, as priming may. */
+    if (conns > 1000) {
+        point_arg(p->loadgen_args, &p->nloadgen_args, "--timeout");
+        point_arg(p->loadgen_args, &p->nloadgen_args, "%.1fs", (double)p->prime_ns / 1e9);
+    }
 }
 
 int load_points(const struct bench_opts *o, struct point *p)
