@@ -38,13 +38,18 @@ static void row(FILE *out, FILE *md, const char *scenario, const char *model, co
     /* Intervals that do not overlap: a difference the trials' spread does not explain.
      * Never at a point where a connection starved: its figures are not comparable. */
     bool starved = !point_comparable(pa) || !point_comparable(pb);
-    bool apart = !starved && !isnan(la) && !isnan(lb) && (ha < lb || hb < la);
+    /* Nor where, in an open-loop sweep, loadgen lagged or was saturated in either run:
+     * there its latency may be loadgen's own (docs/bench.md). */
+    bool open = json_is_number(json_object_get(pa, "offered_rps"));
+    bool spoiled = open && (point_lagged(pa) || point_lagged(pb) || point_saturated(pa) ||
+                            point_saturated(pb));
+    bool apart = !starved && !spoiled && !isnan(la) && !isnan(lb) && (ha < lb || hb < la);
     human(ma, a, sizeof(a));
     human(mb, b, sizeof(b));
     char ratio[32] = "-";
     if (ma > 0)
         snprintf(ratio, sizeof(ratio), "%.2f", mb / ma);
-    const char *mark = starved ? "starved" : apart ? "*" : "";
+    const char *mark = starved ? "starved" : spoiled ? "loadgen" : apart ? "*" : "";
     fprintf(out, "%-11s %-10s %-10s %-15s %12s %12s %7s %s\n", scenario, model, label, metric, a, b,
             ratio, mark);
     fprintf(md, "| %s | %s | %s | %s | %s | %s | %s%s%s |\n", scenario, model, label, metric, a, b,
@@ -205,7 +210,9 @@ int main(int argc, char **argv)
                 diff_md);
     fprintf(md,
             "Ratio B/A of the medians; * where the 95%% intervals do not overlap; `starved` "
-            "where a connection starved in either run (not comparable, never marked *).\n\n"
+            "where a connection starved in either run (not comparable, never marked *); "
+            "`loadgen` where, in an open-loop sweep, loadgen lagged or was saturated in either "
+            "run (its latency may be loadgen's own; never marked *).\n\n"
             "| scenario | model | point | metric | A | B | B/A |\n|---|---|---|---|---|---|---|\n");
     printf("A: %s (%s)\nB: %s (%s)\n", ra.dir, ra.machine, rb.dir, rb.machine);
     char diff[1024];
