@@ -49,5 +49,6 @@ void case_knee(void);
 void case_load_render(void);
 void case_load_findings(void);
 void case_load_slo(void);
+void case_compare_loadgen(void);
 
 #endif

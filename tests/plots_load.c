@@ -563,3 +563,48 @@ void case_load_slo(void)
     free(text);
     teardown();
 }
+
+/* compare: a point where loadgen lagged in either run is marked `loadgen`, never `*`,
+ * even where the two runs' intervals lie apart (B's p99 there made ten times A's). */
+void case_compare_loadgen(void)
+{
+    char a[PATH_MAX], b[PATH_MAX], err[8192], path[PATH_MAX + 64];
+    json_t *ja = load_fixture(), *jb = load_fixture();
+    json_t *lagged = NULL, *sc, *pt;
+    size_t i, k;
+    json_array_foreach(json_object_get(jb, "scenarios"), k, sc)
+    {
+        if (strcmp(json_string_value(json_object_get(sc, "name")), "load") != 0)
+            continue;
+        json_array_foreach(json_object_get(sc, "points"), i, pt)
+        {
+            if (strcmp(json_string_value(json_object_get(pt, "model")), "epoll") == 0 &&
+                strcmp(json_string_value(json_object_get(pt, "label")), "110%") == 0)
+                lagged = pt;
+        }
+    }
+    CHECK(lagged && json_integer_value(json_object_get(lagged, "lagged_trials")) > 0,
+          "the fixture's epoll at 110%% lagged");
+    json_t *p99 = json_object_get(json_object_get(lagged, "summary"), "p99_us");
+    double m = json_number_value(json_object_get(p99, "median"));
+    json_object_set_new(p99, "median", json_real(10 * m));
+    json_object_set_new(p99, "ci95", json_pack("[f,f]", 9 * m, 11 * m));
+    results_dir("a", ja, a, sizeof(a));
+    results_dir("b", jb, b, sizeof(b));
+    const char *args[] = {a, b, NULL};
+    int rc = run("compare", args, NULL, err, sizeof(err));
+    CHECK(rc == 0, "exit %d: %s", rc, err);
+    snprintf(path, sizeof(path), "%s/compare/compare.md", b);
+    char *md = slurp(path, NULL);
+    CHECK(md, "no %s", path);
+    const char *row = strstr(md, "| load | epoll | 110% | p99_us |");
+    CHECK(row, "no row for epoll at 110%%:\n%s", md);
+    size_t len = strcspn(row, "\n");
+    char line[512];
+    snprintf(line, sizeof(line), "%.*s", (int)len, row);
+    CHECK(strstr(line, "10.00 loadgen |") && !strstr(line, "*"), "%s", line);
+    free(md);
+    json_decref(ja);
+    json_decref(jb);
+    teardown();
+}

@@ -652,5 +652,5 @@ TEST_CASES({"plots", case_plots}, {"tsv", case_tsv}, {"report", case_report},
            {"capacity_nonmonotonic", case_capacity_nonmonotonic},
            {"capacity_none", case_capacity_none}, {"knee", case_knee},
            {"load_render", case_load_render}, {"load_findings", case_load_findings},
-           {"load_slo", case_load_slo});
+           {"load_slo", case_load_slo}, {"compare_loadgen", case_compare_loadgen});
 TEST_MAIN()
