@@ -59,7 +59,7 @@ struct worker {
     const struct lg_config *cfg;
     struct lg_coord *coord;
     uint64_t *completed_by_conn; /* completions in the window, by our active connection */
-    uint64_t *scheduled_by_conn; /* open loop: requests intended in the window, likewise */
+    uint64_t *due_early_by_conn; /* open loop: requests intended in the window's first half */
     pthread_t thread;
     uv_loop_t loop;
     uv_async_t wake;
@@ -84,7 +84,8 @@ struct worker {
     bool running;                      /* between STAGE_RUN and t1: requests go out */
     bool measuring;                    /* t0 has passed */
     uint64_t start_ns, t0, next_scan, cpu_t0;
-    uint64_t prime_echo_ns;    /* --prime: the last echo, or the start of priming */
+    uint64_t prime_echo_ns;    /* --prime: the last echo, or the end of priming's sends */
+    uint64_t last_scan_ns;     /* the scan before this one: was the loop held up between? */
     uint64_t bin_ns;           /* the timeline's bin width */
     double interval_ns;        /* open loop: between one connection's requests */
     struct due_slot *due_heap; /* open loop: nactive slots, the soonest first */
@@ -161,8 +162,22 @@ void worker_end_window(struct worker *w, uint64_t now);
  * later, with requests sent and answered after t1 in it. */
 static inline void worker_window_check(struct worker *w, uint64_t now)
 {
+    /* The thread's CPU time counts from the first event at or after t0: a loop busy
+     * across the window may not reach its tick until the end. */
+    if (w->running && !w->measuring && now >= w->t0) {
+        w->measuring = true;
+        w->cpu_t0 = clock_thread_cpu_ns();
+    }
     if (w->running && now >= atomic_load_explicit(&w->coord->t1_ns, memory_order_relaxed))
         worker_end_window(w, now);
+}
+
+/* An intended time in the first half of the window: a connection that had one and got
+ * no echo in the window is starved (its request had half a window to be answered; one
+ * due just before t1 says nothing). */
+static inline bool worker_due_early(const struct worker *w, uint64_t at)
+{
+    return at >= w->t0 && at - w->t0 < w->cfg->duration_ns / 2;
 }
 
 static inline bool worker_in_window(const struct worker *w, uint64_t now)

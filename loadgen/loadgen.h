@@ -139,7 +139,7 @@ unsigned worker_active_up(struct worker *w, uint64_t *setup_errors);
 
 /* After worker_join: stores the completions in the window of each of the worker's
  * active connections at per_conn[its index], and (open loop) the requests its
- * schedule intended in the window at per_conn_due[its index]. */
+ * schedule intended in the window's first half at per_conn_due[its index]. */
 void worker_conn_completed(const struct worker *w, uint64_t *per_conn, uint64_t *per_conn_due);
 
 /* Completions and errors so far, for the progress line. Thread-safe. */
@@ -190,7 +190,7 @@ struct lg_run {
     bool interrupted;       /* ended early by SIGINT */
     struct lg_result total; /* the workers' results, merged */
     uint64_t *per_conn;     /* completions in the window, by active connection */
-    uint64_t *per_conn_due; /* open loop: requests intended in the window, likewise */
+    uint64_t *per_conn_due; /* open loop: requests intended in the window's first half */
     double busiest_util;    /* the busiest worker's CPU time over the window */
     unsigned busiest_thread;
     /* Saturation is judged per thread, per CPU and per process: two threads pinned to

@@ -93,10 +93,9 @@ static void pace(struct worker *w, uint64_t now)
     while (w->running && pacer_next(w) <= now) {
         struct conn *c = &w->active[w->due_heap[0].conn];
         uint64_t seq = c->due.seq, due = c->due.at;
-        if (due >= w->t0 && due < atomic_load_explicit(&w->coord->t1_ns, memory_order_relaxed)) {
+        if (due >= w->t0 && due < atomic_load_explicit(&w->coord->t1_ns, memory_order_relaxed))
             w->res.scheduled++;
-            w->scheduled_by_conn[c - w->active]++;
-        }
+        w->due_early_by_conn[c - w->active] += worker_due_early(w, due);
         arr_step(&c->due, w->cfg->arrivals, w->interval_ns);
         w->due_heap[0].at = c->due.at;
         heap_sift_down(w->due_heap, w->nactive, 0);

@@ -24,14 +24,15 @@ struct fairness {
     double median; /* of an even count, the mean of the two middle ones */
     uint64_t min, max;
     unsigned starved;
-    unsigned nothing_due; /* open loop: connections whose schedule had nothing in the window */
+    unsigned nothing_due; /* open loop: connections with nothing due in the window's first half */
 };
 
 /* Completions per active connection: Jain's index (1 when all are equal, 1/n when one
  * gets everything), the spread, and the connections that got nothing. In the open loop
  * (due not NULL) a connection starved only when its schedule intended a request in
- * the window: at a few requests per connection (the slow sweep's 10,000 connections) a
- * Poisson schedule leaves some with none, and that is the schedule, not the server. */
+ * the window's first half: at a few requests per connection (the slow sweep's 10,000
+ * connections) a Poisson schedule leaves some with none, which is the schedule, not
+ * the server; and one due just before the window's end may be answered just after. */
 static struct fairness fairness_of(const uint64_t *per_conn, const uint64_t *due, unsigned n)
 {
     struct fairness f = {0};

@@ -92,10 +92,12 @@ void worker_launch_connects(struct worker *w)
 static void start_prime(struct worker *w)
 {
     uint64_t now = clock_now_ns();
-    w->prime_echo_ns = now;
     for (unsigned i = 0; i < w->nactive; i++)
         if (w->active[i].state == C_UP)
             conn_send(&w->active[i], now);
+    /* The stall counts from the last send: ten thousand sends take hundreds of
+     * milliseconds, and the echoes of the first are waiting to be read by then. */
+    w->prime_echo_ns = clock_now_ns();
     worker_check_primed(w);
 }
 
@@ -206,7 +208,7 @@ void worker_end_window(struct worker *w, uint64_t now)
         for (struct arr_cursor at = c->due; at.at < t1;
              arr_step(&at, w->cfg->arrivals, w->interval_ns)) {
             w->res.scheduled += at.at >= w->t0;
-            w->scheduled_by_conn[c - w->active] += at.at >= w->t0;
+            w->due_early_by_conn[c - w->active] += worker_due_early(w, at.at);
         }
     }
     for (unsigned i = 0; i < w->nidle; i++)
@@ -262,11 +264,21 @@ static void scan(struct worker *w, uint64_t now)
         } else if (c->state == C_UP && c->seq_sent != c->seq_recv &&
                    now - c->sent_at[c->seq_recv % w->cfg->pipeline] > timeout) {
             conn_fail(c, ERR_TIMEOUT, now);
-        } else if (c->state == C_DOWN && w->running && now >= c->retry_at) {
+        } else if (c->state == C_DOWN && w->running && now >= c->retry_at &&
+                   w->connecting < CONNECT_CAP) {
+            /* Reconnects, as many in flight at once as the first connects: thousands
+             * at once overflow the server's listen queue, whose SYNs retry a second
+             * later. */
             conn_connect(c, now);
         }
     }
-    if (w->stage == STAGE_PRIME && !w->reported && now - w->prime_echo_ns > PRIME_STALL_NS) {
+    /* The stall is judged only when the loop was not itself held up since the last
+     * scan: timers run before the sockets are read, so after a long callback the
+     * echoes that came meanwhile are still unread. */
+    bool loop_was_free = now - w->last_scan_ns < (w->next_scan - now) + PRIME_STALL_NS / 10;
+    w->last_scan_ns = now;
+    if (w->stage == STAGE_PRIME && !w->reported && loop_was_free &&
+        now - w->prime_echo_ns > PRIME_STALL_NS) {
         /* No echo for a while: the rest are treated as timed out, as they would be
          * at the request timeout. */
         for (unsigned i = 0; i < w->nactive; i++) {
@@ -297,14 +309,9 @@ static void on_tick(uv_timer_t *t)
         worker_finish_close(w, now);
         return;
     }
-    if (w->running) {
-        if (!w->measuring && now >= w->t0) {
-            w->measuring = true;
-            w->cpu_t0 = clock_thread_cpu_ns();
-        }
+    if (w->running)
         worker_window_check(w, now); /* when no other event came after t1 */
-    }
-    worker_launch_connects(w); /* a connect stalled: room for the next */
+    worker_launch_connects(w);       /* a connect stalled: room for the next */
     if (now >= w->next_scan) {
         uint64_t period = w->cfg->timeout_ns / 10;
         period = period < 5 * NS_PER_MS     ? 5 * NS_PER_MS
@@ -422,9 +429,9 @@ struct worker *worker_create(unsigned id, const struct lg_config *cfg, struct lg
     w->rings = calloc((size_t)(w->nactive ? w->nactive : 1) * cfg->pipeline * 2, sizeof(*w->rings));
     w->due_heap = calloc(w->nactive ? w->nactive : 1, sizeof(*w->due_heap));
     w->completed_by_conn = calloc(w->nactive ? w->nactive : 1, sizeof(*w->completed_by_conn));
-    w->scheduled_by_conn = calloc(w->nactive ? w->nactive : 1, sizeof(*w->scheduled_by_conn));
+    w->due_early_by_conn = calloc(w->nactive ? w->nactive : 1, sizeof(*w->due_early_by_conn));
     if (!w->active || !w->idle || !w->rings || !w->due_heap || !w->completed_by_conn ||
-        !w->scheduled_by_conn || result_init(&w->res, cfg, w->bin_ns) < 0)
+        !w->due_early_by_conn || result_init(&w->res, cfg, w->bin_ns) < 0)
         goto fail;
     init_conns(w, w->active, w->nactive, false);
     init_conns(w, w->idle, w->nidle, true);
@@ -481,7 +488,7 @@ void worker_conn_completed(const struct worker *w, uint64_t *per_conn, uint64_t 
 {
     for (unsigned i = 0; i < w->nactive; i++) {
         per_conn[w->active[i].index] = w->completed_by_conn[i];
-        per_conn_due[w->active[i].index] = w->scheduled_by_conn[i];
+        per_conn_due[w->active[i].index] = w->due_early_by_conn[i];
     }
 }
 
@@ -513,6 +520,6 @@ void worker_destroy(struct worker *w)
     free(w->rings);
     free(w->due_heap);
     free(w->completed_by_conn);
-    free(w->scheduled_by_conn);
+    free(w->due_early_by_conn);
     free(w);
 }
