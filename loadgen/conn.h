@@ -84,6 +84,7 @@ struct worker {
     bool running;                      /* between STAGE_RUN and t1: requests go out */
     bool measuring;                    /* t0 has passed */
     uint64_t start_ns, t0, next_scan, cpu_t0;
+    int64_t wait_t0;           /* the thread's run-queue wait at t0 (schedstat), or -1 */
     uint64_t prime_echo_ns;    /* --prime: the last echo, or the end of priming's sends */
     uint64_t last_scan_ns;     /* the scan before this one: was the loop held up between? */
     uint64_t bin_ns;           /* the timeline's bin width */
@@ -153,6 +154,11 @@ void worker_check_primed(struct worker *w);
  * still is and the tick, the last handle: the loop ends. */
 void worker_finish_close(struct worker *w, uint64_t now);
 
+/* How long the calling thread has waited on a run queue for a CPU, in nanoseconds
+ * (the second field of /proc/thread-self/schedstat), or -1 where the kernel does not
+ * say. */
+int64_t worker_thread_wait_ns(void);
+
 /* t1: accounts for what is unanswered, stops sending; the connections stay open. */
 void worker_end_window(struct worker *w, uint64_t now);
 
@@ -167,6 +173,7 @@ static inline void worker_window_check(struct worker *w, uint64_t now)
     if (w->running && !w->measuring && now >= w->t0) {
         w->measuring = true;
         w->cpu_t0 = clock_thread_cpu_ns();
+        w->wait_t0 = worker_thread_wait_ns();
     }
     if (w->running && now >= atomic_load_explicit(&w->coord->t1_ns, memory_order_relaxed))
         worker_end_window(w, now);

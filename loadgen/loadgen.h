@@ -115,6 +115,7 @@ struct lg_result {
     unsigned idle_established;
     unsigned idle_open_at_end;
     uint64_t cpu_ns; /* this worker thread's CPU time in the window */
+    int64_t wait_ns; /* the time it waited for a CPU in the window (schedstat); -1 unknown */
 };
 
 struct worker;
@@ -192,6 +193,8 @@ struct lg_run {
     uint64_t *per_conn;     /* completions in the window, by active connection */
     uint64_t *per_conn_due; /* open loop: requests intended in the window's first half */
     double busiest_util;    /* the busiest worker's CPU time over the window */
+    double most_waited;     /* the most a worker waited for a CPU, over the window; <0 unknown */
+    unsigned most_waited_thread;
     unsigned busiest_thread;
     /* Saturation is judged per thread, per CPU and per process: two threads pinned to
      * one CPU are 50% each when that CPU is full. */

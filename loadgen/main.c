@@ -327,6 +327,12 @@ static int collect(struct worker **w, const struct lg_config *cfg, struct lg_run
         merge(&run->total, r);
         worker_conn_completed(w[i], run->per_conn, run->per_conn_due);
         double util = run->window_s > 0 ? (double)r->cpu_ns / 1e9 / run->window_s : 0;
+        double waited =
+            r->wait_ns >= 0 && run->window_s > 0 ? (double)r->wait_ns / 1e9 / run->window_s : -1;
+        if (i == 0 || (run->most_waited >= 0 && (waited < 0 || waited > run->most_waited))) {
+            run->most_waited = waited; /* unknown for any thread: unknown */
+            run->most_waited_thread = i;
+        }
         if (util > run->busiest_util) {
             run->busiest_util = util;
             run->busiest_thread = i;
@@ -386,9 +392,18 @@ static void judge_saturation(struct lg_run *run)
              "loadgen used %.2f CPU-seconds per second of the %u CPU%s it may run on: the "
              "load generator, not the server, may have set the pace; give it more CPUs",
              run->process_util, run->cpus_usable, run->cpus_usable == 1 ? "" : "s");
+    /* Held off its CPU: a worker that waited for one a tenth of the window (others
+     * ran there: the server's softirqs, bench, another program) was late by that much,
+     * however idle its own CPU time looks. */
+    if (run->most_waited >= 0.1)
+        warn(run,
+             "worker thread %u waited %.0f%% of the window for a CPU while others ran on it: "
+             "the load generator, not the server, may have set the pace; give it a CPU of its "
+             "own (--cpus)",
+             run->most_waited_thread, run->most_waited * 100);
     run->saturated = run->busiest_util >= 0.9 ||
                      (run->busiest_cpu >= 0 && run->busiest_cpu_util >= 0.9) ||
-                     run->process_util >= 0.9 * run->cpus_usable;
+                     run->process_util >= 0.9 * run->cpus_usable || run->most_waited >= 0.1;
 }
 
 /* Whether the open loop kept its schedule: it sent 99% or more of the requests the

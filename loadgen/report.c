@@ -200,6 +200,10 @@ json_t *report_json(const struct lg_run *run)
         json_pack("{s:f,s:f,s:f,s:i,s:b}", "user_s", round_to(run->user_s, 4), "sys_s",
                   round_to(run->sys_s, 4), "busiest_thread_util", round_to(run->busiest_util, 4),
                   "busiest_thread", (int)run->busiest_thread, "saturated", run->saturated);
+    json_object_set_new(cpu, "most_waited",
+                        run->most_waited >= 0 ? json_real(round_to(run->most_waited, 4))
+                                              : json_null());
+    json_object_set_new(cpu, "most_waited_thread", json_integer(run->most_waited_thread));
     /* With --cpus, the busiest CPU: its pinned workers' CPU time together. */
     bool pinned = run->busiest_cpu >= 0;
     json_object_set_new(cpu, "busiest_cpu", pinned ? json_integer(run->busiest_cpu) : json_null());

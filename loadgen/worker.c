@@ -9,6 +9,7 @@
 #include "conn.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,21 @@
 #define MAX_BINS          600
 
 static void close_all(struct worker *w);
+
+int64_t worker_thread_wait_ns(void)
+{
+    char buf[128];
+    int fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    unsigned long long run, wait;
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    return sscanf(buf, "%llu %llu", &run, &wait) == 2 ? (int64_t)wait : -1;
+}
 
 /* ---- stages ---- */
 
@@ -178,6 +194,8 @@ void worker_end_window(struct worker *w, uint64_t now)
     if (!w->running)
         return;
     w->res.cpu_ns = w->measuring ? clock_thread_cpu_ns() - w->cpu_t0 : 0;
+    int64_t waited = w->measuring && w->wait_t0 >= 0 ? worker_thread_wait_ns() : -1;
+    w->res.wait_ns = waited >= w->wait_t0 ? waited - w->wait_t0 : -1;
     /* The window's last instant: what is unanswered then, and already older than the
      * slowest request this worker saw answered (or time out), is recorded at its age.
      * A younger one says nothing: its age is no bound on anything the data shows, and

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static void start_corrupt(struct srv *s, const char *mode, char *to, size_t len)
 {
@@ -350,9 +352,61 @@ static void case_median_even(void)
     json_decref(r.json);
 }
 
+/* ---- held off its CPU: another process spinning on loadgen's one CPU ---- */
+
+/* A child spinning on CPU 0 beside loadgen's worker pinned there: the worker waits for
+ * the CPU about half the window, and loadgen says so (most_waited, a warning) and
+ * counts itself saturated, though its own CPU time is well under 90%. Alone there it
+ * waits a little (the server is on CPU 1 where there is one). */
+static void case_waited_for_cpu(void)
+{
+    struct srv s;
+    struct run r;
+    char to[64];
+
+    cpu_set_t mine, one;
+    CHECK(sched_getaffinity(0, sizeof(mine), &mine) == 0, "sched_getaffinity");
+    CPU_ZERO(&one);
+    CPU_SET(1, &one);
+    bool moved = CPU_ISSET(1, &mine) && sched_setaffinity(0, sizeof(one), &one) == 0;
+    srv_start_simple(&s, "epoll", NULL);
+    if (moved)
+        CHECK(sched_setaffinity(0, sizeof(mine), &mine) == 0, "sched_setaffinity");
+    target(to, sizeof(to), &s);
+    const char *args[] = {"--cpus", "0",  "-c", "64",    "-R", "20000",
+                          "-d",     "1s", "-w", "200ms", to,   NULL};
+    pid_t hog = fork();
+    CHECK(hog >= 0);
+    if (hog == 0) {
+        CPU_ZERO(&one);
+        CPU_SET(0, &one);
+        sched_setaffinity(0, sizeof(one), &one);
+        alarm(10);
+        for (;;)
+            ;
+    }
+    run_loadgen(&r, args);
+    kill(hog, SIGKILL);
+    waitpid(hog, NULL, 0);
+    measured(&r);
+    double waited = num(r.json, "loadgen_cpu.most_waited");
+    CHECK(waited >= 0.2, "waited %.2f of the window beside a spinning process", waited);
+    CHECK(json_is_true(json_object_get(json_object_get(r.json, "loadgen_cpu"), "saturated")),
+          "not counted saturated, having waited %.2f", waited);
+    bool said = false;
+    size_t i;
+    json_t *w;
+    json_array_foreach(json_object_get(r.json, "warnings"), i, w) said |=
+        strstr(json_string_value(w), "for a CPU") != NULL;
+    CHECK(said, "no warning that it waited for a CPU");
+    json_decref(r.json);
+    json_decref(srv_stop(&s));
+}
+
 TEST_CASES({"connect_each", case_connect_each}, {"shared_cpu", case_shared_cpu},
            {"hung_pipeline", case_hung_pipeline}, {"extra_newline", case_extra_newline},
            {"send_lag", case_send_lag}, {"window_end", case_window_end},
            {"bins_600", case_bins_600}, {"median_even", case_median_even},
-           {"spin_reads", case_spin_reads}, {"clean_close", case_clean_close});
+           {"spin_reads", case_spin_reads}, {"clean_close", case_clean_close},
+           {"waited_for_cpu", case_waited_for_cpu});
 TEST_MAIN()
