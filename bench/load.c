@@ -22,6 +22,7 @@ static const unsigned quick_shares[] = {10, 50, 80, 100};
 #define MAX_SHARE      500      /* percent of the capacity */
 #define MIN_REQUESTS   1000     /* in a window, for a p99.9 to rest on one request at least */
 #define SLOW_SHARE     0.5      /* the slow sweep's load: this share of the smallest capacity */
+#define SERVER_BUSY    0.8      /* a server this busy that fell behind was the limit */
 #define PRIME_PER_CONN (400 * NS_PER_US) /* what priming may take per connection, at most */
 
 /* A number in an object; NaN where missing. */
@@ -102,6 +103,26 @@ int slow_points(const struct bench_opts *o, struct point *p)
     return n;
 }
 
+/* The median of a trials' resources figure (ok and hung trials); NaN when none. */
+static double median_of(json_t *trials, const char *key)
+{
+    double v[MAX_TRIALS];
+    unsigned n = 0;
+    size_t i;
+    json_t *t;
+    json_array_foreach(trials, i, t)
+    {
+        const char *status = json_string_value(json_object_get(t, "status"));
+        double x = num(json_object_get(t, "resources"), key);
+        if (status && (strcmp(status, "ok") == 0 || strcmp(status, "hung") == 0) && !isnan(x) &&
+            n < MAX_TRIALS)
+            v[n++] = x;
+    }
+    struct summary sum;
+    summarize(v, n, &sum);
+    return n ? sum.median : NAN;
+}
+
 /* The concurrency scenario's point at the load sweep's connections, if it ran one. */
 static bool concurrency_has(const struct point *conc, int nconc, unsigned conns)
 {
@@ -155,9 +176,11 @@ static void take_capacities(struct suite *s, json_t *points, const char *source,
             s->cap.starved[m] = most_starved(pt);
             json_object_set_new(
                 models, model,
-                json_pack("{s:f,s:o,s:s}", "rps", s->cap.rps[m], "starved",
+                json_pack("{s:f,s:o,s:s,s:O,s:i}", "rps", s->cap.rps[m], "starved",
                           isnan(s->cap.starved[m]) ? json_null() : json_real(s->cap.starved[m]),
-                          "source", source));
+                          "source", source, "loadgen_saturated_trials",
+                          json_object_get(pt, "loadgen_saturated_trials"), "trials",
+                          (int)json_array_size(json_object_get(pt, "trials"))));
         }
     }
 }
@@ -274,6 +297,18 @@ int load_begin(struct suite *s, const char *scenario, struct point *p, int n, js
                      o->load_connections);
             return skip_scenario(s, scj, why);
         }
+        /* C from a run where loadgen was saturated is loadgen's ceiling as much as the
+         * server's: the grid is shares of that, and says so. */
+        const char *cm = json_string_value(json_object_get(s->cap.json, "model"));
+        json_t *top_model = cm ? json_object_get(json_object_get(s->cap.json, "models"), cm) : NULL;
+        double sat = num(top_model, "loadgen_saturated_trials");
+        if (need && sat > 0)
+            warn(s, scj,
+                 "C, %.0f requests/s (%s at %u connections, closed loop), was measured with "
+                 "loadgen saturated in %.0f of %.0f trials: it is loadgen's ceiling as much as "
+                 "the server's, so the shares are of that, and the top rates may be past what "
+                 "loadgen can generate in the open loop",
+                 top, cm, o->load_connections, sat, num(top_model, "trials"));
         for (int k = 0; k < n; k++)
             if (p[k].fraction > 0) {
                 double rate = fmax(1, round(p[k].fraction * top));
@@ -357,24 +392,48 @@ void load_after_point(struct suite *s, const struct point *p, json_t *scj)
                          (json_int_t)json_array_size(json_object_get(pt, "trials"));
         double ratio =
             num(json_object_get(json_object_get(pt, "summary"), "achieved_ratio"), "median");
+        /* Under the offered rate is the server's doing when it was busy, or left
+         * connections without an echo; otherwise (its CPUs mostly idle) loadgen or the
+         * machine may have held the load back, and the rate does not count. */
+        double busy = median_of(json_object_get(pt, "trials"), "server_cpu_util");
+        double starved = most_starved(pt);
+        char why[96];
+        if (starved > 0)
+            snprintf(why, sizeof(why), "%.0f connections starved", starved);
+        else if (busy >= SERVER_BUSY)
+            snprintf(why, sizeof(why), "its CPUs %.0f%% busy", 100 * busy);
+        else
+            why[0] = '\0';
+        bool under = !isnan(ratio) && ratio < LOAD_UNDER;
+        if (under)
+            json_object_set_new(
+                pt, "under_why",
+                json_string(why[0] ? why
+                                   : "unclear: its CPUs were mostly idle and nothing starved, so "
+                                     "loadgen or the machine may have held the load back; not "
+                                     "counted toward the early stop"));
         for (unsigned m = 0; m < o->nmodels; m++) {
             if (strcmp(o->models[m], model) != 0 || s->saturated_why[m][0])
                 continue;
-            /* A point that measured nothing neither counts nor breaks a run of misses. */
-            if (strcmp(status, "ok") != 0 && strcmp(status, "partial") != 0)
+            /* A point that measured nothing neither counts nor breaks a run of misses,
+             * nor does a miss whose cause is unclear. */
+            if ((strcmp(status, "ok") != 0 && strcmp(status, "partial") != 0) || (under && !why[0]))
                 continue;
-            if (isnan(ratio) || ratio >= LOAD_UNDER) {
+            if (!under) {
                 s->under_in_a_row[m] = 0;
             } else if (++s->under_in_a_row[m] >= 2) {
-                char prev[32];
+                char prev[32], prev_why[96];
                 snprintf(prev, sizeof(prev), "%s", s->last_label[m]);
+                snprintf(prev_why, sizeof(prev_why), "%s", s->last_why[m]);
                 snprintf(s->saturated_why[m], sizeof(s->saturated_why[m]),
-                         "saturated: it achieved %.0f%% and %.0f%% of the offered rate at %s and "
-                         "%s, under %.0f%% twice in a row; higher rates are not run",
-                         100 * s->last_ratio[m], 100 * ratio, prev, p->label, 100 * LOAD_UNDER);
+                         "saturated: it achieved %.0f%% of the offered rate at %s (%s) and %.0f%% "
+                         "at %s (%s), under %.0f%% twice in a row; higher rates are not run",
+                         100 * s->last_ratio[m], prev, prev_why, 100 * ratio, p->label, why,
+                         100 * LOAD_UNDER);
             }
             s->last_ratio[m] = ratio;
             snprintf(s->last_label[m], sizeof(s->last_label[m]), "%s", p->label);
+            snprintf(s->last_why[m], sizeof(s->last_why[m]), "%s", why);
         }
     }
     if (ran > 0 && saturated == ran)

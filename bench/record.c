@@ -166,6 +166,13 @@ json_t *record_trial(const struct run_spec *spec, const struct run_result *r, un
     json_object_set_new(res, "idle_settle_s", json_real(round_to(u->settle_s, 3)));
     json_object_set_new(res, "base_settled", json_boolean(u->base_settled));
     json_object_set_new(res, "base_readings", json_integer(u->base_readings));
+    /* The share of its CPUs the server used over the warmup and the window: whether a
+     * model that fell behind the offered rate was busy doing so (load.c). */
+    double span = lg ? jnum(lg, "measured_s", NULL) + jnum(lg, "config", "warmup_s") : NAN;
+    json_object_set_new(res, "server_cpu_util",
+                        num_or_null(u->have_window_cpu && span > 0 && spec->nserver_cpus
+                                        ? u->window_cpu_s / (span * spec->nserver_cpus)
+                                        : NAN));
     /* The divisor of memory_per_connection_bytes, said beside it. */
     json_object_set_new(res, "connections_held", num_or_null(up));
     return t;

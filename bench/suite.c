@@ -387,11 +387,24 @@ int write_bench(struct suite *s)
 
 /* ---- running ---- */
 
+/* A seed for a point's order: the same point gets the same order in every run (FNV-1a
+ * of its scenario and label). */
+static uint64_t point_seed(const char *scenario, const char *label)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (const char *c = scenario; *c; c++)
+        h = (h ^ (unsigned char)*c) * 1099511628211ull;
+    h = (h ^ '/') * 1099511628211ull;
+    for (const char *c = label; *c; c++)
+        h = (h ^ (unsigned char)*c) * 1099511628211ull;
+    return h;
+}
+
 static void build_spec(const struct suite *s, const char *scenario, const struct point *p,
                        const char *model, unsigned trial, struct run_spec *spec)
 {
     const struct bench_opts *o = s->o;
-    static char dur[32], warm[32], seed[16];
+    static char dur[32], warm[32], seed[24];
 
     memset(spec, 0, sizeof(*spec));
     snprintf(spec->name, sizeof(spec->name), "%.24s-%.31s-%.31s-%u", scenario, p->label, model,
@@ -412,8 +425,14 @@ static void build_spec(const struct suite *s, const char *scenario, const struct
     spec->loadgen_args[n++] = "--timeline-bin";
     spec->loadgen_args[n++] = "100ms";
     if (p->rate_rps > 0) {
-        /* Each round its own arrivals, the same for every model in it. */
-        snprintf(seed, sizeof(seed), "%u", trial);
+        /* Each round its own arrivals, the same for every model in it (a paired
+         * comparison), and each point its own: with one seed for every rate, each
+         * round's curve would be one pattern of arrivals scaled in time. Below 2^53,
+         * loadgen's range. */
+        snprintf(
+            seed, sizeof(seed), "%llu",
+            (unsigned long long)((point_seed(scenario, p->label) + trial * 0x9e3779b97f4a7c15ull) >>
+                                 11));
         spec->loadgen_args[n++] = "--seed";
         spec->loadgen_args[n++] = seed;
     }
@@ -425,19 +444,6 @@ static void build_spec(const struct suite *s, const char *scenario, const struct
     spec->settle_ns = p->idle_settle_ns;
     spec->expected_ns = o->duration_ns + p->warmup_ns + p->prime_ns + p->idle_settle_ns + SETUP_NS +
                         (uint64_t)(p->idle + p->connections) * 20000;
-}
-
-/* A seed for a point's order: the same point gets the same order in every run (FNV-1a
- * of its scenario and label). */
-static uint64_t point_seed(const char *scenario, const char *label)
-{
-    uint64_t h = 14695981039346656037ull;
-    for (const char *c = scenario; *c; c++)
-        h = (h ^ (unsigned char)*c) * 1099511628211ull;
-    h = (h ^ '/') * 1099511628211ull;
-    for (const char *c = label; *c; c++)
-        h = (h ^ (unsigned char)*c) * 1099511628211ull;
-    return h;
 }
 
 /* Runs every model at one point, the trials interleaved, and records it. */

@@ -72,9 +72,10 @@ struct suite {
     /* The load sweep's early stop: the rates in a row at which a model achieved under
      * 90% of the offered rate, and once two, why its higher rates are not run. */
     unsigned under_in_a_row[MAX_MODELS];
-    char saturated_why[MAX_MODELS][256];
+    char saturated_why[MAX_MODELS][512];
     double last_ratio[MAX_MODELS]; /* achieved over offered at the rate before */
     char last_label[MAX_MODELS][32];
+    char last_why[MAX_MODELS][96];       /* why it fell under there: busy, or starved */
     char slow_skip_why[MAX_MODELS][256]; /* the slow sweep leaves this model out: why */
 };
 
