@@ -40,7 +40,8 @@ static void row(FILE *out, FILE *md, const char *scenario, const char *model, co
     bool starved = !point_comparable(pa) || !point_comparable(pb);
     /* Nor where, in an open-loop sweep, loadgen lagged or was saturated in either run:
      * there its latency may be loadgen's own (docs/bench.md). */
-    bool open = json_is_number(json_object_get(pa, "offered_rps"));
+    bool open = json_is_number(json_object_get(pa, "target_rps")) ||
+                json_is_number(json_object_get(pa, "offered_rps")); /* before the rename */
     bool spoiled = open && (point_lagged(pa) || point_lagged(pb) || point_saturated(pa) ||
                             point_saturated(pb));
     bool apart = !starved && !spoiled && !isnan(la) && !isnan(lb) && (ha < lb || hb < la);

@@ -510,7 +510,7 @@ int run_point(struct suite *s, const struct scenario *sc, const struct point *p,
         json_t *pt = json_pack("{s:s,s:s,s:f,s:i,s:i}", "model", o->models[m], "label", p->label,
                                "x", p->x, "connections", (int)p->connections, "idle", (int)p->idle);
         if (p->rate_rps > 0) {
-            json_object_set_new(pt, "offered_rps", json_real(p->rate_rps));
+            json_object_set_new(pt, "target_rps", json_real(p->rate_rps));
             json_object_set_new(pt, "fraction",
                                 p->fraction > 0 ? json_real(p->fraction) : json_null());
         }

@@ -133,7 +133,7 @@ static void case_schema(void)
                            : json_is_null(json_object_get(t, okeys[q])),
                       "%s: %s is %s", measured[k], okeys[q], open ? "not a number" : "not null");
             if (open)
-                CHECK(json_is_number(json_object_get(pt, "offered_rps")) &&
+                CHECK(json_is_number(json_object_get(pt, "target_rps")) &&
                           json_is_number(json_object_get(pt, "lagged_trials")) &&
                           json_is_number(json_object_get(pt, "under_trials")),
                       "an open-loop point lacks a field");

@@ -110,7 +110,7 @@ static void case_early_stop(void)
         CHECK(strcmp(str(e[k], "label"), labels[k]) == 0);
         CHECK(num(e[k], "x") == round(shares[k] * top), "x %g, share %g of %g", num(e[k], "x"),
               shares[k], top);
-        CHECK(num(e[k], "fraction") == shares[k] && num(e[k], "offered_rps") == num(e[k], "x"));
+        CHECK(num(e[k], "fraction") == shares[k] && num(e[k], "target_rps") == num(e[k], "x"));
         CHECK(strcmp(str(e[k], "status"), "ok") == 0, "epoll at %s: %s", labels[k],
               str(e[k], "status"));
         check_open_trial(e[k], json_array_get(json_object_get(e[k], "trials"), 0));
@@ -287,7 +287,7 @@ static void case_slow_sweep(void)
         CHECK(strstr(str(it[k], "note"), "without an echo"), "%s", str(it[k], "note"));
         CHECK(strcmp(str(e[k], "status"), "ok") == 0, "%s", str(e[k], "status"));
         CHECK(num(e[k], "connections") == conns[k] && num(e[k], "x") == conns[k]);
-        CHECK(num(e[k], "offered_rps") == rate);
+        CHECK(num(e[k], "target_rps") == rate);
         json_t *t = json_array_get(json_object_get(e[k], "trials"), 0);
         CHECK(num(t, "target_rps") == rate);
         CHECK(num(t, "starved") == 0, "%g starved at %u", num(t, "starved"), conns[k]);
