@@ -6,7 +6,12 @@
  * which costs up to a second with ten thousand processes) and answers. At the end of
  * the window it says "t1" and waits again, with every connection still open; bench
  * reads the CPU time again and answers. So the CPU per request covers exactly the
- * warmup and the window, and no sample disturbs either.
+ * warmup and the window, and neither full reading falls inside them. Between them
+ * cheaper readings (CPU, RSS, threads: for the peaks) run at least five times a window:
+ * bench is not pinned, and such a reading of a tree of ten thousand threads costs
+ * 17-32 ms of a CPU (up to 15% of one in a one-second window), on whichever CPU the
+ * kernel gives bench; loadgen's own CPU wait (loadgen_cpu.most_waited) shows when
+ * that was its CPU.
  *
  * Every process started here is in a process group of its own and dies with bench
  * (PR_SET_PDEATHSIG); bench is a child subreaper, so a server's orphaned children come
@@ -335,8 +340,8 @@ static void cheap_sample(struct watch *w, struct run_result *r)
     uint64_t cost = clock_now_ns() - now;
     usage_peak(&r->usage, &t, w->last_sample ? now - w->last_sample : 0);
     w->last_sample = now;
-    /* Often enough to see the peak (at least five times a window), rarely enough that
-     * reading ten thousand processes costs the run a few percent of a CPU at most. */
+    /* Often enough to see the peak (at least five times a window, which wins), else
+     * rarely enough that a reading costs a twentieth of the time between them. */
     uint64_t period = 20 * cost > SAMPLE_MIN_NS ? 20 * cost : SAMPLE_MIN_NS;
     uint64_t cap = w->duration_ns / 5 > SAMPLE_MIN_NS ? w->duration_ns / 5 : SAMPLE_MIN_NS;
     w->next_sample = now + (period < cap ? period : cap);
