@@ -13,7 +13,7 @@
 
 /* Shares of the largest capacity, in percent: denser near the top, where the knees
  * are. */
-static const unsigned full_shares[] = {5, 10, 20, 35, 50, 60, 70, 80, 90, 100, 110};
+static const unsigned full_shares[] = {5, 10, 20, 50, 60, 70, 80, 90, 100, 110};
 static const unsigned quick_shares[] = {10, 50, 80, 100};
 #define NFULL  (sizeof(full_shares) / sizeof(full_shares[0]))
 #define NQUICK (sizeof(quick_shares) / sizeof(quick_shares[0]))
@@ -436,21 +436,35 @@ void load_after_point(struct suite *s, const struct point *p, json_t *scj)
             snprintf(s->last_why[m], sizeof(s->last_why[m]), "%s", why);
         }
     }
-    if (ran > 0 && saturated == ran)
+    if (ran > 0 && saturated == ran) {
         warn(s, scj,
              "at %s (%.0f requests/s) loadgen was saturated in every trial of every model: the "
              "grid goes past what loadgen can generate here, and these points rank nothing (more "
              "client CPUs, --threads, or a lower rate)",
              p->label, p->rate_rps);
+        /* The second such rate ends the sweep for every model: higher rates are further
+         * past what loadgen can generate, and would measure only it. */
+        if (s->past_loadgen_at[0]) {
+            snprintf(s->past_loadgen_why, sizeof(s->past_loadgen_why),
+                     "skipped: past what loadgen can generate here; at %s and %s it was "
+                     "saturated in every trial of every model",
+                     s->past_loadgen_at, p->label);
+            warn(s, scj, "the rates above %s are not run: %s", p->label,
+                 s->past_loadgen_why + strlen("skipped: "));
+        } else {
+            snprintf(s->past_loadgen_at, sizeof(s->past_loadgen_at), "%s", p->label);
+        }
+    }
 }
 
 bool load_model_runs(const struct suite *s, const char *scenario, unsigned m, const struct point *p,
                      char *why, size_t len)
 {
     (void)p;
-    const char *w = strcmp(scenario, "load") == 0   ? s->saturated_why[m]
-                    : strcmp(scenario, "slow") == 0 ? s->slow_skip_why[m]
-                                                    : "";
+    const char *w = strcmp(scenario, "load") != 0
+                        ? strcmp(scenario, "slow") == 0 ? s->slow_skip_why[m] : ""
+                    : s->past_loadgen_why[0] ? s->past_loadgen_why
+                                             : s->saturated_why[m];
     if (!w[0])
         return true;
     snprintf(why, len, "%s", w);

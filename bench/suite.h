@@ -77,6 +77,10 @@ struct suite {
     char last_label[MAX_MODELS][32];
     char last_why[MAX_MODELS][96];       /* why it fell under there: busy, or starved */
     char slow_skip_why[MAX_MODELS][256]; /* the slow sweep leaves this model out: why */
+    /* The load sweep's first rate past loadgen (every trial of every model saturated
+     * it), and once a second, why the rest of the grid is not run. */
+    char past_loadgen_at[32];
+    char past_loadgen_why[256];
 };
 
 /* suite.c */

@@ -191,6 +191,34 @@ static void case_unclear_miss(void)
     teardown();
 }
 
+/* Rates past what loadgen can generate (millions a second on one thread): the second at
+ * which loadgen was saturated in every trial ends the sweep; the rest are skipped for
+ * every model, saying why. */
+static void case_past_loadgen(void)
+{
+    const char *servers[] = {"epoll", NULL};
+    struct run r;
+    setup(servers);
+    const char *args[] = {"--models", "epoll",    "--scenarios",
+                          "load",     "--points", "load=1000,2000000,3000000,4000000",
+                          "--trials", "1",        "--duration",
+                          "200ms",    "--warmup", "50ms",
+                          NULL};
+    run_bench(&r, args, 0, 0);
+    CHECK(r.status == 0, "exit %d:\n%s", r.status, r.err);
+    CHECK(strstr(r.err, "done: 3 runs"), "%s", r.err);
+    json_t *j = latest();
+    json_t *p[4];
+    CHECK(points_of(scenario(j, "load"), "epoll", p, 4) == 4);
+    CHECK(num(p[1], "loadgen_saturated_trials") == 1 && num(p[2], "loadgen_saturated_trials") == 1);
+    CHECK(strcmp(str(p[3], "status"), "skipped") == 0, "%s", str(p[3], "status"));
+    CHECK(strstr(str(p[3], "note"), "past what loadgen can generate") &&
+              strstr(str(p[3], "note"), "2000000 and 3000000"),
+          "%s", str(p[3], "note"));
+    json_decref(j);
+    teardown();
+}
+
 /* With the concurrency scenario at 64 connections in the same run, its figures are the
  * capacities: no probe. */
 static void case_reuses_concurrency(void)
@@ -333,5 +361,6 @@ static void case_usage(void)
 TEST_CASES({"load_early_stop", case_early_stop},
            {"load_reuses_concurrency", case_reuses_concurrency},
            {"load_absolute_rates", case_absolute_rates}, {"slow_sweep", case_slow_sweep},
-           {"load_usage", case_usage}, {"load_unclear_miss", case_unclear_miss});
+           {"load_usage", case_usage}, {"load_unclear_miss", case_unclear_miss},
+           {"load_past_loadgen", case_past_loadgen});
 TEST_MAIN()
