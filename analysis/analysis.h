@@ -108,57 +108,107 @@ int scenario_labels(json_t *sc, char (*out)[32], int max);
 #define KNEE_FACTOR 3.0
 
 enum capacity_kind {
-    CAPACITY_MET,   /* the latency crosses the bound between two usable points */
-    CAPACITY_BELOW, /* below the grid: even the lowest usable point missed */
+    CAPACITY_MET,   /* met at a usable point and missed at the next usable one */
+    CAPACITY_BELOW, /* below the grid: even the lowest decidable point missed */
     CAPACITY_ABOVE, /* above the grid: the highest usable point met, none higher missed */
     CAPACITY_NONE,  /* not measured: no usable point */
 };
 
+#define CAPACITY_MAX_ROUNDS 16
+
+/* One trial round's capacity (the rule on trial k of every point). */
+struct capacity_round {
+    int no;
+    enum capacity_kind kind;
+    bool open; /* a lower bound: above the grid, or met below an overloaded rate */
+    double rps;
+};
+
 struct capacity {
     enum capacity_kind kind;
-    /* MET: the achieved rate where the latency crosses the bound (interpolated);
-     * ABOVE: the highest usable point's achieved rate, a lower bound; BELOW: the lowest
-     * usable point's achieved rate, where it missed. */
+    /* MET: the achieved rate where the log latency crosses the bound between the
+     * meeting point and the next, or (at_least) the meeting point's achieved rate where
+     * the next was overloaded; ABOVE: the highest usable point's achieved rate, a lower
+     * bound; BELOW: the lowest decidable point's achieved rate, where it missed. */
     double rps;
-    double latency_us; /* BELOW: the latency at that lowest point */
-    double missed_rps; /* a lower usable point missed too (a curve that is not monotonic):
-                        * the lowest such point's achieved rate; NaN where none did */
-    double missed_us;  /* its latency */
-    /* The interval: the same rule on each trial round's curve (trial k of every point).
-     * lo and hi: the least and most of the rounds' figures (MET, and ABOVE's lower
-     * bound); NaN when no round has one. */
+    bool at_least;
+    double latency_us;                      /* BELOW: the latency at that point */
+    double met_rps, met_us;                 /* MET: the bracket, met at (achieved) */
+    double miss_rps, miss_offered, miss_us; /* and missed at the next usable point */
+    double missed_rps;                      /* a lower usable point missed too (a curve that
+                                             * is not monotonic): the lowest such; NaN if none */
+    double missed_us;                       /* its latency */
+    double unknown_below;                   /* BELOW: lower rates were left out for this
+                                             * target: unknown below this offered rate; NaN */
+    /* The headline is the median of the rounds' capacities (the lower middle of an even
+     * count), ordered below the grid < figures (a lower bound counts as its figure); lo
+     * and hi: the least and most of them. */
     int rounds, rounds_below, rounds_above;
     double lo, hi;
-    char why[384]; /* ABOVE: why the grid ended; NONE: why nothing was usable */
+    bool lo_below, hi_open;
+    struct capacity_round round[CAPACITY_MAX_ROUNDS];
+    int contra_round; /* BELOW: a round that met (the highest), or 0 */
+    double contra_rps;
+    char why[384];      /* ABOVE: why the grid ended; NONE: why nothing was usable */
+    char left_out[384]; /* points left out for this target, with why ("" when none) */
 };
 
 /* model's capacity within target t over scenario sc's points (the load scenario), by
- * the rules of docs/analysis.md. */
+ * the rules of docs/analysis.md: per target, a point that meets the bound counts even
+ * where loadgen lagged; a miss counts only where it exceeds the bound by more than
+ * loadgen's send lag, and with loadgen unsaturated. */
 void capacity_within(json_t *sc, const char *model, const struct slo *t, struct capacity *c);
 
-/* The figure in words, with its interval: "61,234 [58,100, 63,900]", "below the grid
- * (p99 1,350 µs at 4,812 req/s, ...)", "at least 94,176 [...] (above the grid: the grid's
- * top rate, ...)", "not measured: no usable point: ...". */
+/* The figure in words, with its bracket and interval: "84,463 (met at 77,250, missed at
+ * 99,122 req/s) [...]", "at least 20,000 (met at 20,000 req/s; the next rate, 30,000
+ * offered, overloaded it)", "below the grid (...)", "unknown below 16,070 req/s offered
+ * (...)", "at least 94,176 [...] (above the grid: ...)", "not measured: ...". */
 void capacity_text(const struct capacity *c, const struct slo *t, char *buf, size_t len);
 
 /* The interval in words: "[58,100, 63,900]", "[below the grid, 63,900]", "[58,100, at
  * least 66,000]", or "" without two rounds. */
 void capacity_interval_text(const struct capacity *c, char *buf, size_t len);
 
-/* Two capacities whose intervals (or figures, without one) meet: not distinguishable. */
+/* Two capacities whose intervals (or figures, without one) meet. */
 bool capacity_overlap(const struct capacity *a, const struct capacity *b);
 
+/* The rounds both have (round k gives every model the same arrivals), in *paired, and
+ * in how many of them a's capacity is above b's. */
+int capacity_ahead(const struct capacity *a, const struct capacity *b, int *paired);
+
+/* a is distinguishable from b (below it): ahead in every paired round, at least 3
+ * rounds, and the ranges apart. */
+bool capacity_distinct(const struct capacity *a, const struct capacity *b);
+
+enum knee_kind {
+    KNEE_NOT_MEASURED, /* no usable point */
+    KNEE_FOUND,        /* a usable point's p99 over KNEE_FACTOR times the baseline's */
+    KNEE_UNDER,        /* before that, a usable point achieved under 90% of its rate */
+    KNEE_NONE,         /* no knee within the grid: 2 or more usable points above the
+                        * baseline, none under, and no point above it left out */
+    KNEE_UNDETERMINED, /* otherwise, with why */
+};
+
 struct knee {
+    enum knee_kind kind;
     int usable;      /* usable points with a p99 */
-    bool found;      /* a point's p99 is over KNEE_FACTOR times the first's */
+    bool found;      /* kind == KNEE_FOUND */
     double base_rps; /* the lowest usable point's offered rate, and its p99 */
     double base_us;
-    double rps; /* found: the offered rate of the knee, and its p99 */
+    double rps; /* FOUND, UNDER: the offered rate of the knee, and its p99 */
     double p99_us;
+    /* inflated: a higher usable point has a lower p99 than the baseline; the least of
+     * them, and the secondary reading against the least p99 below each point. */
+    bool inflated;
+    double least_rps, least_us;
+    bool second_found;
+    double second_rps, second_us, second_ref_rps, second_ref_us;
+    char left_out[256]; /* the grid's lower rates left out below the baseline, with why */
+    char why[256];      /* UNDETERMINED: why */
 };
 
 /* model's knee over scenario sc's points: the lowest offered rate whose p99 is over
- * KNEE_FACTOR times the p99 at the lowest usable rate. */
+ * KNEE_FACTOR times the p99 at the lowest usable rate (docs/analysis.md). */
 void capacity_knee(json_t *sc, const char *model, struct knee *k);
 
 /* A bound for people: 1000 -> "1 ms", 250 -> "250 µs". */
@@ -177,7 +227,7 @@ struct series {
     double x[PLOT_MAX_POINTS], y[PLOT_MAX_POINTS];
     double lo[PLOT_MAX_POINTS], hi[PLOT_MAX_POINTS]; /* NaN: no interval */
     bool points_only;               /* marks, not a line: points that do not compare */
-    char note[PLOT_MAX_POINTS][24]; /* a label beside each point ("63 starved"), or "" */
+    char note[PLOT_MAX_POINTS][32]; /* a label beside each point ("63 starved"), or "" */
 };
 
 enum plot_style { STYLE_LINES, STYLE_BARS };

@@ -1,9 +1,12 @@
 /* Capacity within a latency target, and the knee: from a model's points of the load
  * scenario (the same offered rates for every model), the most load it carried while
- * its latency at a percentile met a bound. Only usable points count (point_usable:
- * measured, loadgen neither lagged nor saturated, no connection starved), and a figure
- * between two of them is interpolated, never one beyond the grid: there the result
- * says "below the grid" or "above the grid", and why the grid ended. */
+ * its latency at a percentile met a bound. Whether a point counts is decided per
+ * target: one that meets the bound counts even where loadgen lagged (the corrected
+ * latency includes loadgen's lateness, so the pass is conservative); one that misses
+ * counts only where the miss is the server's (beyond loadgen's send lag, loadgen not
+ * saturated). A figure between two usable points is interpolated on log latency, never
+ * toward an overloaded point and never beyond the grid: there the result says "at
+ * least", "below the grid" or "above the grid", and why. */
 #include "analysis.h"
 
 #include <math.h>
@@ -12,9 +15,16 @@
 
 #define MAX_GRID 64
 
-/* One usable point of a curve: its offered rate, achieved rate and latency. */
+/* A point's verdict for a target: met, missed (the server's miss), or left out. */
+enum verdict { PASS, MISS, OUT };
+
+/* A point of a curve: its offered and achieved rates, achieved/offered, latency, and
+ * its verdict, with why where it is left out. */
 struct mark {
-    double offered, achieved, latency;
+    double offered, achieved, ratio, latency;
+    enum verdict verdict;
+    const char *label;
+    char why[192];
 };
 
 struct curve {
@@ -67,132 +77,231 @@ static json_t *round_of(json_t *pt, int k)
     return st && strcmp(st, "ok") == 0 ? found : NULL;
 }
 
-/* The curve of the usable points: their medians (round 0), or trial k's figures. */
-static void curve_of(json_t **pts, int n, const char *metric, int k, struct curve *c)
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The median over a point's ok trials of a trial field; NaN where none has it. */
+static double trial_median(json_t *pt, const char *field)
+{
+    double v[64];
+    size_t n = 0, i;
+    json_t *t;
+    json_array_foreach(json_object_get(pt, "trials"), i, t)
+    {
+        double x = jpath(t, field);
+        if (!isnan(x) && n < 64)
+            v[n++] = x;
+    }
+    if (n == 0)
+        return NAN;
+    qsort(v, n, sizeof(v[0]), cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Point pt's mark for target t on round k's curve (0: the medians). Returns false when
+ * the round has no figure there (the point is not on that curve at all). */
+static bool judge(json_t *pt, int k, const struct slo *t, struct mark *m)
 {
     char path[64];
-    snprintf(path, sizeof(path), "summary.%s.median", metric);
+    json_t *tr = k > 0 ? round_of(pt, k) : NULL;
+    m->label = json_string_value(json_object_get(pt, "label"));
+    m->offered = offered(pt);
+    m->achieved = m->latency = m->ratio = NAN;
+    m->why[0] = '\0';
+    m->verdict = OUT;
+    if (!point_measured(pt)) {
+        point_usable(pt, m->why, sizeof(m->why), false);
+        return true;
+    }
+    if (point_starved(pt) > 0) {
+        snprintf(m->why, sizeof(m->why), "%.0f starved", point_starved(pt));
+        return true;
+    }
+    if (k > 0 && !tr)
+        return false;
+    snprintf(path, sizeof(path), "summary.%s.median", t->metric);
+    m->achieved = tr ? jpath(tr, "throughput_rps") : jpath(pt, "summary.throughput_rps.median");
+    m->latency = tr ? jpath(tr, t->metric) : jpath(pt, path);
+    m->ratio = tr ? jpath(tr, "achieved_ratio") : jpath(pt, "summary.achieved_ratio.median");
+    if (isnan(m->ratio) && m->offered > 0)
+        m->ratio = m->achieved / m->offered;
+    if (isnan(m->achieved) || isnan(m->latency))
+        return false;
+    if (m->latency <= t->bound_us) {
+        m->verdict = PASS;
+        return true;
+    }
+    bool saturated =
+        tr ? json_is_true(json_object_get(tr, "loadgen_saturated")) : point_saturated(pt) > 0;
+    bool lagged = tr ? json_is_true(json_object_get(tr, "lagged")) : point_lagged(pt) > 0;
+    const char *field = strcmp(t->metric, "p50_us") == 0 ? "send_lag_p50_us" : "send_lag_p99_us";
+    double lag = tr ? jpath(tr, field) : trial_median(pt, field);
+    /* The reason in the point's words, the same on every round's curve. */
+    char lagged_in[48];
+    snprintf(lagged_in, sizeof(lagged_in), "in %u of %u trials",
+             saturated ? point_saturated(pt) : point_lagged(pt), point_trials(pt));
+    if (saturated) {
+        snprintf(m->why, sizeof(m->why), "undecidable: loadgen saturated %s", lagged_in);
+    } else if (isnan(lag) && lagged) { /* unknown lag, unflagged: the server's miss */
+        snprintf(m->why, sizeof(m->why), "undecidable: loadgen lagged %s, its send lag unknown",
+                 lagged_in);
+    } else if (!isnan(lag) && m->latency - lag <= t->bound_us) {
+        char l[32];
+        human(lag, l, sizeof(l));
+        snprintf(m->why, sizeof(m->why),
+                 "undecidable: loadgen's send lag, %s µs, could account for the miss%s%s%s", l,
+                 lagged ? " (loadgen lagged " : "", lagged ? lagged_in : "", lagged ? ")" : "");
+    } else {
+        m->verdict = MISS;
+    }
+    return true;
+}
+
+static void curve_of(json_t **pts, int n, const struct slo *t, int k, struct curve *c)
+{
     c->n = 0;
-    for (int i = 0; i < n; i++) {
-        char why[128];
-        if (!point_usable(pts[i], why, sizeof(why), true))
-            continue;
-        json_t *t = k > 0 ? round_of(pts[i], k) : NULL;
-        if (k > 0 && !t)
-            continue;
-        struct mark m = {offered(pts[i]), NAN, NAN};
-        if (k > 0) {
-            m.achieved = jpath(t, "throughput_rps");
-            m.latency = jpath(t, metric);
-        } else {
-            m.achieved = jpath(pts[i], "summary.throughput_rps.median");
-            m.latency = jpath(pts[i], path);
-        }
-        if (!isnan(m.achieved) && !isnan(m.latency))
-            c->m[c->n++] = m;
+    for (int i = 0; i < n; i++)
+        if (judge(pts[i], k, t, &c->m[c->n]))
+            c->n++;
+}
+
+/* Overloaded: achieved under 90% of the offered rate. */
+static bool under(const struct mark *m)
+{
+    return m->ratio < 0.9;
+}
+
+/* Why a grid ended above its highest usable point (at index last): its top rate, or
+ * the first point past it that was left out. */
+static void grid_end(const struct curve *c, int last, char *buf, size_t len)
+{
+    if (last == c->n - 1) {
+        char rate[32];
+        human(c->m[last].offered, rate, sizeof(rate));
+        snprintf(buf, len, "the grid's top rate, %s req/s offered", rate);
+        return;
+    }
+    snprintf(buf, len, "higher rates not usable: %s at %s", c->m[last + 1].why,
+             c->m[last + 1].label);
+}
+
+/* Why no point of a curve was usable, grouped by reason: "at 10%, 30%: 63 starved; at
+ * 50%, 70%: not run, the model saturated". */
+static void unusable(const struct curve *c, char *buf, size_t len)
+{
+    size_t at = (size_t)snprintf(buf, len, c->n ? "no usable point:" : "no point");
+    for (int i = 0; i < c->n && at < len; i++) {
+        const char *why = c->m[i].why[0] ? c->m[i].why : "no figure";
+        at += (size_t)snprintf(
+            buf + at, len - at, "%s %s",
+            i && strcmp(c->m[i - 1].why[0] ? c->m[i - 1].why : "no figure", why) == 0 ? ","
+            : i ? "; at"
+                : " at",
+            c->m[i].label);
+        bool same =
+            i + 1 < c->n && strcmp(c->m[i + 1].why[0] ? c->m[i + 1].why : "no figure", why) == 0;
+        if (!same && at < len)
+            at += (size_t)snprintf(buf + at, len - at, ": %s", why);
     }
 }
 
-/* The rule on one curve: the highest point that meets the bound; the crossing to the
- * next (which misses) by straight-line interpolation on (achieved, latency). */
-static void rule(const struct curve *c, double bound, struct capacity *cap)
+/* The rule on one curve: the highest usable point that meets the bound; the crossing
+ * to the next usable one (which misses) on log latency, where both achieved within 90%
+ * of their offered rate and the next achieved more; otherwise the meeting point's rate,
+ * a lower bound. */
+static void rule(const struct curve *c, const struct slo *t, struct capacity *cap)
 {
-    int meet = -1;
+    int meet = -1, first = -1, last = -1;
+    double bound = t->bound_us;
     cap->missed_rps = cap->missed_us = cap->latency_us = NAN;
-    for (int i = c->n - 1; i >= 0 && meet < 0; i--)
-        if (c->m[i].latency <= bound)
+    cap->met_rps = cap->met_us = cap->miss_rps = cap->miss_offered = cap->miss_us = NAN;
+    cap->unknown_below = NAN;
+    cap->at_least = false;
+    for (int i = 0; i < c->n; i++) {
+        if (c->m[i].verdict == OUT)
+            continue;
+        if (first < 0)
+            first = i;
+        last = i;
+        if (c->m[i].verdict == PASS)
             meet = i;
-    if (c->n == 0) {
+    }
+    if (first < 0) {
         cap->kind = CAPACITY_NONE;
         cap->rps = NAN;
+        unusable(c, cap->why, sizeof(cap->why));
         return;
     }
     if (meet < 0) {
         cap->kind = CAPACITY_BELOW;
-        cap->rps = c->m[0].achieved;
-        cap->latency_us = c->m[0].latency;
+        cap->rps = c->m[first].achieved;
+        cap->latency_us = c->m[first].latency;
+        if (first > 0)
+            cap->unknown_below = c->m[first].offered;
         return;
     }
-    for (int i = 0; i < meet && isnan(cap->missed_rps); i++)
-        if (c->m[i].latency > bound) {
+    for (int i = first; i < meet && isnan(cap->missed_rps); i++)
+        if (c->m[i].verdict == MISS) {
             cap->missed_rps = c->m[i].achieved;
             cap->missed_us = c->m[i].latency;
         }
     const struct mark *a = &c->m[meet];
-    if (meet == c->n - 1) {
+    cap->met_rps = a->achieved;
+    cap->met_us = a->latency;
+    if (meet == last) {
         cap->kind = CAPACITY_ABOVE;
         cap->rps = a->achieved;
+        grid_end(c, last, cap->why, sizeof(cap->why));
         return;
     }
     const struct mark *b = &c->m[meet + 1];
+    for (int i = meet + 1; b->verdict == OUT; i++)
+        b = &c->m[i];
     cap->kind = CAPACITY_MET;
+    cap->miss_rps = b->achieved;
+    cap->miss_offered = b->offered;
+    cap->miss_us = b->latency;
+    if (under(a) || under(b) || !(b->achieved > a->achieved) || !(a->latency > 0)) {
+        cap->at_least = true;
+        cap->rps = a->achieved;
+        return;
+    }
     cap->rps = a->achieved +
-               (bound - a->latency) * (b->achieved - a->achieved) / (b->latency - a->latency);
+               log(bound / a->latency) / log(b->latency / a->latency) * (b->achieved - a->achieved);
 }
 
-/* Why a grid ended above its highest usable point: its top rate, or the first point
- * past it that could not be used. */
-static void grid_end(json_t **pts, int n, char *buf, size_t len)
+/* The order of the rounds' capacities: below the grid first, then by figure (a lower
+ * bound counts as its figure). */
+static double order_key(enum capacity_kind kind, double rps)
 {
-    int last = -1;
-    char why[128];
-    for (int i = 0; i < n; i++)
-        if (point_usable(pts[i], why, sizeof(why), false))
-            last = i;
-    if (last == n - 1) {
-        char rate[32];
-        human(offered(pts[n - 1]), rate, sizeof(rate));
-        snprintf(buf, len, "the grid's top rate, %s req/s offered", rate);
-        return;
-    }
-    point_usable(pts[last + 1], why, sizeof(why), false);
-    snprintf(buf, len, "higher rates not usable: %s at %s", why,
-             json_string_value(json_object_get(pts[last + 1], "label")));
+    return kind == CAPACITY_BELOW ? -1.0 / (1.0 + rps) : rps;
 }
 
-/* Why no point of a grid was usable, grouped by reason: "at 10%, 30%: 63 starved; at
- * 50%, 70%: not run, the model saturated". */
-static void unusable(json_t **pts, int n, char *buf, size_t len)
+static int by_key(const void *a, const void *b)
 {
-    size_t at = (size_t)snprintf(buf, len, n ? "no usable point:" : "no point");
-    char why[128], next[128];
-    bool open = false; /* a group of labels begun, its reason not yet written */
-    for (int i = 0; i < n && at < len; i++) {
-        if (point_usable(pts[i], why, sizeof(why), false))
-            snprintf(why, sizeof(why), "no figure");
-        at += (size_t)snprintf(buf + at, len - at, "%s %s",
-                               open ? ","
-                               : i  ? "; at"
-                                    : " at",
-                               json_string_value(json_object_get(pts[i], "label")));
-        open = true;
-        if (i + 1 < n && !point_usable(pts[i + 1], next, sizeof(next), false) &&
-            strcmp(next, why) == 0)
-            continue;
-        if (at < len)
-            at += (size_t)snprintf(buf + at, len - at, ": %s", why);
-        open = false;
-    }
+    const struct capacity *x = a, *y = b;
+    double kx = order_key(x->kind, x->rps), ky = order_key(y->kind, y->rps);
+    if (kx != ky)
+        return kx < ky ? -1 : 1;
+    return (x->kind == CAPACITY_ABOVE) - (y->kind == CAPACITY_ABOVE);
 }
 
-void capacity_within(json_t *sc, const char *model, const struct slo *t, struct capacity *c)
+/* The points left out for t on the medians' curve: "at 10%: undecidable: ...". */
+static void left_out(const struct curve *c, char *buf, size_t len)
 {
-    json_t *pts[MAX_GRID];
-    int n = grid(sc, model, pts);
-    struct curve curve;
+    size_t at = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < c->n && at < len; i++)
+        if (c->m[i].verdict == OUT)
+            at += (size_t)snprintf(buf + at, len - at, "%sat %s: %s", at ? "; " : "", c->m[i].label,
+                                   c->m[i].why);
+}
 
-    memset(c, 0, sizeof(*c));
-    c->lo = c->hi = NAN;
-    curve_of(pts, n, t->metric, 0, &curve);
-    rule(&curve, t->bound_us, c);
-    if (c->kind == CAPACITY_NONE) {
-        unusable(pts, n, c->why, sizeof(c->why));
-        return;
-    }
-    if (c->kind == CAPACITY_ABOVE)
-        grid_end(pts, n, c->why, sizeof(c->why));
-
-    /* The rounds: trial k of every usable point. */
+static int rounds_of(json_t **pts, int n)
+{
     int rounds = 0;
     for (int i = 0; i < n; i++) {
         size_t k;
@@ -205,21 +314,69 @@ void capacity_within(json_t *sc, const char *model, const struct slo *t, struct 
                 rounds = r;
         }
     }
+    return rounds < CAPACITY_MAX_ROUNDS ? rounds : CAPACITY_MAX_ROUNDS;
+}
+
+void capacity_within(json_t *sc, const char *model, const struct slo *t, struct capacity *c)
+{
+    json_t *pts[MAX_GRID];
+    int n = grid(sc, model, pts);
+    struct curve curve;
+    struct capacity one[CAPACITY_MAX_ROUNDS];
+    int nr = 0, rounds = rounds_of(pts, n);
+
+    memset(c, 0, sizeof(*c));
+    curve_of(pts, n, t, 0, &curve);
+    rule(&curve, t, c); /* the medians' curve: where no round has a figure */
+    left_out(&curve, c->left_out, sizeof(c->left_out));
+    c->lo = c->hi = NAN;
     for (int k = 1; k <= rounds; k++) {
-        struct capacity one;
-        curve_of(pts, n, t->metric, k, &curve);
-        rule(&curve, t->bound_us, &one);
-        if (one.kind == CAPACITY_NONE)
-            continue;
-        c->rounds++;
-        c->rounds_below += one.kind == CAPACITY_BELOW;
-        c->rounds_above += one.kind == CAPACITY_ABOVE;
-        if (one.kind == CAPACITY_BELOW)
-            continue;
-        if (!(one.rps >= c->lo))
-            c->lo = one.rps;
-        if (!(one.rps <= c->hi))
-            c->hi = one.rps;
+        curve_of(pts, n, t, k, &curve);
+        rule(&curve, t, &one[nr]);
+        one[nr].rounds = k; /* its number, until sorted */
+        if (one[nr].kind != CAPACITY_NONE)
+            nr++;
+    }
+    if (nr == 0)
+        return;
+    for (int i = 0; i < nr; i++) {
+        struct capacity_round *r = &c->round[i];
+        r->no = one[i].rounds;
+        r->kind = one[i].kind;
+        r->rps = one[i].rps;
+        r->open = one[i].kind == CAPACITY_ABOVE || one[i].at_least;
+        c->rounds_below += one[i].kind == CAPACITY_BELOW;
+        c->rounds_above += one[i].kind == CAPACITY_ABOVE;
+    }
+    qsort(one, (size_t)nr, sizeof(one[0]), by_key);
+    /* The headline: the median round, the lower middle of an even count. */
+    char kept[sizeof(c->left_out)];
+    struct capacity_round kept_rounds[CAPACITY_MAX_ROUNDS];
+    memcpy(kept, c->left_out, sizeof(kept));
+    memcpy(kept_rounds, c->round, sizeof(kept_rounds));
+    int below = c->rounds_below, above = c->rounds_above;
+    struct capacity medians = *c;
+    *c = one[(nr - 1) / 2];
+    if (c->kind == CAPACITY_BELOW && medians.kind == CAPACITY_BELOW) {
+        /* Where it missed: the medians' figures, not one round's. */
+        c->rps = medians.rps;
+        c->latency_us = medians.latency_us;
+        c->unknown_below = medians.unknown_below;
+    }
+    memcpy(c->left_out, kept, sizeof(kept));
+    memcpy(c->round, kept_rounds, sizeof(kept_rounds));
+    c->rounds = nr;
+    c->rounds_below = below;
+    c->rounds_above = above;
+    c->lo_below = one[0].kind == CAPACITY_BELOW;
+    c->lo = c->lo_below ? NAN : one[0].rps;
+    c->hi = one[nr - 1].kind == CAPACITY_BELOW ? NAN : one[nr - 1].rps;
+    c->hi_open = one[nr - 1].kind == CAPACITY_ABOVE || one[nr - 1].at_least;
+    c->contra_round = 0;
+    c->contra_rps = NAN;
+    if (c->kind == CAPACITY_BELOW && one[nr - 1].kind != CAPACITY_BELOW) {
+        c->contra_round = one[nr - 1].rounds;
+        c->contra_rps = one[nr - 1].rps;
     }
 }
 
@@ -235,21 +392,48 @@ void slo_bound_text(double bound_us, char *buf, size_t len)
 
 void capacity_text(const struct capacity *c, const struct slo *t, char *buf, size_t len)
 {
-    char a[32], b[32], range[96];
+    char a[32], b[32], m[32], range[96], sp[2] = " ";
     human(c->rps, a, sizeof(a));
     capacity_interval_text(c, range, sizeof(range));
+    if (!range[0])
+        sp[0] = '\0';
     switch (c->kind) {
     case CAPACITY_MET:
-        snprintf(buf, len, "%s%s%s", a, range[0] ? " " : "", range);
+        human(c->met_rps, m, sizeof(m));
+        if (c->at_least) {
+            human(c->miss_offered, b, sizeof(b));
+            snprintf(buf, len,
+                     "at least %s (met at %s req/s; the next rate, %s offered, overloaded it)%s%s",
+                     a, m, b, sp, range);
+        } else {
+            human(c->miss_rps, b, sizeof(b));
+            snprintf(buf, len, "%s (met at %s, missed at %s req/s)%s%s", a, m, b, sp, range);
+        }
         break;
-    case CAPACITY_BELOW:
-        human(c->latency_us, b, sizeof(b));
-        snprintf(buf, len, "below the grid%s%s (p%g %s µs at %s req/s, the lowest usable rate)",
-                 range[0] ? " " : "", range, t->percentile, b, a);
+    case CAPACITY_BELOW: {
+        char lat[32], contra[96] = "";
+        human(c->latency_us, lat, sizeof(lat));
+        if (c->contra_round) {
+            human(c->contra_rps, m, sizeof(m));
+            snprintf(contra, sizeof(contra), "; undetermined: round %d met up to %s",
+                     c->contra_round, m);
+        }
+        if (isnan(c->unknown_below)) {
+            snprintf(buf, len,
+                     "below the grid%s%s (p%g %s µs at %s req/s achieved, the lowest usable "
+                     "rate%s)",
+                     sp, range, t->percentile, lat, a, contra);
+        } else {
+            human(c->unknown_below, b, sizeof(b));
+            snprintf(buf, len,
+                     "unknown below %s req/s offered%s%s (the lowest decidable rate missed: p%g %s "
+                     "µs at %s req/s achieved; the rates under it left out%s)",
+                     b, sp, range, t->percentile, lat, a, contra);
+        }
         break;
+    }
     case CAPACITY_ABOVE:
-        snprintf(buf, len, "at least %s%s%s (above the grid: %s)", a, range[0] ? " " : "", range,
-                 c->why);
+        snprintf(buf, len, "at least %s%s%s (above the grid: %s)", a, sp, range, c->why);
         break;
     case CAPACITY_NONE:
         snprintf(buf, len, "not measured: %s", c->why);
@@ -267,19 +451,22 @@ void capacity_interval_text(const struct capacity *c, char *buf, size_t len)
         return; /* nothing but "below the grid" to say */
     human(c->lo, a, sizeof(a));
     human(c->hi, b, sizeof(b));
-    snprintf(buf, len, "[%s, %s%s]", c->rounds_below ? "below the grid" : a,
-             c->rounds_above ? "at least " : "", b);
+    snprintf(buf, len, "[%s, %s%s]", c->lo_below ? "below the grid" : a,
+             c->hi_open ? "at least " : "", b);
 }
 
-/* The span a capacity may lie in: its interval, or its figure alone. Below the grid
- * reaches down to 0; above the grid, up for ever. */
+/* The span a capacity may lie in: its rounds' range, or its figure alone. Below the
+ * grid reaches down to 0; a lower bound, up for ever. */
 static void span(const struct capacity *c, double *lo, double *hi)
 {
-    bool rounds = c->rounds >= 2 && !isnan(c->lo);
-    *lo = c->kind == CAPACITY_BELOW || c->rounds_below ? 0 : rounds ? c->lo : c->rps;
-    *hi = c->kind == CAPACITY_BELOW ? c->rps : rounds ? c->hi : c->rps;
-    if (c->kind == CAPACITY_ABOVE || c->rounds_above)
-        *hi = INFINITY;
+    bool rounds = c->rounds >= 2;
+    if (rounds) {
+        *lo = c->lo_below ? 0 : c->lo;
+        *hi = c->rounds_below == c->rounds ? c->rps : c->hi_open ? INFINITY : c->hi;
+        return;
+    }
+    *lo = c->kind == CAPACITY_BELOW ? 0 : c->rps;
+    *hi = c->kind == CAPACITY_ABOVE || c->at_least ? INFINITY : c->rps;
 }
 
 bool capacity_overlap(const struct capacity *a, const struct capacity *b)
@@ -290,24 +477,120 @@ bool capacity_overlap(const struct capacity *a, const struct capacity *b)
     return !(ah < bl || bh < al);
 }
 
+int capacity_ahead(const struct capacity *a, const struct capacity *b, int *paired)
+{
+    int ahead = 0;
+    *paired = 0;
+    for (int i = 0; i < a->rounds && i < CAPACITY_MAX_ROUNDS; i++)
+        for (int j = 0; j < b->rounds && j < CAPACITY_MAX_ROUNDS; j++) {
+            const struct capacity_round *x = &a->round[i], *y = &b->round[j];
+            if (x->no != y->no)
+                continue;
+            (*paired)++;
+            ahead += order_key(x->kind, x->rps) > order_key(y->kind, y->rps);
+        }
+    return ahead;
+}
+
+bool capacity_distinct(const struct capacity *a, const struct capacity *b)
+{
+    int paired, ahead = capacity_ahead(a, b, &paired);
+    return paired >= 3 && ahead == paired && !capacity_overlap(a, b);
+}
+
+/* ---- the knee ---- */
+
+/* The knee's rule past the baseline (index base of pts, usable[] and p99[] per point):
+ * the first usable point over KNEE_FACTOR times the baseline, or one achieved under 90%
+ * of its offered rate; else none within the grid, or not determined, with why. */
+static void knee_past(json_t **pts, int n, int base, const bool *usable, const double *p99,
+                      struct knee *k)
+{
+    int above = 0, blocker = -1;
+    for (int i = base + 1; i < n && k->kind == KNEE_UNDETERMINED; i++) {
+        if (!usable[i]) {
+            if (blocker < 0)
+                blocker = i;
+            continue;
+        }
+        above++;
+        double ratio = jpath(pts[i], "summary.achieved_ratio.median");
+        if (isnan(ratio))
+            ratio = jpath(pts[i], "summary.throughput_rps.median") / offered(pts[i]);
+        if (p99[i] > KNEE_FACTOR * k->base_us || ratio < 0.9) {
+            k->kind = p99[i] > KNEE_FACTOR * k->base_us ? KNEE_FOUND : KNEE_UNDER;
+            k->rps = offered(pts[i]);
+            k->p99_us = p99[i];
+        }
+    }
+    if (k->kind != KNEE_UNDETERMINED)
+        return;
+    if (blocker >= 0) {
+        char why[128];
+        point_usable(pts[blocker], why, sizeof(why), false);
+        snprintf(k->why, sizeof(k->why), "%s not usable: %s",
+                 json_string_value(json_object_get(pts[blocker], "label")), why);
+    } else if (above < 2) {
+        snprintf(k->why, sizeof(k->why), "%d usable point%s above the baseline", above,
+                 above == 1 ? "" : "s");
+    } else {
+        k->kind = KNEE_NONE;
+    }
+}
+
 void capacity_knee(json_t *sc, const char *model, struct knee *k)
 {
     json_t *pts[MAX_GRID];
-    int n = grid(sc, model, pts);
-    struct curve c;
+    int n = grid(sc, model, pts), base = -1;
+    bool usable[MAX_GRID];
+    double p99[MAX_GRID];
 
     memset(k, 0, sizeof(*k));
     k->base_rps = k->base_us = k->rps = k->p99_us = NAN;
-    curve_of(pts, n, "p99_us", 0, &c);
-    k->usable = c.n;
-    if (c.n == 0)
+    k->least_rps = k->least_us = k->second_rps = k->second_us = NAN;
+    k->second_ref_rps = k->second_ref_us = NAN;
+    k->kind = KNEE_NOT_MEASURED;
+    size_t at = 0;
+    for (int i = 0; i < n; i++) {
+        char why[128];
+        p99[i] = jpath(pts[i], "summary.p99_us.median");
+        usable[i] = point_usable(pts[i], why, sizeof(why), false) && !isnan(p99[i]);
+        k->usable += usable[i];
+        if (usable[i] && base < 0)
+            base = i;
+        else if (base < 0 && at < sizeof(k->left_out))
+            at += (size_t)snprintf(
+                k->left_out + at, sizeof(k->left_out) - at, "%s%s: %s", at ? "; " : "",
+                json_string_value(json_object_get(pts[i], "label")), why[0] ? why : "no p99");
+    }
+    if (base < 0)
         return;
-    k->base_rps = c.m[0].offered;
-    k->base_us = c.m[0].latency;
-    for (int i = 1; i < c.n && !k->found; i++)
-        if (c.m[i].latency > KNEE_FACTOR * k->base_us) {
-            k->found = true;
-            k->rps = c.m[i].offered;
-            k->p99_us = c.m[i].latency;
+    k->base_rps = offered(pts[base]);
+    k->base_us = p99[base];
+    k->kind = KNEE_UNDETERMINED;
+    knee_past(pts, n, base, usable, p99, k);
+    k->found = k->kind == KNEE_FOUND;
+    /* An inflated baseline (a VM's idle CPU waking late): a higher usable point with a
+     * lower p99. The secondary reading: against the least p99 of the points below. */
+    double least = p99[base], least_rps = k->base_rps;
+    for (int i = base + 1; i < n; i++) {
+        if (!usable[i])
+            continue;
+        if (p99[i] < k->base_us && !(p99[i] >= k->least_us)) {
+            k->inflated = true;
+            k->least_us = p99[i];
+            k->least_rps = offered(pts[i]);
         }
+        if (!k->second_found && p99[i] > KNEE_FACTOR * least) {
+            k->second_found = true;
+            k->second_rps = offered(pts[i]);
+            k->second_us = p99[i];
+            k->second_ref_rps = least_rps;
+            k->second_ref_us = least;
+        }
+        if (p99[i] < least) {
+            least = p99[i];
+            least_rps = offered(pts[i]);
+        }
+    }
 }

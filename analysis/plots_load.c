@@ -25,13 +25,34 @@ static void target_lines(struct plot *p, const struct results *r, const char *me
     }
 }
 
+/* A point whose achieved rate is not its offered one (its achieved_ratio median
+ * outside [0.9, 1.1]): x, the achieved rate, would misplace it on the line. The label
+ * says what was offered: "under: offered 32k", "over: offered 16k, a backlog". */
+static bool off_rate(json_t *pt, char *note, size_t len)
+{
+    double ratio = jpath(pt, "summary.achieved_ratio.median"),
+           offered = jpath(pt, "summary.offered_rps.median");
+    if (isnan(offered))
+        offered = jpath(pt, "x");
+    if (isnan(ratio) || (ratio >= 0.9 && ratio <= 1.1))
+        return false;
+    char rate[16];
+    if (offered >= 1000)
+        snprintf(rate, sizeof(rate), "%.0fk", offered / 1000);
+    else
+        snprintf(rate, sizeof(rate), "%.0f", offered);
+    snprintf(note, len, ratio < 0.9 ? "under: offered %s" : "over: offered %s, a backlog", rate);
+    return true;
+}
+
 void load_lines(struct plot *p, const struct results *r, json_t *sc, const char **models, size_t nm,
                 const char *metric, bool by_connections)
 {
     char path[64];
     snprintf(path, sizeof(path), "summary.%s", metric);
     for (size_t m = 0; m < nm; m++) {
-        struct series *s = plot_series(p, models[m], model_color(models[m]), 1), *marks = NULL;
+        struct series *s = plot_series(p, models[m], model_color(models[m]), 1), *marks = NULL,
+                      *off = NULL;
         size_t i;
         json_t *pt;
         json_array_foreach(json_object_get(sc, "points"), i, pt)
@@ -45,13 +66,23 @@ void load_lines(struct plot *p, const struct results *r, json_t *sc, const char 
             double y = jpath(fig, "median");
             double lo = json_is_array(ci) ? json_number_value(json_array_get(ci, 0)) : NAN;
             double hi = json_is_array(ci) ? json_number_value(json_array_get(ci, 1)) : NAN;
-            char why[24];
+            char why[32];
             if (!(y > 0))
                 continue; /* a log axis has no zero: the table says it */
             if (!isnan(lo) && lo < 0)
                 lo = 0;
             if (point_usable(pt, why, sizeof(why), true)) {
-                series_add(s, x, y, lo, hi);
+                if (by_connections || !off_rate(pt, why, sizeof(why))) {
+                    series_add(s, x, y, lo, hi);
+                    continue;
+                }
+                if (!off) {
+                    char name[48];
+                    snprintf(name, sizeof(name), "%.16s: off its rate", models[m]);
+                    off = plot_series(p, name, model_color(models[m]), 1);
+                    off->points_only = true;
+                }
+                series_add_noted(off, x, y, why);
                 continue;
             }
             if (!marks) {
@@ -97,7 +128,7 @@ void capacity_bars(struct plot *p, const struct results *r, json_t *sc, const ch
             const struct capacity *cap = &c[m][g];
             double x = g - 0.4 + width * ((double)m + 0.5);
             if (cap->kind == CAPACITY_MET || cap->kind == CAPACITY_ABOVE)
-                series_add(s, x, cap->rps, cap->rounds_below ? 0 : cap->lo, cap->hi);
+                series_add(s, x, cap->rps, cap->lo_below ? 0 : cap->lo, cap->hi);
             if (cap->kind == CAPACITY_MET)
                 continue;
             /* The words where a bar would mislead: at its top (a lower bound), or near
@@ -112,6 +143,22 @@ void capacity_bars(struct plot *p, const struct results *r, json_t *sc, const ch
                              cap->kind == CAPACITY_ABOVE   ? "above the grid"
                              : cap->kind == CAPACITY_BELOW ? "below the grid"
                                                            : "not measured");
+        }
+        /* A whisker whose top round is a lower bound is open above: said at its top. */
+        for (int g = 0; g < r->nslo; g++) {
+            const struct capacity *cap = &c[m][g];
+            double x = g - 0.4 + width * ((double)m + 0.5);
+            bool bound = cap->kind == CAPACITY_MET && cap->at_least;
+            if (cap->kind != CAPACITY_MET || !(cap->hi_open || bound))
+                continue;
+            if (!words) {
+                char name[48];
+                snprintf(name, sizeof(name), "%.16s: in words", models[m]);
+                words = plot_series(p, name, model_color(models[m]), 1);
+                words->points_only = true;
+            }
+            series_add_noted(words, x, cap->hi_open && cap->rounds >= 2 ? cap->hi : cap->rps,
+                             "at least");
         }
     }
     p->style = STYLE_BARS;
@@ -152,9 +199,11 @@ int make_load_plots(struct plot *p, const struct results *r, const char *dir, co
             load_lines(p, r, sc, models, nm, which[k][2], false);
             EMIT_LOAD("load", k == 0
                                   ? "p99 latency (coordinated-omission corrected) against the "
-                                    "throughput each model achieved at each offered rate; the "
-                                    "target dashed; points where loadgen lagged or saturated, or "
-                                    "a connection starved, apart with the reason."
+                                    "throughput each model achieved at each offered rate (x is "
+                                    "the achieved rate); the target dashed; points where loadgen "
+                                    "lagged or saturated, or a connection starved, apart with the "
+                                    "reason, and points that achieved under 90% or over 110% of "
+                                    "the offered rate apart, labelled with it."
                               : k == 1 ? "The median (p50) the same way."
                                        : "p99.9 the same way.");
         }
@@ -164,8 +213,10 @@ int make_load_plots(struct plot *p, const struct results *r, const char *dir, co
                   "requests per second (range of the rounds)");
         capacity_bars(p, r, sc, models, nm);
         EMIT_LOAD("load", "The most load each model carried within each target: interpolated "
-                          "between two usable points, the bar its rounds' range; models below or "
-                          "above the grid, or not measured, marked in words.");
+                          "on log latency between two usable points, the bar the median round, "
+                          "its whisker the rounds' range (\"at least\" at a top that is a lower "
+                          "bound); models below or above the grid, or not measured, marked in "
+                          "words.");
     }
 
     if ((sc = results_scenario(r, "slow"))) {

@@ -103,28 +103,69 @@ static void capacity_cell(FILE *f, json_t *sc, const char *model, const struct s
     if (!isnan(c.missed_rps)) {
         human(c.missed_us, a, sizeof(a));
         human(c.missed_rps, b, sizeof(b));
-        fprintf(f, " (missed at a lower rate too: %s µs at %s req/s)", a, b);
+        fprintf(f, " (missed at a lower rate too: %s µs at %s req/s achieved)", a, b);
     }
     fprintf(f, " |");
 }
 
+/* A model's knee in words, always with its baseline (the rate offered, and its p99). */
 static void knee_text(json_t *sc, const char *model, char *buf, size_t len)
 {
     struct knee k;
-    char a[32], b[32], c[32], d[32];
+    char a[32], b[32], c[32], d[32], base[128];
     capacity_knee(sc, model, &k);
+    if (k.kind == KNEE_NOT_MEASURED) {
+        snprintf(buf, len, "not measured (no usable point)");
+        return;
+    }
     human(k.base_us, a, sizeof(a));
     human(k.base_rps, b, sizeof(b));
     human(k.p99_us, c, sizeof(c));
     human(k.rps, d, sizeof(d));
-    if (k.usable == 0)
-        snprintf(buf, len, "not measured (no usable point)");
-    else if (k.found)
-        snprintf(buf, len, "at %s req/s offered (p99 %s µs, over %g× the %s µs at %s)", d, c,
-                 KNEE_FACTOR, a, b);
-    else
-        snprintf(buf, len, "no knee within the grid (p99 %s µs at %s; %d usable point%s)", a, b,
-                 k.usable, k.usable == 1 ? "" : "s");
+    snprintf(base, sizeof(base), "the baseline p99 %s µs at %s req/s offered", a, b);
+    size_t at = 0;
+    switch (k.kind) {
+    case KNEE_FOUND:
+        at = (size_t)snprintf(buf, len, "at %s req/s offered (p99 %s µs, over %g× %s)", d, c,
+                              KNEE_FACTOR, base);
+        break;
+    case KNEE_UNDER:
+        at = (size_t)snprintf(buf, len,
+                              "at or below %s req/s offered, where it fell under 90%% of the "
+                              "offered rate (%s)",
+                              d, base);
+        break;
+    case KNEE_NONE:
+        at = (size_t)snprintf(buf, len, "no knee within the grid (%s; %d usable points)", base,
+                              k.usable);
+        break;
+    default:
+        at = (size_t)snprintf(buf, len, "not determined (%s; %s)", k.why, base);
+        break;
+    }
+    if (k.left_out[0] && at < len)
+        at += (size_t)snprintf(buf + at, len - at, "; the lower rates left out: %s", k.left_out);
+    if (k.inflated && at < len) {
+        human(k.least_us, c, sizeof(c));
+        human(k.least_rps, d, sizeof(d));
+        at += (size_t)snprintf(buf + at, len - at,
+                               "; baseline inflated (p99 %s at %s > %s at %s req/s offered: on a "
+                               "VM, idle CPUs wake late): the %g× rule is not informative here",
+                               a, b, c, d, KNEE_FACTOR);
+        if (at < len && k.second_found) {
+            human(k.second_rps, a, sizeof(a));
+            human(k.second_us, b, sizeof(b));
+            human(k.second_ref_us, c, sizeof(c));
+            human(k.second_ref_rps, d, sizeof(d));
+            snprintf(buf + at, len - at,
+                     "; secondary reading, against the least p99 below: at %s req/s offered (p99 "
+                     "%s µs, over %g× %s µs at %s)",
+                     a, b, KNEE_FACTOR, c, d);
+        } else if (at < len) {
+            snprintf(buf + at, len - at,
+                     "; secondary reading, against the least p99 below: none within the grid");
+        }
+    }
 }
 
 static void capacity_table(FILE *f, const struct results *r, json_t *sc, const char **models,
@@ -139,7 +180,7 @@ static void capacity_table(FILE *f, const struct results *r, json_t *sc, const c
         fprintf(f, "---|");
     fprintf(f, "\n");
     for (size_t m = 0; m < nm; m++) {
-        char knee[256];
+        char knee[1024];
         bool any = false;
         size_t i;
         json_t *pt;
@@ -154,14 +195,20 @@ static void capacity_table(FILE *f, const struct results *r, json_t *sc, const c
     }
     fprintf(f,
             "\nA capacity is the achieved rate where the latency at the target's percentile "
-            "crosses its bound, interpolated on a straight line between the highest usable "
-            "point that meets it and the next, which misses; \"below the grid\": even the lowest "
-            "usable rate missed; \"above the grid\": the highest usable rate met, so the "
-            "capacity is at least that, and the cell says why the grid ended. Usable: measured, "
-            "loadgen neither lagged nor saturated in any trial, no connection starved. The range "
-            "is the least to the most of the same rule on each trial round's curve (trial k of "
-            "every point). The knee: the lowest offered rate whose p99 is over %g times the "
-            "p99 at the lowest usable rate.\n",
+            "crosses its bound, interpolated on log latency between the highest usable point "
+            "that meets it and the next, which misses (met at A, missed at B beside it); where "
+            "the next was overloaded (under 90%% of its offered rate, or achieving less), no "
+            "interpolation: at least the meeting point's rate. \"Below the grid\": even the "
+            "lowest decidable rate missed (\"unknown below R\" where lower rates were left "
+            "out); \"above the grid\": the highest usable rate met, so the capacity is at least "
+            "that, and the cell says why the grid ended. Per target, a point that meets the "
+            "bound counts even where loadgen lagged or was saturated (the corrected latency "
+            "includes loadgen's lateness); one that misses counts only where its latency less "
+            "loadgen's send lag still misses and loadgen was not saturated; starved points never "
+            "count. The headline is the median of the trial rounds' capacities (the same rule on "
+            "trial k of every point; with an even count the lower middle, the conservative one), "
+            "the range in brackets their least to most. The knee: the lowest offered rate whose "
+            "p99 is over %g times the p99 at the lowest usable rate, the baseline.\n",
             KNEE_FACTOR);
 }
 
@@ -201,10 +248,12 @@ void write_load_section(FILE *f, const struct results *r, json_t *sc, const char
         model_table(f, sc, models[m], load ? "offered rate" : "connections");
     fprintf(f, "\nLatency counts from each request's intended send (corrected for coordinated "
                "omission); service p99 from its actual write. Marks: `sat k/N` loadgen saturated "
-               "in k of N trials; `lag k/N` its send lag p99 was over half the trial's p99 (half "
-               "the tail may be loadgen's lateness); `under k/N` the model achieved under 90%% of "
+               "in k of N trials; `lag k/N` its send-lag p99 was over half the trial's p99, or "
+               "its send-lag p50 over half the p50 (half the tail may be loadgen's lateness); "
+               "`under k/N` the model achieved under 90%% of "
                "the offered rate; `N starved` connections with no echo in the window. A point with "
-               "`sat`, `lag` or starved connections is left out of every ranking. `~`: noisy (CV "
+               "`sat`, `lag` or starved connections is left out of the rankings at a point; for "
+               "capacity, docs/analysis.md's per-target rule decides. `~`: noisy (CV "
                "over 10%%).\n");
     if (load)
         capacity_table(f, r, sc, models, nm);
@@ -223,14 +272,33 @@ __attribute__((format(printf, 3, 4))) static void finding(FILE *f, int *n, const
     (*n)++;
 }
 
-/* A capacity in a sentence's words: "61,234 [58,100, 63,900]". */
+/* A capacity in a sentence's words: "61,234 [58,100, 63,900]", "at least 97,526". */
 static void capacity_words(const struct capacity *c, char *buf, size_t len)
 {
     char a[32], range[96];
     human(c->rps, a, sizeof(a));
     capacity_interval_text(c, range, sizeof(range));
-    snprintf(buf, len, "%s%s%s%s", c->kind == CAPACITY_ABOVE ? "at least " : "", a,
+    snprintf(buf, len, "%s%s%s%s", c->kind == CAPACITY_ABOVE || c->at_least ? "at least " : "", a,
              range[0] ? " " : "", range);
+}
+
+/* Whether the leader is told apart from the next: one trial cannot; otherwise the
+ * paired rounds (round k gives every model the same arrivals) and the ranges. */
+static void next_words(const struct capacity *lead, const struct capacity *second, const char *name,
+                       char *buf, size_t len)
+{
+    char words[192];
+    int paired, ahead = capacity_ahead(lead, second, &paired);
+    capacity_words(second, words, sizeof(words));
+    if (lead->rounds < 2 || second->rounds < 2)
+        snprintf(buf, len, "; next, echo-%s (%s): one trial: cannot be told apart", name, words);
+    else if (capacity_distinct(lead, second))
+        snprintf(buf, len,
+                 "; ahead of the next, echo-%s (%s), in %d of %d rounds, the ranges apart", name,
+                 words, ahead, paired);
+    else
+        snprintf(buf, len, "; ahead in %d of %d rounds: not distinguishable from echo-%s (%s)",
+                 ahead, paired, name, words);
 }
 
 /* Within one target: who carried the most, whether the next is distinguishable, best
@@ -240,8 +308,9 @@ static void find_target(FILE *f, int *n, json_t *sc, const char **models, size_t
 {
     struct capacity c[32];
     size_t order[32], ranked = 0;
-    char below[1024] = "", none[1536] = "", missed[1024] = "", words[192], words2[192];
-    size_t at_b = 0, at_n = 0, at_m = 0;
+    char below[1024] = "", none[1536] = "", missed[1024] = "", undet[1024] = "";
+    char words[192], words2[192];
+    size_t at_b = 0, at_n = 0, at_m = 0, at_u = 0;
     for (size_t m = 0; m < nm && m < 32; m++) {
         bool any = false;
         size_t i;
@@ -260,12 +329,21 @@ static void find_target(FILE *f, int *n, json_t *sc, const char **models, size_t
             }
             order[k] = m;
         } else if (c[m].kind == CAPACITY_BELOW && at_b < sizeof(below)) {
-            char a[32], b[32];
+            char a[32], b[32], r[32] = "";
             human(c[m].latency_us, a, sizeof(a));
             human(c[m].rps, b, sizeof(b));
-            at_b += (size_t)snprintf(below + at_b, sizeof(below) - at_b,
-                                     "%secho-%s (%s µs at %s req/s)", at_b ? ", " : "", models[m],
-                                     a, b);
+            if (!isnan(c[m].unknown_below))
+                human(c[m].unknown_below, r, sizeof(r));
+            at_b += (size_t)snprintf(
+                below + at_b, sizeof(below) - at_b, "%secho-%s (%s µs at %s req/s achieved%s%s%s)",
+                at_b ? ", " : "", models[m], a, b, r[0] ? "; unknown below " : "", r,
+                r[0] ? " req/s offered, the rates under it left out" : "");
+            if (c[m].contra_round && at_u < sizeof(undet)) {
+                human(c[m].contra_rps, a, sizeof(a));
+                at_u += (size_t)snprintf(undet + at_u, sizeof(undet) - at_u,
+                                         "%secho-%s (undetermined: round %d met up to %s)",
+                                         at_u ? ", " : "", models[m], c[m].contra_round, a);
+            }
         } else if (at_n < sizeof(none)) {
             at_n += (size_t)snprintf(none + at_n, sizeof(none) - at_n, "%secho-%s (%s)",
                                      at_n ? "; " : "", models[m], c[m].why);
@@ -275,7 +353,7 @@ static void find_target(FILE *f, int *n, json_t *sc, const char **models, size_t
             human(c[m].missed_us, a, sizeof(a));
             human(c[m].missed_rps, b, sizeof(b));
             at_m += (size_t)snprintf(missed + at_m, sizeof(missed) - at_m,
-                                     "%secho-%s (p%g %s µs at %s req/s)", at_m ? ", " : "",
+                                     "%secho-%s (p%g %s µs at %s req/s achieved)", at_m ? ", " : "",
                                      models[m], t->percentile, a, b);
         }
     }
@@ -283,30 +361,32 @@ static void find_target(FILE *f, int *n, json_t *sc, const char **models, size_t
         const struct capacity *lead = &c[order[0]];
         capacity_words(lead, words, sizeof(words));
         char next[512] = "";
-        if (ranked > 1) {
-            const struct capacity *second = &c[order[1]];
-            capacity_words(second, words2, sizeof(words2));
-            snprintf(next, sizeof(next),
-                     capacity_overlap(lead, second)
-                         ? "; its range overlaps echo-%s's (%s): the two are not distinguishable"
-                         : "; clear of the next, echo-%s (%s)",
-                     models[order[1]], words2);
-        }
-        finding(f, n,
-                "Within %s, echo-%s carried the most load: %s requests per second (the range of "
-                "its rounds in brackets)%s.",
-                t->text, models[order[0]], words, next);
+        if (ranked > 1)
+            next_words(lead, &c[order[1]], models[order[1]], next, sizeof(next));
+        finding(f, n, "Within %s, echo-%s carried the most load: %s requests per second%s%s.",
+                t->text, models[order[0]], words,
+                lead->rounds >= 2 ? " (the range of its rounds in brackets)" : "", next);
     }
-    if (ranked > 1) {
+    if (ranked > 1 || (ranked == 1 && at_b > 0)) {
         const struct capacity *best = &c[order[0]], *worst = &c[order[ranked - 1]];
+        char ratio[96] = "", against[256] = "", apart[1100] = "";
         capacity_words(best, words, sizeof(words));
-        capacity_words(worst, words2, sizeof(words2));
-        char ratio[64] = "";
-        if (worst->kind == CAPACITY_MET && worst->rps > 0)
-            snprintf(ratio, sizeof(ratio), ": %s%.1fx",
-                     best->kind == CAPACITY_ABOVE ? "at least " : "", best->rps / worst->rps);
-        finding(f, n, "Best against worst within %s: echo-%s %s against echo-%s %s%s.", t->text,
-                models[order[0]], words, models[order[ranked - 1]], words2, ratio);
+        if (ranked > 1) {
+            bool bound = worst->kind == CAPACITY_ABOVE || worst->at_least;
+            capacity_words(worst, words2, sizeof(words2));
+            if (capacity_distinct(best, worst) && worst->rps > 0)
+                snprintf(ratio, sizeof(ratio), ": %s%.1fx",
+                         best->kind == CAPACITY_ABOVE || best->at_least ? "at least " : "",
+                         best->rps / worst->rps);
+            else
+                snprintf(ratio, sizeof(ratio), " (not distinguishable: no ratio)");
+            snprintf(against, sizeof(against), " against the least figure, echo-%s %s%s%s",
+                     models[order[ranked - 1]], words2, bound ? " (a lower bound)" : "", ratio);
+        }
+        if (at_b > 0)
+            snprintf(apart, sizeof(apart), "%sbelow the grid: %s", ranked > 1 ? "; " : " ", below);
+        finding(f, n, "Best against worst within %s: echo-%s %s%s%s.", t->text, models[order[0]],
+                words, against, apart);
     }
     if (at_m > 0)
         finding(f, n,
@@ -316,9 +396,12 @@ static void find_target(FILE *f, int *n, json_t *sc, const char **models, size_t
                 t->text, missed);
     if (at_b > 0)
         finding(f, n,
-                "Below the grid within %s (it missed even at the lowest usable rate, so its "
-                "capacity is under the grid, not a figure): %s.",
+                "Below the grid within %s (it missed even at the lowest decidable rate, so its "
+                "capacity is under that rate, not a figure): %s.",
                 t->text, below);
+    if (at_u > 0)
+        finding(f, n, "Below the grid within %s by the median round, but a round disagrees: %s.",
+                t->text, undet);
     if (at_n > 0)
         finding(f, n, "Not measured within %s (no usable point: never guessed): %s.", t->text,
                 none);
@@ -326,35 +409,24 @@ static void find_target(FILE *f, int *n, json_t *sc, const char **models, size_t
 
 static void find_knees(FILE *f, int *n, json_t *sc, const char **models, size_t nm)
 {
-    char found[1024] = "", flat[512] = "";
-    size_t at_f = 0, at_l = 0;
-    for (size_t m = 0; m < nm; m++) {
+    char line[4096];
+    size_t at = 0;
+    for (size_t m = 0; m < nm && at < sizeof(line); m++) {
         struct knee k;
+        char words[1024];
         capacity_knee(sc, models[m], &k);
         if (k.usable == 0)
             continue;
-        char a[32], b[32], c[32];
-        human(k.rps, a, sizeof(a));
-        human(k.p99_us, b, sizeof(b));
-        human(k.base_us, c, sizeof(c));
-        if (k.found && at_f < sizeof(found))
-            at_f += (size_t)snprintf(found + at_f, sizeof(found) - at_f,
-                                     "%secho-%s at %s req/s offered (p99 %s µs against %s)",
-                                     at_f ? ", " : "", models[m], a, b, c);
-        else if (!k.found && at_l < sizeof(flat))
-            at_l += (size_t)snprintf(flat + at_l, sizeof(flat) - at_l, "%secho-%s",
-                                     at_l ? ", " : "", models[m]);
+        knee_text(sc, models[m], words, sizeof(words));
+        at += (size_t)snprintf(line + at, sizeof(line) - at, "%secho-%s %s", at ? "; " : "",
+                               models[m], words);
     }
-    if (at_f == 0 && at_l == 0)
+    if (at == 0 || at >= sizeof(line))
         return;
     finding(f, n,
             "Knees (the lowest offered rate where p99 passes %g times its value at the lowest "
-            "usable rate): %s%s%s.",
-            KNEE_FACTOR, found,
-            at_l == 0  ? ""
-            : at_f > 0 ? "; no knee within the grid for "
-                       : "no knee within the grid for ",
-            flat);
+            "usable rate, the baseline): %s.",
+            KNEE_FACTOR, line);
 }
 
 /* The points left out of every ranking because of loadgen, with the reason. */
@@ -382,50 +454,76 @@ static void find_left_out(FILE *f, int *n, json_t *sc, const char *scenario, con
     }
     if (at == 0 || at >= sizeof(line))
         return;
-    finding(f, n, "Left out of every ranking in the %s scenario: %s.%s%s", scenario, line,
-            lagged ? " Lagged: loadgen's send lag p99 was over half the trial's p99, so half its "
-                     "tail may be loadgen's own lateness, not the server's."
+    finding(f, n,
+            "Left out of the rankings at a point in the %s scenario (capacity decides per "
+            "target: a point that met counts, a miss loadgen's lag could explain does not): "
+            "%s.%s%s",
+            scenario, line,
+            lagged ? " Lagged: loadgen's send-lag p99 was over half the trial's p99, or its "
+                     "send-lag p50 over half the p50, so half its tail may be loadgen's own "
+                     "lateness, not the server's."
                    : "",
             saturated ? " Saturated: loadgen (a thread, a pinned CPU or the whole process) ran "
                         "out of CPU, so it, not the server, may have set the pace."
                       : "");
 }
 
+/* The slow sweep: p99 from the fewest usable connections to the most, per model, with
+ * the points between left out (and why), and the models left out (one usable point). */
 static void find_slow(FILE *f, int *n, json_t *sc, const char **models, size_t nm)
 {
-    char line[1536], rate[32];
-    size_t at = 0;
+    char line[2048], apart[1024], rate[32];
+    size_t at = 0, at_a = 0;
     human(jpath(sc, "rate_rps"), rate, sizeof(rate));
-    for (size_t m = 0; m < nm && at < sizeof(line); m++) {
+    for (size_t m = 0; m < nm && at < sizeof(line) && at_a < sizeof(apart); m++) {
         json_t *first = NULL, *last = NULL;
+        char out[512] = "";
+        size_t at_o = 0;
+        int usable = 0, measured = 0;
         size_t i;
         json_t *pt;
         json_array_foreach(json_object_get(sc, "points"), i, pt)
         {
             char why[64];
-            if (!of_model(pt, models[m]) || !point_usable(pt, why, sizeof(why), true) ||
-                isnan(med(pt, "p99_us")))
+            if (!of_model(pt, models[m]))
                 continue;
+            measured += point_measured(pt);
+            if (!point_usable(pt, why, sizeof(why), true) || isnan(med(pt, "p99_us"))) {
+                if (point_measured(pt) && at_o < sizeof(out))
+                    at_o += (size_t)snprintf(out + at_o, sizeof(out) - at_o, "%s%s %s",
+                                             at_o ? ", " : "", label(pt), why);
+                continue;
+            }
+            usable++;
             if (!first || jpath(pt, "x") < jpath(first, "x"))
                 first = pt;
             if (!last || jpath(pt, "x") > jpath(last, "x"))
                 last = pt;
         }
-        if (!first || first == last)
+        if (usable < 2) {
+            if (measured > 0)
+                at_a += (size_t)snprintf(apart + at_a, sizeof(apart) - at_a, "%secho-%s (%s%s%s)",
+                                         at_a ? "; " : "", models[m],
+                                         usable ? "one usable point only" : "no usable point",
+                                         at_o ? "; left out: " : "", out);
             continue;
+        }
         char a[32], b[32];
         human(med(first, "p99_us"), a, sizeof(a));
         human(med(last, "p99_us"), b, sizeof(b));
-        at += (size_t)snprintf(line + at, sizeof(line) - at,
-                               "%secho-%s %s µs at %s to %s µs at %s (%.1fx)", at ? ", " : "",
-                               models[m], a, label(first), b, label(last),
-                               med(last, "p99_us") / med(first, "p99_us"));
+        at += (size_t)snprintf(
+            line + at, sizeof(line) - at, "%secho-%s %s µs at %s to %s µs at %s (%.1fx%s%s)",
+            at ? ", " : "", models[m], a, label(first), b, label(last),
+            med(last, "p99_us") / med(first, "p99_us"), at_o ? "; left out: " : "", out);
     }
     if (at > 0 && at < sizeof(line))
         finding(f, n,
                 "One load (%s requests per second) over more connections, p99 from the fewest "
-                "usable connections to the most: %s.",
-                rate, line);
+                "usable connections to the most: %s%s%s.",
+                rate, line, at_a ? "; not compared: " : "", at_a ? apart : "");
+    else if (at_a > 0 && at_a < sizeof(apart))
+        finding(f, n, "One load (%s requests per second) over more connections: not compared: %s.",
+                rate, apart);
 }
 
 int write_load_findings(FILE *f, const struct results *r, const char **models, size_t nm)

@@ -45,6 +45,7 @@ void case_capacity_above(void);
 void case_capacity_lagged(void);
 void case_capacity_nonmonotonic(void);
 void case_capacity_none(void);
+void case_capacity_distinct(void);
 void case_knee(void);
 void case_load_render(void);
 void case_load_findings(void);

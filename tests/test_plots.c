@@ -650,7 +650,8 @@ TEST_CASES({"plots", case_plots}, {"tsv", case_tsv}, {"report", case_report},
            {"capacity_below", case_capacity_below}, {"capacity_above", case_capacity_above},
            {"capacity_lagged", case_capacity_lagged},
            {"capacity_nonmonotonic", case_capacity_nonmonotonic},
-           {"capacity_none", case_capacity_none}, {"knee", case_knee},
-           {"load_render", case_load_render}, {"load_findings", case_load_findings},
-           {"load_slo", case_load_slo}, {"compare_loadgen", case_compare_loadgen});
+           {"capacity_none", case_capacity_none}, {"capacity_distinct", case_capacity_distinct},
+           {"knee", case_knee}, {"load_render", case_load_render},
+           {"load_findings", case_load_findings}, {"load_slo", case_load_slo},
+           {"compare_loadgen", case_compare_loadgen});
 TEST_MAIN()
