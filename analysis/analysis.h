@@ -84,7 +84,7 @@ bool point_refused(json_t *pt);
  * 4 KiB pages, so over d added connections one page is 4096/d bytes each: over one
  * (echo-select's 1,016 to 1,017) a page either way reads as 0 or -49,152 bytes. Over
  * 100 or more a page is at most 41 bytes each, half the least any model paid in
- * results/sample (82), and the idle steps 0, 100, 1000, 10000 keep a slope each. */
+ * results/sample (82), and the idle steps 1, 1000, 10000 keep a slope each. */
 #define SLOPE_MIN_ADDED 100
 
 /* The point a slope of memory to pt is taken from: the same model's nearest lower

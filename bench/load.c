@@ -90,10 +90,10 @@ int load_points(const struct bench_opts *o, struct point *p)
 
 int slow_points(const struct bench_opts *o, struct point *p)
 {
-    static const unsigned full[] = {16, 100, 1000, 10000}, quick[] = {16, 1000};
+    static const unsigned full[] = {16, 1000, 10000}, quick[] = {16, 1000};
     unsigned v[MAX_POINTS];
     const char *over = points_override(o, "slow");
-    int n = over ? number_list("slow", over, v, 1, 100000) : o->quick ? 2 : 4;
+    int n = over ? number_list("slow", over, v, 1, 100000) : o->quick ? 2 : 3;
     for (int i = 0; i < n; i++) {
         unsigned c = over ? v[i] : o->quick ? quick[i] : full[i];
         open_point(o, &p[i], c);
