@@ -55,7 +55,11 @@ static int grid(json_t *sc, const char *model, json_t **pts)
 
 static double offered(json_t *pt)
 {
+    /* What the schedule intended (the trials' median); else the rate asked (target_rps,
+     * offered_rps before the rename), which is x. */
     double v = jpath(pt, "summary.offered_rps.median");
+    if (isnan(v))
+        v = jpath(pt, "target_rps");
     if (isnan(v))
         v = jpath(pt, "offered_rps");
     return isnan(v) ? jpath(pt, "x") : v;

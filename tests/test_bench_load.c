@@ -171,7 +171,7 @@ static void case_unclear_miss(void)
     unlink(script);
     const char *args[] = {
         "--models",         "epoll,select", "--scenarios", "load",       "--points",
-        "load=20%,40%,60%", "--trials",     "1",           "--duration", "300ms",
+        "load=20%,40%,60%", "--trials",     "1",           "--duration", "500ms",
         "--warmup",         "100ms",        NULL};
     run_bench(&r, args, 0, 0);
     CHECK(r.status == 0, "exit %d:\n%s", r.status, r.err);
