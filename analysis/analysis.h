@@ -67,6 +67,10 @@ unsigned point_trials(json_t *pt);
  * "lagged"): half its tail may be loadgen's own lateness. */
 unsigned point_lagged(json_t *pt);
 
+/* The median over its measured trials (ok or hung) of the number at path in each
+ * ("send_lag_p99_us", "resources.server_cpu_util"); NaN where none has it. */
+double point_trials_median(json_t *pt, const char *path);
+
 /* An open-loop point (load, slow) that may be ranked: measured, no trial lagged or with
  * loadgen saturated, no connection starved. Otherwise false, with why in words
  * ("loadgen lagged in 2 of 3 trials"), or with brief, a label for a plot ("lagged"). */

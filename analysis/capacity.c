@@ -81,30 +81,6 @@ static json_t *round_of(json_t *pt, int k)
     return st && strcmp(st, "ok") == 0 ? found : NULL;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* The median over a point's ok trials of a trial field; NaN where none has it. */
-static double trial_median(json_t *pt, const char *field)
-{
-    double v[64];
-    size_t n = 0, i;
-    json_t *t;
-    json_array_foreach(json_object_get(pt, "trials"), i, t)
-    {
-        double x = jpath(t, field);
-        if (!isnan(x) && n < 64)
-            v[n++] = x;
-    }
-    if (n == 0)
-        return NAN;
-    qsort(v, n, sizeof(v[0]), cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* Point pt's mark for target t on round k's curve (0: the medians). Returns false when
  * the round has no figure there (the point is not on that curve at all). */
 static bool judge(json_t *pt, int k, const struct slo *t, struct mark *m)
@@ -142,7 +118,7 @@ static bool judge(json_t *pt, int k, const struct slo *t, struct mark *m)
         tr ? json_is_true(json_object_get(tr, "loadgen_saturated")) : point_saturated(pt) > 0;
     bool lagged = tr ? json_is_true(json_object_get(tr, "lagged")) : point_lagged(pt) > 0;
     const char *field = strcmp(t->metric, "p50_us") == 0 ? "send_lag_p50_us" : "send_lag_p99_us";
-    double lag = tr ? jpath(tr, field) : trial_median(pt, field);
+    double lag = tr ? jpath(tr, field) : point_trials_median(pt, field);
     /* The reason in the point's words, the same on every round's curve. */
     char lagged_in[48];
     snprintf(lagged_in, sizeof(lagged_in), "in %u of %u trials",

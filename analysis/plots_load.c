@@ -25,6 +25,19 @@ static void target_lines(struct plot *p, const struct results *r, const char *me
     }
 }
 
+/* A model's series of marks drawn apart ("MODEL: why"), made on first use. */
+static struct series *apart(struct plot *p, struct series **slot, const char *model,
+                            const char *why)
+{
+    if (!*slot) {
+        char name[48];
+        snprintf(name, sizeof(name), "%.16s: %s", model, why);
+        *slot = plot_series(p, name, model_color(model), 1);
+        (*slot)->points_only = true;
+    }
+    return *slot;
+}
+
 /* A point whose achieved rate is not its offered one (its achieved_ratio median
  * outside [0.9, 1.1]): x, the achieved rate, would misplace it on the line. The label
  * says what was offered: "under: offered 32k", "over: offered 16k, a backlog". */
@@ -76,22 +89,10 @@ void load_lines(struct plot *p, const struct results *r, json_t *sc, const char 
                     series_add(s, x, y, lo, hi);
                     continue;
                 }
-                if (!off) {
-                    char name[48];
-                    snprintf(name, sizeof(name), "%.16s: off its rate", models[m]);
-                    off = plot_series(p, name, model_color(models[m]), 1);
-                    off->points_only = true;
-                }
-                series_add_noted(off, x, y, why);
+                series_add_noted(apart(p, &off, models[m], "off its rate"), x, y, why);
                 continue;
             }
-            if (!marks) {
-                char name[48];
-                snprintf(name, sizeof(name), "%.16s: not usable", models[m]);
-                marks = plot_series(p, name, model_color(models[m]), 1);
-                marks->points_only = true;
-            }
-            series_add_noted(marks, x, y, why);
+            series_add_noted(apart(p, &marks, models[m], "not usable"), x, y, why);
         }
     }
     p->logy = true;

@@ -15,8 +15,9 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* The median over the point's trials of f(trial), NaN where no trial has it. */
-static double trials_median(json_t *pt, double (*f)(json_t *))
+/* The median over the point's measured trials (ok or hung) of f(trial, arg), NaN
+ * where no trial has it. */
+static double trials_median_of(json_t *pt, double (*f)(json_t *, const void *), const void *arg)
 {
     double v[64];
     size_t n = 0, i;
@@ -26,7 +27,7 @@ static double trials_median(json_t *pt, double (*f)(json_t *))
         const char *st = json_string_value(json_object_get(t, "status"));
         if (!st || (strcmp(st, "ok") != 0 && strcmp(st, "hung") != 0))
             continue;
-        double x = f(t);
+        double x = f(t, arg);
         if (!isnan(x) && n < 64)
             v[n++] = x;
     }
@@ -34,6 +35,26 @@ static double trials_median(json_t *pt, double (*f)(json_t *))
         return NAN;
     qsort(v, n, sizeof(v[0]), cmp_double);
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static double call(json_t *t, const void *f)
+{
+    return (*(double (*const *)(json_t *))f)(t);
+}
+
+static double trials_median(json_t *pt, double (*f)(json_t *))
+{
+    return trials_median_of(pt, call, &f);
+}
+
+static double at_path(json_t *t, const void *path)
+{
+    return jpath(t, path);
+}
+
+double point_trials_median(json_t *pt, const char *path)
+{
+    return trials_median_of(pt, at_path, path);
 }
 
 bool point_measured(json_t *pt)
