@@ -394,7 +394,11 @@ static void judge_saturation(struct lg_run *run)
              run->process_util, run->cpus_usable, run->cpus_usable == 1 ? "" : "s");
     /* Held off its CPU: a worker that waited for one a tenth of the window (others
      * ran there: the server's softirqs, bench, another program) was late by that much,
-     * however idle its own CPU time looks. */
+     * however idle its own CPU time looks. Only where each worker has a CPU of its own:
+     * workers sharing one wait for each other, which the per-CPU rule above judges. */
+    bool own_cpus = run->cpus_usable >= cfg->threads;
+    if (!own_cpus)
+        run->most_waited = -1;
     if (run->most_waited >= 0.1)
         warn(run,
              "worker thread %u waited %.0f%% of the window for a CPU while others ran on it: "
