@@ -57,6 +57,20 @@ static void case_connect_each(void)
     json_decref(srv_stop(&s));
 }
 
+/* Starts echo-epoll on CPU 1 where there is one (it inherits this process's mask), so
+ * that CPU 0 is loadgen's alone. */
+static void srv_start_off_cpu0(struct srv *s)
+{
+    cpu_set_t mine, one;
+    CHECK(sched_getaffinity(0, sizeof(mine), &mine) == 0, "sched_getaffinity");
+    CPU_ZERO(&one);
+    CPU_SET(1, &one);
+    bool moved = CPU_ISSET(1, &mine) && sched_setaffinity(0, sizeof(one), &one) == 0;
+    srv_start_simple(s, "epoll", NULL);
+    if (moved)
+        CHECK(sched_setaffinity(0, sizeof(mine), &mine) == 0, "sched_setaffinity");
+}
+
 /* ---- two worker threads on one CPU: saturation is judged per CPU ---- */
 
 static void case_shared_cpu(void)
@@ -65,16 +79,7 @@ static void case_shared_cpu(void)
     struct run r;
     char to[64];
 
-    /* The server on CPU 1 where there is one (it inherits this process's mask), so that
-     * CPU 0 is loadgen's alone; ctest runs this case by itself (RUN_SERIAL). */
-    cpu_set_t mine, one;
-    CHECK(sched_getaffinity(0, sizeof(mine), &mine) == 0, "sched_getaffinity");
-    CPU_ZERO(&one);
-    CPU_SET(1, &one);
-    bool moved = CPU_ISSET(1, &mine) && sched_setaffinity(0, sizeof(one), &one) == 0;
-    srv_start_simple(&s, "epoll", NULL);
-    if (moved)
-        CHECK(sched_setaffinity(0, sizeof(mine), &mine) == 0, "sched_setaffinity");
+    srv_start_off_cpu0(&s); /* ctest runs this case by itself (RUN_SERIAL) */
     target(to, sizeof(to), &s);
     /* Deep pipelines keep both threads busy; each can have at most half of CPU 0. A
      * machine busy elsewhere may not give loadgen the CPU: tried thrice. */
@@ -364,14 +369,7 @@ static void case_waited_for_cpu(void)
     struct run r;
     char to[64];
 
-    cpu_set_t mine, one;
-    CHECK(sched_getaffinity(0, sizeof(mine), &mine) == 0, "sched_getaffinity");
-    CPU_ZERO(&one);
-    CPU_SET(1, &one);
-    bool moved = CPU_ISSET(1, &mine) && sched_setaffinity(0, sizeof(one), &one) == 0;
-    srv_start_simple(&s, "epoll", NULL);
-    if (moved)
-        CHECK(sched_setaffinity(0, sizeof(mine), &mine) == 0, "sched_setaffinity");
+    srv_start_off_cpu0(&s);
     target(to, sizeof(to), &s);
     const char *args[] = {"--cpus", "0",  "-c", "64",    "-R", "20000",
                           "-d",     "1s", "-w", "200ms", to,   NULL};
