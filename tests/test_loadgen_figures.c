@@ -376,6 +376,7 @@ static void case_waited_for_cpu(void)
     pid_t hog = fork();
     CHECK(hog >= 0);
     if (hog == 0) {
+        cpu_set_t one;
         CPU_ZERO(&one);
         CPU_SET(0, &one);
         sched_setaffinity(0, sizeof(one), &one);
