@@ -457,14 +457,13 @@ void load_after_point(struct suite *s, const struct point *p, json_t *scj)
     }
 }
 
-bool load_model_runs(const struct suite *s, const char *scenario, unsigned m, const struct point *p,
-                     char *why, size_t len)
+bool load_model_runs(const struct suite *s, const char *scenario, unsigned m, char *why, size_t len)
 {
-    (void)p;
-    const char *w = strcmp(scenario, "load") != 0
-                        ? strcmp(scenario, "slow") == 0 ? s->slow_skip_why[m] : ""
-                    : s->past_loadgen_why[0] ? s->past_loadgen_why
-                                             : s->saturated_why[m];
+    const char *w = "";
+    if (strcmp(scenario, "slow") == 0)
+        w = s->slow_skip_why[m];
+    else if (strcmp(scenario, "load") == 0)
+        w = s->past_loadgen_why[0] ? s->past_loadgen_why : s->saturated_why[m];
     if (!w[0])
         return true;
     snprintf(why, len, "%s", w);

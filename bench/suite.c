@@ -311,7 +311,7 @@ static bool model_runs(const struct suite *s, const char *scenario, unsigned m,
         snprintf(why, len, "skipped: not asked");
         return false;
     }
-    if (!load_model_runs(s, scenario, m, p, why, len))
+    if (!load_model_runs(s, scenario, m, why, len))
         return false;
     rlim_t need = (rlim_t)p->idle + p->connections + FD_MARGIN;
     if (s->nofile != RLIM_INFINITY && need > s->nofile) {

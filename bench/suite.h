@@ -109,9 +109,9 @@ int load_begin(struct suite *s, const char *scenario, struct point *p, int n, js
 /* After a load point: updates the early stop from the point's records (the last of
  * scj's points), and warns in scj when loadgen could not generate the rate. */
 void load_after_point(struct suite *s, const struct point *p, json_t *scj);
-/* Whether model m runs at this point of a sweep; if not, why ("saturated: ...",
+/* Whether model m runs in a sweep from here on; if not, why ("saturated: ...",
  * "skipped: ..."). */
-bool load_model_runs(const struct suite *s, const char *scenario, unsigned m, const struct point *p,
-                     char *why, size_t len);
+bool load_model_runs(const struct suite *s, const char *scenario, unsigned m, char *why,
+                     size_t len);
 
 #endif
