@@ -132,19 +132,40 @@ json_t *env_collect(void);
 /* A CPU list as a JSON array. Returns a new reference. */
 json_t *cpus_json(const int *cpus, unsigned n);
 
-/* A robust summary of a few trials: the median; the mean with a 95% confidence
- * interval (Student's t); the coefficient of variation; noisy when it exceeds 10%. */
+/* A robust summary of a few trials: the median with a distribution-free interval
+ * [med_lo, med_hi] (order statistics [x(k), x(n+1-k)], k the largest whose exact
+ * binomial coverage med_level reaches 0.95; [min, max] and its lesser coverage when no
+ * k does, n < 6; med_level 0 when n < 2); the mean with a 95% confidence interval
+ * [ci_lo, ci_hi] (Student's t, written as mean_ci95); the coefficient of variation;
+ * noisy when it exceeds 10%. */
 struct summary {
     unsigned n;
     double median, mean, sd, cv, ci_lo, ci_hi;
+    double med_lo, med_hi, med_level;
     bool noisy;
 };
 void summarize(const double *v, unsigned n, struct summary *s);
 
+/* The exact coverage of [x(k), x(n+1-k)] for the median of n values from any continuous
+ * distribution: 1 - 2 P(Bin(n, 1/2) <= k-1). 0 when k is 0 or past the middle
+ * (2k > n+1), or n is 0. */
+double summary_median_level(unsigned n, unsigned k);
+
 /* Student's t for a two-sided 95% interval (its 0.975 quantile) with df degrees of
  * freedom; 0 for none. */
 double summary_t975(unsigned df);
+
+/* A summary as bench.json writes it: {median, ci, ci_level, mean, mean_ci95, cv, n,
+ * noisy} (ci, ci_level, mean_ci95, cv and noisy null for one value); null for none.
+ * Returns a new reference. */
 json_t *summary_json(const struct summary *s);
+
+/* vs_floor.c: a model point's figures over the floor's, paired by round ("trial"):
+ * {rounds, throughput, p50, p99}, each the summary (as summary_json) of the per-round
+ * ratios model / floor of throughput_rps, p50_us and p99_us, over the rounds where both
+ * trials measured (ok or hung) and the figure is a positive number. json_null() when no
+ * round pairs. Reads the trial arrays, keeps no reference; returns a new reference. */
+json_t *vs_floor_json(json_t *model_trials, json_t *floor_trials);
 
 /* The runner's options. Returns 0, 1 after --help, or -1 after a message. */
 int bench_parse_args(int argc, char **argv, struct bench_opts *o);
