@@ -31,11 +31,19 @@ static void check_summary(json_t *s, const char *what)
 {
     CHECK(json_is_object(s), "%s: no summary", what);
     CHECK(json_is_number(json_object_get(s, "median")), "%s: no median", what);
-    json_t *ci = json_object_get(s, "ci95");
-    CHECK(json_is_array(ci) && json_array_size(ci) == 2, "%s: no ci95", what);
+    json_t *ci = json_object_get(s, "ci");
+    CHECK(json_is_array(ci) && json_array_size(ci) == 2, "%s: no ci", what);
     double lo = json_number_value(json_array_get(ci, 0)),
-           hi = json_number_value(json_array_get(ci, 1));
-    CHECK(lo <= hi, "%s: ci95 [%g, %g]", what, lo, hi);
+           hi = json_number_value(json_array_get(ci, 1)),
+           median = json_number_value(json_object_get(s, "median"));
+    CHECK(lo <= median && median <= hi, "%s: ci [%g, %g], median %g", what, lo, hi, median);
+    double level = json_number_value(json_object_get(s, "ci_level"));
+    CHECK(level > 0 && level < 1, "%s: ci_level %g", what, level);
+    json_t *mci = json_object_get(s, "mean_ci95");
+    CHECK(json_is_array(mci) && json_array_size(mci) == 2, "%s: no mean_ci95", what);
+    CHECK(json_number_value(json_array_get(mci, 0)) <= json_number_value(json_array_get(mci, 1)),
+          "%s: mean_ci95", what);
+    CHECK(!json_object_get(s, "ci95"), "%s: ci95 is no longer written", what);
     CHECK(json_is_number(json_object_get(s, "cv")) && json_is_boolean(json_object_get(s, "noisy")),
           "%s: no cv/noisy", what);
 }
