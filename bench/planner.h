@@ -39,7 +39,7 @@ double planner_slack_s(double budget_s, double elapsed_s, unsigned base_runs_lef
 
 /* Whether an added round of runs runs (runs, the floor's included) may start:
  * elapsed_s + (runs + base_runs_left) * mean_run_s <= budget_s, and the point has used
- * no more than its share of the slack, slack_at_point_start_s * point_base_runs /
+ * less than its share of the slack, slack_at_point_start_s * point_base_runs /
  * (point_base_runs + base_runs_left). Always true when budget_s is 0. */
 bool planner_budget_allows(const struct planner_budget *b, unsigned runs);
 
