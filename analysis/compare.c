@@ -3,12 +3,17 @@
  *     compare [--out DIR] A B
  *
  * For every point both measured, the median throughput and p99 of A and of B, the
- * ratio B/A, and a mark where their 95% intervals do not overlap; as a table on stdout
- * and in DIR/compare.md (default B/compare), with overlay plots (A solid, B dashed). */
+ * ratio B/A, and a mark where their intervals do not overlap; where both runs ran the
+ * floor (echo-floor, the machine's reference), beside it the ratio of the models'
+ * standing against their machine's floor (vs_floor, B's over A's), marked where it
+ * differs from 1 once the machines are taken out. As a table on stdout and in
+ * DIR/compare.md (default B/compare), with a summary and overlay plots (A solid, B
+ * dashed). */
 #include "analysis.h"
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,24 +21,145 @@
 
 #define MAX_MODELS 16
 
-/* The median and interval of a metric; returns false when there is no median. */
-static bool summary_of(json_t *pt, const char *metric, double *m, double *lo, double *hi)
+/* A median, its interval and the interval's coverage: lo and hi NaN without an
+ * interval, level NaN where the file does not say it. */
+struct estimate {
+    double m, lo, hi, level;
+};
+
+/* The estimate in s, a metric's summary (summary.METRIC, or vs_floor.M): its median and
+ * summary_interval's interval and level. Returns false when there is no median. */
+static bool estimate_of(json_t *s, struct estimate *e)
 {
-    json_t *s = json_object_get(json_object_get(pt, "summary"), metric);
-    json_t *ci = json_object_get(s, "ci95");
-    *m = jpath(s, "median");
-    *lo = json_is_array(ci) ? json_number_value(json_array_get(ci, 0)) : NAN;
-    *hi = json_is_array(ci) ? json_number_value(json_array_get(ci, 1)) : NAN;
-    return !isnan(*m);
+    e->m = jpath(s, "median");
+    if (!summary_interval(s, &e->lo, &e->hi, &e->level, NULL))
+        e->lo = e->hi = e->level = NAN;
+    return !isnan(e->m);
+}
+
+/* The median and interval of a point's metric; false when there is no median. */
+static bool summary_of(json_t *pt, const char *metric, struct estimate *e)
+{
+    return estimate_of(json_object_get(json_object_get(pt, "summary"), metric), e);
+}
+
+/* b over a (both positive figures): the ratio of the medians, with the interval
+ * [b.lo / a.hi, b.hi / a.lo]. Where a's interval holds a's median and b's holds b's,
+ * this one holds their ratio; the two runs' trials are independent, so that happens
+ * with probability at least the product of their levels. No interval where either has
+ * none or a's reaches 0. NaN throughout where a's median is not above 0. */
+static struct estimate ratio_of(const struct estimate *a, const struct estimate *b)
+{
+    struct estimate r = {NAN, NAN, NAN, NAN};
+    if (!(a->m > 0))
+        return r;
+    r.m = b->m / a->m;
+    if (a->lo > 0 && !isnan(a->hi) && !isnan(b->lo) && !isnan(b->hi)) {
+        r.lo = b->lo / a->hi;
+        r.hi = b->hi / a->lo;
+        r.level = a->level * b->level;
+    }
+    return r;
+}
+
+/* A ratio for people: "1.50 [1.35, 1.67]", "1.50" without an interval, "-". */
+static void ratio_text(const struct estimate *r, char *buf, size_t len)
+{
+    if (isnan(r->m))
+        snprintf(buf, len, "-");
+    else if (isnan(r->lo))
+        snprintf(buf, len, "%.2f", r->m);
+    else
+        snprintf(buf, len, "%.2f [%.2f, %.2f]", r->m, r->lo, r->hi);
+}
+
+/* Appends to a list in buf, "; " between items; cut short (never overrun) when full. */
+__attribute__((format(printf, 3, 4))) static void list_add(char *buf, size_t len, const char *fmt,
+                                                           ...)
+{
+    size_t at = strlen(buf);
+    if (at > 0 && at + 2 < len) {
+        snprintf(buf + at, len - at, "; ");
+        at += 2;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + at, len - at, fmt, ap);
+    va_end(ap);
+}
+
+/* The key of a point's metric in its vs_floor, or NULL. */
+static const char *floor_key(const char *metric)
+{
+    if (strcmp(metric, "throughput_rps") == 0)
+        return "throughput";
+    if (strcmp(metric, "p99_us") == 0)
+        return "p99";
+    if (strcmp(metric, "p50_us") == 0)
+        return "p50";
+    return NULL;
+}
+
+/* What the rows add up to, for the summary. */
+struct tally {
+    bool floor;          /* both runs ran the floor: the normalised column is there */
+    int apart;           /* rows whose raw intervals are apart (marked *) */
+    int normalised;      /* rows with B/A on the floor, and an interval */
+    int remain, machine; /* of those: the interval excludes 1; it holds 1 but * raw */
+    /* The least level of a normalised interval, and the two it is the product of
+     * (with their rounds); NaN while there is none. */
+    double level, level_a, level_b, rounds_a, rounds_b;
+    char remains[4096], machines[4096];
+    char floors[4096];               /* the floor's own B/A at each point: the machine's change */
+    int shared, starved, unmeasured; /* points compared, starved in either, not measured */
+    char skipped[4096];              /* the unmeasured, with both statuses */
+};
+
+/* The row's B/A on the floor into buf (and its mark into *mark): B's vs_floor over A's
+ * for the metric, with its interval; counted into t. "-" where a point has no vs_floor. */
+static void normalised(struct tally *t, const char *scenario, const char *model, const char *label,
+                       const char *metric, json_t *pa, json_t *pb, bool apart, bool markable,
+                       char *buf, size_t len, const char **mark)
+{
+    struct estimate fa, fb;
+    const char *key = floor_key(metric);
+    *mark = "";
+    if (!key || !estimate_of(json_object_get(json_object_get(pa, "vs_floor"), key), &fa) ||
+        !estimate_of(json_object_get(json_object_get(pb, "vs_floor"), key), &fb)) {
+        snprintf(buf, len, "-");
+        return;
+    }
+    struct estimate n = ratio_of(&fa, &fb);
+    ratio_text(&n, buf, len);
+    if (isnan(n.lo) || !markable)
+        return;
+    t->normalised++;
+    if (isnan(t->level) || n.level < t->level) {
+        t->level = n.level;
+        t->level_a = fa.level;
+        t->level_b = fb.level;
+        t->rounds_a = jpath(json_object_get(json_object_get(pa, "vs_floor"), key), "n");
+        t->rounds_b = jpath(json_object_get(json_object_get(pb, "vs_floor"), key), "n");
+    }
+    if (n.lo > 1 || n.hi < 1) {
+        *mark = "remains";
+        t->remain++;
+        list_add(t->remains, sizeof(t->remains), "%s %s %s %s %s", scenario, model, label, metric,
+                 buf);
+    } else if (apart) {
+        *mark = "the machine";
+        t->machine++;
+        list_add(t->machines, sizeof(t->machines), "%s %s %s %s", scenario, model, label, metric);
+    }
 }
 
 /* A row of the table; also to the markdown file. */
-static void row(FILE *out, FILE *md, const char *scenario, const char *model, const char *label,
-                const char *metric, json_t *pa, json_t *pb)
+static void row(FILE *out, FILE *md, struct tally *t, const char *scenario, const char *model,
+                const char *label, const char *metric, json_t *pa, json_t *pb)
 {
-    double ma, la, ha, mb, lb, hb;
+    struct estimate ea, eb;
     char a[32], b[32];
-    if (!summary_of(pa, metric, &ma, &la, &ha) || !summary_of(pb, metric, &mb, &lb, &hb))
+    if (!summary_of(pa, metric, &ea) || !summary_of(pb, metric, &eb))
         return;
     /* Intervals that do not overlap: a difference the trials' spread does not explain.
      * Never at a point where a connection starved: its figures are not comparable. */
@@ -44,17 +170,54 @@ static void row(FILE *out, FILE *md, const char *scenario, const char *model, co
                 json_is_number(json_object_get(pa, "offered_rps")); /* before the rename */
     bool spoiled = open && (point_lagged(pa) || point_lagged(pb) || point_saturated(pa) ||
                             point_saturated(pb));
-    bool apart = !starved && !spoiled && !isnan(la) && !isnan(lb) && (ha < lb || hb < la);
-    human(ma, a, sizeof(a));
-    human(mb, b, sizeof(b));
+    bool apart =
+        !starved && !spoiled && !isnan(ea.lo) && !isnan(eb.lo) && (ea.hi < eb.lo || eb.hi < ea.lo);
+    t->apart += apart;
+    human(ea.m, a, sizeof(a));
+    human(eb.m, b, sizeof(b));
     char ratio[32] = "-";
-    if (ma > 0)
-        snprintf(ratio, sizeof(ratio), "%.2f", mb / ma);
+    if (ea.m > 0)
+        snprintf(ratio, sizeof(ratio), "%.2f", eb.m / ea.m);
     const char *mark = starved ? "starved" : spoiled ? "loadgen" : apart ? "*" : "";
-    fprintf(out, "%-11s %-10s %-10s %-15s %12s %12s %7s %s\n", scenario, model, label, metric, a, b,
-            ratio, mark);
-    fprintf(md, "| %s | %s | %s | %s | %s | %s | %s%s%s |\n", scenario, model, label, metric, a, b,
-            ratio, mark[0] ? " " : "", mark);
+    if (!t->floor) {
+        fprintf(out, "%-11s %-10s %-10s %-15s %12s %12s %7s %s\n", scenario, model, label, metric,
+                a, b, ratio, mark);
+        fprintf(md, "| %s | %s | %s | %s | %s | %s | %s%s%s |\n", scenario, model, label, metric, a,
+                b, ratio, mark[0] ? " " : "", mark);
+        return;
+    }
+    /* The same reasons that keep a row from * keep its standing on the floor unmarked. */
+    char norm[64];
+    const char *nmark;
+    normalised(t, scenario, model, label, metric, pa, pb, apart, !starved && !spoiled, norm,
+               sizeof(norm), &nmark);
+    fprintf(out, "%-11s %-10s %-10s %-15s %12s %12s %7s %-7s %s%s%s\n", scenario, model, label,
+            metric, a, b, ratio, mark, norm, nmark[0] ? " " : "", nmark);
+    fprintf(md, "| %s | %s | %s | %s | %s | %s | %s%s%s | %s%s%s |\n", scenario, model, label,
+            metric, a, b, ratio, mark[0] ? " " : "", mark, norm, nmark[0] ? " " : "", nmark);
+}
+
+/* The floor's own B/A at a point (throughput and p99, with their intervals): how much
+ * the machine itself changed there. Into t->floors. */
+static void floor_row(struct tally *t, const char *scenario, const char *label, json_t *pa,
+                      json_t *pb)
+{
+    static const char *metrics[] = {"throughput_rps", "p99_us"};
+    char item[256];
+    int at = snprintf(item, sizeof(item), "%s %s:", scenario, label);
+    for (size_t i = 0; i < sizeof(metrics) / sizeof(metrics[0]); i++) {
+        struct estimate ea, eb;
+        if (!summary_of(pa, metrics[i], &ea) || !summary_of(pb, metrics[i], &eb))
+            continue;
+        struct estimate r = ratio_of(&ea, &eb);
+        char text[64];
+        ratio_text(&r, text, sizeof(text));
+        at += snprintf(item + at, sizeof(item) - (size_t)at, "%s %s %s", i ? "," : "", metrics[i],
+                       text);
+        if (at >= (int)sizeof(item))
+            break;
+    }
+    list_add(t->floors, sizeof(t->floors), "%s", item);
 }
 
 /* Overlay: metric against x for both runs, A solid, B dashed. */
@@ -98,11 +261,11 @@ static void overlay(const struct results *ra, const struct results *rb, const ch
             json_t *pt;
             json_array_foreach(json_object_get(sc, "points"), i, pt)
             {
-                double y, lo, hi;
+                struct estimate e;
                 /* A point where a connection starved is not drawn: not comparable. */
                 if (strcmp(json_string_value(json_object_get(pt, "model")), models[m]) == 0 &&
-                    point_comparable(pt) && summary_of(pt, metric, &y, &lo, &hi))
-                    series_add(s, jpath(pt, "x"), y, NAN, NAN);
+                    point_comparable(pt) && summary_of(pt, metric, &e))
+                    series_add(s, jpath(pt, "x"), e.m, NAN, NAN);
             }
         }
     }
@@ -155,6 +318,158 @@ static bool not_comparable(json_t *pa, json_t *pb, char *buf, size_t len)
     return true;
 }
 
+/* Whether run r (called which) ran the floor beside its models, so its points carry
+ * vs_floor; otherwise false with why appended to buf. */
+static bool floor_ran(const struct results *r, const char *which, char *buf, size_t len)
+{
+    json_t *settings = json_object_get(r->root, "settings");
+    json_t *floor = json_object_get(settings, "floor");
+    if (json_is_true(floor))
+        return true;
+    const char *note = json_string_value(json_object_get(settings, "floor_note"));
+    if (!floor)
+        list_add(buf, len, "%s is from before the floor (its settings have no \"floor\")", which);
+    else
+        list_add(buf, len, "%s ran without the floor (%s)", which,
+                 note ? note : "settings.floor is false");
+    return false;
+}
+
+/* The table's header, on stdout and in md. */
+static void table_head(FILE *md, const struct tally *t)
+{
+    fprintf(md, "Ratio B/A of the medians; * where their intervals of the median do not overlap "
+                "(each run's `ci` at its `ci_level`; a run before them: the 95%% t-interval of the "
+                "mean); `starved` where a connection starved in either run (not comparable, never "
+                "marked *); `loadgen` where, in an open-loop sweep, loadgen lagged or was "
+                "saturated in either run (its latency may be loadgen's own; never marked *).");
+    if (!t->floor) {
+        fprintf(md, "\n\n| scenario | model | point | metric | A | B | B/A |\n"
+                    "|---|---|---|---|---|---|---|\n");
+        printf("\n%-11s %-10s %-10s %-15s %12s %12s %7s\n", "scenario", "model", "point", "metric",
+               "A", "B", "B/A");
+        return;
+    }
+    fprintf(md, " *B/A on the floor*: each model's standing against its own machine's floor "
+                "(vs_floor), B's over A's, with its interval; `remains` where that interval "
+                "excludes 1 (the difference remains once the machines are taken out), `the "
+                "machine` where the raw intervals are apart but this one holds 1 (the model's "
+                "standing did not change: the machine did).\n\n"
+                "| scenario | model | point | metric | A | B | B/A | B/A on the floor |\n"
+                "|---|---|---|---|---|---|---|---|\n");
+    printf("\n%-11s %-10s %-10s %-15s %12s %12s %7s %-7s %s\n", "scenario", "model", "point",
+           "metric", "A", "B", "B/A", "", "B/A on the floor");
+}
+
+/* Every point both runs have, a row per metric (the floor's points into t->floors). */
+static void compare_points(FILE *md, struct tally *t, const struct results *ra,
+                           const struct results *rb)
+{
+    size_t i, k;
+    json_t *sb, *pb;
+    json_array_foreach(json_object_get(rb->root, "scenarios"), i, sb)
+    {
+        const char *name = json_string_value(json_object_get(sb, "name"));
+        json_t *sa = results_scenario(ra, name);
+        if (!sa)
+            continue;
+        json_array_foreach(json_object_get(sb, "points"), k, pb)
+        {
+            const char *model = json_string_value(json_object_get(pb, "model"));
+            const char *label = json_string_value(json_object_get(pb, "label"));
+            json_t *pa = results_point(sa, model, label);
+            if (!pa)
+                continue;
+            char why[128];
+            if (not_comparable(pa, pb, why, sizeof(why))) {
+                list_add(t->skipped, sizeof(t->skipped), "%s %s %s (%s)", name, model, label, why);
+                t->unmeasured++;
+                continue;
+            }
+            if (point_is_floor(pb)) { /* the reference, not a model: in the summary */
+                floor_row(t, name, label, pa, pb);
+                continue;
+            }
+            if (point_comparable(pa) && point_comparable(pb))
+                t->shared++;
+            else
+                t->starved++;
+            row(stdout, md, t, name, model, label, "throughput_rps", pa, pb);
+            row(stdout, md, t, name, model, label, "p99_us", pa, pb);
+        }
+    }
+}
+
+/* The summary, on f, each sentence after bullet: the rows that differ raw, those that
+ * remain on the floor and those that were the machine, the normalised intervals'
+ * level, and the floor's own change; or why there is no normalised column. */
+static void summary(FILE *f, const char *bullet, const struct tally *t, const char *unavailable)
+{
+    fprintf(f, "%s%d row%s differ raw (intervals apart, *).\n", bullet, t->apart,
+            t->apart == 1 ? "" : "s");
+    if (!t->floor) {
+        fprintf(f, "%sB/A on the floor is unavailable: %s.\n", bullet, unavailable);
+        return;
+    }
+    fprintf(f,
+            "%sOn the floor (the machines taken out), %d of %d rows with an interval remain%s%s"
+            ".\n",
+            bullet, t->remain, t->normalised, t->remain ? ": " : "", t->remains);
+    fprintf(f, "%s%d row%s the machine (apart raw, the model's standing unchanged)%s%s.\n", bullet,
+            t->machine, t->machine == 1 ? " was" : "s were", t->machine ? ": " : "", t->machines);
+    if (t->normalised > 0 && isnan(t->level))
+        fprintf(f,
+                "%sThe level of the intervals on the floor is unknown (a vs_floor without "
+                "ci_level).\n",
+                bullet);
+    else if (t->normalised > 0) {
+        fprintf(f,
+                "%sEach interval on the floor holds its ratio with probability at least %.2f "
+                "(A's vs_floor interval at %.3g over %.0f rounds times B's at %.3g over %.0f: "
+                "the runs' trials are independent).",
+                bullet, t->level, t->level_a, t->rounds_a, t->level_b, t->rounds_b);
+        if (t->level < 0.9)
+            fprintf(f, " That is low: under 6 rounds a run's interval is the range of its "
+                       "rounds (0.75 for 3), so a row that remains may be chance; rerun both "
+                       "with --trials 6 or more (0.94 for two 6-trial runs) before taking it as "
+                       "found.");
+        fprintf(f, "\n");
+    }
+    if (t->floors[0])
+        fprintf(f,
+                "%sThe floor's own B/A, the machine's change itself (intervals formed the same "
+                "way): %s.\n",
+                bullet, t->floors);
+}
+
+/* Creation cost: the median of each primitive both runs measured (no interval: one run
+ * of thousands of iterations, so no mark). */
+static void compare_creation(FILE *md, struct tally *t, const struct results *ra,
+                             const struct results *rb)
+{
+    json_t *ca = json_object_get(results_scenario(ra, "creation"), "result"),
+           *cb = json_object_get(results_scenario(rb, "creation"), "result");
+    const char *prim;
+    json_t *pjb;
+    json_object_foreach(json_object_get(cb, "primitives"), prim, pjb)
+    {
+        double mb = jpath(pjb, "ns.median"),
+               ma = jpath(json_object_get(json_object_get(ca, "primitives"), prim), "ns.median");
+        if (isnan(ma) || isnan(mb))
+            continue;
+        char a[32], b[32], ratio[32] = "-";
+        human(ma, a, sizeof(a));
+        human(mb, b, sizeof(b));
+        if (ma > 0)
+            snprintf(ratio, sizeof(ratio), "%.2f", mb / ma);
+        fprintf(stdout, "%-11s %-10s %-10s %-15s %12s %12s %7s\n", "creation", prim, "-",
+                "ns_median", a, b, ratio);
+        fprintf(md, "| creation | %s | - | ns_median | %s | %s | %s |%s\n", prim, a, b, ratio,
+                t->floor ? " - |" : "");
+        t->shared++;
+    }
+}
+
 int main(int argc, char **argv)
 {
     struct results ra, rb;
@@ -165,8 +480,14 @@ int main(int argc, char **argv)
     if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
         printf("usage: compare [--out DIR] A B\n\n"
                "Two results folders side by side: for every point both measured, the medians\n"
-               "of A and B, the ratio B/A, and * where their 95%% intervals do not overlap.\n"
-               "Writes DIR/compare.md and overlay plots (default DIR: B/compare).\n");
+               "of A and B, the ratio B/A, and * where their intervals of the median do not\n"
+               "overlap. Where both runs ran the floor (echo-floor, the machine's reference),\n"
+               "also B/A on the floor: the models' vs_floor, B's over A's, with an interval\n"
+               "[B.lo/A.hi, B.hi/A.lo] at the product of the two levels; 'remains' where it\n"
+               "excludes 1 (a difference the machines do not explain), 'the machine' where\n"
+               "the raw intervals are apart but it holds 1. A summary ends the table, with the\n"
+               "floor's own B/A at each point. Writes DIR/compare.md and overlay plots\n"
+               "(default DIR: B/compare).\n");
         return 0;
     }
     if (argc > 2 && strcmp(argv[1], "--out") == 0) {
@@ -209,12 +530,6 @@ int main(int argc, char **argv)
                 "**Warning: the runs' settings differ**: %s. Their figures differ by that "
                 "alone.\n\n",
                 diff_md);
-    fprintf(md,
-            "Ratio B/A of the medians; * where the 95%% intervals do not overlap; `starved` "
-            "where a connection starved in either run (not comparable, never marked *); "
-            "`loadgen` where, in an open-loop sweep, loadgen lagged or was saturated in either "
-            "run (its latency may be loadgen's own; never marked *).\n\n"
-            "| scenario | model | point | metric | A | B | B/A |\n|---|---|---|---|---|---|---|\n");
     printf("A: %s (%s)\nB: %s (%s)\n", ra.dir, ra.machine, rb.dir, rb.machine);
     char diff[1024];
     settings_differ(&ra, &rb, diff, sizeof(diff));
@@ -222,67 +537,22 @@ int main(int argc, char **argv)
         fprintf(stderr, "compare: warning: the runs' settings differ: %s\n", diff);
         printf("\nwarning: the runs' settings differ: %s\n", diff);
     }
-    printf("\n%-11s %-10s %-10s %-15s %12s %12s %7s\n", "scenario", "model", "point", "metric", "A",
-           "B", "B/A");
-    int shared = 0, unmeasured = 0, starved = 0;
-    char skipped[4096] = "";
-    size_t i, k;
-    json_t *sb, *pb;
-    json_array_foreach(json_object_get(rb.root, "scenarios"), i, sb)
-    {
-        const char *name = json_string_value(json_object_get(sb, "name"));
-        json_t *sa = results_scenario(&ra, name);
-        if (!sa)
-            continue;
-        json_array_foreach(json_object_get(sb, "points"), k, pb)
-        {
-            const char *model = json_string_value(json_object_get(pb, "model"));
-            const char *label = json_string_value(json_object_get(pb, "label"));
-            json_t *pa = results_point(sa, model, label);
-            if (!pa)
-                continue;
-            char why[128];
-            if (not_comparable(pa, pb, why, sizeof(why))) {
-                size_t at = strlen(skipped);
-                snprintf(skipped + at, sizeof(skipped) - at, "%s%s %s %s (%s)", at ? "; " : "",
-                         name, model, label, why);
-                unmeasured++;
-                continue;
-            }
-            if (point_comparable(pa) && point_comparable(pb))
-                shared++;
-            else
-                starved++;
-            row(stdout, md, name, model, label, "throughput_rps", pa, pb);
-            row(stdout, md, name, model, label, "p99_us", pa, pb);
-        }
+    static struct tally t; /* its lists are large for the stack */
+    char unavailable[512] = "";
+    t.level = NAN;
+    t.floor = floor_ran(&ra, "A", unavailable, sizeof(unavailable));
+    t.floor &= floor_ran(&rb, "B", unavailable, sizeof(unavailable));
+    table_head(md, &t);
+    compare_points(md, &t, &ra, &rb);
+    compare_creation(md, &t, &ra, &rb);
+    if (t.unmeasured > 0) {
+        printf("\nnot comparable, not measured in both: %s\n", t.skipped);
+        fprintf(md, "\nNot comparable, not measured in both runs: %s.\n", t.skipped);
     }
-    /* Creation cost: the median of each primitive both runs measured (no interval:
-     * one run of thousands of iterations, so no mark). */
-    json_t *ca = json_object_get(results_scenario(&ra, "creation"), "result"),
-           *cb = json_object_get(results_scenario(&rb, "creation"), "result");
-    const char *prim;
-    json_t *pjb;
-    json_object_foreach(json_object_get(cb, "primitives"), prim, pjb)
-    {
-        double mb = jpath(pjb, "ns.median"),
-               ma = jpath(json_object_get(json_object_get(ca, "primitives"), prim), "ns.median");
-        if (isnan(ma) || isnan(mb))
-            continue;
-        char a[32], b[32], ratio[32] = "-";
-        human(ma, a, sizeof(a));
-        human(mb, b, sizeof(b));
-        if (ma > 0)
-            snprintf(ratio, sizeof(ratio), "%.2f", mb / ma);
-        fprintf(stdout, "%-11s %-10s %-10s %-15s %12s %12s %7s\n", "creation", prim, "-",
-                "ns_median", a, b, ratio);
-        fprintf(md, "| creation | %s | - | ns_median | %s | %s | %s |\n", prim, a, b, ratio);
-        shared++;
-    }
-    if (unmeasured > 0) {
-        printf("\nnot comparable, not measured in both: %s\n", skipped);
-        fprintf(md, "\nNot comparable, not measured in both runs: %s.\n", skipped);
-    }
+    printf("\nsummary:\n");
+    summary(stdout, "  ", &t, unavailable);
+    fprintf(md, "\n## Summary\n\n");
+    summary(md, "- ", &t, unavailable);
     if (out_close(&md_file) < 0) {
         fprintf(stderr, "compare: cannot write %s: %s\n", md_path, strerror(errno));
         results_free(&ra);
@@ -295,11 +565,11 @@ int main(int argc, char **argv)
     overlay(&ra, &rb, "concurrency", "p99_us", "compare_p99",
             "p99 latency against connections: A solid, B dashed", "connections", "p99 (µs)", true,
             out_dir);
-    if (shared == 0)
+    if (t.shared == 0)
         fprintf(stderr, "compare: the two runs have no point in common\n");
     printf("\n%d points in common and comparable (%d more where a connection starved, %d not "
            "measured in both); written to %s\n",
-           shared, starved, unmeasured, md_path);
+           t.shared, t.starved, t.unmeasured, md_path);
     results_free(&ra);
     results_free(&rb);
     return 0;
