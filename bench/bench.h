@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "procfs.h"
 #include "slo.h"
 
 #define MAX_MODELS 16
@@ -86,7 +87,21 @@ struct run_usage {
     unsigned samples;
     uint64_t max_sample_gap_ns; /* the longest time between two readings */
     double settle_s;            /* waited for the server to take in the idle clients */
+    /* What else ran on the CPUs over the same span as window_cpu_s, from the per-CPU
+     * /proc/stat at "primed" and t1 (procfs.h): others less the server tree on the
+     * server's CPUs, loadgen on its CPUs, and bench's own CPU on both (bench is not
+     * pinned), each set also less the other's tree where the sets overlap (shared CPUs
+     * cannot be split). have_disturbance false when not measurable. */
+    bool have_disturbance;
+    double dist_window_s; /* between the two readings */
+    double bench_cpu_s;   /* bench's own CPU (RUSAGE_SELF) between them */
+    double loadgen_cpu_s; /* loadgen's CPU (/proc/PID/stat) between them */
+    struct proc_cpu_share server_share, loadgen_share;
 };
+
+/* A trial is disturbed when what else ran on the server's CPUs over its window, others
+ * plus steal, took more than this share of them (docs/bench.md). */
+#define DISTURBED_SHARE 0.05
 
 struct run_result {
     enum run_status status;

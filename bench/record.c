@@ -54,6 +54,25 @@ static json_t *timeline_json(json_t *timeline)
     return a;
 }
 
+static json_t *share_json(const struct proc_cpu_share *d)
+{
+    return json_pack("{s:f,s:f,s:f,s:f}", "others_share", round_to(d->others, 4), "steal_share",
+                     round_to(d->steal, 4), "softirq_share", round_to(d->softirq, 4), "irq_share",
+                     round_to(d->irq, 4));
+}
+
+/* What else ran on the server's and loadgen's CPUs over the warmup and the window
+ * (run.c), or null when it was not measured. */
+static json_t *disturbance_json(const struct run_usage *u)
+{
+    if (!u->have_disturbance)
+        return json_null();
+    return json_pack("{s:f,s:o,s:o,s:f,s:f}", "window_s", round_to(u->dist_window_s, 4),
+                     "server_cpus", share_json(&u->server_share), "loadgen_cpus",
+                     share_json(&u->loadgen_share), "bench_cpu_s", round_to(u->bench_cpu_s, 4),
+                     "loadgen_cpu_s", round_to(u->loadgen_cpu_s, 4));
+}
+
 /* The figures of one trial, from loadgen's JSON, the stats line and the sampled usage. */
 json_t *record_trial(const struct run_spec *spec, const struct run_result *r, unsigned trial)
 {
@@ -175,6 +194,15 @@ json_t *record_trial(const struct run_spec *spec, const struct run_result *r, un
                                         : NAN));
     /* The divisor of memory_per_connection_bytes, said beside it. */
     json_object_set_new(res, "connections_held", num_or_null(up));
+    /* Disturbed: what else ran on the server's CPUs (others, a lower bound, and steal)
+     * took more than DISTURBED_SHARE of them. softirq and irq are loopback's own work
+     * too, so they are said but not counted. */
+    json_object_set_new(t, "disturbance", disturbance_json(u));
+    json_object_set_new(
+        t, "disturbed",
+        u->have_disturbance
+            ? json_boolean(u->server_share.others + u->server_share.steal > DISTURBED_SHARE)
+            : json_null());
     return t;
 }
 

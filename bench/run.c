@@ -11,7 +11,8 @@
  * bench is not pinned, and such a reading of a tree of ten thousand threads costs
  * 17-32 ms of a CPU (up to 15% of one in a one-second window), on whichever CPU the
  * kernel gives bench; loadgen's own CPU wait (loadgen_cpu.most_waited) shows when
- * that was its CPU.
+ * that was its CPU. At "primed" and t1 bench also reads every CPU's /proc/stat line,
+ * its own CPU time and loadgen's: what else ran on the CPUs in between (disturbance).
  *
  * Every process started here is in a process group of its own and dies with bench
  * (PR_SET_PDEATHSIG); bench is a child subreaper, so a server's orphaned children come
@@ -319,6 +320,78 @@ static json_t *read_stats(int fd)
     return json_loads(line, 0, NULL);
 }
 
+/* ---- what else ran on the CPUs (procfs.h) ---- */
+
+/* One end of the window: every CPU's ticks, bench's own CPU and loadgen's. */
+struct cpu_reading {
+    bool ok;
+    int ncpus;
+    uint64_t at_ns;
+    double bench_s, loadgen_s;
+};
+
+/* The per-CPU ticks of the two ends; bench runs one run at a time. */
+static struct proc_cpu_ticks ticks_primed[PROC_MAX_CPUS], ticks_t1[PROC_MAX_CPUS];
+
+/* Reads the CPUs, bench's CPU time and loadgen's (all its threads, /proc/PID/stat)
+ * together, as near one instant as they can be. */
+static void read_cpus(pid_t lg, struct proc_cpu_ticks *ticks, struct cpu_reading *c)
+{
+    struct rusage self;
+    struct proc_stat st;
+    char pid[16];
+
+    snprintf(pid, sizeof(pid), "%d", (int)lg);
+    c->ncpus = proc_cpu_ticks_read(NULL, ticks, PROC_MAX_CPUS);
+    c->at_ns = clock_now_ns();
+    c->ok = c->ncpus > 0 && getrusage(RUSAGE_SELF, &self) == 0 && proc_stat_read(pid, &st) == 0;
+    if (!c->ok)
+        return;
+    c->bench_s = (double)self.ru_utime.tv_sec + (double)self.ru_utime.tv_usec / 1e6 +
+                 (double)self.ru_stime.tv_sec + (double)self.ru_stime.tv_usec / 1e6;
+    c->loadgen_s = proc_ticks_s(st.utime + st.stime);
+}
+
+/* Whether two CPU sets share a CPU; an empty set is every CPU. */
+static bool cpus_overlap(const int *a, unsigned na, const int *b, unsigned nb)
+{
+    if (na == 0 || nb == 0)
+        return true;
+    for (unsigned i = 0; i < na; i++)
+        for (unsigned j = 0; j < nb; j++)
+            if (a[i] == b[j])
+                return true;
+    return false;
+}
+
+/* The disturbance of the window from its two ends: on the server's CPUs, what ran
+ * besides the server tree (server_s) and bench; on loadgen's, besides loadgen and
+ * bench; where the sets share CPUs, each less both trees, as the shared CPUs' time
+ * cannot be split between them. Bench is not pinned, so its CPU is taken off both
+ * sets: others is a lower bound. */
+static void disturbance(const struct run_spec *spec, const struct cpu_reading *a,
+                        const struct cpu_reading *b, double server_s, struct run_usage *u)
+{
+    if (!a->ok || !b->ok || isnan(server_s) || b->at_ns <= a->at_ns)
+        return;
+    int ncpus = a->ncpus < b->ncpus ? a->ncpus : b->ncpus;
+    double w = (double)(b->at_ns - a->at_ns) / 1e9;
+    double bench_s = b->bench_s - a->bench_s, lg_s = b->loadgen_s - a->loadgen_s;
+    bool shared =
+        cpus_overlap(spec->server_cpus, spec->nserver_cpus, spec->client_cpus, spec->nclient_cpus);
+    double on_server = server_s + bench_s + (shared ? lg_s : 0);
+    double on_loadgen = lg_s + bench_s + (shared ? server_s : 0);
+    if (proc_cpu_share(ticks_primed, ticks_t1, ncpus, spec->server_cpus, spec->nserver_cpus,
+                       on_server, w, &u->server_share) < 0 ||
+        proc_cpu_share(ticks_primed, ticks_t1, ncpus, spec->client_cpus, spec->nclient_cpus,
+                       on_loadgen, w, &u->loadgen_share) < 0)
+        return;
+    u->have_disturbance = true;
+    u->dist_window_s = w;
+    u->bench_cpu_s = bench_s;
+    u->loadgen_cpu_s = lg_s;
+}
+
 /* What the run loop keeps between its steps. */
 struct watch {
     pid_t server, lg;
@@ -329,6 +402,7 @@ struct watch {
     uint64_t duration_ns, next_sample, last_sample;
     struct tree primed, t1;
     bool have_primed, have_t1;
+    struct cpu_reading cpus_primed, cpus_t1; /* the ends of the window, for disturbance */
     uint64_t settle_ns; /* how long the server may take to take in the idle clients */
 };
 
@@ -402,9 +476,12 @@ static void on_sync(struct watch *w, struct run_result *r)
             settle(w, r);
         } else if (strcmp(line, "primed") == 0 && !w->server_gone) {
             tree_sample(w->server, true, &w->primed);
+            /* After the full reading, which is dear: it stays out of the window. */
+            read_cpus(w->lg, ticks_primed, &w->cpus_primed);
             w->have_primed = true;
             usage_peak(&r->usage, &w->primed, w->last_sample ? now - w->last_sample : 0);
         } else if (strcmp(line, "t1") == 0 && !w->server_gone) {
+            read_cpus(w->lg, ticks_t1, &w->cpus_t1);
             tree_sample(w->server, false, &w->t1);
             w->have_t1 = true;
             usage_peak(&r->usage, &w->t1, w->last_sample ? now - w->last_sample : 0);
@@ -544,6 +621,8 @@ int run_one(const struct bench_opts *o, const struct run_spec *spec, struct run_
         r->usage.window_cpu_s = w.have_t1 && w.t1.cpu_ns >= w.primed.cpu_ns
                                     ? (double)(w.t1.cpu_ns - w.primed.cpu_ns) / 1e9
                                     : NAN;
+        if (w.have_t1)
+            disturbance(spec, &w.cpus_primed, &w.cpus_t1, r->usage.window_cpu_s, &r->usage);
     }
     if (WIFEXITED(w.server_status))
         r->server_stats = read_stats(out);

@@ -1,8 +1,10 @@
 /* Reading /proc: see procfs.h. */
 #include "procfs.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -33,5 +35,77 @@ int proc_stat_read(const char *pid, struct proc_stat *st)
                      &st->state, &st->ppid, &st->pgrp, &st->utime, &st->stime, &st->cutime,
                      &st->cstime, &st->threads, &st->rss_pages) != 9)
         return -1;
+    return 0;
+}
+
+int proc_cpu_ticks_read(const char *path, struct proc_cpu_ticks *per_cpu, int max)
+{
+    char line[512];
+    int top = 0;
+
+    /* Line by line: the file goes on with the interrupt counts, thousands of numbers
+     * long, after the CPU lines, which are all that is read. */
+    FILE *f = fopen(path ? path : "/proc/stat", "re");
+    if (!f)
+        return -1;
+    memset(per_cpu, 0, sizeof(*per_cpu) * (size_t)max);
+    while (fgets(line, sizeof(line), f) && strncmp(line, "cpu", 3) == 0) {
+        struct proc_cpu_ticks t = {0};
+        char *end;
+        if (line[3] < '0' || line[3] > '9')
+            continue; /* the all-CPU line, "cpu  ..." */
+        errno = 0;
+        long cpu = strtol(line + 3, &end, 10);
+        if (errno || cpu >= max)
+            continue;
+        if (sscanf(end, "%llu %llu %llu %llu %llu %llu %llu %llu", &t.user, &t.nice, &t.system,
+                   &t.idle, &t.iowait, &t.irq, &t.softirq, &t.steal) < 4)
+            continue;
+        per_cpu[cpu] = t;
+        if (cpu + 1 > top)
+            top = (int)cpu + 1;
+    }
+    fclose(f);
+    if (top == 0) {
+        errno = ENODATA;
+        return -1;
+    }
+    return top;
+}
+
+double proc_ticks_s(unsigned long long ticks)
+{
+    long hz = sysconf(_SC_CLK_TCK);
+    return (double)ticks / (double)(hz > 0 ? hz : 100);
+}
+
+int proc_cpu_share(const struct proc_cpu_ticks *t0, const struct proc_cpu_ticks *t1, int ncpus,
+                   const int *cpus, unsigned n, double known_s, double window_s,
+                   struct proc_cpu_share *out)
+{
+    unsigned long long busy = 0, steal = 0, softirq = 0, irq = 0;
+    unsigned count = n ? n : (unsigned)ncpus;
+
+    if (!(window_s > 0) || count == 0)
+        return -1;
+    for (unsigned i = 0; i < count; i++) {
+        int c = n ? cpus[i] : (int)i;
+        if (c < 0 || c >= ncpus)
+            return -1;
+        const struct proc_cpu_ticks *a = &t0[c], *b = &t1[c];
+        if (b->user + b->nice + b->system < a->user + a->nice + a->system || b->steal < a->steal ||
+            b->softirq < a->softirq || b->irq < a->irq)
+            return -1;
+        busy += (b->user + b->nice + b->system) - (a->user + a->nice + a->system);
+        steal += b->steal - a->steal;
+        softirq += b->softirq - a->softirq;
+        irq += b->irq - a->irq;
+    }
+    double whole = window_s * count;
+    double others = proc_ticks_s(busy) - known_s;
+    out->others = others > 0 ? others / whole : 0;
+    out->steal = proc_ticks_s(steal) / whole;
+    out->softirq = proc_ticks_s(softirq) / whole;
+    out->irq = proc_ticks_s(irq) / whole;
     return 0;
 }

@@ -1,4 +1,5 @@
-/* Reading /proc: small files whole, and a process's line of /proc/PID/stat. */
+/* Reading /proc: small files whole, a process's line of /proc/PID/stat, and the per-CPU
+ * lines of /proc/stat. */
 #ifndef ECHOBENCH_PROCFS_H
 #define ECHOBENCH_PROCFS_H
 
@@ -20,5 +21,39 @@ int proc_read_small(const char *path, char *buf, size_t len);
 /* Reads /proc/PID/stat, PID a number or "self". Returns 0, or -1 when the process is
  * gone or the line cannot be parsed. */
 int proc_stat_read(const char *pid, struct proc_stat *st);
+
+/* The most CPUs proc_cpu_ticks_read keeps (as cpu_set_t holds). */
+#define PROC_MAX_CPUS 1024
+
+/* One CPU's line of /proc/stat (proc(5)): time spent in each state since boot, in
+ * clock ticks (USER_HZ, sysconf(_SC_CLK_TCK)). user includes guest time. Fields an
+ * older kernel does not write read as 0. */
+struct proc_cpu_ticks {
+    unsigned long long user, nice, system, idle, iowait, irq, softirq, steal;
+};
+
+/* Reads the per-CPU lines "cpuN ..." of the /proc/stat-formatted file at path (NULL:
+ * /proc/stat) into per_cpu[N], for N below max; CPUs absent from the file (offline)
+ * read as zeros. Returns the highest N seen plus one, or -1 with errno when the file
+ * cannot be read or holds no per-CPU line. */
+int proc_cpu_ticks_read(const char *path, struct proc_cpu_ticks *per_cpu, int max);
+
+/* What else ran on a set of CPUs between two readings of /proc/stat: each a share of
+ * window_s times the CPUs of the set. others: user, nice and system time, less known_s
+ * (the CPU time of what the caller knows ran there), floored at 0; steal: time the
+ * hypervisor gave to another guest; softirq and irq: interrupt work. */
+struct proc_cpu_share {
+    double others, steal, softirq, irq;
+};
+
+/* Fills *out for the CPUs cpus[0..n) (n 0: every CPU of the readings) from the readings
+ * t0 and t1 (proc_cpu_ticks_read's, ncpus entries each, taken window_s apart). Returns
+ * 0, or -1 when window_s is not positive, a CPU is past ncpus or a counter went back. */
+int proc_cpu_share(const struct proc_cpu_ticks *t0, const struct proc_cpu_ticks *t1, int ncpus,
+                   const int *cpus, unsigned n, double known_s, double window_s,
+                   struct proc_cpu_share *out);
+
+/* Clock ticks in seconds (sysconf(_SC_CLK_TCK), 100 where it says nothing). */
+double proc_ticks_s(unsigned long long ticks);
 
 #endif
