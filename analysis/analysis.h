@@ -106,6 +106,47 @@ double point_marginal_bytes(json_t *sc, json_t *pt);
 /* The points' labels of a scenario, in order of first mention (at most max). */
 int scenario_labels(json_t *sc, char (*out)[32], int max);
 
+/* ---- the floor, intervals, disturbance and precision (rank.c) ---- */
+
+/* The floor: echo-floor, one thread on epoll echoing bytes as they come, run beside the
+ * models in the concurrency and load scenarios as the machine's reference (its loopback
+ * and wake-up cost). Its point has "model": "floor" and "reference": true; it is never a
+ * model: never ranked, counted or drawn as one. */
+#define FLOOR_MODEL "floor"
+#define FLOOR_TITLE "this machine's floor"
+#define FLOOR_COLOR "#999999"
+
+/* The point is the floor's. */
+bool point_is_floor(json_t *pt);
+
+/* The floor's point of scenario sc with the label, or NULL (a run without the floor). */
+json_t *scenario_floor(json_t *sc, const char *label);
+
+/* Whether scenario sc has any floor point. */
+bool scenario_has_floor(json_t *sc);
+
+/* The interval of a summary (point.summary.METRIC, vs_floor.METRIC): its "ci" and
+ * "ci_level" (an interval of the median), or, in a bench.json before them, its "ci95"
+ * (a t-interval of the mean, level 0.95, *of_mean set). False when there is none (one
+ * trial). of_mean may be NULL. */
+bool summary_interval(json_t *s, double *lo, double *hi, double *level, bool *of_mean);
+
+/* The words of an interval's level where it is under 95%: "the range of 3 trials, 75%";
+ * "" at 95% or more. */
+void interval_level_text(json_t *s, char *buf, size_t len);
+
+/* The share of a window that others' CPU time and steal on the server's CPUs must pass
+ * for bench to call a trial disturbed (bench.h's DISTURBED_SHARE, docs/bench.md). */
+#define DISTURBED_SHARE_OF_WINDOW 0.05
+
+/* Its trials disturbed ("disturbed": true: others' CPU and steal on the server's CPUs
+ * over DISTURBED_SHARE of the window, bench.md); 0 where bench did not say. */
+unsigned point_disturbed(json_t *pt);
+
+/* The point's throughput did not meet the planner's target ("precision": met false,
+ * judged: not "not_adaptive"); its half width in percent in *half_width (NaN if none). */
+bool point_imprecise(json_t *pt, double *half_width);
+
 /* ---- capacity within a latency target, and the knee (capacity.c) ---- */
 
 /* A knee is where p99 passes this many times its value at the lowest usable rate. */
@@ -260,6 +301,10 @@ void plot_init(struct plot *p, const char *machine_name, const char *name, const
 /* Adds a series; returns it. */
 struct series *plot_series(struct plot *p, const char *name, const char *color, int dash);
 
+/* Adds the floor's series: the one style of the machine's reference in every plot, a
+ * dashed grey line titled FLOOR_TITLE. Returns it. */
+struct series *plot_floor_series(struct plot *p);
+
 void series_add(struct series *s, double x, double y, double lo, double hi);
 
 /* Adds a point with a label beside it (to a points_only series). */
@@ -310,6 +355,10 @@ void write_findings(FILE *f, const struct results *r, const char **models, size_
 
 /* The open-loop sweeps (report_load.c): the load and slow scenarios' tables, capacity
  * table and warnings; and their findings' bullets, returning how many were written. */
+/* The paragraph on the floor of scenario sc (report.c): what it is and its own figures
+ * per point; nothing where the scenario has no floor that measured. */
+void write_floor_note(FILE *f, json_t *sc);
+
 void write_load_section(FILE *f, const struct results *r, json_t *sc, const char **models,
                         size_t nm);
 int write_load_findings(FILE *f, const struct results *r, const char **models, size_t nm);

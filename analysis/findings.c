@@ -19,43 +19,87 @@ static double med(json_t *pt, const char *metric)
     return pt ? jpath(pt, path) : NAN;
 }
 
-/* The 95% interval of a metric; false when there is none (one trial). */
+/* The interval of a metric (the median's, or an older bench.json's of the mean); false
+ * when there is none (one trial). */
 static bool interval(json_t *pt, const char *metric, double *lo, double *hi)
 {
-    json_t *ci = json_object_get(json_object_get(json_object_get(pt, "summary"), metric), "ci95");
-    if (!json_is_array(ci))
-        return false;
-    *lo = json_number_value(json_array_get(ci, 0));
-    *hi = json_number_value(json_array_get(ci, 1));
-    return true;
+    return summary_interval(json_object_get(json_object_get(pt, "summary"), metric), lo, hi, NULL,
+                            NULL);
+}
+
+/* The summary a ranking of metric compares at a point: where the point has a floor and
+ * the model its vs_floor, the ratio to the floor in the same round (throughput, p99), so
+ * a drift of the machine from round to round cancels; else the raw figure's. */
+static json_t *ranked_summary(json_t *sc, json_t *pt, const char *label, const char *metric,
+                              bool *paired)
+{
+    const char *vs = strcmp(metric, "throughput_rps") == 0 ? "throughput"
+                     : strcmp(metric, "p99_us") == 0       ? "p99"
+                                                           : NULL;
+    json_t *s = vs ? json_object_get(json_object_get(pt, "vs_floor"), vs) : NULL;
+    double lo, hi;
+    *paired = s && scenario_floor(sc, label) && summary_interval(s, &lo, &hi, NULL, NULL);
+    return *paired ? s : json_object_get(json_object_get(pt, "summary"), metric);
 }
 
 /* How far a "highest" or "lowest" can be trusted: the comparable models whose interval
- * overlaps the leader's, or that there is no interval to tell. Written into buf (""
- * when the lead is clear). */
+ * overlaps the leader's, or that there is no interval to tell; at a point with a floor,
+ * on the ratios to it, saying so. Written into buf ("" when the lead is clear and there
+ * is no floor). */
 static void lead(json_t *sc, const char **models, size_t nm, const char *label, const char *metric,
                  const char *leader, char *buf, size_t len)
 {
     double lo, hi, l2, h2;
+    bool paired, rival_paired;
+    char level[64];
     size_t at = 0;
     buf[0] = '\0';
-    if (!interval(results_point(sc, leader, label), metric, &lo, &hi)) {
+    json_t *s = ranked_summary(sc, results_point(sc, leader, label), label, metric, &paired);
+    if (!summary_interval(s, &lo, &hi, NULL, NULL)) {
         snprintf(buf, len, " (from one trial: no interval to say how clear the lead is)");
         return;
     }
+    interval_level_text(s, level, sizeof(level));
     for (size_t m = 0; m < nm; m++) {
         json_t *pt = results_point(sc, models[m], label);
         /* A model the ranking left out (starved, or not measured) is not a rival. */
-        if (strcmp(models[m], leader) == 0 || !point_comparable(pt) ||
-            !interval(pt, metric, &l2, &h2) || h2 < lo || hi < l2)
+        if (strcmp(models[m], leader) == 0 || !point_comparable(pt))
+            continue;
+        json_t *r = ranked_summary(sc, pt, label, metric, &rival_paired);
+        if (rival_paired != paired) /* one of the two without vs_floor: the raw figures */
+            r = json_object_get(json_object_get(pt, "summary"), metric);
+        double a = lo, b = hi;
+        if (rival_paired != paired && !interval(results_point(sc, leader, label), metric, &a, &b))
+            continue;
+        if (!summary_interval(r, &l2, &h2, NULL, NULL) || h2 < a || b < l2)
             continue;
         at += (size_t)snprintf(buf + at, len - at, "%secho-%s",
-                               at ? ", " : " (but the 95% intervals of ", models[m]);
+                               at ? ", " : " (but the intervals of ", models[m]);
         if (at >= len)
             break;
     }
+    const char *on = !paired                         ? ""
+                     : strcmp(metric, "p99_us") == 0 ? "its p99 as a multiple of the floor's"
+                                                     : "its throughput as a share of the floor's";
     if (at > 0 && at < len)
-        snprintf(buf + at, len - at, " overlap it: not a clear lead)");
+        snprintf(buf + at, len - at, " overlap it%s%s%s%s%s: not a clear lead)",
+                 paired ? ", ranked on " : "", on,
+                 paired ? " in the same round, so a drift of the machine between rounds cancels"
+                        : "",
+                 level[0] ? "; " : "", level);
+    else if (paired && at < len) {
+        char fig[64];
+        if (strcmp(metric, "p99_us") == 0)
+            snprintf(fig, sizeof(fig), "x%.1f [%.1f, %.1f]", jpath(s, "median"), lo, hi);
+        else
+            snprintf(fig, sizeof(fig), "%.0f%% [%.0f, %.0f]", 100 * jpath(s, "median"), 100 * lo,
+                     100 * hi);
+        snprintf(buf + at, len - at,
+                 " (ranked on %s in the same round, so a drift of the machine between rounds "
+                 "cancels: %s%s%s, apart from every other's)",
+                 on, fig, level[0] ? ", " : "", level);
+    } else if (level[0] && at < len)
+        snprintf(buf + at, len - at, " (its interval, %s, meets no other's)", level);
 }
 
 static const char *status(json_t *pt)
@@ -479,39 +523,102 @@ static void find_creation(struct findings *fd, json_t *sc)
     }
 }
 
-/* Points whose trials varied by more than 10%, and loadgen saturation. */
+/* Where a noisy point's spread came from: its disturbed trials (others' CPU time and
+ * steal on the server's CPUs, bench's disturbance), or none, where bench measured it. */
+struct noise {
+    int measured;  /* noisy points whose trials carry a disturbance */
+    int disturbed; /* of them, those with a disturbed trial */
+    unsigned trials;
+    double others, steal; /* the most of each share over the disturbed trials */
+};
+
+static void noise_of(json_t *pt, struct noise *ns)
+{
+    bool measured = false;
+    unsigned disturbed = 0;
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_object_get(pt, "trials"), i, t)
+    {
+        json_t *d = json_object_get(json_object_get(t, "disturbance"), "server_cpus");
+        if (!json_is_object(d))
+            continue;
+        measured = true;
+        if (!json_is_true(json_object_get(t, "disturbed")))
+            continue;
+        disturbed++;
+        ns->others = fmax(ns->others, jpath(d, "others_share"));
+        ns->steal = fmax(ns->steal, jpath(d, "steal_share"));
+    }
+    ns->measured += measured;
+    ns->disturbed += disturbed > 0;
+    ns->trials += disturbed;
+}
+
+/* The noise finding: how many points are noisy, and where bench measured what else ran on
+ * the server's CPUs, whether that explains them. */
+static void find_noise(struct findings *fd, int noisy, int points, const struct noise *ns)
+{
+    char why[640] = "";
+    size_t at = 0;
+    if (ns->disturbed > 0)
+        at += (size_t)snprintf(why + at, sizeof(why) - at,
+                               " Of them, %d had trials whose server CPUs were disturbed (%u "
+                               "trial%s, marked d in the tables: others' CPU time up to %.0f%% "
+                               "of the window, steal up to %.0f%%)",
+                               ns->disturbed, ns->trials, ns->trials == 1 ? "" : "s",
+                               100 * ns->others, 100 * ns->steal);
+    if (ns->measured > ns->disturbed && at < sizeof(why))
+        snprintf(why + at, sizeof(why) - at,
+                 "%s %d the server CPUs were not disturbed (others' CPU time and steal under "
+                 "%.0f%% of the window): %s spread is the machine's wake-up path or the "
+                 "model's own.",
+                 ns->disturbed ? "; at the other" : " At", ns->measured - ns->disturbed,
+                 100 * DISTURBED_SHARE_OF_WINDOW,
+                 ns->measured - ns->disturbed == 1 ? "its" : "their");
+    else if (ns->disturbed > 0 && at < sizeof(why))
+        snprintf(why + at, sizeof(why) - at, ".");
+    finding(fd,
+            "%d of %d points are noisy (their trials' throughput varied by more than 10%%, "
+            "marked ~ in the tables): read their differences with care.%s",
+            noisy, points, why);
+}
+
+/* Points whose trials varied by more than 10%, and loadgen saturation; the floor is the
+ * reference, not a model's point, and is not counted. */
 static void find_quality(struct findings *fd, const struct results *r)
 {
     int noisy = 0, points = 0, saturated = 0, clamped = 0, unsettled = 0;
+    struct noise ns = {0};
     size_t i, k;
     json_t *sc, *pt;
     json_array_foreach(json_object_get(r->root, "scenarios"), i, sc)
     {
         json_array_foreach(json_object_get(sc, "points"), k, pt)
         {
-            if (!json_is_number(json_object_get(
+            if (point_is_floor(pt) ||
+                !json_is_number(json_object_get(
                     json_object_get(json_object_get(pt, "summary"), "throughput_rps"), "median")))
-                continue; /* not run (capped, skipped) or nothing measured */
+                continue; /* the floor; or not run (capped, skipped) or nothing measured */
             points++;
-            noisy += json_is_true(json_object_get(
+            bool is_noisy = json_is_true(json_object_get(
                 json_object_get(json_object_get(pt, "summary"), "throughput_rps"), "noisy"));
+            noisy += is_noisy;
+            if (is_noisy)
+                noise_of(pt, &ns);
             saturated += jpath(pt, "loadgen_saturated_trials") > 0;
             unsettled += jpath(pt, "base_unsettled_trials") > 0;
             /* The intervals of the figures the tables show. */
             static const char *shown[] = {"throughput_rps", "p99_us", "connect_p50_us",
                                           "cpu_us_per_request", "memory_per_connection_bytes"};
             for (size_t q = 0; q < sizeof(shown) / sizeof(shown[0]); q++) {
-                json_t *ci = json_object_get(
-                    json_object_get(json_object_get(pt, "summary"), shown[q]), "ci95");
-                clamped += json_is_array(ci) && json_number_value(json_array_get(ci, 0)) < 0;
+                double lo, hi;
+                clamped += interval(pt, shown[q], &lo, &hi) && lo < 0;
             }
         }
     }
     if (noisy > 0)
-        finding(fd,
-                "%d of %d points are noisy (their trials' throughput varied by more than 10%%, "
-                "marked ~ in the tables): read their differences with care.",
-                noisy, points);
+        find_noise(fd, noisy, points, &ns);
     if (clamped > 0)
         finding(fd,
                 "%d 95%% intervals reach below zero (a mean less t·sd/√n of few, spread "

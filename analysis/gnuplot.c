@@ -45,6 +45,11 @@ struct series *plot_series(struct plot *p, const char *name, const char *color, 
     return s;
 }
 
+struct series *plot_floor_series(struct plot *p)
+{
+    return plot_series(p, FLOOR_TITLE, FLOOR_COLOR, 2);
+}
+
 void series_add(struct series *s, double x, double y, double lo, double hi)
 {
     if (s->n == PLOT_MAX_POINTS || isnan(y))

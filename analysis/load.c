@@ -181,13 +181,14 @@ size_t results_models(const struct results *r, const char **models, size_t max)
     }
     if (n > 0)
         return n;
-    /* No settings: the models the points name, in order of first mention. */
+    /* No settings: the models the points name, in order of first mention; the floor is
+     * the machine's reference, not a model. */
     json_array_foreach(json_object_get(r->root, "scenarios"), i, sc)
     {
         json_array_foreach(json_object_get(sc, "points"), k, pt)
         {
             const char *name = json_string_value(json_object_get(pt, "model"));
-            bool seen = false;
+            bool seen = point_is_floor(pt);
             for (size_t q = 0; q < n; q++)
                 seen |= strcmp(models[q], name) == 0;
             if (!seen && n < max)

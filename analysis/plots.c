@@ -9,14 +9,13 @@
 
 #define MAX_MODELS 16
 
-/* The summary figure of a point: its median and 95% interval (NaN when none). */
+/* The summary figure of a point: its median and interval (NaN when none). */
 static void figure(json_t *pt, const char *metric, double *y, double *lo, double *hi)
 {
     json_t *s = json_object_get(json_object_get(pt, "summary"), metric);
     *y = jpath(s, "median");
-    json_t *ci = json_object_get(s, "ci95");
-    *lo = json_is_array(ci) ? json_number_value(json_array_get(ci, 0)) : NAN;
-    *hi = json_is_array(ci) ? json_number_value(json_array_get(ci, 1)) : NAN;
+    if (!summary_interval(s, lo, hi, NULL, NULL))
+        *lo = *hi = NAN;
     if (!isnan(*lo) && *lo < 0)
         *lo = 0; /* an interval of a quantity that cannot go below zero */
 }
@@ -121,6 +120,27 @@ static void lines_by_model(struct plot *p, json_t *sc, const char **models, size
             else
                 series_add(s, x, y, lo, hi);
         }
+    }
+}
+
+/* The floor beside the models' lines: one dashed grey line, "this machine's floor", of
+ * metric against x (a log axis skips what is not above 0). Nothing without a floor. */
+static void floor_line(struct plot *p, json_t *sc, const char *metric, bool skip_zero)
+{
+    struct series *s = NULL;
+    size_t i;
+    json_t *pt;
+    json_array_foreach(json_object_get(sc, "points"), i, pt)
+    {
+        double y, lo, hi;
+        if (!point_is_floor(pt) || !point_measured(pt))
+            continue;
+        figure(pt, metric, &y, &lo, &hi);
+        if (skip_zero && !(y > 0))
+            continue;
+        if (!s)
+            s = plot_floor_series(p);
+        series_add(s, jpath(pt, "x"), y, lo, hi);
     }
 }
 
@@ -430,26 +450,38 @@ int make_plots(const struct results *r, const char *dir, struct made_plot *made,
     } while (0)
 
     if ((sc = results_scenario(r, "concurrency"))) {
+        bool floor = scenario_has_floor(sc);
         plot_init(p, r->machine, "throughput_vs_connections", "Throughput against connections",
                   "connections (closed loop, 64-byte lines)", "requests per second");
         p->logx = true;
         lines_by_model(p, sc, models, nm, "throughput_rps", false, false);
-        EMIT("concurrency", "Throughput against connections: the median of the trials, with "
-                            "its 95% interval.");
+        floor_line(p, sc, "throughput_rps", false);
+        EMIT("concurrency", floor ? "Throughput against connections: the median of the trials, "
+                                    "with its interval; dashed grey, this machine's floor "
+                                    "(echo-floor, the reference, not a model)."
+                                  : "Throughput against connections: the median of the trials, "
+                                    "with its interval.");
 
         /* p99 and p50 apart: nine models twice over in one plot is a tangle. */
         plot_init(p, r->machine, "latency_vs_connections", "p99 latency against connections",
                   "connections (closed loop, 64-byte lines)", "p99 latency (µs)");
         p->logx = p->logy = true;
         lines_by_model(p, sc, models, nm, "p99_us", false, true);
-        EMIT("concurrency", "p99 latency against connections (a request unanswered at the end "
-                            "of the window counts at its age).");
+        floor_line(p, sc, "p99_us", true);
+        EMIT("concurrency", floor ? "p99 latency against connections (a request unanswered at the "
+                                    "end of the window counts at its age); dashed grey, this "
+                                    "machine's floor."
+                                  : "p99 latency against connections (a request unanswered at the "
+                                    "end of the window counts at its age).");
 
         plot_init(p, r->machine, "latency_p50_vs_connections", "Median latency against connections",
                   "connections (closed loop, 64-byte lines)", "p50 latency (µs)");
         p->logx = p->logy = true;
         lines_by_model(p, sc, models, nm, "p50_us", false, true);
-        EMIT("concurrency", "Median (p50) latency against connections.");
+        floor_line(p, sc, "p50_us", true);
+        EMIT("concurrency", floor ? "Median (p50) latency against connections; dashed grey, "
+                                    "this machine's floor."
+                                  : "Median (p50) latency against connections.");
 
         double at;
         plot_init(p, r->machine, "latency_spectrum", "Latency by percentile at 64 connections",

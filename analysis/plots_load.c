@@ -58,6 +58,29 @@ static bool off_rate(json_t *pt, char *note, size_t len)
     return true;
 }
 
+/* The floor's line, dashed grey, against the rate it achieved (or its connections):
+ * every point it measured, its latency the machine's least at that rate. No capacity is
+ * taken from it: it is the reference, not a model. */
+static void floor_of_sweep(struct plot *p, json_t *sc, const char *metric, bool by_connections)
+{
+    struct series *s = NULL;
+    size_t i;
+    json_t *pt;
+    json_array_foreach(json_object_get(sc, "points"), i, pt)
+    {
+        json_t *fig = json_object_get(json_object_get(pt, "summary"), metric);
+        double y = jpath(fig, "median"), lo, hi;
+        if (!point_is_floor(pt) || !point_measured(pt) || !(y > 0))
+            continue;
+        if (!summary_interval(fig, &lo, &hi, NULL, NULL))
+            lo = hi = NAN;
+        if (!s)
+            s = plot_floor_series(p);
+        series_add(s, by_connections ? jpath(pt, "x") : jpath(pt, "summary.throughput_rps.median"),
+                   y, lo < 0 ? 0 : lo, hi);
+    }
+}
+
 void load_lines(struct plot *p, const struct results *r, json_t *sc, const char **models, size_t nm,
                 const char *metric, bool by_connections)
 {
@@ -74,11 +97,10 @@ void load_lines(struct plot *p, const struct results *r, json_t *sc, const char 
                 !point_measured(pt))
                 continue;
             json_t *fig = json_object_get(json_object_get(pt, "summary"), metric);
-            json_t *ci = json_object_get(fig, "ci95");
             double x = by_connections ? jpath(pt, "x") : jpath(pt, "summary.throughput_rps.median");
-            double y = jpath(fig, "median");
-            double lo = json_is_array(ci) ? json_number_value(json_array_get(ci, 0)) : NAN;
-            double hi = json_is_array(ci) ? json_number_value(json_array_get(ci, 1)) : NAN;
+            double y = jpath(fig, "median"), lo, hi;
+            if (!summary_interval(fig, &lo, &hi, NULL, NULL))
+                lo = hi = NAN;
             char why[32];
             if (!(y > 0))
                 continue; /* a log axis has no zero: the table says it */
@@ -95,6 +117,7 @@ void load_lines(struct plot *p, const struct results *r, json_t *sc, const char 
             series_add_noted(apart(p, &marks, models[m], "not usable"), x, y, why);
         }
     }
+    floor_of_sweep(p, sc, metric, by_connections);
     p->logy = true;
     p->logx = by_connections;
     target_lines(p, r, metric);

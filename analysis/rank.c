@@ -216,3 +216,93 @@ int scenario_labels(json_t *sc, char (*out)[32], int max)
     }
     return n;
 }
+
+/* ---- the floor, intervals, disturbance and precision ---- */
+
+bool point_is_floor(json_t *pt)
+{
+    const char *model = json_string_value(json_object_get(pt, "model"));
+    return json_is_true(json_object_get(pt, "reference")) ||
+           (model && strcmp(model, FLOOR_MODEL) == 0);
+}
+
+json_t *scenario_floor(json_t *sc, const char *label)
+{
+    size_t i;
+    json_t *pt;
+    json_array_foreach(json_object_get(sc, "points"), i, pt)
+    {
+        const char *l = json_string_value(json_object_get(pt, "label"));
+        if (point_is_floor(pt) && l && strcmp(l, label) == 0)
+            return pt;
+    }
+    return NULL;
+}
+
+bool scenario_has_floor(json_t *sc)
+{
+    size_t i;
+    json_t *pt;
+    json_array_foreach(json_object_get(sc, "points"), i, pt)
+    {
+        if (point_is_floor(pt))
+            return true;
+    }
+    return false;
+}
+
+bool summary_interval(json_t *s, double *lo, double *hi, double *level, bool *of_mean)
+{
+    json_t *ci = json_object_get(s, "ci");
+    bool mean = false;
+    double l = jpath(s, "ci_level");
+    if (!json_is_array(ci)) {
+        /* An older bench.json: the t-interval of the mean at 95%. */
+        ci = json_object_get(s, "ci95");
+        mean = true;
+        l = 0.95;
+    }
+    if (!json_is_array(ci) || !json_is_number(json_array_get(ci, 0)) ||
+        !json_is_number(json_array_get(ci, 1)))
+        return false;
+    *lo = json_number_value(json_array_get(ci, 0));
+    *hi = json_number_value(json_array_get(ci, 1));
+    if (level)
+        *level = l;
+    if (of_mean)
+        *of_mean = mean;
+    return true;
+}
+
+void interval_level_text(json_t *s, char *buf, size_t len)
+{
+    double lo, hi, level;
+    buf[0] = '\0';
+    if (!summary_interval(s, &lo, &hi, &level, NULL) || !(level < 0.95))
+        return;
+    /* Under 95% only where too few trials reach it: the interval is their range. */
+    snprintf(buf, len, "the range of %.0f trials, %.4g%%", jpath(s, "n"), 100 * level);
+}
+
+unsigned point_disturbed(json_t *pt)
+{
+    double n = jpath(pt, "disturbed_trials");
+    if (!isnan(n))
+        return n > 0 ? (unsigned)n : 0;
+    unsigned count = 0;
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_object_get(pt, "trials"), i, t) count +=
+        json_is_true(json_object_get(t, "disturbed"));
+    return count;
+}
+
+bool point_imprecise(json_t *pt, double *half_width)
+{
+    json_t *pr = json_object_get(pt, "precision");
+    const char *stopped = json_string_value(json_object_get(pr, "stopped"));
+    *half_width = jpath(pr, "half_width_pct");
+    if (!json_is_object(pr) || !json_is_false(json_object_get(pr, "met")))
+        return false;
+    return !stopped || (strcmp(stopped, "not_adaptive") != 0 && strcmp(stopped, "failed") != 0);
+}

@@ -84,17 +84,26 @@ static void cell(FILE *f, json_t *sc, json_t *pt, const char *metric)
         return;
     }
     human(m, a, sizeof(a));
-    json_t *ci = json_object_get(s, "ci95");
+    double lo, hi, half;
     fprintf(f, " %s", a);
-    if (json_is_array(ci)) {
-        double lo = json_number_value(json_array_get(ci, 0)),
-               hi = json_number_value(json_array_get(ci, 1));
+    if (summary_interval(s, &lo, &hi, NULL, NULL)) {
         human(lo < 0 ? 0 : lo, b, sizeof(b));
         human(hi, c, sizeof(c));
         fprintf(f, " [%s%s, %s]", b, lo < 0 ? "†" : "", c);
     }
     if (json_is_true(json_object_get(s, "noisy")))
         fprintf(f, " ~");
+    if (point_disturbed(pt) > 0)
+        fprintf(f, " d%u/%u", point_disturbed(pt), point_trials(pt));
+    if (strcmp(metric, "throughput_rps") == 0 && point_imprecise(pt, &half)) {
+        double level = jpath(json_object_get(pt, "precision"), "level");
+        if (isnan(half))
+            fprintf(f, " ±?");
+        else if (level < 0.95) /* narrow enough, but too few trials to reach 95% */
+            fprintf(f, " ±%.0f%% at %.4g%%", half, 100 * level);
+        else
+            fprintf(f, " ±%.0f%%", half);
+    }
     if (strcmp(metric, AVERAGE) == 0 && point_held(pt) > 0) {
         double held = point_held(pt);
         if (held >= 1000)
@@ -109,15 +118,54 @@ static void cell(FILE *f, json_t *sc, json_t *pt, const char *metric)
     fprintf(f, " |");
 }
 
-/* A table: a row per model, a column per point. */
+/* What the intervals of a table's cells are, in words: "95% interval of the mean" (an
+ * older bench.json), "interval of the median, at least 95%", or where a cell's level is
+ * under 95%, the least of them: "interval of the median; the range of 3 trials, 75%".
+ * "" when no cell has one. */
+static void interval_words(json_t *sc, const char *metric, char *buf, size_t len)
+{
+    json_t *least = NULL, *pt;
+    double lo, hi, level, least_level = INFINITY;
+    bool of_mean = false, any = false;
+    size_t i;
+    buf[0] = '\0';
+    json_array_foreach(json_object_get(sc, "points"), i, pt)
+    {
+        json_t *s = json_object_get(json_object_get(pt, "summary"), metric);
+        bool mean;
+        if (!summary_interval(s, &lo, &hi, &level, &mean))
+            continue;
+        any = true;
+        of_mean |= mean;
+        if (level < least_level) {
+            least_level = level;
+            least = s;
+        }
+    }
+    if (!any)
+        return;
+    char under[64];
+    interval_level_text(least, under, sizeof(under));
+    if (of_mean)
+        snprintf(buf, len, "95%% interval of the mean");
+    else if (under[0])
+        snprintf(buf, len, "interval of the median; %s", under);
+    else
+        snprintf(buf, len, "interval of the median, at least 95%%");
+}
+
+/* A table: a row per model, a column per point, and, where the scenario ran it, the
+ * floor's row, marked as the reference it is. */
 static void table(FILE *f, json_t *sc, const char **models, size_t nm, const char *metric,
                   const char *title, const char *x_label)
 {
-    char l[32][32];
+    char l[32][32], words[128];
     int nl = scenario_labels(sc, l, 32);
     if (nl == 0)
         return;
-    fprintf(f, "\n%s (rows: model; columns: %s)\n\n| model |", title, x_label);
+    interval_words(sc, metric, words, sizeof(words));
+    fprintf(f, "\n%s%s%s%s (rows: model; columns: %s)\n\n| model |", title, words[0] ? " [" : "",
+            words, words[0] ? "]" : "", x_label);
     for (int k = 0; k < nl; k++)
         fprintf(f, " %s |", l[k]);
     fprintf(f, "\n|---|");
@@ -130,6 +178,91 @@ static void table(FILE *f, json_t *sc, const char **models, size_t nm, const cha
             cell(f, sc, results_point(sc, models[m], l[k]), metric);
         fprintf(f, "\n");
     }
+    if (!scenario_has_floor(sc))
+        return;
+    fprintf(f, "| *floor (reference)* |");
+    for (int k = 0; k < nl; k++)
+        cell(f, sc, scenario_floor(sc, l[k]), metric);
+    fprintf(f, "\n");
+}
+
+/* A model's figure against the floor's in the same rounds: throughput as a share ("62%
+ * [58, 65]"), latency as a multiple ("x1.8 [1.6, 2.0]"), from its vs_floor. */
+static void vs_cell(FILE *f, json_t *pt, const char *which)
+{
+    json_t *s = json_object_get(json_object_get(pt, "vs_floor"), which);
+    double m = jpath(s, "median"), lo, hi;
+    bool share = strcmp(which, "throughput") == 0;
+    if (!pt || isnan(m)) {
+        fprintf(f, " %s |", pt && point_measured(pt) ? "-" : pt ? status(pt) : "");
+        return;
+    }
+    if (share)
+        fprintf(f, " %.0f%%", 100 * m);
+    else
+        fprintf(f, " x%.*f", m < 1 ? 2 : 1, m);
+    if (summary_interval(s, &lo, &hi, NULL, NULL)) {
+        if (share)
+            fprintf(f, " [%.0f, %.0f]", 100 * lo, 100 * hi);
+        else
+            fprintf(f, " [%.*f, %.*f]", lo < 1 ? 2 : 1, lo, hi < 1 ? 2 : 1, hi);
+    }
+    if (point_starved(pt) > 0)
+        fprintf(f, " (starved: not comparable)");
+    fprintf(f, " |");
+}
+
+/* The models against the floor: a table of which ("throughput", "p99") per point. */
+static void vs_table(FILE *f, json_t *sc, const char **models, size_t nm, const char *which,
+                     const char *title, const char *x_label)
+{
+    char l[32][32];
+    int nl = scenario_labels(sc, l, 32);
+    bool any = false;
+    for (size_t m = 0; m < nm; m++)
+        for (int k = 0; k < nl; k++)
+            any |= json_is_object(json_object_get(results_point(sc, models[m], l[k]), "vs_floor"));
+    if (!any)
+        return;
+    fprintf(f, "\n%s (rows: model; columns: %s)\n\n| model |", title, x_label);
+    for (int k = 0; k < nl; k++)
+        fprintf(f, " %s |", l[k]);
+    fprintf(f, "\n|---|");
+    for (int k = 0; k < nl; k++)
+        fprintf(f, "---|");
+    fprintf(f, "\n");
+    for (size_t m = 0; m < nm; m++) {
+        fprintf(f, "| %s |", models[m]);
+        for (int k = 0; k < nl; k++)
+            vs_cell(f, results_point(sc, models[m], l[k]), which);
+        fprintf(f, "\n");
+    }
+}
+
+void write_floor_note(FILE *f, json_t *sc)
+{
+    char l[32][32], line[1024], a[32], b[32];
+    int nl = scenario_labels(sc, l, 32);
+    size_t at = 0;
+    for (int k = 0; k < nl && at < sizeof(line); k++) {
+        json_t *pt = scenario_floor(sc, l[k]);
+        if (!point_measured(pt))
+            continue;
+        human(jpath(pt, "summary.throughput_rps.median"), a, sizeof(a));
+        human(jpath(pt, "summary.p99_us.median"), b, sizeof(b));
+        at += (size_t)snprintf(line + at, sizeof(line) - at, "%sat %s, %s req/s with p99 %s µs",
+                               at ? "; " : "", l[k], a, b);
+    }
+    if (at == 0 || at >= sizeof(line))
+        return;
+    fprintf(f,
+            "\nThe floor (the reference row) is echo-floor: one thread on epoll echoing bytes as "
+            "they come, no line parsing and no counters, run in every round beside the models. "
+            "It is this machine's loopback and wake-up cost, what no model here can beat, and "
+            "not a model: it is never ranked. Each model's figure against it is the median of "
+            "the rounds' ratios (model over floor in the same round, so a drift of the machine "
+            "between rounds cancels). Its own figures: %s.\n",
+            line);
 }
 
 static void plots_of(FILE *f, const struct made_plot *made, size_t n, const char *scenario)
@@ -144,6 +277,38 @@ static void plots_of(FILE *f, const struct made_plot *made, size_t n, const char
 }
 
 /* ---- the report ---- */
+
+/* The planner of adaptive trials, from the root's "planner": how many model points met
+ * the target, the trials it added, and where the budget ran out. Nothing in a
+ * bench.json before it. */
+static void planner(FILE *f, const struct results *r)
+{
+    json_t *pl = json_object_get(r->root, "planner");
+    if (!json_is_object(pl))
+        return;
+    double pct = jpath(pl, "target_ci_pct"), budget = jpath(pl, "budget_s");
+    const char *spent = json_string_value(json_object_get(pl, "budget_spent_at"));
+    if (!(pct > 0)) {
+        fprintf(f, "\nAdaptive trials were off: every point ran its %.0f base trials.\n",
+                jpath(json_object_get(r->root, "settings"), "trials"));
+        return;
+    }
+    char b[64] = "no budget";
+    if (budget > 0)
+        snprintf(b, sizeof(b), "a budget of %.0f min", budget / 60);
+    fprintf(f,
+            "\nAdaptive trials (closed-loop points; target: each model's throughput median "
+            "within ±%g%% at 95%%, at most %.0f trials, %s): %.0f of %.0f model points met "
+            "it; %.0f trials added to the %.0f base runs",
+            pct, jpath(pl, "max_trials"), b, jpath(pl, "points_met"), jpath(pl, "points_judged"),
+            jpath(pl, "added_runs"), jpath(pl, "base_runs"));
+    if (spent)
+        fprintf(f, "; the budget ran out at %s, so no trial was added from there on", spent);
+    else if (budget > 0)
+        fprintf(f, "; the budget did not run out");
+    fprintf(f, ". `±h%%` in a table marks a point that did not meet it (h: the half width of "
+               "its interval, in %% of the median; `at L%%` where too few trials reach 95%%).\n");
+}
 
 static void header(FILE *f, const struct results *r)
 {
@@ -162,6 +327,7 @@ static void header(FILE *f, const struct results *r)
         json_integer_value(json_object_get(set, "trials")) == 1 ? "" : "s",
         jpath(set, "duration_s"), jpath(set, "warmup_s"),
         json_is_true(json_object_get(set, "quick")) ? "; the quick suite" : "");
+    planner(f, r);
     fprintf(f, "\n## The machine\n\n| | |\n|---|---|\n");
     char mem[64];
     long long kib = atoll(S(env, "memory"));
@@ -237,13 +403,22 @@ static void scenario_section(FILE *f, const struct results *r, json_t *sc, const
     } else if (json_array_size(json_object_get(sc, "points")) > 0) {
         const char *xl = x_label ? x_label : "point";
         if (strcmp(name, "churn") == 0) {
-            table(f, sc, models, nm, "throughput_rps",
-                  "Connections per second, median [95% interval]", xl);
+            table(f, sc, models, nm, "throughput_rps", "Connections per second, median", xl);
             table(f, sc, models, nm, "connect_p50_us", "Connect latency p50 (µs)", xl);
         } else {
-            table(f, sc, models, nm, "throughput_rps", "Requests per second, median [95% interval]",
-                  xl);
+            table(f, sc, models, nm, "throughput_rps", "Requests per second, median", xl);
             table(f, sc, models, nm, "p99_us", "p99 latency (µs)", xl);
+        }
+        if (strcmp(name, "concurrency") == 0 && scenario_has_floor(sc)) {
+            vs_table(f, sc, models, nm, "throughput",
+                     "Throughput as a share of the floor's (the median of the rounds' ratios "
+                     "[their interval])",
+                     xl);
+            vs_table(f, sc, models, nm, "p99",
+                     "p99 latency as a multiple of the floor's (the median of the rounds' ratios "
+                     "[their interval])",
+                     xl);
+            write_floor_note(f, sc);
         }
         if (strcmp(name, "idle") == 0) {
             table(f, sc, models, nm, MARGINAL,
@@ -267,47 +442,63 @@ static void scenario_section(FILE *f, const struct results *r, json_t *sc, const
     plots_of(f, made, nmade, name);
 }
 
-static void reading(FILE *f, const char **models, size_t nm)
+static void reading(FILE *f, const struct results *r, const char **models, size_t nm)
 {
-    fprintf(f, "\n## How to read this\n\n"
-               "- Each figure is the median over the trials; the interval in brackets (and the "
-               "bars on the plots) is the 95%% confidence interval of the mean; `~` marks a "
-               "point whose trials varied by more than 10%%. With one trial there is no "
-               "interval.\n"
-               "- Latency counts from the send (closed loop) to the full echo, checked byte for "
-               "byte. A request that timed out, or was unanswered when the window closed, counts "
-               "at its age: a lower bound, so a server that stops answering does not look "
-               "fast.\n"
-               "- The percentile plot spreads the tail: 90%%, 99%%, 99.9%% ... are evenly spaced, "
-               "as HdrHistogram plots them.\n"
-               "- Before each window every connection has had one echo, so processes and threads "
-               "are already made; the churn scenario measures making them.\n"
-               "- CPU per request is the server's CPU time (every process and thread) over the "
-               "warmup and the window, per request completed. Memory per connection is "
-               "proportional anonymous memory: pages forked children share count once.\n"
-               "- Memory per added connection (the headline) is the slope between two idle "
-               "points: the growth of the server's memory over its baseline from one point to "
-               "the next, over the connections it added. The average divides the whole growth "
-               "by the connections held (the figure after ÷), so fixed costs, such as the 16 "
-               "active clients' buffers, weigh on it at small points.\n"
-               "- Not comparable: a point where a connection starved (no echo in the window) "
-               "adds one censored sample for it (its wait when the window closed), so its "
-               "latency mixes the few requests served with those censored waits; a "
-               "server that held fewer connections than were opened (echo-select past "
-               "FD_SETSIZE) pays for fewer. Such points say so beside their figures, are drawn "
-               "as open marks with a label apart from their model's line, and are never ranked "
-               "in the findings.\n"
-               "- `(N abandoned: over the survivors)` beside a latency: N requests (the most in "
-               "a trial) were lost with a connection that failed or timed out; they are in no "
-               "percentile, which is over the requests that survived.\n"
-               "- `0†`: the interval's lower end fell below zero (a mean less t·sd/√n over few, "
-               "spread trials of a quantity that cannot be negative); it is shown from 0 and "
-               "drawn from 0 on a linear axis; on a log axis, which has no 0, its bar runs to "
-               "the bottom of the axis.\n"
-               "- Statuses: `capped` and `skipped` points were not run (the note says why); "
-               "`partial` ones had a trial that crashed, hung or failed.\n"
-               "\n## The models\n\n| model | how it serves | beyond the lecture, it adds |\n"
-               "|---|---|---|\n");
+    bool floor = false;
+    json_t *sc;
+    size_t i;
+    json_array_foreach(json_object_get(r->root, "scenarios"), i, sc) floor |=
+        scenario_has_floor(sc);
+    fprintf(f,
+            "\n## How to read this\n\n"
+            "- Each figure is the median over the trials; the interval in brackets (and the "
+            "bars on the plots) is a distribution-free interval of the median: the order "
+            "statistics that cover it with at least 95%% (6 trials or more); with fewer, "
+            "the range of the trials, whose level the table's title gives (3 trials: 75%%). "
+            "A bench.json before it gave the 95%% interval of the mean (t), and the titles "
+            "say so. `~` marks a point whose trials varied by more than 10%%. With one "
+            "trial there is no interval.\n"
+            "- `dk/N`: k of the point's N trials were disturbed: others' CPU time and steal "
+            "on the server's CPUs took over 5%% of the window (bench.md).\n"
+            "%s"
+            "- Latency counts from the send (closed loop) to the full echo, checked byte for "
+            "byte. A request that timed out, or was unanswered when the window closed, counts "
+            "at its age: a lower bound, so a server that stops answering does not look "
+            "fast.\n"
+            "- The percentile plot spreads the tail: 90%%, 99%%, 99.9%% ... are evenly spaced, "
+            "as HdrHistogram plots them.\n"
+            "- Before each window every connection has had one echo, so processes and threads "
+            "are already made; the churn scenario measures making them.\n"
+            "- CPU per request is the server's CPU time (every process and thread) over the "
+            "warmup and the window, per request completed. Memory per connection is "
+            "proportional anonymous memory: pages forked children share count once.\n"
+            "- Memory per added connection (the headline) is the slope between two idle "
+            "points: the growth of the server's memory over its baseline from one point to "
+            "the next, over the connections it added. The average divides the whole growth "
+            "by the connections held (the figure after ÷), so fixed costs, such as the 16 "
+            "active clients' buffers, weigh on it at small points.\n"
+            "- Not comparable: a point where a connection starved (no echo in the window) "
+            "adds one censored sample for it (its wait when the window closed), so its "
+            "latency mixes the few requests served with those censored waits; a "
+            "server that held fewer connections than were opened (echo-select past "
+            "FD_SETSIZE) pays for fewer. Such points say so beside their figures, are drawn "
+            "as open marks with a label apart from their model's line, and are never ranked "
+            "in the findings.\n"
+            "- `(N abandoned: over the survivors)` beside a latency: N requests (the most in "
+            "a trial) were lost with a connection that failed or timed out; they are in no "
+            "percentile, which is over the requests that survived.\n"
+            "- `0†`: the interval's lower end fell below zero (a mean less t·sd/√n over few, "
+            "spread trials of a quantity that cannot be negative); it is shown from 0 and "
+            "drawn from 0 on a linear axis; on a log axis, which has no 0, its bar runs to "
+            "the bottom of the axis.\n"
+            "- Statuses: `capped` and `skipped` points were not run (the note says why); "
+            "`partial` ones had a trial that crashed, hung or failed.\n"
+            "\n## The models\n\n| model | how it serves | beyond the lecture, it adds |\n"
+            "|---|---|---|\n",
+            floor ? "- The floor (`floor (reference)` rows, the dashed grey line): echo-floor, one "
+                    "thread on epoll echoing bytes as they come, this machine's loopback and "
+                    "wake-up cost; the reference, never a model, never ranked.\n"
+                  : "");
     for (size_t m = 0; m < nm; m++)
         for (size_t k = 0; k < sizeof(model_notes) / sizeof(model_notes[0]); k++)
             if (strcmp(model_notes[k].model, models[m]) == 0)
@@ -332,6 +523,6 @@ int write_report(const struct results *r, const struct made_plot *made, size_t n
     size_t i;
     json_array_foreach(json_object_get(r->root, "scenarios"), i, sc)
         scenario_section(f, r, sc, models, nm, made, nmade);
-    reading(f, models, nm);
+    reading(f, r, models, nm);
     return out_close(&out);
 }

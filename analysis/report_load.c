@@ -37,14 +37,33 @@ static void marks(FILE *f, json_t *pt)
         fprintf(f, "%slag %u/%u", sep, point_lagged(pt), n), sep = ", ";
     if (jpath(pt, "under_trials") > 0)
         fprintf(f, "%sunder %.0f/%u", sep, jpath(pt, "under_trials"), n), sep = ", ";
+    if (point_disturbed(pt))
+        fprintf(f, "%sd %u/%u", sep, point_disturbed(pt), n), sep = ", ";
     if (point_starved(pt) > 0)
         fprintf(f, "%s%.0f starved", sep, point_starved(pt));
 }
 
+/* A model's p99 as a multiple of the floor's in the same rounds ("x1.8 [1.6, 2.0]"). */
+static void vs_floor_cell(FILE *f, json_t *pt)
+{
+    json_t *s = json_object_get(json_object_get(pt, "vs_floor"), "p99");
+    double m = jpath(s, "median"), lo, hi;
+    if (isnan(m)) {
+        fprintf(f, " - |");
+        return;
+    }
+    fprintf(f, " x%.*f", m < 1 ? 2 : 1, m);
+    if (summary_interval(s, &lo, &hi, NULL, NULL))
+        fprintf(f, " [%.*f, %.*f]", lo < 1 ? 2 : 1, lo, hi < 1 ? 2 : 1, hi);
+    fprintf(f, " |");
+}
+
 /* A model's points, a row each: offered, achieved, the corrected percentiles, service
- * p99, send lag, due unsent, CPU per request, and the marks. */
+ * p99, send lag, due unsent, CPU per request, (where the sweep ran the floor) p99 as a
+ * multiple of the floor's, and the marks. The floor's own table is the reference. */
 static void model_table(FILE *f, json_t *sc, const char *model, const char *x_label)
 {
+    bool floor = strcmp(model, FLOOR_MODEL) == 0, vs = !floor && scenario_has_floor(sc);
     static const char *const cols[] = {
         "offered_rps", "throughput_rps", "p50_us",          "p90_us",     "p99_us",
         "p999_us",     "service_p99_us", "send_lag_p99_us", "due_unsent", "cpu_us_per_request",
@@ -59,16 +78,17 @@ static void model_table(FILE *f, json_t *sc, const char *model, const char *x_la
             continue;
         if (!any)
             fprintf(f,
-                    "\necho-%s (rows: %s; latency in µs)\n\n| %s | offered | achieved | p50 | p90 "
-                    "| p99 | p99.9 | service p99 | send lag p99 | due unsent | CPU µs/req | "
-                    "marks |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n",
-                    model, x_label, x_label);
+                    "\necho-%s%s (rows: %s; latency in µs)\n\n| %s | offered | achieved | p50 | "
+                    "p90 | p99 | p99.9 | service p99 | send lag p99 | due unsent | CPU µs/req |%s "
+                    "marks |\n|---|---|---|---|---|---|---|---|---|---|---|%s---|\n",
+                    model, floor ? ", this machine's floor (the reference, not a model)" : "",
+                    x_label, x_label, vs ? " p99 vs floor |" : "", vs ? "---|" : "");
         any = true;
         fprintf(f, "| %s |", label(pt));
         if (!point_measured(pt)) {
             const char *note = json_string_value(json_object_get(pt, "note"));
             fprintf(f, " %s |", json_string_value(json_object_get(pt, "status")));
-            for (size_t c = 1; c < sizeof(cols) / sizeof(cols[0]); c++)
+            for (size_t c = 1; c < sizeof(cols) / sizeof(cols[0]) + vs; c++)
                 fprintf(f, " |");
             bool again = note && last_note && strcmp(note, last_note) == 0;
             fprintf(f, " %s |\n", again ? "as above" : note ? note : "");
@@ -84,6 +104,8 @@ static void model_table(FILE *f, json_t *sc, const char *model, const char *x_la
                         ? " ~"
                         : "");
         }
+        if (vs)
+            vs_floor_cell(f, pt);
         marks(f, pt);
         fprintf(f, " |\n");
     }
@@ -246,15 +268,26 @@ void write_load_section(FILE *f, const struct results *r, json_t *sc, const char
     }
     for (size_t m = 0; m < nm; m++)
         model_table(f, sc, models[m], load ? "offered rate" : "connections");
-    fprintf(f, "\nLatency counts from each request's intended send (corrected for coordinated "
-               "omission); service p99 from its actual write. Marks: `sat k/N` loadgen saturated "
-               "in k of N trials; `lag k/N` its send-lag p99 was over half the trial's p99, or "
-               "its send-lag p50 over half the p50 (half the tail may be loadgen's lateness); "
-               "`under k/N` the model achieved under 90%% of "
-               "the offered rate; `N starved` connections with no echo in the window. A point with "
-               "`sat`, `lag` or starved connections is left out of the rankings at a point; for "
-               "capacity, docs/analysis.md's per-target rule decides. `~`: noisy (CV "
-               "over 10%%).\n");
+    if (scenario_has_floor(sc))
+        model_table(f, sc, FLOOR_MODEL, load ? "offered rate" : "connections");
+    fprintf(f,
+            "\nLatency counts from each request's intended send (corrected for coordinated "
+            "omission); service p99 from its actual write. Marks: `sat k/N` loadgen saturated "
+            "in k of N trials; `lag k/N` its send-lag p99 was over half the trial's p99, or "
+            "its send-lag p50 over half the p50 (half the tail may be loadgen's lateness); "
+            "`under k/N` the model achieved under 90%% of "
+            "the offered rate; `N starved` connections with no echo in the window. A point with "
+            "`sat`, `lag` or starved connections is left out of the rankings at a point; for "
+            "capacity, docs/analysis.md's per-target rule decides. `d k/N`: k of N trials "
+            "disturbed (others' CPU time and steal on the server's CPUs over 5%% of the "
+            "window). `~`: noisy (CV over 10%%).%s\n",
+            scenario_has_floor(sc) ? " p99 vs floor: the model's p99 as a multiple of the "
+                                     "floor's in the same round, the median of the rounds "
+                                     "[their interval]; the floor's own table is the reference, "
+                                     "and no capacity is taken from it."
+                                   : "");
+    if (scenario_has_floor(sc))
+        write_floor_note(f, sc);
     if (load)
         capacity_table(f, r, sc, models, nm);
 }

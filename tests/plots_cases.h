@@ -37,6 +37,15 @@ void case_abandoned_marked(void);
 void case_marks_apart(void);
 void case_compare_warnings(void);
 
+/* plots_rules.c, on bench_floor.json: the floor beside the models, intervals of the
+ * median, disturbed trials, the planner. */
+void case_floor_not_ranked(void);
+void case_floor_series(void);
+void case_vs_floor_table(void);
+void case_old_intervals(void);
+void case_noise_disturbance(void);
+void case_planner_line(void);
+
 /* plots_load.c: capacity within a latency target, the knee, and both sweeps rendered. */
 void case_capacity_met(void);
 void case_capacity_between(void);

@@ -1,6 +1,7 @@
 /* The analysis's rules for what does not compare: starved points, abandoned requests,
  * too few added connections for a slope, intervals below zero, rankings, and compare's
- * warnings, each on a fixture changed to hold the case. */
+ * warnings, each on a fixture changed to hold the case; and on bench_floor.json, the floor
+ * beside the models, intervals of the median, disturbance and the planner. */
 #include "check.h"
 #include "harness.h"
 #include "plots_cases.h"
@@ -372,6 +373,200 @@ void case_compare_warnings(void)
     CHECK(row && strstr(row, "starved") && !strstr(row, "*"), "a starved point: %s",
           row ? row : "none");
     free(row);
+    free(md);
+    teardown();
+}
+
+/* ---- the floor, intervals of the median, disturbance, the planner ---- */
+
+/* bench_floor.json: echo-epoll, echo-thread and echo-uring with the floor beside them,
+ * concurrency at 1 and 64 connections and load at 10%, 50%, 90%, three trials each
+ * (intervals of the median: the range of 3, 75%), vs_floor on every model point, the
+ * floor faster than every model; echo-thread at 64 noisy with its second trial
+ * disturbed (others' CPU 12%, steal 3%), echo-uring at 1 noisy undisturbed; the planner
+ * met no point (3 trials reach 75% only), its budget spent at the first point. */
+static json_t *floor_fixture(void)
+{
+    json_error_t e;
+    json_t *j = json_load_file(ECHOBENCH_FIXTURES "/bench_floor.json", 0, &e);
+    CHECK(j, "bench_floor.json: %s", e.text);
+    return j;
+}
+
+/* plots on bench_floor.json as it is; returns report.md, and the folder in dir. */
+static char *floor_report(char *dir, size_t len)
+{
+    json_t *j = floor_fixture();
+    char *md = report_of("floor", j, dir, len);
+    json_decref(j);
+    return md;
+}
+
+/* The findings section of a report (up to the next section); the caller frees it. */
+static char *findings_of(const char *md)
+{
+    const char *from = strstr(md, "## Findings"), *to = from ? strstr(from + 3, "\n## ") : NULL;
+    CHECK(from && to, "no findings section");
+    char *s = strndup(from, (size_t)(to - from));
+    CHECK(s);
+    return s;
+}
+
+void case_floor_not_ranked(void)
+{
+    char dir[PATH_MAX];
+    /* Without settings.models the models are those the points name: the floor, faster
+     * than every model, is still not one of them. */
+    for (int without_models = 0; without_models < 2; without_models++) {
+        json_t *j = floor_fixture();
+        if (without_models)
+            json_object_del(json_object_get(j, "settings"), "models");
+        char *md = report_of(without_models ? "floor_nomodels" : "floor", j, dir, sizeof(dir));
+        json_decref(j);
+        char *fi = findings_of(md);
+        char *rps = line_with(fi, "had the highest median throughput");
+        CHECK(rps && strstr(rps, "At 64 connections, echo-epoll had"), "the ranking: %s",
+              rps ? rps : "none");
+        CHECK(!strstr(fi, "echo-floor"), "a finding names the floor:\n%s", fi);
+        CHECK(strstr(fi, "2 of 15 points are noisy"),
+              "the floor's 5 points are counted as points:\n%s", fi);
+        CHECK(!strstr(md, "| floor |") && !strstr(md, "\necho-floor (rows"),
+              "the floor has a model's row");
+        CHECK(strstr(md, "\necho-floor, this machine's floor (the reference, not a model)"),
+              "the load sweep has no floor table");
+        char *cap = line_with(strstr(md, "Capacity within the latency targets"), "| floor");
+        CHECK(!cap, "the floor has a capacity: %s", cap);
+        free(rps);
+        free(fi);
+        free(md);
+    }
+    teardown();
+}
+
+void case_floor_series(void)
+{
+    char dir[PATH_MAX], path[PATH_MAX + 64];
+    char *md = floor_report(dir, sizeof(dir));
+    free(md);
+    static const char *const plots[] = {"throughput_vs_connections", "latency_vs_connections",
+                                        "latency_p50_vs_connections", "load_p99"};
+    for (size_t i = 0; i < sizeof(plots) / sizeof(plots[0]); i++) {
+        snprintf(path, sizeof(path), "%s/plots/data/%s.tsv", dir, plots[i]);
+        char *tsv = slurp(path, NULL);
+        CHECK(tsv, "no %s", path);
+        CHECK(strstr(tsv, "\nthis machine's floor\t"), "%s has no floor series:\n%s", plots[i],
+              tsv);
+        free(tsv);
+        snprintf(path, sizeof(path), "%s/plots/%s.gp", dir, plots[i]);
+        char *gp = slurp(path, NULL);
+        char *clause = line_with(gp, "title 'this machine''s floor'");
+        CHECK(clause && strstr(clause, "dt 2") && strstr(clause, "lc rgb '#999999'"),
+              "%s: the floor is not the dashed grey line: %s", plots[i], clause ? clause : "none");
+        free(clause);
+        free(gp);
+    }
+    snprintf(path, sizeof(path), "%s/plots/data/throughput_vs_connections.tsv", dir);
+    char *tsv = slurp(path, NULL);
+    CHECK(strstr(tsv, "this machine's floor\t64\t200000\t196000\t204000"),
+          "the floor's figure at 64 is not its median and interval:\n%s", tsv);
+    free(tsv);
+    teardown();
+}
+
+void case_vs_floor_table(void)
+{
+    char dir[PATH_MAX];
+    char *md = floor_report(dir, sizeof(dir));
+    static const char *const want[] = {
+        "| *floor (reference)* | 40,000 [39,600, 40,400] | 200,000 [196,000, 204,000] |",
+        "| epoll | 65% [62, 65] | 62% [62, 62] |",
+        "| thread | 60% [59, 60] | 45% [34, 45] |",
+        "| epoll | x1.8 [1.8, 1.9] | x1.8 [1.8, 1.8] |",
+        "Its own figures: at 1, 40,000 req/s with p99 40.0 µs; at 64, 200,000 req/s",
+        "one thread on epoll echoing bytes as they come",
+        "Requests per second, median [interval of the median; the range of 3 trials, 75%]",
+        "| p99 vs floor |",
+        "| 9.50 | x2.5 [2.5, 2.5] |",
+        "ranked on its throughput as a share of the floor's in the same round, so a drift of "
+        "the machine between rounds cancels: 62% [62, 62], the range of 3 trials, 75%",
+    };
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+        CHECK(strstr(md, want[i]), "report.md lacks \"%s\"", want[i]);
+    free(md);
+    teardown();
+}
+
+void case_old_intervals(void)
+{
+    char dir[PATH_MAX];
+    char *md = report_of("old", NULL, dir, sizeof(dir));
+    /* The fixture's "ci95" (a t-interval of the mean), said to be one. */
+    char *row = line_with(strstr(md, "Requests per second, median [95% interval of the mean]"),
+                          "| epoll |");
+    CHECK(row && strstr(row, "28,275 [26,051, 30,499]"), "the old interval: %s",
+          row ? row : "none");
+    CHECK(!strstr(md, "floor (reference)") && !strstr(md, "Adaptive trials") &&
+              !strstr(md, "this machine's floor") && !strstr(md, "disturbed ("),
+          "a run without the floor, the planner or disturbance speaks of them");
+    free(row);
+    free(md);
+    teardown();
+}
+
+void case_noise_disturbance(void)
+{
+    char dir[PATH_MAX];
+    char *md = floor_report(dir, sizeof(dir));
+    char *noise = line_with(md, "points are noisy");
+    CHECK(noise &&
+              strstr(noise, "Of them, 1 had trials whose server CPUs were disturbed (1 trial") &&
+              strstr(noise, "others' CPU time up to 12% of the window, steal up to 3%") &&
+              strstr(noise, "at the other 1 the server CPUs were not disturbed"),
+          "the noise finding: %s", noise ? noise : "none");
+    free(noise);
+    char *row = line_with(strstr(md, "Requests per second, median"), "| thread |");
+    CHECK(row && strstr(row, "88,000 [70,000, 90,000] ~ d1/3"), "no disturbed mark: %s",
+          row ? row : "none");
+    free(row);
+    free(md);
+    /* No trial disturbed: the spread is not the other tenants'. */
+    json_t *j = floor_fixture();
+    json_t *pt = find_point(j, "concurrency", "thread", 64);
+    json_object_set_new(json_array_get(json_object_get(pt, "trials"), 1), "disturbed",
+                        json_false());
+    json_object_set_new(pt, "disturbed_trials", json_integer(0));
+    md = report_of("undisturbed", j, dir, sizeof(dir));
+    json_decref(j);
+    noise = line_with(md, "points are noisy");
+    CHECK(noise && strstr(noise, "At 2 the server CPUs were not disturbed") &&
+              strstr(noise, "the machine's wake-up path or the model's own") &&
+              !strstr(noise, "Of them"),
+          "the noise finding, undisturbed: %s", noise ? noise : "none");
+    free(noise);
+    free(md);
+    teardown();
+}
+
+void case_planner_line(void)
+{
+    char dir[PATH_MAX];
+    char *md = floor_report(dir, sizeof(dir));
+    char *line = line_with(md, "Adaptive trials");
+    CHECK(line && strstr(line, "within ±5% at 95%") &&
+              strstr(line, "0 of 6 model points met it; 0 trials added to the 24 base runs") &&
+              strstr(line, "the budget ran out at concurrency/1"),
+          "the planner: %s", line ? line : "none");
+    free(line);
+    char *row = line_with(strstr(md, "Requests per second, median"), "| thread |");
+    CHECK(row && strstr(row, "±20% at 75%"), "the precision mark: %s", row ? row : "none");
+    free(row);
+    free(md);
+    /* A run before the planner says nothing of it, and does not fail. */
+    json_t *j = floor_fixture();
+    json_object_del(j, "planner");
+    md = report_of("no_planner", j, dir, sizeof(dir));
+    json_decref(j);
+    CHECK(!strstr(md, "Adaptive trials"), "a planner line without a planner");
     free(md);
     teardown();
 }
