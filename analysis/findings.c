@@ -169,7 +169,7 @@ static void find_lunch(struct findings *fd, json_t *sc, const char **models, siz
                 hi1 >= lo0;
             at += (size_t)snprintf(lost + at, sizeof(lost) - at, "%secho-%s %.0f%%%s",
                                    at ? ", " : "", models[m], 100 * x1 / x0,
-                                   unclear ? " (its 95% intervals overlap: not a clear loss)" : "");
+                                   unclear ? " (its intervals overlap: not a clear loss)" : "");
         }
     }
     if (kept > 0 && kept == compared)
@@ -621,7 +621,7 @@ static void find_quality(struct findings *fd, const struct results *r)
         find_noise(fd, noisy, points, &ns);
     if (clamped > 0)
         finding(fd,
-                "%d 95%% intervals reach below zero (a mean less t·sd/√n of few, spread "
+                "%d intervals reach below zero (a mean less t·sd/√n of few, spread "
                 "trials): they are shown from 0, marked 0† in the tables, and drawn from 0 "
                 "on a linear axis; on a log axis, which has no 0, the bar runs to the axis' "
                 "bottom.",
