@@ -29,6 +29,13 @@ struct bench_opts {
     unsigned load_connections; /* the load sweep's connections (default 64) */
     unsigned npoints;
     unsigned trials;
+    /* The adaptive trials (planner.h): past the base trials, rounds are added for the
+     * models whose throughput's median interval is wider than target_ci_pct percent (0:
+     * off), up to max_trials (equal to trials: off), while budget_ns allows (0: none). */
+    double target_ci_pct;
+    unsigned max_trials;
+    uint64_t budget_ns;
+    bool no_floor; /* --no-floor: echo-floor does not run beside the models */
     uint64_t duration_ns;
     uint64_t warmup_ns;
     int server_cpus[CPU_SETSIZE];

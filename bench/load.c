@@ -380,11 +380,16 @@ void load_after_point(struct suite *s, const struct point *p, json_t *scj)
 {
     const struct bench_opts *o = s->o;
     json_t *points = json_object_get(scj, "points");
-    size_t np = json_array_size(points);
     unsigned ran = 0, saturated = 0;
-    for (size_t i = np >= o->nmodels ? np - o->nmodels : 0; i < np; i++) {
+    /* This point's records are the last, one a model and the floor's: the floor is the
+     * machine's reference, and counts toward neither stop. */
+    for (size_t i = json_array_size(points); i-- > 0;) {
         json_t *pt = json_array_get(points, i);
         const char *model = json_string_value(json_object_get(pt, "model"));
+        if (strcmp(json_string_value(json_object_get(pt, "label")), p->label) != 0)
+            break;
+        if (json_is_true(json_object_get(pt, "reference")))
+            continue;
         const char *status = json_string_value(json_object_get(pt, "status"));
         ran += json_array_size(json_object_get(pt, "trials")) > 0;
         saturated += json_array_size(json_object_get(pt, "trials")) > 0 &&

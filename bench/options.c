@@ -17,6 +17,14 @@ static const char *const all_models[] = {"iterative",  "process", "select",    "
                                          "threadpool", "prefork", "reuseport", "uring"};
 static const char *const all_scenarios[] = {"concurrency", "load",    "slow",     "idle",
                                             "churn",       "service", "creation", "cores"};
+/* One slot of MAX_MODELS is echo-floor's, which runs beside the models (suite.c). */
+_Static_assert(sizeof(all_models) / sizeof(all_models[0]) <= MAX_MODELS - 1,
+               "a model slot is kept for the floor");
+
+#define DEFAULT_TARGET_CI  5.0                       /* percent */
+#define DEFAULT_MAX_TRIALS 7                         /* the full suite's */
+#define DEFAULT_BUDGET_NS  (19ull * 60 * 1000000000) /* the full default suite's */
+#define MAX_BUDGET_NS      (7ull * 24 * 3600 * 1000000000)
 
 static void usage(FILE *out)
 {
@@ -43,8 +51,20 @@ static void usage(FILE *out)
             "                       such as p99=1ms or p99.9=5ms (repeatable, up to 4;\n"
             "                       default p99=1ms)\n"
             "  --trials N           trials of each point, interleaved across the models\n"
-            "                       (default 3; quick 1)\n"
-            "  --duration DUR       measured time of each run (default 1s; quick 300ms)\n"
+            "                       (default 3; quick 1); they always run\n"
+            "  --target-ci PCT      closed-loop points: more rounds for the models whose\n"
+            "                       throughput's median interval (95%%) is wider than PCT\n"
+            "                       percent of the median each way (default 5; 0: none)\n"
+            "  --max-trials M       at most M trials of a point, the added included (default 7;\n"
+            "                       quick, or with --trials: equal to --trials, none added)\n"
+            "  --budget DUR         the suite's wall time past which no trial is added, such\n"
+            "                       as 19m (default 19m for the full suite without --scenarios\n"
+            "                       or --points, none otherwise; 0: none)\n"
+            "  --no-floor           leave out echo-floor, the machine's reference, which\n"
+            "                       otherwise runs beside the models in every round of the\n"
+            "                       concurrency and load scenarios\n"
+            "  --duration DUR       measured time of each run (default 1s; quick 300ms;\n"
+            "                       DUR in ms, s, m or h)\n"
             "  --warmup DUR         warmup before it (default 300ms; quick 200ms)\n"
             "  --server-cpus LIST   the server's CPUs (default: the first half)\n"
             "  --client-cpus LIST   loadgen's CPUs (default: the other half)\n"
@@ -61,14 +81,22 @@ static void usage(FILE *out)
             "could not run, 2 for a bad command line, 130 when interrupted.\n");
 }
 
-static int parse_dur(const char *what, const char *text, uint64_t *ns)
+/* A duration in ms, s (or none), m or h, from 0 to max_ns. */
+static int parse_dur(const char *what, const char *text, uint64_t *ns, uint64_t max_ns)
 {
     char *end;
     errno = 0;
     double v = strtod(text, &end);
-    double unit = strcmp(end, "ms") == 0 ? 1e6 : (strcmp(end, "s") == 0 || !*end) ? 1e9 : 0;
-    if (errno || end == text || unit == 0 || v < 0 || v * unit > 3600e9) {
-        fprintf(stderr, "bench: %s must be a duration such as 1s or 500ms, not '%s'\n", what, text);
+    double unit = strcmp(end, "ms") == 0             ? 1e6
+                  : (strcmp(end, "s") == 0 || !*end) ? 1e9
+                  : strcmp(end, "m") == 0            ? 60e9
+                  : strcmp(end, "h") == 0            ? 3600e9
+                                                     : 0;
+    if (errno || end == text || unit == 0 || !(v >= 0) || v * unit > (double)max_ns) {
+        fprintf(stderr,
+                "bench: %s must be a duration such as 500ms, 1s or 19m, up to %.0f h, not "
+                "'%s'\n",
+                what, (double)max_ns / 3600e9, text);
         return -1;
     }
     *ns = (uint64_t)(v * unit);
@@ -83,10 +111,20 @@ static int name_list(const char *what, const char *text, const char *const *know
     snprintf(buf, sizeof(buf), "%s", text);
     *n = 0;
     for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        if (known == all_models && strcmp(tok, "floor") == 0) {
+            fprintf(stderr, "bench: floor is not a model: echo-floor, the machine's reference, "
+                            "runs beside the models by itself in the concurrency and load "
+                            "scenarios (--no-floor leaves it out)\n");
+            return -1;
+        }
+        if (*n == max) {
+            fprintf(stderr, "bench: at most %u %ss\n", max, what);
+            return -1;
+        }
         bool ok = false;
         for (size_t i = 0; i < nknown; i++)
             ok |= strcmp(tok, known[i]) == 0;
-        if (!ok || *n == max) {
+        if (!ok) {
             fprintf(stderr, "bench: unknown %s '%s'; the %ss are:", what, tok, what);
             for (size_t i = 0; i < nknown; i++)
                 fprintf(stderr, "%s%s", i ? "," : " ", known[i]);
@@ -340,6 +378,10 @@ enum {
     OPT_NO_PROGRESS,
     OPT_SLO,
     OPT_LOAD_CONNECTIONS,
+    OPT_TARGET_CI,
+    OPT_MAX_TRIALS,
+    OPT_BUDGET,
+    OPT_NO_FLOOR,
 };
 
 int bench_parse_args(int argc, char **argv, struct bench_opts *o)
@@ -361,11 +403,16 @@ int bench_parse_args(int argc, char **argv, struct bench_opts *o)
         {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
         {"slo", required_argument, NULL, OPT_SLO},
         {"load-connections", required_argument, NULL, OPT_LOAD_CONNECTIONS},
+        {"target-ci", required_argument, NULL, OPT_TARGET_CI},
+        {"max-trials", required_argument, NULL, OPT_MAX_TRIALS},
+        {"budget", required_argument, NULL, OPT_BUDGET},
+        {"no-floor", no_argument, NULL, OPT_NO_FLOOR},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     bool models_asked = false, no_progress = false;
     bool trials_set = false, duration_set = false, warmup_set = false;
+    bool target_set = false, max_trials_set = false, budget_set = false;
     int c;
 
     memset(o, 0, sizeof(*o));
@@ -381,7 +428,7 @@ int bench_parse_args(int argc, char **argv, struct bench_opts *o)
             break;
         case OPT_MODELS:
             if (name_list("model", optarg, all_models, sizeof(all_models) / sizeof(all_models[0]),
-                          o->models, MAX_MODELS, &o->nmodels) < 0)
+                          o->models, MAX_MODELS - 1, &o->nmodels) < 0)
                 return -1;
             models_asked = true;
             break;
@@ -410,25 +457,53 @@ int bench_parse_args(int argc, char **argv, struct bench_opts *o)
             break;
         }
         case OPT_TRIALS:
-        case OPT_THREADS:
+        case OPT_MAX_TRIALS:
+        case OPT_THREADS: {
+            const char *name = c == OPT_TRIALS       ? "--trials"
+                               : c == OPT_MAX_TRIALS ? "--max-trials"
+                                                     : "--threads";
             errno = 0;
             v = strtol(optarg, &end, 10);
             if (errno || *end || end == optarg || v < 1 ||
-                v > (c == OPT_TRIALS ? MAX_TRIALS : 256)) {
-                fprintf(stderr, "bench: %s must be a whole number from 1 to %d, not '%s'\n",
-                        c == OPT_TRIALS ? "--trials" : "--threads",
-                        c == OPT_TRIALS ? MAX_TRIALS : 256, optarg);
+                v > (c == OPT_THREADS ? 256 : MAX_TRIALS)) {
+                fprintf(stderr, "bench: %s must be a whole number from 1 to %d, not '%s'\n", name,
+                        c == OPT_THREADS ? 256 : MAX_TRIALS, optarg);
                 return -1;
             }
             if (c == OPT_TRIALS) {
                 o->trials = (unsigned)v;
                 trials_set = true;
+            } else if (c == OPT_MAX_TRIALS) {
+                o->max_trials = (unsigned)v;
+                max_trials_set = true;
             } else {
                 o->loadgen_threads = (unsigned)v;
             }
             break;
+        }
+        case OPT_TARGET_CI:
+            errno = 0;
+            o->target_ci_pct = strtod(optarg, &end);
+            if (errno || *end || end == optarg || !(o->target_ci_pct >= 0) ||
+                o->target_ci_pct > 100) {
+                fprintf(stderr,
+                        "bench: --target-ci must be a percentage from 0 (off) to 100, such as 5, "
+                        "not '%s'\n",
+                        optarg);
+                return -1;
+            }
+            target_set = true;
+            break;
+        case OPT_BUDGET:
+            if (parse_dur("--budget", optarg, &o->budget_ns, MAX_BUDGET_NS) < 0)
+                return -1;
+            budget_set = true;
+            break;
+        case OPT_NO_FLOOR:
+            o->no_floor = true;
+            break;
         case OPT_DURATION:
-            if (parse_dur("--duration", optarg, &o->duration_ns) < 0)
+            if (parse_dur("--duration", optarg, &o->duration_ns, 3600000000000ull) < 0)
                 return -1;
             if (o->duration_ns < 10000000) {
                 fprintf(stderr, "bench: --duration must be at least 10ms\n");
@@ -437,7 +512,7 @@ int bench_parse_args(int argc, char **argv, struct bench_opts *o)
             duration_set = true;
             break;
         case OPT_WARMUP:
-            if (parse_dur("--warmup", optarg, &o->warmup_ns) < 0)
+            if (parse_dur("--warmup", optarg, &o->warmup_ns, 3600000000000ull) < 0)
                 return -1;
             warmup_set = true;
             break;
@@ -503,6 +578,22 @@ int bench_parse_args(int argc, char **argv, struct bench_opts *o)
     }
     if (!trials_set)
         o->trials = o->quick ? 1 : 3;
+    if (!target_set)
+        o->target_ci_pct = DEFAULT_TARGET_CI;
+    /* Trials asked for by number are what runs unless --max-trials says more may. */
+    if (!max_trials_set)
+        o->max_trials = o->quick || trials_set || o->trials > DEFAULT_MAX_TRIALS
+                            ? o->trials
+                            : DEFAULT_MAX_TRIALS;
+    if (o->max_trials < o->trials) {
+        fprintf(stderr,
+                "bench: --max-trials %u is below --trials %u: the base trials always run, and "
+                "--max-trials counts them\n",
+                o->max_trials, o->trials);
+        return -1;
+    }
+    if (!budget_set)
+        o->budget_ns = !o->quick && o->nscenarios == 0 && o->npoints == 0 ? DEFAULT_BUDGET_NS : 0;
     if (o->nslo == 0) {
         char err[256];
         slo_parse(SLO_DEFAULT, &o->slo[0], err, sizeof(err));

@@ -4,6 +4,7 @@
 
 #include "jsonio.h"
 #include "order.h"
+#include "planner.h"
 #include "version.h"
 
 #include <errno.h>
@@ -302,11 +303,25 @@ static void process_cap(struct suite *s)
     s->process_cap = cap > 0 ? (unsigned)cap : 0;
 }
 
-/* Whether this model runs at this point; if not, why (in why). */
+const char *slot_name(const struct suite *s, unsigned m)
+{
+    return m < s->o->nmodels ? s->o->models[m] : "floor";
+}
+
+/* Whether echo-floor runs beside the models in this scenario: the closed loop's
+ * concurrency and the open loop's load, where a model's figure is read against what
+ * the machine itself gives. */
+static bool floor_here(const struct suite *s, const char *scenario)
+{
+    return s->floor && (strcmp(scenario, "concurrency") == 0 || strcmp(scenario, "load") == 0);
+}
+
+/* Whether this model (or the floor, at floor_slot) runs at this point; if not, why (in
+ * why). */
 static bool model_runs(const struct suite *s, const char *scenario, unsigned m,
                        const struct point *p, char *why, size_t len)
 {
-    const char *model = s->o->models[m];
+    const char *model = slot_name(s, m);
     if (p->only && !p->only[m]) {
         snprintf(why, len, "skipped: not asked");
         return false;
@@ -350,36 +365,60 @@ static void fmt_time(char *buf, size_t len, double s)
     snprintf(buf, len, "%d:%02d", (int)s / 60, (int)s % 60);
 }
 
+/* The live line, or a line per run. The run count and the ETA are of the base runs
+ * (what --trials asks for); a trial the planner added reads "trial 4/3+", and the runs
+ * added so far are counted apart. */
 static void progress(struct suite *s, const char *scenario, const char *model,
-                     const struct point *p, unsigned trial, const struct run_result *r)
+                     const struct point *p, unsigned trial, unsigned base,
+                     const struct run_result *r)
 {
-    char el[16], eta[16];
+    char el[16], eta[16], tr[32], runs[48];
+    unsigned done = s->runs_done - s->added_runs;
     double elapsed = (double)(clock_now_ns() - s->started_ns) / 1e9;
-    double left = s->runs_done ? elapsed / s->runs_done * (s->runs_total - s->runs_done) : 0;
+    double mean = s->runs_done ? elapsed / s->runs_done : 0;
     fmt_time(el, sizeof(el), elapsed);
-    fmt_time(eta, sizeof(eta), left);
+    fmt_time(eta, sizeof(eta), s->runs_total > done ? mean * (s->runs_total - done) : 0);
+    snprintf(tr, sizeof(tr), "%u/%u%s", trial, base, trial > base ? "+" : "");
+    if (s->added_runs)
+        snprintf(runs, sizeof(runs), "%u/%u +%u added", done, s->runs_total, s->added_runs);
+    else
+        snprintf(runs, sizeof(runs), "%u/%u", done, s->runs_total);
     if (s->o->progress) {
         if (r && r->status != RUN_OK) /* worth a line of its own above the live one */
             fprintf(stderr, "\r\033[K%s %s %s trial %u: %s: %s\n", scenario, model, p->label, trial,
                     run_status_names[r->status], r->detail);
-        fprintf(stderr, "\r\033[K%-11s %-10s %-10s trial %u/%u  run %u/%u  elapsed %s  ETA %s",
-                scenario, model, p ? p->label : "", trial, s->o->trials, s->runs_done,
-                s->runs_total, el, eta);
+        fprintf(stderr, "\r\033[K%-11s %-10s %-10s trial %-5s  run %s  elapsed %s  ETA %s",
+                scenario, model, p ? p->label : "", tr, runs, el, eta);
         fflush(stderr);
     } else if (r) {
-        fprintf(stderr, "bench: %-11s %-10s %-10s trial %u/%u: %s%s%s  (run %u/%u, %s, ETA %s)\n",
-                scenario, model, p->label, trial, s->o->trials, run_status_names[r->status],
-                r->detail[0] ? ": " : "", r->detail, s->runs_done, s->runs_total, el, eta);
+        fprintf(stderr, "bench: %-11s %-10s %-10s trial %s: %s%s%s  (run %s, %s, ETA %s)\n",
+                scenario, model, p->label, tr, run_status_names[r->status],
+                r->detail[0] ? ": " : "", r->detail, runs, el, eta);
     }
 }
 
 /* ---- writing ---- */
+
+/* The root's "planner": the adaptive trials' settings, and what they added so far.
+ * points_judged and points_met count model points (the floor's are not judged). */
+static json_t *planner_json(const struct suite *s)
+{
+    const struct bench_opts *o = s->o;
+    return json_pack("{s:f,s:i,s:o,s:i,s:i,s:i,s:i,s:o}", "target_ci_pct", o->target_ci_pct,
+                     "max_trials", (int)o->max_trials, "budget_s",
+                     o->budget_ns ? json_real((double)o->budget_ns / 1e9) : json_null(),
+                     "base_runs", (int)(s->runs_done - s->added_runs), "added_runs",
+                     (int)s->added_runs, "points_judged", (int)s->points_judged, "points_met",
+                     (int)s->points_met, "budget_spent_at",
+                     s->budget_spent_at[0] ? json_string(s->budget_spent_at) : json_null());
+}
 
 int write_bench(struct suite *s)
 {
     char path[PATH_MAX + 32], ended[32];
     iso8601_utc(time(NULL), ended, sizeof(ended));
     json_object_set_new(s->root, "ended_at", json_string(ended));
+    json_object_set_new(s->root, "planner", planner_json(s));
     snprintf(path, sizeof(path), "%s/bench.json", s->o->out_dir);
     if (json_write_atomic(s->root, path) < 0) {
         fprintf(stderr, "\nbench: cannot write %s: %s\n", path, strerror(errno));
@@ -449,118 +488,292 @@ static void build_spec(const struct suite *s, const char *scenario, const struct
                         (uint64_t)(p->idle + p->connections) * 20000;
 }
 
-/* Runs every model at one point, the trials interleaved, and records it. */
+/* The throughputs of the trials that measured (ok and hung), into v. */
+static unsigned measured_throughputs(json_t *trials, double *v)
+{
+    unsigned n = 0;
+    size_t i;
+    json_t *t;
+    json_array_foreach(trials, i, t)
+    {
+        const char *status = json_string_value(json_object_get(t, "status"));
+        json_t *x = json_object_get(t, "throughput_rps");
+        if (status && (strcmp(status, "ok") == 0 || strcmp(status, "hung") == 0) &&
+            json_is_number(x) && n < MAX_TRIALS)
+            v[n++] = json_number_value(x);
+    }
+    return n;
+}
+
+/* What the suite knows of one point while it runs it. */
+struct point_run {
+    const struct scenario *sc;
+    const struct point *p;
+    unsigned nslots; /* the models, and the floor's slot where it runs here */
+    unsigned base;   /* the base trials */
+    struct order ord;
+    unsigned seq;
+    json_t *trials[MAX_MODELS];
+};
+
+/* One round of a point: the slots marked in now, in the order's next round, as trial
+ * number trial (the round's number: pairing is by it). */
+static void run_round(struct suite *s, struct point_run *pr, const bool *now, unsigned trial)
+{
+    unsigned round[MAX_MODELS];
+    unsigned nround = order_round(&pr->ord, now, pr->nslots, round);
+    const char *scenario = pr->sc->name;
+    for (unsigned k = 0; k < nround && !bench_interrupted; k++) {
+        unsigned m = round[k];
+        if (s->unavailable[m])
+            continue;
+        order_ran(&pr->ord, m);
+        s->last_model = (int)m;
+        pr->seq++;
+        struct run_spec spec;
+        struct run_result r;
+        build_spec(s, scenario, pr->p, slot_name(s, m), trial, &spec);
+        progress(s, scenario, slot_name(s, m), pr->p, trial, pr->base, NULL);
+        if (run_one(s->o, &spec, &r) < 0)
+            r.status = RUN_LOADGEN_FAILED; /* bench's own failure: the model is not blamed */
+        s->runs_done++;
+        s->added_runs += trial > pr->base;
+        s->run_wall_s += r.wall_s;
+        if (r.status == RUN_FAILED_TO_START || r.status == RUN_UNAVAILABLE) {
+            s->unavailable[m] = true;
+            snprintf(s->unavailable_why[m], sizeof(s->unavailable_why[m]), "%s", r.detail);
+        }
+        if (r.status == RUN_UNAVAILABLE) {
+            /* Not a trial that failed: the point, and every later one, says why. */
+            progress(s, scenario, slot_name(s, m), pr->p, trial, pr->base, &r);
+            run_result_free(&r);
+            continue;
+        }
+        json_t *tj = record_trial(&spec, &r, trial);
+        json_object_set_new(tj, "seq", json_integer(pr->seq));
+        json_array_append_new(pr->trials[m], tj);
+        progress(s, scenario, slot_name(s, m), pr->p, trial, pr->base, &r);
+        run_result_free(&r);
+    }
+}
+
+/* The slots of a round: those of runs still available, and the floor when a model
+ * runs in it. */
+static unsigned round_slots(const struct suite *s, const struct point_run *pr, const bool *runs,
+                            bool *now)
+{
+    unsigned n = 0;
+    for (unsigned m = 0; m < pr->nslots; m++) {
+        now[m] = runs[m] && !s->unavailable[m] && m != s->floor_slot;
+        n += now[m];
+    }
+    if (pr->nslots > s->floor_slot)
+        now[s->floor_slot] = n > 0 && runs[s->floor_slot] && !s->unavailable[s->floor_slot];
+    return n;
+}
+
+/* The mean wall time of a run so far; 0 before the first. */
+static double mean_run_s(const struct suite *s)
+{
+    return s->runs_done ? s->run_wall_s / s->runs_done : 0;
+}
+
+/* The planner's rounds at a closed-loop point (planner.h): past the base rounds,
+ * another round of the models whose throughput's median interval is still too wide,
+ * the floor with them, while they have fewer than --max-trials and the budget allows.
+ * slack_s is the budget's slack at the point's start; point_base its base runs.
+ * Marks in by_budget the models the budget stopped. */
+static void add_rounds(struct suite *s, struct point_run *pr, const bool *runs, double slack_s,
+                       unsigned point_base, bool *by_budget)
+{
+    const struct bench_opts *o = s->o;
+    unsigned done = s->runs_done - s->added_runs;
+    struct planner_budget b = {
+        .budget_s = (double)o->budget_ns / 1e9,
+        .base_runs_left = s->runs_total > done ? s->runs_total - done : 0,
+        .point_base_runs = point_base,
+        .slack_at_point_start_s = slack_s,
+    };
+    for (unsigned trial = pr->base + 1; trial <= o->max_trials && !bench_interrupted; trial++) {
+        bool now[MAX_MODELS];
+        unsigned r = 0;
+        round_slots(s, pr, runs, now);
+        for (unsigned m = 0; m < o->nmodels; m++) {
+            double v[MAX_TRIALS];
+            if (now[m] && json_array_size(pr->trials[m]) < o->max_trials) {
+                unsigned n = measured_throughputs(pr->trials[m], v);
+                now[m] = planner_needs_more(v, n, o->max_trials, o->target_ci_pct, NULL, NULL);
+            } else {
+                now[m] = false;
+            }
+            r += now[m];
+        }
+        if (r == 0)
+            return;
+        if (pr->nslots > s->floor_slot && now[s->floor_slot])
+            r++;
+        b.elapsed_s = (double)(clock_now_ns() - s->started_ns) / 1e9;
+        b.mean_run_s = mean_run_s(s);
+        if (!planner_budget_allows(&b, r)) {
+            for (unsigned m = 0; m < o->nmodels; m++)
+                by_budget[m] = now[m];
+            if (!s->budget_spent_at[0])
+                snprintf(s->budget_spent_at, sizeof(s->budget_spent_at), "%s/%s", pr->sc->name,
+                         pr->p->label);
+            return;
+        }
+        uint64_t t0 = clock_now_ns();
+        run_round(s, pr, now, trial);
+        b.used_at_point_s += (double)(clock_now_ns() - t0) / 1e9;
+    }
+}
+
+/* A model point's "precision": how wide its throughput's median interval came out,
+ * and why no more trials were run. Counts the point in the planner's figures. */
+static json_t *precision_json(struct suite *s, json_t *trials, bool adaptive, bool by_budget)
+{
+    double v[MAX_TRIALS], half = NAN, level = NAN;
+    unsigned n = measured_throughputs(trials, v);
+    /* One past n: the interval's figures, whether or not more could run. */
+    planner_needs_more(v, n, n + 1, s->o->target_ci_pct, &half, &level);
+    bool met = s->o->target_ci_pct > 0 && isfinite(level) && level >= PLANNER_LEVEL &&
+               isfinite(half) && half <= s->o->target_ci_pct;
+    const char *stopped = n == 0      ? "failed"
+                          : !adaptive ? "not_adaptive"
+                          : met       ? "met"
+                          : by_budget ? "budget"
+                                      : "max_trials";
+    if (adaptive && n > 0) {
+        s->points_judged++;
+        s->points_met += met;
+    }
+    return json_pack("{s:s,s:o,s:o,s:b,s:s}", "metric", "throughput_rps", "half_width_pct",
+                     isfinite(half) ? json_real(round_to(half, 3)) : json_null(), "level",
+                     isfinite(level) ? json_real(round_to(level, 6)) : json_null(), "met", met,
+                     "stopped", stopped);
+}
+
+/* The JSON of one slot's point (a model's, or the floor's): its trials, status and
+ * summary. Takes the trials. */
+static json_t *slot_point(struct suite *s, const struct point_run *pr, unsigned m, bool runs,
+                          const char *why)
+{
+    const struct point *p = pr->p;
+    json_t *trials = pr->trials[m];
+    json_t *pt = json_pack("{s:s,s:s,s:f,s:i,s:i}", "model", slot_name(s, m), "label", p->label,
+                           "x", p->x, "connections", (int)p->connections, "idle", (int)p->idle);
+    if (m == s->floor_slot)
+        json_object_set_new(pt, "reference", json_true());
+    if (p->rate_rps > 0) {
+        json_object_set_new(pt, "target_rps", json_real(p->rate_rps));
+        json_object_set_new(pt, "fraction", p->fraction > 0 ? json_real(p->fraction) : json_null());
+    }
+    json_t *sargs = json_array();
+    for (unsigned i = 0; i < p->nserver_args; i++)
+        json_array_append_new(sargs, json_string(p->server_args[i]));
+    json_object_set_new(pt, "server_args", sargs);
+    if (!runs) {
+        /* The word before the colon: capped, skipped or saturated. */
+        json_object_set_new(pt, "status", json_stringn(why, strcspn(why, ":")));
+        json_object_set_new(pt, "note", json_string(why));
+    } else if (s->unavailable[m] && json_array_size(trials) == 0) {
+        json_object_set_new(pt, "status", json_string("unavailable"));
+        json_object_set_new(pt, "note", json_string(s->unavailable_why[m]));
+    } else if (m == s->floor_slot && json_array_size(trials) == 0 && !bench_interrupted) {
+        json_object_set_new(pt, "status", json_string("skipped"));
+        json_object_set_new(pt, "note",
+                            json_string("skipped: the floor runs in the rounds in which a model "
+                                        "runs, and no model ran here"));
+    } else {
+        json_object_set_new(pt, "status",
+                            json_string(record_point_status(trials, pr->base, bench_interrupted)));
+        if (s->unavailable[m] && json_array_size(trials) < pr->base)
+            json_object_set_new(pt, "note", json_string(s->unavailable_why[m]));
+    }
+    /* Where loadgen, not the server, may have set the pace, the point says so. */
+    unsigned saturated = 0, disturbed = 0, unsettled = 0;
+    size_t i;
+    json_t *t;
+    json_array_foreach(trials, i, t)
+    {
+        saturated += json_is_true(json_object_get(t, "loadgen_saturated"));
+        disturbed += json_is_true(json_object_get(t, "disturbed"));
+        unsettled +=
+            json_is_false(json_object_get(json_object_get(t, "resources"), "base_settled"));
+    }
+    json_object_set_new(pt, "loadgen_saturated_trials", json_integer(saturated));
+    if (p->rate_rps > 0) { /* the open loop: bench's lag rule, and the early stop's */
+        unsigned lagged = 0, under = 0;
+        json_array_foreach(trials, i, t)
+        {
+            lagged += json_is_true(json_object_get(t, "lagged"));
+            json_t *ratio = json_object_get(t, "achieved_ratio");
+            under += json_is_number(ratio) && json_number_value(ratio) < LOAD_UNDER;
+        }
+        json_object_set_new(pt, "lagged_trials", json_integer(lagged));
+        json_object_set_new(pt, "under_trials", json_integer(under));
+    }
+    json_object_set_new(pt, "base_unsettled_trials", json_integer(unsettled));
+    json_object_set_new(pt, "disturbed_trials", json_integer(disturbed));
+    json_object_set_new(pt, "summary", record_point_summary(trials));
+    json_object_set_new(pt, "trials", trials);
+    return pt;
+}
+
+/* Runs every model at one point, the trials interleaved (the floor beside them in the
+ * concurrency and load scenarios), then the planner's rounds, and records it. */
 int run_point(struct suite *s, const struct scenario *sc, const struct point *p, json_t *points)
 {
     const struct bench_opts *o = s->o;
-    json_t *per_model[MAX_MODELS];
+    struct point_run pr = {.sc = sc, .p = p, .nslots = o->nmodels};
     char why[MAX_MODELS][512];
     bool runs[MAX_MODELS];
-    unsigned seq = 0;
 
-    for (unsigned m = 0; m < o->nmodels; m++) {
+    if (floor_here(s, sc->name))
+        pr.nslots++;
+    for (unsigned m = 0; m < pr.nslots; m++) {
         runs[m] = model_runs(s, sc->name, m, p, why[m], sizeof(why[m]));
-        per_model[m] = json_array();
+        pr.trials[m] = json_array();
     }
     /* The whole run is one sequence of runs: the point's first round must not start
      * with the model that ended the point before, in this scenario or the last. */
-    struct order ord;
-    order_init(&ord, point_seed(sc->name, p->label), s->last_model);
-    unsigned trials = p->trials ? p->trials : o->trials;
-    for (unsigned trial = 1; trial <= trials && !bench_interrupted; trial++) {
+    order_init(&pr.ord, point_seed(sc->name, p->label), s->last_model);
+    pr.base = p->trials ? p->trials : o->trials;
+    /* The budget's share of this point is fixed at its start (planner.h). */
+    bool now[MAX_MODELS];
+    unsigned done = s->runs_done - s->added_runs, point_base = 0;
+    if (round_slots(s, &pr, runs, now) > 0)
+        for (unsigned m = 0; m < pr.nslots; m++)
+            point_base += now[m] ? pr.base : 0;
+    double slack_s =
+        planner_slack_s((double)o->budget_ns / 1e9, (double)(clock_now_ns() - s->started_ns) / 1e9,
+                        s->runs_total > done ? s->runs_total - done : 0, mean_run_s(s));
+    for (unsigned trial = 1; trial <= pr.base && !bench_interrupted; trial++) {
         /* A round of the models that run here, in an order of its own (order.c). */
-        bool now[MAX_MODELS];
-        unsigned round[MAX_MODELS];
-        for (unsigned m = 0; m < o->nmodels; m++)
-            now[m] = runs[m] && !s->unavailable[m];
-        unsigned nround = order_round(&ord, now, o->nmodels, round);
-        for (unsigned k = 0; k < nround && !bench_interrupted; k++) {
-            unsigned m = round[k];
-            if (s->unavailable[m])
-                continue;
-            order_ran(&ord, m);
-            s->last_model = (int)m;
-            seq++;
-            struct run_spec spec;
-            struct run_result r;
-            build_spec(s, sc->name, p, o->models[m], trial, &spec);
-            progress(s, sc->name, o->models[m], p, trial, NULL);
-            if (run_one(o, &spec, &r) < 0)
-                r.status = RUN_LOADGEN_FAILED; /* bench's own failure: the model is not blamed */
-            s->runs_done++;
-            if (r.status == RUN_FAILED_TO_START || r.status == RUN_UNAVAILABLE) {
-                s->unavailable[m] = true;
-                snprintf(s->unavailable_why[m], sizeof(s->unavailable_why[m]), "%s", r.detail);
-            }
-            if (r.status == RUN_UNAVAILABLE) {
-                /* Not a trial that failed: the point, and every later one, says why. */
-                progress(s, sc->name, o->models[m], p, trial, &r);
-                run_result_free(&r);
-                continue;
-            }
-            json_t *tj = record_trial(&spec, &r, trial);
-            json_object_set_new(tj, "seq", json_integer(seq));
-            json_array_append_new(per_model[m], tj);
-            progress(s, sc->name, o->models[m], p, trial, &r);
-            run_result_free(&r);
-        }
+        round_slots(s, &pr, runs, now);
+        run_round(s, &pr, now, trial);
     }
+    /* The open loop's throughput is the offered rate: nothing for the planner. */
+    bool adaptive = p->rate_rps <= 0 && p->trials == 0 && o->target_ci_pct > 0;
+    bool by_budget[MAX_MODELS] = {false};
+    if (adaptive)
+        add_rounds(s, &pr, runs, slack_s, point_base, by_budget);
+    bool paired = pr.nslots > s->floor_slot && json_array_size(pr.trials[s->floor_slot]) > 0;
     for (unsigned m = 0; m < o->nmodels; m++) {
         if (p->only && !p->only[m]) {
-            json_decref(per_model[m]);
+            json_decref(pr.trials[m]);
             continue;
         }
-        json_t *pt = json_pack("{s:s,s:s,s:f,s:i,s:i}", "model", o->models[m], "label", p->label,
-                               "x", p->x, "connections", (int)p->connections, "idle", (int)p->idle);
-        if (p->rate_rps > 0) {
-            json_object_set_new(pt, "target_rps", json_real(p->rate_rps));
-            json_object_set_new(pt, "fraction",
-                                p->fraction > 0 ? json_real(p->fraction) : json_null());
-        }
-        json_t *sargs = json_array();
-        for (unsigned i = 0; i < p->nserver_args; i++)
-            json_array_append_new(sargs, json_string(p->server_args[i]));
-        json_object_set_new(pt, "server_args", sargs);
-        if (!runs[m]) {
-            /* The word before the colon: capped, skipped or saturated. */
-            json_object_set_new(pt, "status", json_stringn(why[m], strcspn(why[m], ":")));
-            json_object_set_new(pt, "note", json_string(why[m]));
-        } else if (s->unavailable[m] && json_array_size(per_model[m]) == 0) {
-            json_object_set_new(pt, "status", json_string("unavailable"));
-            json_object_set_new(pt, "note", json_string(s->unavailable_why[m]));
-        } else {
-            json_object_set_new(
-                pt, "status",
-                json_string(record_point_status(per_model[m], trials, bench_interrupted)));
-            if (s->unavailable[m] && json_array_size(per_model[m]) < trials)
-                json_object_set_new(pt, "note", json_string(s->unavailable_why[m]));
-        }
-        /* Where loadgen, not the server, may have set the pace, the point says so. */
-        unsigned saturated = 0;
-        size_t i;
-        json_t *t;
-        json_array_foreach(per_model[m], i, t) saturated +=
-            json_is_true(json_object_get(t, "loadgen_saturated"));
-        json_object_set_new(pt, "loadgen_saturated_trials", json_integer(saturated));
-        if (p->rate_rps > 0) { /* the open loop: bench's lag rule, and the early stop's */
-            unsigned lagged = 0, under = 0;
-            json_array_foreach(per_model[m], i, t)
-            {
-                lagged += json_is_true(json_object_get(t, "lagged"));
-                json_t *ratio = json_object_get(t, "achieved_ratio");
-                under += json_is_number(ratio) && json_number_value(ratio) < LOAD_UNDER;
-            }
-            json_object_set_new(pt, "lagged_trials", json_integer(lagged));
-            json_object_set_new(pt, "under_trials", json_integer(under));
-        }
-        unsigned unsettled = 0;
-        json_array_foreach(per_model[m], i, t) unsettled +=
-            json_is_false(json_object_get(json_object_get(t, "resources"), "base_settled"));
-        json_object_set_new(pt, "base_unsettled_trials", json_integer(unsettled));
-        json_object_set_new(pt, "summary", record_point_summary(per_model[m]));
-        json_object_set_new(pt, "trials", per_model[m]);
+        json_t *prec = precision_json(s, pr.trials[m], adaptive, by_budget[m]);
+        json_t *vs = paired ? vs_floor_json(pr.trials[m], pr.trials[s->floor_slot]) : json_null();
+        json_t *pt = slot_point(s, &pr, m, runs[m], why[m]);
+        json_object_set_new(pt, "precision", prec);
+        json_object_set_new(pt, "vs_floor", vs ? vs : json_null());
         json_array_append_new(points, pt);
     }
+    if (pr.nslots > s->floor_slot)
+        json_array_append_new(
+            points, slot_point(s, &pr, s->floor_slot, runs[s->floor_slot], why[s->floor_slot]));
     return write_bench(s);
 }
 
@@ -672,8 +885,9 @@ static int run_creation(struct suite *s, json_t *sc)
     return write_bench(s);
 }
 
-static json_t *settings_json(const struct bench_opts *o)
+static json_t *settings_json(const struct suite *s)
 {
+    const struct bench_opts *o = s->o;
     json_t *models = json_array(), *sc = json_array();
     for (unsigned i = 0; i < o->nmodels; i++)
         json_array_append_new(models, json_string(o->models[i]));
@@ -685,11 +899,38 @@ static json_t *settings_json(const struct bench_opts *o)
         json_array_append_new(slo, json_pack("{s:s,s:f,s:f,s:s}", "text", o->slo[i].text,
                                              "percentile", o->slo[i].percentile, "bound_us",
                                              o->slo[i].bound_us, "metric", o->slo[i].metric));
-    return json_pack("{s:b,s:i,s:f,s:f,s:i,s:o,s:o,s:o,s:i}", "quick", o->quick, "trials",
-                     (int)o->trials, "duration_s", (double)o->duration_ns / 1e9, "warmup_s",
-                     (double)o->warmup_ns / 1e9, "loadgen_threads", (int)o->loadgen_threads,
-                     "models", models, "scenarios", sc, "slo", slo, "load_connections",
-                     (int)o->load_connections);
+    json_t *set = json_pack(
+        "{s:b,s:i,s:f,s:f,s:i,s:o,s:o,s:o,s:i,s:b,s:f,s:i,s:o}", "quick", o->quick, "trials",
+        (int)o->trials, "duration_s", (double)o->duration_ns / 1e9, "warmup_s",
+        (double)o->warmup_ns / 1e9, "loadgen_threads", (int)o->loadgen_threads, "models", models,
+        "scenarios", sc, "slo", slo, "load_connections", (int)o->load_connections, "floor",
+        s->floor, "target_ci_pct", o->target_ci_pct, "max_trials", (int)o->max_trials, "budget_s",
+        o->budget_ns ? json_real((double)o->budget_ns / 1e9) : json_null());
+    if (!s->floor)
+        json_object_set_new(set, "floor_note", json_string(s->floor_note));
+    return set;
+}
+
+/* Whether echo-floor runs in this suite; if not, why (in floor_note). */
+static void floor_decide(struct suite *s)
+{
+    const struct bench_opts *o = s->o;
+    char path[PATH_MAX + 16];
+    snprintf(path, sizeof(path), "%s/echo-floor", o->bin_dir);
+    s->floor_slot = o->nmodels;
+    if (o->no_floor)
+        snprintf(s->floor_note, sizeof(s->floor_note), "--no-floor");
+    else if (!scenario_wanted(o, "concurrency") && !scenario_wanted(o, "load"))
+        snprintf(s->floor_note, sizeof(s->floor_note),
+                 "the floor runs in the concurrency and load scenarios, and neither runs");
+    else if (access(path, X_OK) != 0)
+        snprintf(s->floor_note, sizeof(s->floor_note),
+                 "%s is not built here, so the suite runs without the machine's reference", path);
+    else
+        s->floor = true;
+    if (!s->floor && strcmp(s->floor_note, "--no-floor") != 0 &&
+        (scenario_wanted(o, "concurrency") || scenario_wanted(o, "load")))
+        fprintf(stderr, "bench: note: %s\n", s->floor_note);
 }
 
 /* The CPUs this process may run on. */
@@ -716,12 +957,17 @@ static int plan(struct suite *s, struct point (*pts)[MAX_POINTS], int *npts)
             return -1;
         if (strcmp(scenarios[i].name, "load") == 0 || strcmp(scenarios[i].name, "slow") == 0)
             probe = true;
-        for (int k = 0; k < npts[i]; k++)
-            for (unsigned m = 0; m < o->nmodels; m++) {
-                char why[256];
-                if (model_runs(s, scenarios[i].name, m, &pts[i][k], why, sizeof(why)))
-                    s->runs_total += o->trials;
-            }
+        for (int k = 0; k < npts[i]; k++) {
+            unsigned ran = 0;
+            char why[256];
+            for (unsigned m = 0; m < o->nmodels; m++)
+                ran += model_runs(s, scenarios[i].name, m, &pts[i][k], why, sizeof(why));
+            /* The floor, beside the models where any runs. */
+            if (ran && floor_here(s, scenarios[i].name) &&
+                model_runs(s, scenarios[i].name, s->floor_slot, &pts[i][k], why, sizeof(why)))
+                ran++;
+            s->runs_total += ran * o->trials;
+        }
     }
     /* The scenarios come in table order, concurrency first. */
     if (probe)
@@ -758,6 +1004,7 @@ int suite_run(struct bench_opts *o)
     char started[32];
 
     process_cap(&s);
+    floor_decide(&s);
     struct rlimit rl;
     s.nofile = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur : RLIM_INFINITY;
     if (plan(&s, pts, npts) < 0)
@@ -770,7 +1017,7 @@ int suite_run(struct bench_opts *o)
     s.root = json_pack("{s:s,s:{s:s,s:s,s:s},s:s,s:n,s:b,s:o,s:o,s:o}", "schema",
                        "echobench.bench/1", "tool", "name", "bench", "version", ECHOBENCH_VERSION,
                        "git", ECHOBENCH_GIT, "started_at", started, "ended_at", "interrupted",
-                       false, "env", env, "settings", settings_json(o), "scenarios", s.scenarios);
+                       false, "env", env, "settings", settings_json(&s), "scenarios", s.scenarios);
     if (!s.root || write_bench(&s) < 0)
         return 1;
     link_latest(o);

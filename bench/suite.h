@@ -81,6 +81,18 @@ struct suite {
      * it), and once a second, why the rest of the grid is not run. */
     char past_loadgen_at[32];
     char past_loadgen_why[256];
+    /* echo-floor, the machine's reference: in the concurrency and load scenarios it runs
+     * beside the models, in the slot after theirs (floor_slot), in every round in which
+     * one of them runs. Never a model: no capacity, early stop or ranking counts it. */
+    bool floor;
+    char floor_note[PATH_MAX + 128]; /* why not, when floor is false */
+    unsigned floor_slot;             /* o->nmodels */
+    /* The adaptive trials (planner.h): runs_total counts base runs only; the rounds the
+     * planner adds are counted apart. */
+    unsigned added_runs;
+    double run_wall_s; /* every run's wall time, summed: the mean run for the budget */
+    unsigned points_judged, points_met;
+    char budget_spent_at[96]; /* "scenario/label" where the budget first stopped a round */
 };
 
 /* suite.c */
@@ -93,6 +105,8 @@ int number_list(const char *scenario, const char *text, unsigned *v, unsigned mi
 void base_point(const struct bench_opts *o, struct point *p, unsigned conns, unsigned idle,
                 bool prime);
 int run_point(struct suite *s, const struct scenario *sc, const struct point *p, json_t *points);
+/* A slot's name: the model's, or "floor" for floor_slot. */
+const char *slot_name(const struct suite *s, unsigned m);
 int write_bench(struct suite *s);
 bool scenario_wanted(const struct bench_opts *o, const char *name);
 
