@@ -1,6 +1,7 @@
 /* What bench.json records of the machine and the build. */
 #include "bench.h"
 #include "jsonio.h"
+#include "procfs.h"
 #include "version.h"
 
 #include <dirent.h>
@@ -123,6 +124,10 @@ json_t *env_collect(void)
                                   ECHOBENCH_GIT, "compiler", ECHOBENCH_COMPILER, "flags",
                                   ECHOBENCH_CFLAGS, "libuv", uv_version_string(), "jansson",
                                   JANSSON_VERSION));
+    /* How the disturbance figures read interrupt time (procfs.h); read here, before any
+     * run, so that no trial pays for it. */
+    json_object_set_new(env, "irq_accounting",
+                        json_string(proc_irq_accounting_names[proc_irq_accounting()]));
     json_object_set_new(env, "git_dirty", json_boolean(strstr(ECHOBENCH_GIT, "-dirty") != NULL));
     return env;
 }

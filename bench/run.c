@@ -382,9 +382,9 @@ static void disturbance(const struct run_spec *spec, const struct cpu_reading *a
     double on_server = server_s + bench_s + (shared ? lg_s : 0);
     double on_loadgen = lg_s + bench_s + (shared ? server_s : 0);
     if (proc_cpu_share(ticks_primed, ticks_t1, ncpus, spec->server_cpus, spec->nserver_cpus,
-                       on_server, w, &u->server_share) < 0 ||
+                       on_server, w, proc_irq_accounting(), &u->server_share) < 0 ||
         proc_cpu_share(ticks_primed, ticks_t1, ncpus, spec->client_cpus, spec->nclient_cpus,
-                       on_loadgen, w, &u->loadgen_share) < 0)
+                       on_loadgen, w, proc_irq_accounting(), &u->loadgen_share) < 0)
         return;
     u->have_disturbance = true;
     u->dist_window_s = w;

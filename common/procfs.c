@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 int proc_read_small(const char *path, char *buf, size_t len)
@@ -79,9 +80,54 @@ double proc_ticks_s(unsigned long long ticks)
     return (double)ticks / (double)(hz > 0 ? hz : 100);
 }
 
+const char *const proc_irq_accounting_names[] = {
+    [PROC_IRQ_UNKNOWN] = "unknown",
+    [PROC_IRQ_TICK] = "tick",
+    [PROC_IRQ_TIME] = "irq_time",
+};
+
+/* Reads the kernel config text from f: whether it sets CONFIG_IRQ_TIME_ACCOUNTING. */
+static enum proc_irq_accounting irq_accounting_in(FILE *f)
+{
+    char line[256];
+    enum proc_irq_accounting a = PROC_IRQ_UNKNOWN;
+    while (fgets(line, sizeof(line), f)) {
+        if (strncmp(line, "CONFIG_IRQ_TIME_ACCOUNTING=y", 28) == 0)
+            a = PROC_IRQ_TIME;
+        else if (strncmp(line, "# CONFIG_IRQ_TIME_ACCOUNTING is not set", 39) == 0)
+            a = PROC_IRQ_TICK;
+    }
+    return a;
+}
+
+enum proc_irq_accounting proc_irq_accounting(void)
+{
+    static int known = -1;
+    if (known >= 0)
+        return (enum proc_irq_accounting)known;
+    enum proc_irq_accounting a = PROC_IRQ_UNKNOWN;
+    struct utsname u;
+    char path[128];
+    FILE *f = NULL;
+    if (uname(&u) == 0) {
+        snprintf(path, sizeof(path), "/boot/config-%.64s", u.release);
+        f = fopen(path, "re");
+    }
+    if (f) {
+        a = irq_accounting_in(f);
+        fclose(f);
+    } else if (access("/proc/config.gz", R_OK) == 0 &&
+               (f = popen("gzip -dc /proc/config.gz 2>/dev/null", "re"))) {
+        a = irq_accounting_in(f);
+        pclose(f);
+    }
+    known = (int)a;
+    return a;
+}
+
 int proc_cpu_share(const struct proc_cpu_ticks *t0, const struct proc_cpu_ticks *t1, int ncpus,
                    const int *cpus, unsigned n, double known_s, double window_s,
-                   struct proc_cpu_share *out)
+                   enum proc_irq_accounting acct, struct proc_cpu_share *out)
 {
     unsigned long long busy = 0, steal = 0, softirq = 0, irq = 0;
     unsigned count = n ? n : (unsigned)ncpus;
@@ -102,6 +148,11 @@ int proc_cpu_share(const struct proc_cpu_ticks *t0, const struct proc_cpu_ticks 
         irq += b->irq - a->irq;
     }
     double whole = window_s * count;
+    /* With tick accounting the known tasks' times hold the interrupt ticks they took,
+     * so those count as busy too; otherwise (or not knowing) only what no interrupt
+     * took, which can only understate others. */
+    if (acct == PROC_IRQ_TICK)
+        busy += softirq + irq;
     double others = proc_ticks_s(busy) - known_s;
     out->others = others > 0 ? others / whole : 0;
     out->steal = proc_ticks_s(steal) / whole;

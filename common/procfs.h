@@ -38,10 +38,28 @@ struct proc_cpu_ticks {
  * cannot be read or holds no per-CPU line. */
 int proc_cpu_ticks_read(const char *path, struct proc_cpu_ticks *per_cpu, int max);
 
+/* How this kernel splits interrupt time between /proc/stat and the tasks' times. With
+ * CONFIG_IRQ_TIME_ACCOUNTING the time spent in irq and softirq is measured and kept out
+ * of the interrupted task's utime and stime; without it (tick accounting) a tick that
+ * lands in softirq is charged to the running task but counted as softirq, not system,
+ * in /proc/stat, so the loopback work a server does in its own syscalls is in its CPU
+ * time and in the CPUs' softirq. */
+enum proc_irq_accounting {
+    PROC_IRQ_UNKNOWN, /* no kernel config to read */
+    PROC_IRQ_TICK,    /* interrupt ticks are in the tasks' times too */
+    PROC_IRQ_TIME,    /* interrupt time is in no task's time */
+};
+
+/* The running kernel's (from /boot/config-RELEASE or /proc/config.gz), read once. */
+enum proc_irq_accounting proc_irq_accounting(void);
+extern const char *const proc_irq_accounting_names[];
+
 /* What else ran on a set of CPUs between two readings of /proc/stat: each a share of
- * window_s times the CPUs of the set. others: user, nice and system time, less known_s
- * (the CPU time of what the caller knows ran there), floored at 0; steal: time the
- * hypervisor gave to another guest; softirq and irq: interrupt work. */
+ * window_s times the CPUs of the set. others: user, nice and system time (with tick
+ * accounting, irq and softirq too, since the known tasks' times hold the interrupt
+ * ticks they took), less known_s (the CPU time of what the caller knows ran there),
+ * floored at 0; steal: time the hypervisor gave to another guest; softirq and irq:
+ * interrupt work. */
 struct proc_cpu_share {
     double others, steal, softirq, irq;
 };
@@ -51,7 +69,7 @@ struct proc_cpu_share {
  * 0, or -1 when window_s is not positive, a CPU is past ncpus or a counter went back. */
 int proc_cpu_share(const struct proc_cpu_ticks *t0, const struct proc_cpu_ticks *t1, int ncpus,
                    const int *cpus, unsigned n, double known_s, double window_s,
-                   struct proc_cpu_share *out);
+                   enum proc_irq_accounting acct, struct proc_cpu_share *out);
 
 /* Clock ticks in seconds (sysconf(_SC_CLK_TCK), 100 where it says nothing). */
 double proc_ticks_s(unsigned long long ticks);

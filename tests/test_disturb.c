@@ -57,21 +57,30 @@ static void case_proc_stat_share(void)
     int nb = proc_cpu_ticks_read(ECHOBENCH_FIXTURES "/proc_stat_b.txt", b, PROC_MAX_CPUS);
     CHECK(na == 4 && nb == 4);
     /* cpu0: 250 ticks busy, 10 of steal, 10 of softirq, none of irq. */
-    CHECK(proc_cpu_share(a, b, 4, cpu0, 1, 0.5, 10, &d) == 0);
+    CHECK(proc_cpu_share(a, b, 4, cpu0, 1, 0.5, 10, PROC_IRQ_TIME, &d) == 0);
     CHECK(near(d.others, (250 * tick - 0.5) / 10) && near(d.steal, 10 * tick / 10) &&
               near(d.softirq, 10 * tick / 10) && d.irq == 0,
           "others %g steal %g softirq %g irq %g", d.others, d.steal, d.softirq, d.irq);
+    /* With tick accounting the known time holds the interrupt ticks it took: cpu0's
+     * 10 of softirq count as busy, so only what is left over is others'. */
+    CHECK(proc_cpu_share(a, b, 4, cpu0, 1, 0.5, 10, PROC_IRQ_TICK, &d) == 0);
+    CHECK(near(d.others, (260 * tick - 0.5) / 10) && near(d.softirq, 10 * tick / 10),
+          "tick accounting: others %g", d.others);
+    CHECK(proc_cpu_share(a, b, 4, cpu0, 1, 260 * tick, 10, PROC_IRQ_TICK, &d) == 0 && d.others == 0,
+          "a server that took every busy tick, softirq ones included, leaves none to others");
     /* cpu0 and cpu1: 400 ticks busy over twice the time. */
-    CHECK(proc_cpu_share(a, b, 4, both, 2, 1.0, 10, &d) == 0);
+    CHECK(proc_cpu_share(a, b, 4, both, 2, 1.0, 10, PROC_IRQ_TIME, &d) == 0);
     CHECK(near(d.others, (400 * tick - 1.0) / 20) && near(d.softirq, 20 * tick / 20));
     /* More known than the CPUs were busy (it ran elsewhere too): nothing else ran. */
-    CHECK(proc_cpu_share(a, b, 4, cpu0, 1, 1000 * tick, 10, &d) == 0 && d.others == 0);
+    CHECK(proc_cpu_share(a, b, 4, cpu0, 1, 1000 * tick, 10, PROC_IRQ_TIME, &d) == 0 &&
+          d.others == 0);
     /* No set: every CPU of the readings, 440 ticks over four CPUs. */
-    CHECK(proc_cpu_share(a, b, 4, NULL, 0, 0, 10, &d) == 0 && near(d.others, 440 * tick / 40));
+    CHECK(proc_cpu_share(a, b, 4, NULL, 0, 0, 10, PROC_IRQ_TIME, &d) == 0 &&
+          near(d.others, 440 * tick / 40));
     /* Not measurable: a counter that went back, a CPU not read, no window. */
-    CHECK(proc_cpu_share(b, a, 4, cpu0, 1, 0, 10, &d) < 0);
-    CHECK(proc_cpu_share(a, b, 4, past, 1, 0, 10, &d) < 0);
-    CHECK(proc_cpu_share(a, b, 4, cpu0, 1, 0, 0, &d) < 0);
+    CHECK(proc_cpu_share(b, a, 4, cpu0, 1, 0, 10, PROC_IRQ_TIME, &d) < 0);
+    CHECK(proc_cpu_share(a, b, 4, past, 1, 0, 10, PROC_IRQ_TIME, &d) < 0);
+    CHECK(proc_cpu_share(a, b, 4, cpu0, 1, 0, 0, PROC_IRQ_TIME, &d) < 0);
 }
 
 /* The first two CPUs this test may use, or skips the case. */
@@ -219,6 +228,10 @@ static void case_quiet_fields(void)
     setup(servers);
     json_t *root = run_point(server, client);
     CHECK(each_trial(root, quiet) >= 2);
+    const char *acct = str(json_object_get(root, "env"), "irq_accounting");
+    CHECK(strcmp(acct, "tick") == 0 || strcmp(acct, "irq_time") == 0 ||
+              strcmp(acct, "unknown") == 0,
+          "env.irq_accounting is '%s'", acct);
     json_decref(root);
     teardown();
 }
