@@ -104,9 +104,23 @@ const char *points_override(const struct bench_opts *o, const char *name);
 int number_list(const char *scenario, const char *text, unsigned *v, unsigned min, unsigned max);
 void base_point(const struct bench_opts *o, struct point *p, unsigned conns, unsigned idle,
                 bool prime);
-int run_point(struct suite *s, const struct scenario *sc, const struct point *p, json_t *points);
 /* A slot's name: the model's, or "floor" for floor_slot. */
 const char *slot_name(const struct suite *s, unsigned m);
+/* Whether echo-floor runs beside the models in this scenario. */
+bool floor_here(const struct suite *s, const char *scenario);
+/* Whether this model (or the floor, at floor_slot) runs at this point; if not, why. */
+bool model_runs(const struct suite *s, const char *scenario, unsigned m, const struct point *p,
+                char *why, size_t len);
+/* The live line, or with r a line for the run just done; base is the point's base
+ * trials (a trial past them was added by the planner). */
+void run_progress(struct suite *s, const char *scenario, const char *model, const struct point *p,
+                  unsigned trial, unsigned base, const struct run_result *r);
+
+/* point.c: runs every model at one point, the trials interleaved, the floor beside
+ * them in the concurrency and load scenarios, then the planner's rounds; appends a
+ * record per model (and the floor's) to points and rewrites bench.json. Returns
+ * write_bench's result. */
+int run_point(struct suite *s, const struct scenario *sc, const struct point *p, json_t *points);
 int write_bench(struct suite *s);
 bool scenario_wanted(const struct bench_opts *o, const char *name);
 
