@@ -559,15 +559,17 @@ static void noise_of(json_t *pt, struct noise *ns)
  * the server's CPUs, whether that explains them. */
 static void find_noise(struct findings *fd, int noisy, int points, const struct noise *ns)
 {
-    char why[640] = "";
+    char why[640] = "", steal[48] = "";
     size_t at = 0;
+    if (ns->steal >= 0.005) /* a share under half a percent says nothing */
+        snprintf(steal, sizeof(steal), ", steal up to %.0f%%", 100 * ns->steal);
     if (ns->disturbed > 0)
         at += (size_t)snprintf(why + at, sizeof(why) - at,
                                " Of them, %d had trials whose server CPUs were disturbed (%u "
                                "trial%s, marked d in the tables: others' CPU time up to %.0f%% "
-                               "of the window, steal up to %.0f%%)",
+                               "of the window%s)",
                                ns->disturbed, ns->trials, ns->trials == 1 ? "" : "s",
-                               100 * ns->others, 100 * ns->steal);
+                               100 * ns->others, steal);
     if (ns->measured > ns->disturbed && at < sizeof(why))
         snprintf(why + at, sizeof(why) - at,
                  "%s %d the server CPUs were not disturbed (others' CPU time and steal under "

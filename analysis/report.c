@@ -256,10 +256,11 @@ void write_floor_note(FILE *f, json_t *sc)
     if (at == 0 || at >= sizeof(line))
         return;
     fprintf(f,
-            "\nThe floor (the reference row) is echo-floor: one thread on epoll echoing bytes as "
+            "\nThe floor, the reference, is echo-floor: one thread on epoll echoing bytes as "
             "they come, no line parsing and no counters, run in every round beside the models. "
-            "It is this machine's loopback and wake-up cost, what no model here can beat, and "
-            "not a model: it is never ranked. Each model's figure against it is the median of "
+            "It is this machine's loopback and wake-up cost, which a model should beat only by "
+            "the noise of its trials, and not a model: it is never ranked. Each model's figure "
+            "against it is the median of "
             "the rounds' ratios (model over floor in the same round, so a drift of the machine "
             "between rounds cancels). Its own figures: %s.\n",
             line);
