@@ -289,14 +289,20 @@ static void planner(FILE *f, const struct results *r)
         return;
     double pct = jpath(pl, "target_ci_pct"), budget = jpath(pl, "budget_s");
     const char *spent = json_string_value(json_object_get(pl, "budget_spent_at"));
-    if (!(pct > 0)) {
-        fprintf(f, "\nAdaptive trials were off: every point ran its %.0f base trials.\n",
-                jpath(json_object_get(r->root, "settings"), "trials"));
+    double trials = jpath(json_object_get(r->root, "settings"), "trials");
+    if (!(pct > 0) || !(jpath(pl, "max_trials") > trials)) {
+        fprintf(f, "\nAdaptive trials were off (%s): every point ran its %.0f base trial%s.\n",
+                pct > 0 ? "--max-trials equal to --trials" : "--target-ci 0", trials,
+                trials == 1 ? "" : "s");
         return;
     }
-    char b[64] = "no budget";
-    if (budget > 0)
-        snprintf(b, sizeof(b), "a budget of %.0f min", budget / 60);
+    char b[96] = "no budget";
+    double added_s = jpath(pl, "added_s");
+    if (budget > 0 && !isnan(added_s))
+        snprintf(b, sizeof(b), "a budget of %.0f s for the added trials, %.0f s spent", budget,
+                 added_s);
+    else if (budget > 0)
+        snprintf(b, sizeof(b), "a budget of %.0f s", budget);
     fprintf(f,
             "\nAdaptive trials (closed-loop points; target: each model's throughput median "
             "within ±%g%% at 95%%, at most %.0f trials, %s): %.0f of %.0f model points met "

@@ -11,10 +11,13 @@
  * 6 on, the interval's half width relative to the median must be within the target, or
  * another trial runs, up to max_trials.
  *
- * The budget spreads the time the base trials leave over the points: a point may spend
- * on added rounds the share of that slack its base runs are of those still to come, and
- * no added round may start that would, with the base runs still to come, pass the
- * budget. The base runs always run. */
+ * The budget is the time the added rounds may take, measured, not foretold: a round
+ * starts only when what the added rounds took so far and this one's expected cost (its
+ * runs at the mean wall time of this point's runs) fit within it. So the suite's wall
+ * time is its base runs' and at most the budget, plus the error of one round's
+ * estimate. Points are served in the order they run (concurrency first): spreading the
+ * budget thin would give every point a trial or two more and none the six that 95%
+ * needs. The base runs always run. */
 #include "planner.h"
 #include "bench.h"
 
@@ -44,21 +47,7 @@ bool planner_needs_more(const double *thr, unsigned n, unsigned max_trials, doub
     return n < 2 || l < PLANNER_LEVEL || h > target_pct;
 }
 
-double planner_slack_s(double budget_s, double elapsed_s, unsigned base_runs_left,
-                       double mean_run_s)
+bool planner_budget_allows(const struct planner_budget *b)
 {
-    if (budget_s <= 0)
-        return 0;
-    return budget_s - elapsed_s - base_runs_left * mean_run_s;
-}
-
-bool planner_budget_allows(const struct planner_budget *b, unsigned runs)
-{
-    if (b->budget_s <= 0)
-        return true;
-    if (b->elapsed_s + (runs + b->base_runs_left) * b->mean_run_s > b->budget_s)
-        return false;
-    unsigned to_come = b->point_base_runs + b->base_runs_left;
-    double share = to_come ? b->slack_at_point_start_s * b->point_base_runs / to_come : 0;
-    return b->used_at_point_s < share;
+    return b->budget_s <= 0 || b->spent_s + b->round_s <= b->budget_s;
 }

@@ -1,6 +1,6 @@
 /* The adaptive trials' rule, pure: whether a model at a point needs another trial for
- * its throughput's median interval, and whether the suite's time budget allows another
- * round. The suite gathers the figures and calls these; they read no clock. */
+ * its throughput's median interval, and whether the budget of the added trials allows
+ * another round. The suite gathers the figures and calls these; they read no clock. */
 #ifndef ECHOBENCH_PLANNER_H
 #define ECHOBENCH_PLANNER_H
 
@@ -19,28 +19,18 @@
 bool planner_needs_more(const double *thr, unsigned n, unsigned max_trials, double target_pct,
                         double *half_width_pct, double *level);
 
-/* What planner_budget_allows weighs, in seconds and runs. */
+/* What planner_budget_allows weighs, in seconds. */
 struct planner_budget {
-    double budget_s;               /* the suite's wall time past which no run is added; 0: none */
-    double elapsed_s;              /* the suite's wall time so far */
-    double mean_run_s;             /* the mean wall time of a run so far */
-    unsigned base_runs_left;       /* base runs still to come at later points */
-    unsigned point_base_runs;      /* this point's base runs */
-    double slack_at_point_start_s; /* planner_slack_s at the point's start */
-    double used_at_point_s;        /* wall time of this point's added rounds so far */
+    double budget_s; /* the wall time the added rounds may take in all, the whole suite's;
+                      * 0: no budget */
+    double spent_s;  /* what the added rounds took so far */
+    double round_s;  /* the next round's expected cost: its runs (the floor's included)
+                      * times the mean wall time of a run at this point so far */
 };
 
-/* The slack of a budget: budget_s - elapsed_s - base_runs_left * mean_run_s, where
- * base_runs_left counts every base run still to come (at the point's start: its own
- * included). Negative when the base runs alone are expected to pass the budget; 0 when
- * there is no budget (budget_s 0). */
-double planner_slack_s(double budget_s, double elapsed_s, unsigned base_runs_left,
-                       double mean_run_s);
-
-/* Whether an added round of runs runs (runs, the floor's included) may start:
- * elapsed_s + (runs + base_runs_left) * mean_run_s <= budget_s, and the point has used
- * less than its share of the slack, slack_at_point_start_s * point_base_runs /
- * (point_base_runs + base_runs_left). Always true when budget_s is 0. */
-bool planner_budget_allows(const struct planner_budget *b, unsigned runs);
+/* Whether the next added round may start: spent_s + round_s <= budget_s, or no budget.
+ * The points are served in the order they run: what an early point spends, a later
+ * one cannot. */
+bool planner_budget_allows(const struct planner_budget *b);
 
 #endif

@@ -95,6 +95,8 @@ struct point_run {
     unsigned base;   /* the base trials */
     struct order ord;
     unsigned seq;
+    unsigned runs; /* run here so far, and their wall time: an added round's cost */
+    double wall_s;
     json_t *trials[MAX_MODELS];
 };
 
@@ -120,7 +122,8 @@ static void run_round(struct suite *s, struct point_run *pr, const bool *now, un
             r.status = RUN_LOADGEN_FAILED; /* bench's own failure: the model is not blamed */
         s->runs_done++;
         s->added_runs += trial > pr->base;
-        s->run_wall_s += r.wall_s;
+        pr->runs++;
+        pr->wall_s += r.wall_s;
         if (r.status == RUN_FAILED_TO_START || r.status == RUN_UNAVAILABLE) {
             s->unavailable[m] = true;
             snprintf(s->unavailable_why[m], sizeof(s->unavailable_why[m]), "%s", r.detail);
@@ -154,28 +157,14 @@ static unsigned round_slots(const struct suite *s, const struct point_run *pr, c
     return n;
 }
 
-/* The mean wall time of a run so far; 0 before the first. */
-static double mean_run_s(const struct suite *s)
-{
-    return s->runs_done ? s->run_wall_s / s->runs_done : 0;
-}
-
 /* The planner's rounds at a closed-loop point (planner.h): past the base rounds,
  * another round of the models whose throughput's median interval is still too wide,
- * the floor with them, while they have fewer than --max-trials and the budget allows.
- * slack_s is the budget's slack at the point's start; point_base its base runs.
- * Marks in by_budget the models the budget stopped. */
-static void add_rounds(struct suite *s, struct point_run *pr, const bool *runs, double slack_s,
-                       unsigned point_base, bool *by_budget)
+ * the floor with them, while they have fewer than --max-trials and the budget of the
+ * added trials allows. Marks in by_budget the models the budget stopped. */
+static void add_rounds(struct suite *s, struct point_run *pr, const bool *runs, bool *by_budget)
 {
     const struct bench_opts *o = s->o;
-    unsigned done = s->runs_done - s->added_runs;
-    struct planner_budget b = {
-        .budget_s = (double)o->budget_ns / 1e9,
-        .base_runs_left = s->runs_total > done ? s->runs_total - done : 0,
-        .point_base_runs = point_base,
-        .slack_at_point_start_s = slack_s,
-    };
+    struct planner_budget b = {.budget_s = (double)o->budget_ns / 1e9};
     for (unsigned trial = pr->base + 1; trial <= o->max_trials && !bench_interrupted; trial++) {
         bool now[MAX_MODELS];
         unsigned r = 0;
@@ -194,9 +183,9 @@ static void add_rounds(struct suite *s, struct point_run *pr, const bool *runs, 
             return;
         if (pr->nslots > s->floor_slot && now[s->floor_slot])
             r++;
-        b.elapsed_s = (double)(clock_now_ns() - s->started_ns) / 1e9;
-        b.mean_run_s = mean_run_s(s);
-        if (!planner_budget_allows(&b, r)) {
+        b.spent_s = s->added_s;
+        b.round_s = pr->runs ? r * pr->wall_s / pr->runs : 0;
+        if (!planner_budget_allows(&b)) {
             for (unsigned m = 0; m < o->nmodels; m++)
                 by_budget[m] = now[m];
             if (!s->budget_spent_at[0])
@@ -206,7 +195,7 @@ static void add_rounds(struct suite *s, struct point_run *pr, const bool *runs, 
         }
         uint64_t t0 = clock_now_ns();
         run_round(s, pr, now, trial);
-        b.used_at_point_s += (double)(clock_now_ns() - t0) / 1e9;
+        s->added_s += (double)(clock_now_ns() - t0) / 1e9;
     }
 }
 
@@ -321,25 +310,18 @@ int run_point(struct suite *s, const struct scenario *sc, const struct point *p,
      * with the model that ended the point before, in this scenario or the last. */
     order_init(&pr.ord, point_seed(sc->name, p->label), s->last_model);
     pr.base = p->trials ? p->trials : o->trials;
-    /* The budget's share of this point is fixed at its start (planner.h). */
     bool now[MAX_MODELS];
-    unsigned done = s->runs_done - s->added_runs, point_base = 0;
-    if (round_slots(s, &pr, runs, now) > 0)
-        for (unsigned m = 0; m < pr.nslots; m++)
-            point_base += now[m] ? pr.base : 0;
-    double slack_s =
-        planner_slack_s((double)o->budget_ns / 1e9, (double)(clock_now_ns() - s->started_ns) / 1e9,
-                        s->runs_total > done ? s->runs_total - done : 0, mean_run_s(s));
     for (unsigned trial = 1; trial <= pr.base && !bench_interrupted; trial++) {
         /* A round of the models that run here, in an order of its own (order.c). */
         round_slots(s, &pr, runs, now);
         run_round(s, &pr, now, trial);
     }
     /* The open loop's throughput is the offered rate: nothing for the planner. */
-    bool adaptive = p->rate_rps <= 0 && p->trials == 0 && o->target_ci_pct > 0;
+    bool adaptive =
+        p->rate_rps <= 0 && p->trials == 0 && o->target_ci_pct > 0 && o->max_trials > pr.base;
     bool by_budget[MAX_MODELS] = {false};
     if (adaptive)
-        add_rounds(s, &pr, runs, slack_s, point_base, by_budget);
+        add_rounds(s, &pr, runs, by_budget);
     bool paired = pr.nslots > s->floor_slot && json_array_size(pr.trials[s->floor_slot]) > 0;
     for (unsigned m = 0; m < o->nmodels; m++) {
         if (p->only && !p->only[m]) {

@@ -401,12 +401,12 @@ void run_progress(struct suite *s, const char *scenario, const char *model, cons
 static json_t *planner_json(const struct suite *s)
 {
     const struct bench_opts *o = s->o;
-    return json_pack("{s:f,s:i,s:o,s:i,s:i,s:i,s:i,s:o}", "target_ci_pct", o->target_ci_pct,
+    return json_pack("{s:f,s:i,s:o,s:f,s:i,s:i,s:i,s:i,s:o}", "target_ci_pct", o->target_ci_pct,
                      "max_trials", (int)o->max_trials, "budget_s",
-                     o->budget_ns ? json_real((double)o->budget_ns / 1e9) : json_null(),
-                     "base_runs", (int)(s->runs_done - s->added_runs), "added_runs",
-                     (int)s->added_runs, "points_judged", (int)s->points_judged, "points_met",
-                     (int)s->points_met, "budget_spent_at",
+                     o->budget_ns ? json_real((double)o->budget_ns / 1e9) : json_null(), "added_s",
+                     round_to(s->added_s, 1), "base_runs", (int)(s->runs_done - s->added_runs),
+                     "added_runs", (int)s->added_runs, "points_judged", (int)s->points_judged,
+                     "points_met", (int)s->points_met, "budget_spent_at",
                      s->budget_spent_at[0] ? json_string(s->budget_spent_at) : json_null());
 }
 

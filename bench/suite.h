@@ -90,7 +90,7 @@ struct suite {
     /* The adaptive trials (planner.h): runs_total counts base runs only; the rounds the
      * planner adds are counted apart. */
     unsigned added_runs;
-    double run_wall_s; /* every run's wall time, summed: the mean run for the budget */
+    double added_s; /* the wall time the added rounds took: what the budget weighs */
     unsigned points_judged, points_met;
     char budget_spent_at[96]; /* "scenario/label" where the budget first stopped a round */
 };

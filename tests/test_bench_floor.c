@@ -302,7 +302,8 @@ static void case_planner_adds(void)
     teardown();
 }
 
-/* --max-trials equal to --trials: nothing is added, whatever the target. */
+/* --max-trials equal to --trials: nothing is added, whatever the target, and no point
+ * is judged (the quick suite's case). */
 static void case_planner_max_equal(void)
 {
     const char *servers[] = {"epoll", "floor", NULL};
@@ -320,13 +321,15 @@ static void case_planner_max_equal(void)
     CHECK(num(pl, "added_runs") == 0 && num(pl, "base_runs") == 4);
     json_t *pt = point_of(scenario(j, "concurrency"), "epoll", "4");
     CHECK(trial_set(pt) == 0x6);
-    CHECK(strcmp(str(json_object_get(pt, "precision"), "stopped"), "max_trials") == 0);
+    CHECK(strcmp(str(json_object_get(pt, "precision"), "stopped"), "not_adaptive") == 0);
+    CHECK(num(pl, "points_judged") == 0, "nothing can be added, so nothing is judged");
     json_decref(j);
     teardown();
 }
 
-/* A budget the base runs already pass: no round is added, the point says the budget
- * stopped it, and the planner where. */
+/* A budget smaller than one added round (two runs of at least 300 ms each, against
+ * 500 ms): no round is added, the point says the budget stopped it, and the planner
+ * where. */
 static void case_planner_budget(void)
 {
     const char *servers[] = {"epoll", "floor", NULL};
@@ -335,15 +338,15 @@ static void case_planner_budget(void)
     const char *args[] = {
         "--models", "epoll", "--scenarios",  "concurrency", "--points",    "concurrency=4",
         "--trials", "2",     "--max-trials", "3",           "--target-ci", "0.001",
-        "--budget", "1s",    "--duration",   "300ms",       "--warmup",    "0",
+        "--budget", "500ms", "--duration",   "300ms",       "--warmup",    "0",
         NULL};
     run_bench(&r, args, 0, 0);
     CHECK(r.status == 0, "exit %d:\n%s", r.status, r.err);
     CHECK(strstr(r.err, "done: 4 runs"), "%s", r.err);
     json_t *j = latest();
-    CHECK(num(json_object_get(j, "settings"), "budget_s") == 1);
+    CHECK(num(json_object_get(j, "settings"), "budget_s") == 0.5);
     json_t *pl = json_object_get(j, "planner");
-    CHECK(num(pl, "added_runs") == 0 && num(pl, "budget_s") == 1);
+    CHECK(num(pl, "added_runs") == 0 && num(pl, "budget_s") == 0.5 && num(pl, "added_s") == 0);
     CHECK(strcmp(str(pl, "budget_spent_at"), "concurrency/4") == 0);
     json_t *pt = point_of(scenario(j, "concurrency"), "epoll", "4");
     CHECK(trial_set(pt) == 0x6);

@@ -354,36 +354,24 @@ static void case_planner_zero(void)
     CHECK(!planner_needs_more(zeros, 1, 7, 5, &h, &l) && isnan(h) && isnan(l), "one zero");
 }
 
-/* The budget: 1000 s, 600 elapsed, runs of 2 s, 100 base runs to come (200 s), this
- * point's 20 base runs. Slack at the point's start (its 20 runs to come as well):
- * 1000 - 560 - 120 * 2 = 200 s; the point's share 200 * 20 / 120 = 33.3 s. */
+/* The budget of the added trials: 90 s, 80 spent; a round of 4 runs at 2.5 s each (the
+ * point's mean run so far) costs 10 s: 80 + 10 = 90 is within, 80 + 10.5 is not. */
 static void case_planner_budget(void)
 {
-    CHECK(planner_slack_s(1000, 560, 120, 2) == 200);
-    CHECK(planner_slack_s(0, 560, 120, 2) == 0, "no budget, no slack");
-    CHECK(planner_slack_s(100, 60, 30, 2) == -20);
-    struct planner_budget b = {.budget_s = 1000,
-                               .elapsed_s = 600,
-                               .mean_run_s = 2,
-                               .base_runs_left = 100,
-                               .point_base_runs = 20,
-                               .slack_at_point_start_s = 200,
-                               .used_at_point_s = 0};
-    CHECK(planner_budget_allows(&b, 4), "allowed: 600 + 104 * 2 = 808 <= 1000, 0 of 33 s");
-    b.used_at_point_s = 33;
-    CHECK(planner_budget_allows(&b, 4), "allowed: 33 of the point's 33.3 s");
-    b.used_at_point_s = 34;
-    CHECK(!planner_budget_allows(&b, 4), "the point's share spent: 34 s of 33.3");
-    b.used_at_point_s = 0;
-    b.elapsed_s = 792; /* 792 + 104 * 2 = 1000: just within */
-    CHECK(planner_budget_allows(&b, 4));
-    CHECK(!planner_budget_allows(&b, 5), "792 + 105 * 2 = 1002 > 1000: the total denies");
-    b.elapsed_s = 600;
-    b.slack_at_point_start_s = -10; /* the base runs alone were to pass the budget */
-    CHECK(!planner_budget_allows(&b, 1), "no slack, no added round");
+    struct planner_budget b = {.budget_s = 90, .spent_s = 80, .round_s = 4 * 2.5};
+    CHECK(planner_budget_allows(&b), "80 + 10 = 90 <= 90");
+    b.round_s = 10.5;
+    CHECK(!planner_budget_allows(&b), "80 + 10.5 > 90: the budget denies");
+    b.spent_s = 0;
+    b.round_s = 91;
+    CHECK(!planner_budget_allows(&b), "one round past the whole budget never starts");
+    b.spent_s = 95; /* an estimate that fell short: spent past the budget */
+    b.round_s = 0.1;
+    CHECK(!planner_budget_allows(&b), "nothing once spent");
     b.budget_s = 0; /* none: always */
-    b.elapsed_s = 1e9;
-    CHECK(planner_budget_allows(&b, 100), "no budget denies nothing");
+    b.spent_s = 1e9;
+    b.round_s = 1e9;
+    CHECK(planner_budget_allows(&b), "no budget denies nothing");
 }
 
 TEST_CASES({"median_level", case_median_level}, {"median_ci_small", case_median_ci_small},
