@@ -121,8 +121,9 @@ static void cell(FILE *f, json_t *sc, json_t *pt, const char *metric)
 /* What the intervals of a table's cells are, in words: "95% interval of the mean" (an
  * older bench.json), "interval of the median, at least 95%", or where a cell's level is
  * under 95%, the least of them: "interval of the median; the range of 3 trials, 75%".
- * "" when no cell has one. */
-static void interval_words(json_t *sc, const char *metric, char *buf, size_t len)
+ * The cells' summaries are each point's obj.metric ("summary", or "vs_floor"). "" when
+ * no cell has one. */
+static void interval_words(json_t *sc, const char *obj, const char *metric, char *buf, size_t len)
 {
     json_t *least = NULL, *pt;
     double lo, hi, level, least_level = INFINITY;
@@ -131,7 +132,7 @@ static void interval_words(json_t *sc, const char *metric, char *buf, size_t len
     buf[0] = '\0';
     json_array_foreach(json_object_get(sc, "points"), i, pt)
     {
-        json_t *s = json_object_get(json_object_get(pt, "summary"), metric);
+        json_t *s = json_object_get(json_object_get(pt, obj), metric);
         bool mean;
         if (!summary_interval(s, &lo, &hi, &level, &mean))
             continue;
@@ -154,6 +155,20 @@ static void interval_words(json_t *sc, const char *metric, char *buf, size_t len
         snprintf(buf, len, "interval of the median, at least 95%%");
 }
 
+/* A table's title, with what its intervals are, and its head: a column per label. */
+static void table_head(FILE *f, const char *title, const char *words, const char *x_label,
+                       char (*l)[32], int nl)
+{
+    fprintf(f, "\n%s%s%s%s (rows: model; columns: %s)\n\n| model |", title, words[0] ? " [" : "",
+            words, words[0] ? "]" : "", x_label);
+    for (int k = 0; k < nl; k++)
+        fprintf(f, " %s |", l[k]);
+    fprintf(f, "\n|---|");
+    for (int k = 0; k < nl; k++)
+        fprintf(f, "---|");
+    fprintf(f, "\n");
+}
+
 /* A table: a row per model, a column per point, and, where the scenario ran it, the
  * floor's row, marked as the reference it is. */
 static void table(FILE *f, json_t *sc, const char **models, size_t nm, const char *metric,
@@ -163,15 +178,8 @@ static void table(FILE *f, json_t *sc, const char **models, size_t nm, const cha
     int nl = scenario_labels(sc, l, 32);
     if (nl == 0)
         return;
-    interval_words(sc, metric, words, sizeof(words));
-    fprintf(f, "\n%s%s%s%s (rows: model; columns: %s)\n\n| model |", title, words[0] ? " [" : "",
-            words, words[0] ? "]" : "", x_label);
-    for (int k = 0; k < nl; k++)
-        fprintf(f, " %s |", l[k]);
-    fprintf(f, "\n|---|");
-    for (int k = 0; k < nl; k++)
-        fprintf(f, "---|");
-    fprintf(f, "\n");
+    interval_words(sc, "summary", metric, words, sizeof(words));
+    table_head(f, title, words, x_label, l, nl);
     for (size_t m = 0; m < nm; m++) {
         fprintf(f, "| %s |", models[m]);
         for (int k = 0; k < nl; k++)
@@ -216,7 +224,7 @@ static void vs_cell(FILE *f, json_t *pt, const char *which)
 static void vs_table(FILE *f, json_t *sc, const char **models, size_t nm, const char *which,
                      const char *title, const char *x_label)
 {
-    char l[32][32];
+    char l[32][32], words[128];
     int nl = scenario_labels(sc, l, 32);
     bool any = false;
     for (size_t m = 0; m < nm; m++)
@@ -224,13 +232,8 @@ static void vs_table(FILE *f, json_t *sc, const char **models, size_t nm, const 
             any |= json_is_object(json_object_get(results_point(sc, models[m], l[k]), "vs_floor"));
     if (!any)
         return;
-    fprintf(f, "\n%s (rows: model; columns: %s)\n\n| model |", title, x_label);
-    for (int k = 0; k < nl; k++)
-        fprintf(f, " %s |", l[k]);
-    fprintf(f, "\n|---|");
-    for (int k = 0; k < nl; k++)
-        fprintf(f, "---|");
-    fprintf(f, "\n");
+    interval_words(sc, "vs_floor", which, words, sizeof(words));
+    table_head(f, title, words, x_label, l, nl);
     for (size_t m = 0; m < nm; m++) {
         fprintf(f, "| %s |", models[m]);
         for (int k = 0; k < nl; k++)
@@ -258,8 +261,9 @@ void write_floor_note(FILE *f, json_t *sc)
     fprintf(f,
             "\nThe floor, the reference, is echo-floor: one thread on epoll echoing bytes as "
             "they come, no line parsing and no counters, run in every round beside the models. "
-            "It is this machine's loopback and wake-up cost, which a model should beat only by "
-            "the noise of its trials, and not a model: it is never ranked. Each model's figure "
+            "It is this machine's loopback and wake-up cost: a reference, not a bound (a model "
+            "that makes fewer system calls a request, such as a blocking thread at one "
+            "connection, can pass it), and not a model: it is never ranked. Each model's figure "
             "against it is the median of "
             "the rounds' ratios (model over floor in the same round, so a drift of the machine "
             "between rounds cancels). Its own figures: %s.\n",
@@ -418,12 +422,9 @@ static void scenario_section(FILE *f, const struct results *r, json_t *sc, const
         }
         if (strcmp(name, "concurrency") == 0 && scenario_has_floor(sc)) {
             vs_table(f, sc, models, nm, "throughput",
-                     "Throughput as a share of the floor's (the median of the rounds' ratios "
-                     "[their interval])",
-                     xl);
+                     "Throughput as a share of the floor's, the median of the rounds' ratios", xl);
             vs_table(f, sc, models, nm, "p99",
-                     "p99 latency as a multiple of the floor's (the median of the rounds' ratios "
-                     "[their interval])",
+                     "p99 latency as a multiple of the floor's, the median of the rounds' ratios",
                      xl);
             write_floor_note(f, sc);
         }
