@@ -102,60 +102,120 @@ static const char *floor_key(const char *metric)
 
 /* What the rows add up to, for the summary. */
 struct tally {
-    bool floor;          /* both runs ran the floor: the normalised column is there */
-    int apart;           /* rows whose raw intervals are apart (marked *) */
-    int normalised;      /* rows with B/A on the floor, and an interval */
-    int remain, machine; /* of those: the interval excludes 1; it holds 1 but * raw */
-    /* The least level of a normalised interval, and the two it is the product of
-     * (with their rounds); NaN while there is none. */
+    bool floor;     /* both runs ran the floor: the normalised column is there */
+    int apart;      /* rows whose raw intervals are apart (marked *) */
+    int normalised; /* rows with B/A on the floor, and an interval, that may be marked */
+    /* Of those, by mark: apart raw and on the floor on the same side; on the other
+     * side; on the floor alone; the machine's change; too wide to say. */
+    int remain, reverse, floor_only, machine, undecided;
+    /* The least level of any interval printed (B/A on the floor in every row, marked or
+     * not, and the floor's own B/A), and the two it is the product of (with their
+     * rounds, or trials where it is the floor's own); NaN while there is none. */
     double level, level_a, level_b, rounds_a, rounds_b;
-    char remains[4096], machines[4096];
+    bool level_of_floor; /* the least is one of the floor's own B/A */
+    char remains[4096], reverses[4096], floor_onlys[4096], machines[4096], undecideds[4096];
     char floors[4096];               /* the floor's own B/A at each point: the machine's change */
     int shared, starved, unmeasured; /* points compared, starved in either, not measured */
     char skipped[4096];              /* the unmeasured, with both statuses */
 };
 
+/* Keeps r's level in t when it is the least so far (a vs_floor interval before the
+ * floor's own at the same level). a and b are its two summaries. */
+static void least_level(struct tally *t, const struct estimate *r, json_t *a, json_t *b,
+                        bool of_floor)
+{
+    if (isnan(r->lo) || isnan(r->level))
+        return;
+    if (!isnan(t->level) &&
+        !(r->level < t->level || (r->level == t->level && t->level_of_floor && !of_floor)))
+        return;
+    t->level = r->level;
+    t->level_of_floor = of_floor;
+    t->level_a = jpath(a, "ci_level");
+    t->level_b = jpath(b, "ci_level");
+    t->rounds_a = jpath(a, "n");
+    t->rounds_b = jpath(b, "n");
+}
+
+/* The side of 1 an interval is on: 1 above, -1 below, 0 where it holds 1 (or there is
+ * none). */
+static int side_of_one(const struct estimate *r)
+{
+    return r->lo > 1 ? 1 : r->hi < 1 ? -1 : 0;
+}
+
+/* The floor's own B/A for metric at a point (fa, fb its points in A and B): its side of 1
+ * (0 where it holds 1, or where there is no floor or no interval). */
+static int floor_side(json_t *fa, json_t *fb, const char *metric)
+{
+    struct estimate ea, eb;
+    if (!fa || !fb || !point_measured(fa) || !point_measured(fb))
+        return 0;
+    if (!estimate_of(json_object_get(json_object_get(fa, "summary"), metric), &ea) ||
+        !estimate_of(json_object_get(json_object_get(fb, "summary"), metric), &eb))
+        return 0;
+    struct estimate r = ratio_of(&ea, &eb);
+    return side_of_one(&r);
+}
+
 /* The row's B/A on the floor into buf (and its mark into *mark): B's vs_floor over A's
- * for the metric, with its interval; counted into t. "-" where a point has no vs_floor. */
+ * for the metric, with its interval; counted into t. raw is the side of the raw
+ * difference where the raw intervals are apart (1: B above A, -1: below, 0: not apart);
+ * floor its floor's own B/A's side of 1 at the point. "-" where a point has no
+ * vs_floor. */
 static void normalised(struct tally *t, const char *scenario, const char *model, const char *label,
-                       const char *metric, json_t *pa, json_t *pb, bool apart, bool markable,
-                       char *buf, size_t len, const char **mark)
+                       const char *metric, json_t *pa, json_t *pb, int raw, int floor,
+                       bool markable, char *buf, size_t len, const char **mark)
 {
     struct estimate fa, fb;
     const char *key = floor_key(metric);
     *mark = "";
-    if (!key || !estimate_of(json_object_get(json_object_get(pa, "vs_floor"), key), &fa) ||
-        !estimate_of(json_object_get(json_object_get(pb, "vs_floor"), key), &fb)) {
+    json_t *sa = key ? json_object_get(json_object_get(pa, "vs_floor"), key) : NULL;
+    json_t *sb = key ? json_object_get(json_object_get(pb, "vs_floor"), key) : NULL;
+    if (!key || !estimate_of(sa, &fa) || !estimate_of(sb, &fb)) {
         snprintf(buf, len, "-");
         return;
     }
     struct estimate n = ratio_of(&fa, &fb);
     ratio_text(&n, buf, len);
+    least_level(t, &n, sa, sb, false); /* printed, so in the least level, marked or not */
     if (isnan(n.lo) || !markable)
         return;
     t->normalised++;
-    if (isnan(t->level) || n.level < t->level) {
-        t->level = n.level;
-        t->level_a = fa.level;
-        t->level_b = fb.level;
-        t->rounds_a = jpath(json_object_get(json_object_get(pa, "vs_floor"), key), "n");
-        t->rounds_b = jpath(json_object_get(json_object_get(pb, "vs_floor"), key), "n");
-    }
-    if (n.lo > 1 || n.hi < 1) {
+    int side = side_of_one(&n);
+    char *list;
+    size_t list_len = sizeof(t->remains);
+    if (raw != 0 && side == raw) {
         *mark = "remains";
         t->remain++;
-        list_add(t->remains, sizeof(t->remains), "%s %s %s %s %s", scenario, model, label, metric,
-                 buf);
-    } else if (apart) {
+        list = t->remains;
+    } else if (raw != 0 && side != 0) {
+        *mark = "reverses";
+        t->reverse++;
+        list = t->reverses;
+    } else if (side != 0) {
+        *mark = "only on the floor";
+        t->floor_only++;
+        list = t->floor_onlys;
+    } else if (raw != 0 && floor == raw) {
         *mark = "the machine";
         t->machine++;
-        list_add(t->machines, sizeof(t->machines), "%s %s %s %s", scenario, model, label, metric);
+        list = t->machines;
+    } else if (raw != 0) {
+        *mark = "undecided";
+        t->undecided++;
+        list = t->undecideds;
+    } else {
+        return;
     }
+    list_add(list, list_len, "%s %s %s %s %s", scenario, model, label, metric, buf);
 }
 
-/* A row of the table; also to the markdown file. */
+/* A row of the table; also to the markdown file. fa and fb: the floor's points at the
+ * same point in A and B (NULL without). */
 static void row(FILE *out, FILE *md, struct tally *t, const char *scenario, const char *model,
-                const char *label, const char *metric, json_t *pa, json_t *pb)
+                const char *label, const char *metric, json_t *pa, json_t *pb, json_t *fa,
+                json_t *fb)
 {
     struct estimate ea, eb;
     char a[32], b[32];
@@ -189,8 +249,9 @@ static void row(FILE *out, FILE *md, struct tally *t, const char *scenario, cons
     /* The same reasons that keep a row from * keep its standing on the floor unmarked. */
     char norm[64];
     const char *nmark;
-    normalised(t, scenario, model, label, metric, pa, pb, apart, !starved && !spoiled, norm,
-               sizeof(norm), &nmark);
+    int raw = !apart ? 0 : eb.lo > ea.hi ? 1 : -1;
+    normalised(t, scenario, model, label, metric, pa, pb, raw, floor_side(fa, fb, metric),
+               !starved && !spoiled, norm, sizeof(norm), &nmark);
     fprintf(out, "%-11s %-10s %-10s %-15s %12s %12s %7s %-7s %s%s%s\n", scenario, model, label,
             metric, a, b, ratio, mark, norm, nmark[0] ? " " : "", nmark);
     fprintf(md, "| %s | %s | %s | %s | %s | %s | %s%s%s | %s%s%s |\n", scenario, model, label,
@@ -198,7 +259,7 @@ static void row(FILE *out, FILE *md, struct tally *t, const char *scenario, cons
 }
 
 /* The floor's own B/A at a point (throughput and p99, with their intervals): how much
- * the machine itself changed there. Into t->floors. */
+ * the machine itself changed there. Into t->floors, and its levels into t's least. */
 static void floor_row(struct tally *t, const char *scenario, const char *label, json_t *pa,
                       json_t *pb)
 {
@@ -210,6 +271,8 @@ static void floor_row(struct tally *t, const char *scenario, const char *label, 
         if (!summary_of(pa, metrics[i], &ea) || !summary_of(pb, metrics[i], &eb))
             continue;
         struct estimate r = ratio_of(&ea, &eb);
+        least_level(t, &r, json_object_get(json_object_get(pa, "summary"), metrics[i]),
+                    json_object_get(json_object_get(pb, "summary"), metrics[i]), true);
         char text[64];
         ratio_text(&r, text, sizeof(text));
         at += snprintf(item + at, sizeof(item) - (size_t)at, "%s %s %s", i ? "," : "", metrics[i],
@@ -351,10 +414,14 @@ static void table_head(FILE *md, const struct tally *t)
         return;
     }
     fprintf(md, " *B/A on the floor*: each model's standing against its own machine's floor "
-                "(vs_floor), B's over A's, with its interval; `remains` where that interval "
-                "excludes 1 (the difference remains once the machines are taken out), `the "
-                "machine` where the raw intervals are apart but this one holds 1 (the model's "
-                "standing did not change: the machine did).\n\n"
+                "(vs_floor), B's over A's, with its interval. Where the raw intervals are "
+                "apart: `remains` where it excludes 1 on the raw difference's side (the "
+                "difference remains once the machines are taken out), `reverses` where it "
+                "excludes 1 on the other side, `the machine` where it holds 1 and the floor's "
+                "own B/A at the point excludes 1 on the raw difference's side (the model's "
+                "standing did not change: the machine did), `undecided` where it holds 1 and "
+                "the floor's own does not say so (too wide to tell). Where they are not: `only "
+                "on the floor` where it excludes 1.\n\n"
                 "| scenario | model | point | metric | A | B | B/A | B/A on the floor |\n"
                 "|---|---|---|---|---|---|---|---|\n");
     printf("\n%-11s %-10s %-10s %-15s %12s %12s %7s %-7s %s\n", "scenario", "model", "point",
@@ -394,15 +461,24 @@ static void compare_points(FILE *md, struct tally *t, const struct results *ra,
                 t->shared++;
             else
                 t->starved++;
-            row(stdout, md, t, name, model, label, "throughput_rps", pa, pb);
-            row(stdout, md, t, name, model, label, "p99_us", pa, pb);
+            json_t *fa = scenario_floor(sa, label), *fb = scenario_floor(sb, label);
+            row(stdout, md, t, name, model, label, "throughput_rps", pa, pb, fa, fb);
+            row(stdout, md, t, name, model, label, "p99_us", pa, pb, fa, fb);
         }
     }
 }
 
-/* The summary, on f, each sentence after bullet: the rows that differ raw, those that
- * remain on the floor and those that were the machine, the normalised intervals'
- * level, and the floor's own change; or why there is no normalised column. */
+/* One sentence of the summary: how many rows had a mark, and which. */
+static void summary_mark(FILE *f, const char *bullet, int n, const char *mark, const char *meaning,
+                         const char *list)
+{
+    fprintf(f, "%s%d row%s %s (%s)%s%s.\n", bullet, n, n == 1 ? "" : "s", mark, meaning,
+            n ? ": " : "", list);
+}
+
+/* The summary, on f, each sentence after bullet: the rows that differ raw, those of each
+ * mark on the floor, the least level of the intervals printed, and the floor's own
+ * change; or why there is no normalised column. */
 static void summary(FILE *f, const char *bullet, const struct tally *t, const char *unavailable)
 {
     fprintf(f, "%s%d row%s differ raw (intervals apart, *).\n", bullet, t->apart,
@@ -411,23 +487,35 @@ static void summary(FILE *f, const char *bullet, const struct tally *t, const ch
         fprintf(f, "%sB/A on the floor is unavailable: %s.\n", bullet, unavailable);
         return;
     }
-    fprintf(f,
-            "%sOn the floor (the machines taken out), %d of %d rows with an interval remain%s%s"
-            ".\n",
-            bullet, t->remain, t->normalised, t->remain ? ": " : "", t->remains);
-    fprintf(f, "%s%d row%s the machine (apart raw, the model's standing unchanged)%s%s.\n", bullet,
-            t->machine, t->machine == 1 ? " was" : "s were", t->machine ? ": " : "", t->machines);
+    fprintf(f, "%sOn the floor (the machines taken out), of %d rows with an interval:\n", bullet,
+            t->normalised);
+    summary_mark(f, bullet, t->remain, "remain", "apart raw, and on the floor the same way",
+                 t->remains);
+    summary_mark(f, bullet, t->reverse, "reverse", "apart raw, and on the floor the other way",
+                 t->reverses);
+    summary_mark(f, bullet, t->floor_only, "differ only on the floor",
+                 "not apart raw; on the floor the interval excludes 1", t->floor_onlys);
+    summary_mark(f, bullet, t->machine, "were the machine",
+                 "apart raw, on the floor the interval holds 1, and the floor's own B/A moved "
+                 "the same way",
+                 t->machines);
+    summary_mark(f, bullet, t->undecided, "undecided",
+                 "apart raw; on the floor the interval holds 1 but the floor's own B/A does not "
+                 "say the machine moved that way: too wide to tell",
+                 t->undecideds);
     if (t->normalised > 0 && isnan(t->level))
         fprintf(f,
                 "%sThe level of the intervals on the floor is unknown (a vs_floor without "
                 "ci_level).\n",
                 bullet);
-    else if (t->normalised > 0) {
+    else if (!isnan(t->level)) {
+        const char *of = t->level_of_floor ? "the floor's own interval" : "vs_floor interval";
+        const char *over = t->level_of_floor ? "trials" : "rounds";
         fprintf(f,
-                "%sEach interval on the floor holds its ratio with probability at least %.2f "
-                "(A's vs_floor interval at %.3g over %.0f rounds times B's at %.3g over %.0f: "
-                "the runs' trials are independent).",
-                bullet, t->level, t->level_a, t->rounds_a, t->level_b, t->rounds_b);
+                "%sEach interval printed (on the floor, and the floor's own B/A) holds its "
+                "ratio with probability at least %.2f, the least of them (A's %s at %.3g "
+                "over %.0f %s times B's at %.3g over %.0f: the runs' trials are independent).",
+                bullet, t->level, of, t->level_a, t->rounds_a, over, t->level_b, t->rounds_b);
         if (t->level < 0.9)
             fprintf(f, " That is low: under 6 rounds a run's interval is the range of its "
                        "rounds (0.75 for 3), so a row that remains may be chance; rerun both "
@@ -483,11 +571,14 @@ int main(int argc, char **argv)
                "of A and B, the ratio B/A, and * where their intervals of the median do not\n"
                "overlap. Where both runs ran the floor (echo-floor, the machine's reference),\n"
                "also B/A on the floor: the models' vs_floor, B's over A's, with an interval\n"
-               "[B.lo/A.hi, B.hi/A.lo] at the product of the two levels; 'remains' where it\n"
-               "excludes 1 (a difference the machines do not explain), 'the machine' where\n"
-               "the raw intervals are apart but it holds 1. A summary ends the table, with the\n"
-               "floor's own B/A at each point. Writes DIR/compare.md and overlay plots\n"
-               "(default DIR: B/compare).\n");
+               "[B.lo/A.hi, B.hi/A.lo] at the product of the two levels. Where the raw\n"
+               "intervals are apart: 'remains' where it excludes 1 on the raw side (a\n"
+               "difference the machines do not explain), 'reverses' where on the other side,\n"
+               "'the machine' where it holds 1 and the floor's own B/A excludes 1 on the raw\n"
+               "side, 'undecided' where it holds 1 otherwise. Where they are not: 'only on\n"
+               "the floor' where it excludes 1. A summary ends the table, with the floor's\n"
+               "own B/A at each point and the least level of every interval printed. Writes\n"
+               "DIR/compare.md and overlay plots (default DIR: B/compare).\n");
         return 0;
     }
     if (argc > 2 && strcmp(argv[1], "--out") == 0) {

@@ -128,8 +128,8 @@ static void case_floor_ratio(void)
     CHECK(strstr(line, "| 2.00 * | 1.00 [0.95, 1.05] the machine |"), "%s", line);
     /* Two 3-round intervals of the median, each the range at 0.75: 0.5625 together,
      * said plainly. */
-    CHECK(strstr(md, "with probability at least 0.56 (A's vs_floor interval at 0.75 over 3 "
-                     "rounds times B's at 0.75 over 3") &&
+    CHECK(strstr(md, "with probability at least 0.56, the least of them (A's vs_floor interval "
+                     "at 0.75 over 3 rounds times B's at 0.75 over 3") &&
               strstr(md, "That is low"),
           "%s", md);
     /* The floor's own B/A: 20,000 [19,600, 20,400] against 10,000 [9,800, 10,200]; p99 25
@@ -142,7 +142,8 @@ static void case_floor_ratio(void)
     free(md);
     free(out);
 
-    /* Six rounds each (intervals at 0.96875): 0.94 together, and not called low. */
+    /* Six rounds each (intervals at 0.96875), the floor's own too: 0.94 together, and not
+     * called low. */
     json_t *j[2] = {load_fixture("compare_floor_a.json"), load_fixture("compare_floor_b.json")};
     for (int r = 0; r < 2; r++) {
         size_t i;
@@ -159,6 +160,11 @@ static void case_floor_ratio(void)
                     json_object_set_new(m, "n", json_integer(6));
                 }
             }
+            json_object_foreach(json_object_get(pt, "summary"), key, m)
+            {
+                json_object_set_new(m, "ci_level", json_real(0.96875));
+                json_object_set_new(m, "n", json_integer(6));
+            }
         }
     }
     results_dir("a6", NULL, j[0], a, sizeof(a));
@@ -166,7 +172,8 @@ static void case_floor_ratio(void)
     json_decref(j[0]);
     json_decref(j[1]);
     md = compare(a, b, &out);
-    CHECK(strstr(md, "at least 0.94 (A's vs_floor interval at 0.969 over 6 rounds") &&
+    CHECK(strstr(md, "at least 0.94, the least of them (A's vs_floor interval at 0.969 over 6 "
+                     "rounds") &&
               !strstr(md, "That is low"),
           "%s", md);
     free(md);
@@ -194,11 +201,12 @@ static void case_floor_remains(void)
         }
     }
     CHECK(!strstr(md, "| concurrency | floor |"), "the floor is not a model's row:\n%s", md);
-    const char *remain = "2 of 8 rows with an interval remain: concurrency thread 1 "
-                         "throughput_rps 1.50 [1.35, 1.67]; concurrency thread 1 p99_us 0.69 "
-                         "[0.59, 0.80].";
-    CHECK(strstr(md, "- 8 rows differ raw") && strstr(md, remain) &&
-              strstr(md, "- 6 rows were the machine"),
+    const char *remain = "2 rows remain (apart raw, and on the floor the same way): concurrency "
+                         "thread 1 throughput_rps 1.50 [1.35, 1.67]; concurrency thread 1 p99_us "
+                         "0.69 [0.59, 0.80].";
+    CHECK(strstr(md, "- 8 rows differ raw") && strstr(md, "of 8 rows with an interval") &&
+              strstr(md, remain) && strstr(md, "- 6 rows were the machine") &&
+              strstr(md, "- 0 rows reverse") && strstr(md, "- 0 rows undecided"),
           "%s", md);
     CHECK(strstr(out, "8 rows differ raw") && strstr(out, remain), "stdout:\n%s", out);
     free(md);
@@ -243,6 +251,140 @@ static void case_floor_unavailable(void)
     teardown();
 }
 
+/* ---- each mark on the floor, and the least level of what is printed ---- */
+
+/* The point of the fixture's concurrency scenario for model at label. */
+static json_t *point_of(json_t *j, const char *model, const char *label)
+{
+    size_t i;
+    json_t *pt;
+    json_array_foreach(
+        json_object_get(json_array_get(json_object_get(j, "scenarios"), 0), "points"), i, pt)
+    {
+        if (strcmp(json_string_value(json_object_get(pt, "model")), model) == 0 &&
+            strcmp(json_string_value(json_object_get(pt, "label")), label) == 0)
+            return pt;
+    }
+    CHECK(false, "no point %s %s", model, label);
+    return NULL;
+}
+
+/* Sets a summary's median and interval (and, where level > 0, its level and n). */
+static void set_estimate(json_t *s, double m, double lo, double hi, double level, int n)
+{
+    CHECK(json_is_object(s));
+    json_object_set_new(s, "median", json_real(m));
+    json_object_set_new(s, "ci", json_pack("[f, f]", lo, hi));
+    if (level > 0) {
+        json_object_set_new(s, "ci_level", json_real(level));
+        json_object_set_new(s, "n", json_integer(n));
+    }
+}
+
+static double jpath_number(json_t *s, const char *key)
+{
+    return json_number_value(json_object_get(s, key));
+}
+
+static json_t *metric_of(json_t *pt, const char *where, const char *metric)
+{
+    return json_object_get(json_object_get(pt, where), metric);
+}
+
+static void case_floor_marks(void)
+{
+    char a[PATH_MAX], b[PATH_MAX], line[512], *out;
+    json_t *j = load_fixture("compare_floor_b.json");
+    /* thread at 16: the same throughput as on A (16,800), but half its standing on the
+     * floor: not apart raw, only on the floor. */
+    set_estimate(metric_of(point_of(j, "thread", "16"), "summary", "throughput_rps"), 16800, 16320,
+                 17248, 0, 0);
+    set_estimate(metric_of(point_of(j, "thread", "16"), "vs_floor", "throughput"), 0.21, 0.20, 0.22,
+                 0, 0);
+    /* epoll at 1: twice A's throughput raw, but half its standing on the floor (0.40
+     * against 0.80): the difference reverses once the machines are taken out. */
+    set_estimate(metric_of(point_of(j, "epoll", "1"), "vs_floor", "throughput"), 0.40, 0.39, 0.41,
+                 0, 0);
+    /* The floor's own p99 at 1 too spread on B to say it moved: epoll's p99 there, apart
+     * raw and unchanged on the floor, is undecided, not the machine. */
+    set_estimate(metric_of(point_of(j, "floor", "1"), "summary", "p99_us"), 25, 10, 100, 0, 0);
+    results_dir("a", "compare_floor_a.json", NULL, a, sizeof(a));
+    results_dir("b", NULL, j, b, sizeof(b));
+    json_decref(j);
+    char *md = compare(a, b, &out);
+    CHECK(md_row(md, "thread", "16", "throughput_rps", line, sizeof(line)), "%s", md);
+    CHECK(strstr(line, "| 1.00 | 0.50 [0.45, 0.55] only on the floor |"), "%s", line);
+    CHECK(md_row(md, "epoll", "1", "throughput_rps", line, sizeof(line)), "%s", md);
+    CHECK(strstr(line, "| 2.00 * | 0.50 [0.48, 0.53] reverses |"), "%s", line);
+    CHECK(md_row(md, "epoll", "1", "p99_us", line, sizeof(line)), "%s", md);
+    CHECK(strstr(line, " * | 1.00 [0.90, 1.11] undecided |"), "%s", line);
+    CHECK(md_row(md, "thread", "1", "throughput_rps", line, sizeof(line)) &&
+              strstr(line, " remains |"),
+          "%s", line);
+    CHECK(md_row(md, "epoll", "16", "p99_us", line, sizeof(line)) && strstr(line, " the machine |"),
+          "%s", line);
+    /* Counted apart in the summary. */
+    static const char *const want[] = {
+        "- 7 rows differ raw",
+        "of 8 rows with an interval",
+        "- 2 rows remain (apart raw, and on the floor the same way): concurrency thread 1",
+        "- 1 row reverse (apart raw, and on the floor the other way): concurrency epoll 1 "
+        "throughput_rps 0.50 [0.48, 0.53].",
+        "- 1 row differ only on the floor (not apart raw; on the floor the interval excludes 1): "
+        "concurrency thread 16 throughput_rps 0.50 [0.45, 0.55].",
+        "- 3 rows were the machine",
+        "- 1 row undecided (apart raw; on the floor the interval holds 1 but the floor's own B/A "
+        "does not say the machine moved that way: too wide to tell): concurrency epoll 1 p99_us",
+    };
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+        CHECK(strstr(md, want[i]), "compare.md lacks \"%s\":\n%s", want[i], md);
+    CHECK(strstr(out, "1 row reverse") && strstr(out, "1 row undecided"), "stdout:\n%s", out);
+    free(md);
+    free(out);
+    teardown();
+}
+
+static void case_least_level(void)
+{
+    char a[PATH_MAX], b[PATH_MAX], *out;
+    /* thread at 1 starved on B: its row is not marked, but its interval on the floor is
+     * printed, at 0.75 x 0.40 = 0.30, the least. */
+    json_t *j = load_fixture("compare_floor_b.json");
+    json_t *pt = point_of(j, "thread", "1");
+    json_object_set_new(json_array_get(json_object_get(pt, "trials"), 0), "starved",
+                        json_integer(5));
+    set_estimate(metric_of(pt, "vs_floor", "throughput"), 0.75, 0.70, 0.80, 0.4, 2);
+    results_dir("a", "compare_floor_a.json", NULL, a, sizeof(a));
+    results_dir("starved", NULL, j, b, sizeof(b));
+    json_decref(j);
+    char *md = compare(a, b, &out);
+    CHECK(strstr(md, "at least 0.30, the least of them (A's vs_floor interval at 0.75 over 3 "
+                     "rounds times B's at 0.4 over 2"),
+          "%s", md);
+    free(md);
+    free(out);
+    /* The floor's own B/A at 16 from two trials each (the range, 0.50): 0.25. */
+    json_t *k[2] = {load_fixture("compare_floor_a.json"), load_fixture("compare_floor_b.json")};
+    for (int r = 0; r < 2; r++) {
+        json_t *s = metric_of(point_of(k[r], "floor", "16"), "summary", "throughput_rps");
+        set_estimate(s, jpath_number(s, "median"), jpath_number(s, "median") * 0.98,
+                     jpath_number(s, "median") * 1.02, 0.5, 2);
+    }
+    results_dir("a2", NULL, k[0], a, sizeof(a));
+    results_dir("b2", NULL, k[1], b, sizeof(b));
+    json_decref(k[0]);
+    json_decref(k[1]);
+    md = compare(a, b, &out);
+    CHECK(strstr(md, "at least 0.25, the least of them (A's the floor's own interval at 0.5 over "
+                     "2 trials times B's at 0.5 over 2"),
+          "%s", md);
+    CHECK(strstr(out, "at least 0.25"), "stdout:\n%s", out);
+    free(md);
+    free(out);
+    teardown();
+}
+
 TEST_CASES({"floor_ratio", case_floor_ratio}, {"floor_remains", case_floor_remains},
-           {"floor_unavailable", case_floor_unavailable});
+           {"floor_unavailable", case_floor_unavailable}, {"floor_marks", case_floor_marks},
+           {"least_level", case_least_level});
 TEST_MAIN()
