@@ -100,14 +100,19 @@ struct run_usage {
      * pinned), each set also less the other's tree where the sets overlap (shared CPUs
      * cannot be split). have_disturbance false when not measurable. */
     bool have_disturbance;
-    double dist_window_s; /* between the two readings */
-    double bench_cpu_s;   /* bench's own CPU (RUSAGE_SELF) between them */
-    double loadgen_cpu_s; /* loadgen's CPU (/proc/PID/stat) between them */
+    bool dist_shared;       /* the server's and loadgen's CPUs overlap: not judged */
+    double dist_tick_share; /* one clock tick as a share of the server CPUs' window */
+    double dist_window_s;   /* between the two readings */
+    double bench_cpu_s;     /* bench's own CPU between them */
+    double loadgen_cpu_s;   /* loadgen's CPU (its process CPU clock) between them */
     struct proc_cpu_share server_share, loadgen_share;
 };
 
 /* A trial is disturbed when what else ran on the server's CPUs over its window, others
- * plus steal, took more than this share of them (docs/bench.md). */
+ * plus steal, took more than this share of them, and more than DISTURBED_TICKS clock
+ * ticks (/proc/stat counts in ticks: in a short window one tick is several percent), where
+ * the server's CPUs are its own (docs/bench.md). */
+#define DISTURBED_TICKS 3
 #define DISTURBED_SHARE 0.05
 
 struct run_result {

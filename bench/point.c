@@ -209,12 +209,18 @@ static json_t *precision_json(struct suite *s, json_t *trials, bool adaptive, bo
     planner_needs_more(v, n, n + 1, s->o->target_ci_pct, &half, &level);
     bool met = s->o->target_ci_pct > 0 && isfinite(level) && level >= PLANNER_LEVEL &&
                isfinite(half) && half <= s->o->target_ci_pct;
+    /* A median of 0 (echo-iterative behind an idle client): no width relative to it,
+     * and no number of trials gives one. */
+    struct summary sum;
+    summarize(v, n, &sum);
+    bool zero = n > 0 && !(sum.median > 0);
     const char *stopped = n == 0      ? "failed"
                           : !adaptive ? "not_adaptive"
+                          : zero      ? "zero"
                           : met       ? "met"
                           : by_budget ? "budget"
                                       : "max_trials";
-    if (adaptive && n > 0) {
+    if (adaptive && n > 0 && !zero) {
         s->points_judged++;
         s->points_met += met;
     }
@@ -328,7 +334,9 @@ int run_point(struct suite *s, const struct scenario *sc, const struct point *p,
             json_decref(pr.trials[m]);
             continue;
         }
-        json_t *prec = precision_json(s, pr.trials[m], adaptive, by_budget[m]);
+        /* Only a point that ran has a precision (not one capped, skipped or saturated). */
+        json_t *prec =
+            runs[m] ? precision_json(s, pr.trials[m], adaptive, by_budget[m]) : json_null();
         json_t *vs = paired ? vs_floor_json(pr.trials[m], pr.trials[s->floor_slot]) : json_null();
         json_t *pt = slot_point(s, &pr, m, runs[m], why[m]);
         json_object_set_new(pt, "precision", prec);

@@ -67,10 +67,11 @@ static json_t *disturbance_json(const struct run_usage *u)
 {
     if (!u->have_disturbance)
         return json_null();
-    return json_pack("{s:f,s:o,s:o,s:f,s:f}", "window_s", round_to(u->dist_window_s, 4),
+    return json_pack("{s:f,s:o,s:o,s:f,s:f,s:f,s:b}", "window_s", round_to(u->dist_window_s, 4),
                      "server_cpus", share_json(&u->server_share), "loadgen_cpus",
                      share_json(&u->loadgen_share), "bench_cpu_s", round_to(u->bench_cpu_s, 4),
-                     "loadgen_cpu_s", round_to(u->loadgen_cpu_s, 4));
+                     "loadgen_cpu_s", round_to(u->loadgen_cpu_s, 4), "tick_share",
+                     round_to(u->dist_tick_share, 4), "shared_cpus", u->dist_shared);
 }
 
 /* The figures of one trial, from loadgen's JSON, the stats line and the sampled usage. */
@@ -195,14 +196,16 @@ json_t *record_trial(const struct run_spec *spec, const struct run_result *r, un
     /* The divisor of memory_per_connection_bytes, said beside it. */
     json_object_set_new(res, "connections_held", num_or_null(up));
     /* Disturbed: what else ran on the server's CPUs (others, a lower bound, and steal)
-     * took more than DISTURBED_SHARE of them. softirq and irq are loopback's own work
-     * too, so they are said but not counted. */
+     * took more than DISTURBED_SHARE of them, and more than a few ticks' worth, which is
+     * what the counters can tell apart. softirq and irq are loopback's own work too, so
+     * they are said but not counted. Where the server shares CPUs with loadgen, loadgen's
+     * time there cannot be split from the rest: not judged. */
+    double bar = fmax(DISTURBED_SHARE, DISTURBED_TICKS * u->dist_tick_share);
     json_object_set_new(t, "disturbance", disturbance_json(u));
-    json_object_set_new(
-        t, "disturbed",
-        u->have_disturbance
-            ? json_boolean(u->server_share.others + u->server_share.steal > DISTURBED_SHARE)
-            : json_null());
+    json_object_set_new(t, "disturbed",
+                        u->have_disturbance && !u->dist_shared
+                            ? json_boolean(u->server_share.others + u->server_share.steal > bar)
+                            : json_null());
     return t;
 }
 

@@ -306,7 +306,9 @@ static pid_t start_loadgen(const struct bench_opts *o, const struct run_spec *sp
     int log = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (log < 0)
         return -1;
-    pid_t pid = spawn(argv, NULL, 0, log, NULL, log, sync_fd);
+    /* Pinned as a whole, not only its workers (--cpus): its main thread must not run on
+     * the server's CPUs either. */
+    pid_t pid = spawn(argv, spec->client_cpus, spec->nclient_cpus, log, NULL, log, sync_fd);
     close(log);
     return pid;
 }
@@ -333,23 +335,22 @@ struct cpu_reading {
 /* The per-CPU ticks of the two ends; bench runs one run at a time. */
 static struct proc_cpu_ticks ticks_primed[PROC_MAX_CPUS], ticks_t1[PROC_MAX_CPUS];
 
-/* Reads the CPUs, bench's CPU time and loadgen's (all its threads, /proc/PID/stat)
- * together, as near one instant as they can be. */
+/* Reads the CPUs, bench's CPU time and loadgen's (all its threads, on the scheduler's
+ * clock: /proc/PID/stat's ticks would make a 0.3 s window's figure good to 3%) together,
+ * as near one instant as they can be. */
 static void read_cpus(pid_t lg, struct proc_cpu_ticks *ticks, struct cpu_reading *c)
 {
-    struct rusage self;
-    struct proc_stat st;
-    char pid[16];
+    struct timespec self, lg_ts;
+    clockid_t lg_clock;
 
-    snprintf(pid, sizeof(pid), "%d", (int)lg);
     c->ncpus = proc_cpu_ticks_read(NULL, ticks, PROC_MAX_CPUS);
     c->at_ns = clock_now_ns();
-    c->ok = c->ncpus > 0 && getrusage(RUSAGE_SELF, &self) == 0 && proc_stat_read(pid, &st) == 0;
+    c->ok = c->ncpus > 0 && clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &self) == 0 &&
+            clock_getcpuclockid(lg, &lg_clock) == 0 && clock_gettime(lg_clock, &lg_ts) == 0;
     if (!c->ok)
         return;
-    c->bench_s = (double)self.ru_utime.tv_sec + (double)self.ru_utime.tv_usec / 1e6 +
-                 (double)self.ru_stime.tv_sec + (double)self.ru_stime.tv_usec / 1e6;
-    c->loadgen_s = proc_ticks_s(st.utime + st.stime);
+    c->bench_s = (double)self.tv_sec + (double)self.tv_nsec / 1e9;
+    c->loadgen_s = (double)lg_ts.tv_sec + (double)lg_ts.tv_nsec / 1e9;
 }
 
 /* Whether two CPU sets share a CPU; an empty set is every CPU. */
@@ -367,8 +368,8 @@ static bool cpus_overlap(const int *a, unsigned na, const int *b, unsigned nb)
 /* The disturbance of the window from its two ends: on the server's CPUs, what ran
  * besides the server tree (server_s) and bench; on loadgen's, besides loadgen and
  * bench; where the sets share CPUs, each less both trees, as the shared CPUs' time
- * cannot be split between them. Bench is not pinned, so its CPU is taken off both
- * sets: others is a lower bound. */
+ * cannot be split between them (and the trial is not judged: record.c). Bench is not
+ * pinned, so its CPU is taken off both sets: others is a lower bound. */
 static void disturbance(const struct run_spec *spec, const struct cpu_reading *a,
                         const struct cpu_reading *b, double server_s, struct run_usage *u)
 {
@@ -387,6 +388,9 @@ static void disturbance(const struct run_spec *spec, const struct cpu_reading *a
                        on_loadgen, w, proc_irq_accounting(), &u->loadgen_share) < 0)
         return;
     u->have_disturbance = true;
+    u->dist_shared = shared;
+    u->dist_tick_share =
+        proc_ticks_s(1) / (w * (spec->nserver_cpus ? (double)spec->nserver_cpus : (double)ncpus));
     u->dist_window_s = w;
     u->bench_cpu_s = bench_s;
     u->loadgen_cpu_s = lg_s;

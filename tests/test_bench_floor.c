@@ -153,19 +153,17 @@ static void case_floor_rounds(void)
     /* The load point's x is a share of the models' largest capacity. */
     double top = num(cap, "rps");
     CHECK(num(point_of(ls, "floor", "50%"), "x") == round(0.5 * top));
-    /* The planner: the base trials only (--trials without --max-trials); the open loop
-     * is not adaptive; the floor is not judged. */
+    /* The planner: the base trials only (--trials without --max-trials), so nothing
+     * could be added and no point is judged; the floor never is. */
     json_t *pl = json_object_get(j, "planner");
     CHECK(num(pl, "added_runs") == 0 && num(pl, "base_runs") == 22);
-    CHECK(num(pl, "points_judged") == 4, "%g points judged", num(pl, "points_judged"));
+    CHECK(num(pl, "points_judged") == 0, "%g points judged", num(pl, "points_judged"));
     for (size_t m = 0; m < 2; m++) {
         json_t *prec = json_object_get(point_of(ls, two[m], "20%"), "precision");
         CHECK(strcmp(str(prec, "stopped"), "not_adaptive") == 0 &&
               strcmp(str(prec, "metric"), "throughput_rps") == 0);
         prec = json_object_get(point_of(cs, two[m], "64"), "precision");
-        CHECK(strcmp(str(prec, "stopped"), "met") == 0 ||
-                  strcmp(str(prec, "stopped"), "max_trials") == 0,
-              "%s", str(prec, "stopped"));
+        CHECK(strcmp(str(prec, "stopped"), "not_adaptive") == 0, "%s", str(prec, "stopped"));
         /* Two trials: the interval [min, max] covers the median at 0.5. */
         CHECK(num(prec, "level") == 0.5 && json_is_false(json_object_get(prec, "met")));
         CHECK(!point_of(scenario(j, "idle"), "floor", "0"), "the floor ran at idle");
@@ -302,6 +300,47 @@ static void case_planner_adds(void)
     teardown();
 }
 
+/* A model that served nothing (echo-iterative behind an idle client: 0 requests a
+ * second) has no width relative to its median: it says so, is not judged, and gets no
+ * added round; the other model does. */
+static void case_planner_zero(void)
+{
+    const char *servers[] = {"iterative", "epoll", NULL};
+    struct run r;
+    setup(servers);
+    const char *args[] = {"--models",
+                          "iterative,epoll",
+                          "--scenarios",
+                          "idle",
+                          "--points",
+                          "idle=1",
+                          "--trials",
+                          "2",
+                          "--max-trials",
+                          "3",
+                          "--target-ci",
+                          "0.001",
+                          "--duration",
+                          "200ms",
+                          "--warmup",
+                          "0",
+                          NULL};
+    run_bench(&r, args, 0, 0);
+    CHECK(r.status == 0, "exit %d:\n%s", r.status, r.err);
+    json_t *j = latest();
+    json_t *sc = scenario(j, "idle");
+    json_t *it = point_of(sc, "iterative", "1"), *ep = point_of(sc, "epoll", "1");
+    CHECK(num(json_object_get(json_object_get(it, "summary"), "throughput_rps"), "median") == 0);
+    CHECK(strcmp(str(json_object_get(it, "precision"), "stopped"), "zero") == 0, "%s",
+          str(json_object_get(it, "precision"), "stopped"));
+    CHECK(json_array_size(json_object_get(it, "trials")) == 2, "a round added to a zero");
+    CHECK(json_array_size(json_object_get(ep, "trials")) == 3);
+    json_t *pl = json_object_get(j, "planner");
+    CHECK(num(pl, "points_judged") == 1 && num(pl, "added_runs") == 1);
+    json_decref(j);
+    teardown();
+}
+
 /* --max-trials equal to --trials: nothing is added, whatever the target, and no point
  * is judged (the quick suite's case). */
 static void case_planner_max_equal(void)
@@ -386,6 +425,6 @@ static void case_floor_usage(void)
 
 TEST_CASES({"floor_rounds", case_floor_rounds}, {"floor_early_stop", case_floor_early_stop},
            {"floor_absent", case_floor_absent}, {"floor_usage", case_floor_usage},
-           {"planner_adds", case_planner_adds}, {"planner_max_equal", case_planner_max_equal},
-           {"planner_budget", case_planner_budget});
+           {"planner_adds", case_planner_adds}, {"planner_zero", case_planner_zero},
+           {"planner_max_equal", case_planner_max_equal}, {"planner_budget", case_planner_budget});
 TEST_MAIN()
