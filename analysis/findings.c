@@ -27,34 +27,28 @@ static bool interval(json_t *pt, const char *metric, double *lo, double *hi)
                             NULL);
 }
 
-/* The summary a ranking of metric compares at a point: where the point has a floor and
- * the model its vs_floor, the ratio to the floor in the same round (throughput, p99), so
- * a drift of the machine from round to round cancels; else the raw figure's. */
-static json_t *ranked_summary(json_t *sc, json_t *pt, const char *label, const char *metric,
-                              bool *paired)
+/* A rival is apart from the leader only on the losing side: for throughput (higher is
+ * better) its interval lies wholly below the leader's, for latency wholly above. A rival
+ * whose interval lies on the winning side is no clear loser: the lead is not clear. */
+static bool behind(const char *metric, double lo, double hi, double rival_lo, double rival_hi)
 {
-    const char *vs = strcmp(metric, "throughput_rps") == 0 ? "throughput"
-                     : strcmp(metric, "p99_us") == 0       ? "p99"
-                                                           : NULL;
-    json_t *s = vs ? json_object_get(json_object_get(pt, "vs_floor"), vs) : NULL;
-    double lo, hi;
-    *paired = s && scenario_floor(sc, label) && summary_interval(s, &lo, &hi, NULL, NULL);
-    return *paired ? s : json_object_get(json_object_get(pt, "summary"), metric);
+    return strcmp(metric, "throughput_rps") == 0 ? rival_hi < lo : rival_lo > hi;
 }
 
-/* How far a "highest" or "lowest" can be trusted: the comparable models whose interval
- * overlaps the leader's, or that there is no interval to tell; at a point with a floor,
- * on the ratios to it, saying so. Written into buf ("" when the lead is clear and there
- * is no floor). */
+/* How far a "highest" or "lowest" can be trusted: the comparable models whose interval is
+ * not apart from the leader's on the losing side, or that there is no interval to tell.
+ * On the raw figures, also at a point with a floor: dividing by the floor's trial adds
+ * the floor's own noise, as a model and the floor run at different seconds of a round
+ * (docs/analysis.md). Written into buf ("" when the lead is clear at 95% or more). */
 static void lead(json_t *sc, const char **models, size_t nm, const char *label, const char *metric,
                  const char *leader, char *buf, size_t len)
 {
     double lo, hi, l2, h2;
-    bool paired, rival_paired;
     char level[64];
     size_t at = 0;
     buf[0] = '\0';
-    json_t *s = ranked_summary(sc, results_point(sc, leader, label), label, metric, &paired);
+    json_t *s =
+        json_object_get(json_object_get(results_point(sc, leader, label), "summary"), metric);
     if (!summary_interval(s, &lo, &hi, NULL, NULL)) {
         snprintf(buf, len, " (from one trial: no interval to say how clear the lead is)");
         return;
@@ -65,41 +59,20 @@ static void lead(json_t *sc, const char **models, size_t nm, const char *label, 
         /* A model the ranking left out (starved, or not measured) is not a rival. */
         if (strcmp(models[m], leader) == 0 || !point_comparable(pt))
             continue;
-        json_t *r = ranked_summary(sc, pt, label, metric, &rival_paired);
-        if (rival_paired != paired) /* one of the two without vs_floor: the raw figures */
-            r = json_object_get(json_object_get(pt, "summary"), metric);
-        double a = lo, b = hi;
-        if (rival_paired != paired && !interval(results_point(sc, leader, label), metric, &a, &b))
-            continue;
-        if (!summary_interval(r, &l2, &h2, NULL, NULL) || h2 < a || b < l2)
+        if (!interval(pt, metric, &l2, &h2) || behind(metric, lo, hi, l2, h2))
             continue;
         at += (size_t)snprintf(buf + at, len - at, "%secho-%s",
                                at ? ", " : " (but the intervals of ", models[m]);
         if (at >= len)
             break;
     }
-    const char *on = !paired                         ? ""
-                     : strcmp(metric, "p99_us") == 0 ? "its p99 as a multiple of the floor's"
-                                                     : "its throughput as a share of the floor's";
+    const char *side = strcmp(metric, "throughput_rps") == 0 ? "below" : "above";
     if (at > 0 && at < len)
-        snprintf(buf + at, len - at, " overlap it%s%s%s%s%s: not a clear lead)",
-                 paired ? ", ranked on " : "", on,
-                 paired ? " in the same round, so a drift of the machine between rounds cancels"
-                        : "",
+        snprintf(buf + at, len - at, " do not lie wholly %s it: not a clear lead%s%s)", side,
                  level[0] ? "; " : "", level);
-    else if (paired && at < len) {
-        char fig[64];
-        if (strcmp(metric, "p99_us") == 0)
-            snprintf(fig, sizeof(fig), "x%.1f [%.1f, %.1f]", jpath(s, "median"), lo, hi);
-        else
-            snprintf(fig, sizeof(fig), "%.0f%% [%.0f, %.0f]", 100 * jpath(s, "median"), 100 * lo,
-                     100 * hi);
-        snprintf(buf + at, len - at,
-                 " (ranked on %s in the same round, so a drift of the machine between rounds "
-                 "cancels: %s%s%s, apart from every other's)",
-                 on, fig, level[0] ? ", " : "", level);
-    } else if (level[0] && at < len)
-        snprintf(buf + at, len - at, " (its interval, %s, meets no other's)", level);
+    else if (level[0] && at < len)
+        snprintf(buf + at, len - at, " (every other's interval lies wholly %s its, %s)", side,
+                 level);
 }
 
 static const char *status(json_t *pt)

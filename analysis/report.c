@@ -264,9 +264,12 @@ void write_floor_note(FILE *f, json_t *sc)
             "It is this machine's loopback and wake-up cost: a reference, not a bound (a model "
             "that makes fewer system calls a request, such as a blocking thread at one "
             "connection, can pass it), and not a model: it is never ranked. Each model's figure "
-            "against it is the median of "
-            "the rounds' ratios (model over floor in the same round, so a drift of the machine "
-            "between rounds cancels). Its own figures: %s.\n",
+            "against it is the median of the rounds' ratios (model over floor in the same "
+            "round): it reads a model against this machine's floor, and compares machines "
+            "(compare). Within this run the models are ranked on their raw figures, not on "
+            "these ratios: a model and the floor run at different seconds of a round, so their "
+            "drift is not shared, and dividing by the floor's trial adds the floor's own noise "
+            "(docs/analysis.md gives the measurement). Its own figures: %s.\n",
             line);
 }
 

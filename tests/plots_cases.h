@@ -45,6 +45,8 @@ void case_vs_floor_table(void);
 void case_old_intervals(void);
 void case_noise_disturbance(void);
 void case_planner_line(void);
+void case_lead_raw(void);
+void case_lead_direction(void);
 
 /* plots_load.c: capacity within a latency target, the knee, and both sweeps rendered. */
 void case_capacity_met(void);
