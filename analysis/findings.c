@@ -496,20 +496,23 @@ static void find_creation(struct findings *fd, json_t *sc)
     }
 }
 
-/* Where a noisy point's spread came from: its disturbed trials (others' CPU time and
- * steal on the server's CPUs, bench's disturbance), or none, where bench measured it. */
+/* Where a noisy point's spread came from, where bench measured what else ran on the
+ * server's CPUs (bench's disturbance): counted apart, by what its trials can tell. */
 struct noise {
-    int measured;  /* noisy points whose trials carry a disturbance */
-    int disturbed; /* of them, those with a disturbed trial */
-    unsigned trials;
-    double others, steal; /* the most of each share over the disturbed trials */
+    int undisturbed;      /* no trial disturbed: the machine's wake-up path or the model's own */
+    int explained;        /* every disturbed trial's throughput outside the others' range */
+    int within;           /* a disturbed trial within the undisturbed ones' range */
+    int all;              /* every trial disturbed: the cause cannot be separated */
+    unsigned trials;      /* the disturbed trials of the three above */
+    double others, steal; /* the most of each share over those trials */
 };
 
 static void noise_of(json_t *pt, struct noise *ns)
 {
     bool measured = false;
-    unsigned disturbed = 0;
-    size_t i;
+    unsigned disturbed = 0, undisturbed = 0;
+    double lo = INFINITY, hi = -INFINITY, d_thr[64];
+    size_t i, nd = 0;
     json_t *t;
     json_array_foreach(json_object_get(pt, "trials"), i, t)
     {
@@ -517,41 +520,80 @@ static void noise_of(json_t *pt, struct noise *ns)
         if (!json_is_object(d))
             continue;
         measured = true;
-        if (!json_is_true(json_object_get(t, "disturbed")))
+        double thr = jpath(t, "throughput_rps");
+        if (!json_is_true(json_object_get(t, "disturbed"))) {
+            undisturbed++;
+            lo = fmin(lo, thr);
+            hi = fmax(hi, thr);
             continue;
+        }
         disturbed++;
+        if (nd < 64)
+            d_thr[nd++] = thr;
         ns->others = fmax(ns->others, jpath(d, "others_share"));
         ns->steal = fmax(ns->steal, jpath(d, "steal_share"));
     }
-    ns->measured += measured;
-    ns->disturbed += disturbed > 0;
+    if (!measured)
+        return;
     ns->trials += disturbed;
+    if (disturbed == 0) {
+        ns->undisturbed++;
+        return;
+    }
+    if (undisturbed == 0) {
+        ns->all++;
+        return;
+    }
+    bool outside = true;
+    for (size_t k = 0; k < nd; k++)
+        outside &= !(d_thr[k] >= lo && d_thr[k] <= hi); /* NaN counts as within */
+    if (outside)
+        ns->explained++;
+    else
+        ns->within++;
 }
 
 /* The noise finding: how many points are noisy, and where bench measured what else ran on
- * the server's CPUs, whether that explains them. */
+ * the server's CPUs, whether that explains them: only where the disturbed trials fall
+ * outside the undisturbed ones' range. */
 static void find_noise(struct findings *fd, int noisy, int points, const struct noise *ns)
 {
-    char why[640] = "", steal[48] = "";
+    char why[1024] = "", steal[48] = "";
     size_t at = 0;
+    int disturbed = ns->explained + ns->within + ns->all;
     if (ns->steal >= 0.005) /* a share under half a percent says nothing */
         snprintf(steal, sizeof(steal), ", steal up to %.0f%%", 100 * ns->steal);
-    if (ns->disturbed > 0)
+    if (disturbed > 0)
         at += (size_t)snprintf(why + at, sizeof(why) - at,
                                " Of them, %d had trials whose server CPUs were disturbed (%u "
                                "trial%s, marked d in the tables: others' CPU time up to %.0f%% "
                                "of the window%s)",
-                               ns->disturbed, ns->trials, ns->trials == 1 ? "" : "s",
-                               100 * ns->others, steal);
-    if (ns->measured > ns->disturbed && at < sizeof(why))
+                               disturbed, ns->trials, ns->trials == 1 ? "" : "s", 100 * ns->others,
+                               steal);
+    if (ns->explained > 0 && at < sizeof(why))
+        at += (size_t)snprintf(why + at, sizeof(why) - at,
+                               "; at %d the disturbed trials' throughput lies outside the "
+                               "undisturbed ones' range: the disturbance explains %s spread",
+                               ns->explained, ns->explained == 1 ? "its" : "their");
+    if (ns->within > 0 && at < sizeof(why))
+        at += (size_t)snprintf(why + at, sizeof(why) - at,
+                               "; at %d a disturbed trial's throughput lies within the "
+                               "undisturbed ones' range: the disturbance does not explain %s "
+                               "spread",
+                               ns->within, ns->within == 1 ? "its" : "their");
+    if (ns->all > 0 && at < sizeof(why))
+        at += (size_t)snprintf(why + at, sizeof(why) - at,
+                               "; at %d every trial was disturbed: the cause of %s spread cannot "
+                               "be separated from the disturbance",
+                               ns->all, ns->all == 1 ? "its" : "their");
+    if (ns->undisturbed > 0 && at < sizeof(why))
         snprintf(why + at, sizeof(why) - at,
                  "%s %d the server CPUs were not disturbed (others' CPU time and steal under "
                  "%.0f%% of the window): %s spread is the machine's wake-up path or the "
                  "model's own.",
-                 ns->disturbed ? "; at the other" : " At", ns->measured - ns->disturbed,
-                 100 * DISTURBED_SHARE_OF_WINDOW,
-                 ns->measured - ns->disturbed == 1 ? "its" : "their");
-    else if (ns->disturbed > 0 && at < sizeof(why))
+                 disturbed ? "; at the other" : " At", ns->undisturbed,
+                 100 * DISTURBED_SHARE_OF_WINDOW, ns->undisturbed == 1 ? "its" : "their");
+    else if (disturbed > 0 && at < sizeof(why))
         snprintf(why + at, sizeof(why) - at, ".");
     finding(fd,
             "%d of %d points are noisy (their trials' throughput varied by more than 10%%, "

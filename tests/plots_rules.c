@@ -612,6 +612,55 @@ void case_noise_disturbance(void)
     teardown();
 }
 
+/* The noise finding attributes a spread to the disturbance only where the disturbed
+ * trials fall outside the undisturbed ones' range, and says when it cannot tell. */
+void case_noise_cause(void)
+{
+    char dir[PATH_MAX];
+    /* echo-thread at 64: 90,000 and 88,000 undisturbed, 70,000 disturbed: outside. */
+    char *md = floor_report(dir, sizeof(dir));
+    char *noise = line_with(md, "points are noisy");
+    CHECK(noise &&
+              strstr(noise, "at 1 the disturbed trials' throughput lies outside the undisturbed "
+                            "ones' range: the disturbance explains its spread") &&
+              !strstr(noise, "does not explain") && !strstr(noise, "cannot be separated"),
+          "outside the range: %s", noise ? noise : "none");
+    free(noise);
+    free(md);
+    /* The disturbed trial at 89,000, between the others: not the disturbance's. */
+    json_t *j = floor_fixture();
+    json_t *trials = json_object_get(find_point(j, "concurrency", "thread", 64), "trials");
+    json_object_set_new(json_array_get(trials, 1), "throughput_rps", json_real(89000));
+    md = report_of("within", j, dir, sizeof(dir));
+    json_decref(j);
+    noise = line_with(md, "points are noisy");
+    CHECK(noise &&
+              strstr(noise, "at 1 a disturbed trial's throughput lies within the undisturbed "
+                            "ones' range: the disturbance does not explain its spread") &&
+              !strstr(noise, "explains"),
+          "within the range: %s", noise ? noise : "none");
+    free(noise);
+    free(md);
+    /* Every trial disturbed: nothing to tell the disturbance from. */
+    j = floor_fixture();
+    json_t *pt = find_point(j, "concurrency", "thread", 64);
+    trials = json_object_get(pt, "trials");
+    for (size_t i = 0; i < json_array_size(trials); i++)
+        json_object_set_new(json_array_get(trials, i), "disturbed", json_true());
+    json_object_set_new(pt, "disturbed_trials", json_integer(3));
+    md = report_of("all_disturbed", j, dir, sizeof(dir));
+    json_decref(j);
+    noise = line_with(md, "points are noisy");
+    CHECK(noise && strstr(noise, "(3 trials,") &&
+              strstr(noise, "at 1 every trial was disturbed: the cause of its spread cannot be "
+                            "separated from the disturbance") &&
+              !strstr(noise, "explain"),
+          "every trial disturbed: %s", noise ? noise : "none");
+    free(noise);
+    free(md);
+    teardown();
+}
+
 void case_planner_line(void)
 {
     char dir[PATH_MAX];
