@@ -313,9 +313,15 @@ static void planner(FILE *f, const struct results *r)
     fprintf(f,
             "\nAdaptive trials (closed-loop points; target: each model's throughput median "
             "within ±%g%% at 95%%, at most %.0f trials, %s): %.0f of %.0f model points met "
-            "it; %.0f trials added to the %.0f base runs",
+            "it; %.0f runs added (the floor's included) to the %.0f base runs",
             pct, jpath(pl, "max_trials"), b, jpath(pl, "points_met"), jpath(pl, "points_judged"),
             jpath(pl, "added_runs"), jpath(pl, "base_runs"));
+    /* Under 6 trials the interval of the median is the range, at 1 - 2^(1-n) < 95%. */
+    if (jpath(pl, "max_trials") < 6)
+        fprintf(f,
+                "; no point can meet 95%% with fewer than 6 trials, so with --max-trials %.0f "
+                "none could meet the target",
+                jpath(pl, "max_trials"));
     if (spent)
         fprintf(f, "; the budget ran out at %s, so no trial was added from there on", spent);
     else if (budget > 0)

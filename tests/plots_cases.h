@@ -45,6 +45,7 @@ void case_vs_floor_table(void);
 void case_old_intervals(void);
 void case_noise_disturbance(void);
 void case_planner_line(void);
+void case_planner_max_trials(void);
 void case_noise_cause(void);
 void case_lead_raw(void);
 void case_lead_direction(void);

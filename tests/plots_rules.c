@@ -667,7 +667,9 @@ void case_planner_line(void)
     char *md = floor_report(dir, sizeof(dir));
     char *line = line_with(md, "Adaptive trials");
     CHECK(line && strstr(line, "within ±5% at 95%") &&
-              strstr(line, "0 of 6 model points met it; 0 trials added to the 24 base runs") &&
+              strstr(line, "0 of 6 model points met it; 0 runs added (the floor's included) "
+                           "to the 24 base runs") &&
+              !strstr(line, "fewer than 6 trials") &&
               strstr(line, "the budget ran out at concurrency/1"),
           "the planner: %s", line ? line : "none");
     free(line);
@@ -681,6 +683,26 @@ void case_planner_line(void)
     md = report_of("no_planner", j, dir, sizeof(dir));
     json_decref(j);
     CHECK(!strstr(md, "Adaptive trials"), "a planner line without a planner");
+    free(md);
+    teardown();
+}
+
+/* With at most 5 trials no interval of the median reaches 95% (5 trials: 93.75%): the
+ * planner line says no point can meet the target. */
+void case_planner_max_trials(void)
+{
+    char dir[PATH_MAX];
+    json_t *j = floor_fixture();
+    json_object_set_new(json_object_get(j, "planner"), "max_trials", json_integer(5));
+    json_object_set_new(json_object_get(j, "planner"), "added_runs", json_integer(8));
+    char *md = report_of("max5", j, dir, sizeof(dir));
+    json_decref(j);
+    char *line = line_with(md, "Adaptive trials");
+    CHECK(line && strstr(line, "at most 5 trials") &&
+              strstr(line, "8 runs added (the floor's included) to the 24 base runs") &&
+              strstr(line, "no point can meet 95% with fewer than 6 trials"),
+          "the planner at 5 trials: %s", line ? line : "none");
+    free(line);
     free(md);
     teardown();
 }
