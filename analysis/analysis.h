@@ -135,6 +135,27 @@ bool summary_interval(json_t *s, double *lo, double *hi, double *level, bool *of
  * "" at 95% or more. */
 void interval_level_text(json_t *s, char *buf, size_t len);
 
+/* The levels of a set of intervals (a table's cells, what a plot draws), gathered one
+ * summary at a time with level_range_add from a zeroed struct. */
+struct level_range {
+    int n;             /* summaries with an interval */
+    int under;         /* of them, at a level under 95% (the range of fewer than 6 trials) */
+    double lo, hi;     /* the least and the most of those levels */
+    double n_lo, n_hi; /* the fewest and the most trials (or rounds) of those */
+    bool of_mean;      /* one is an older bench.json's t-interval of the mean */
+};
+void level_range_add(struct level_range *lr, json_t *s);
+
+/* The levels under 95% in words: "the range of 3 trials, 75%", or where they differ "the
+ * range of 3 to 5 trials, 75% to 93.75%", with "; the others at least 95%" where some are;
+ * "" when none is under 95%. */
+void level_range_text(const struct level_range *lr, char *buf, size_t len);
+
+/* What the intervals are: "95% interval of the mean" (an older bench.json), "interval of
+ * the median, at least 95%", or "interval of the median; " and level_range_text's words;
+ * "" when none has one. */
+void level_range_words(const struct level_range *lr, char *buf, size_t len);
+
 /* The share of a window that others' CPU time and steal on the server's CPUs must pass
  * for bench to call a trial disturbed (bench.h's DISTURBED_SHARE, docs/bench.md). */
 #define DISTURBED_SHARE_OF_WINDOW 0.05
@@ -324,7 +345,7 @@ int plot_render(const char *dir, const char *name);
 struct made_plot {
     char name[64];
     char scenario[32];
-    char caption[256];
+    char caption[1024]; /* the longest, idle_memory's and load_p99's, run past 400 */
     bool rendered;
 };
 

@@ -144,6 +144,24 @@ static void floor_line(struct plot *p, json_t *sc, const char *metric, bool skip
     }
 }
 
+/* The levels of the intervals lines_by_model and floor_line draw for metric (the points
+ * that measured, where no connection starved), in words (level_range_words; "none: one
+ * trial" where there is none). */
+static void drawn_levels(json_t *sc, const char *metric, char *buf, size_t len)
+{
+    struct level_range lr = {0};
+    size_t i;
+    json_t *pt;
+    json_array_foreach(json_object_get(sc, "points"), i, pt)
+    {
+        if (point_measured(pt) && !(point_starved(pt) > 0))
+            level_range_add(&lr, json_object_get(json_object_get(pt, "summary"), metric));
+    }
+    level_range_words(&lr, buf, len);
+    if (!buf[0])
+        snprintf(buf, len, "none: one trial");
+}
+
 /* Beside a plot's lines: metric's lines, dashed, named "MODEL suffix"; with several,
  * only those of the models that ever exceed 1 (idle_flows' processes: for the others
  * the line would sit at 1 for ever); with marks, the marks of the points that are not
@@ -456,11 +474,16 @@ int make_plots(const struct results *r, const char *dir, struct made_plot *made,
         p->logx = true;
         lines_by_model(p, sc, models, nm, "throughput_rps", false, false);
         floor_line(p, sc, "throughput_rps", false);
-        EMIT("concurrency", floor ? "Throughput against connections: the median of the trials, "
-                                    "with its interval; dashed grey, this machine's floor "
-                                    "(echo-floor, the reference, not a model)."
-                                  : "Throughput against connections: the median of the trials, "
-                                    "with its interval.");
+        char caption[512], words[192];
+        drawn_levels(sc, "throughput_rps", words, sizeof(words));
+        snprintf(caption, sizeof(caption),
+                 "Throughput against connections: the median of the trials, with its interval "
+                 "(%s)%s",
+                 words,
+                 floor ? "; dashed grey, this machine's floor (echo-floor, the reference, not a "
+                         "model)."
+                       : ".");
+        EMIT("concurrency", caption);
 
         /* p99 and p50 apart: nine models twice over in one plot is a tangle. */
         plot_init(p, r->machine, "latency_vs_connections", "p99 latency against connections",
@@ -468,20 +491,23 @@ int make_plots(const struct results *r, const char *dir, struct made_plot *made,
         p->logx = p->logy = true;
         lines_by_model(p, sc, models, nm, "p99_us", false, true);
         floor_line(p, sc, "p99_us", true);
-        EMIT("concurrency", floor ? "p99 latency against connections (a request unanswered at the "
-                                    "end of the window counts at its age); dashed grey, this "
-                                    "machine's floor."
-                                  : "p99 latency against connections (a request unanswered at the "
-                                    "end of the window counts at its age).");
+        drawn_levels(sc, "p99_us", words, sizeof(words));
+        snprintf(caption, sizeof(caption),
+                 "p99 latency against connections (a request unanswered at the end of the window "
+                 "counts at its age), with its interval (%s)%s",
+                 words, floor ? "; dashed grey, this machine's floor." : ".");
+        EMIT("concurrency", caption);
 
         plot_init(p, r->machine, "latency_p50_vs_connections", "Median latency against connections",
                   "connections (closed loop, 64-byte lines)", "p50 latency (µs)");
         p->logx = p->logy = true;
         lines_by_model(p, sc, models, nm, "p50_us", false, true);
         floor_line(p, sc, "p50_us", true);
-        EMIT("concurrency", floor ? "Median (p50) latency against connections; dashed grey, "
-                                    "this machine's floor."
-                                  : "Median (p50) latency against connections.");
+        drawn_levels(sc, "p50_us", words, sizeof(words));
+        snprintf(caption, sizeof(caption),
+                 "Median (p50) latency against connections, with its interval (%s)%s", words,
+                 floor ? "; dashed grey, this machine's floor." : ".");
+        EMIT("concurrency", caption);
 
         double at;
         plot_init(p, r->machine, "latency_spectrum", "Latency by percentile at 64 connections",

@@ -59,8 +59,10 @@ static bool off_rate(json_t *pt, char *note, size_t len)
 }
 
 /* The floor's line, dashed grey, against the rate it achieved (or its connections):
- * every point it measured, its latency the machine's least at that rate. No capacity is
- * taken from it: it is the reference, not a model. */
+ * the points it measured that point_usable accepts (where loadgen lagged or saturated,
+ * or a connection starved, its latency may be loadgen's, and is left out), its latency
+ * the machine's least at that rate. No capacity is taken from it: it is the reference,
+ * not a model. */
 static void floor_of_sweep(struct plot *p, json_t *sc, const char *metric, bool by_connections)
 {
     struct series *s = NULL;
@@ -70,7 +72,8 @@ static void floor_of_sweep(struct plot *p, json_t *sc, const char *metric, bool 
     {
         json_t *fig = json_object_get(json_object_get(pt, "summary"), metric);
         double y = jpath(fig, "median"), lo, hi;
-        if (!point_is_floor(pt) || !point_measured(pt) || !(y > 0))
+        char why[32];
+        if (!point_is_floor(pt) || !point_usable(pt, why, sizeof(why), true) || !(y > 0))
             continue;
         if (!summary_interval(fig, &lo, &hi, NULL, NULL))
             lo = hi = NAN;
@@ -221,15 +224,22 @@ int make_load_plots(struct plot *p, const struct results *r, const char *dir, co
             plot_init(p, r->machine, which[k][0], title[k], "achieved throughput (requests/s)",
                       ylabel[k]);
             load_lines(p, r, sc, models, nm, which[k][2], false);
-            EMIT_LOAD("load", k == 0
-                                  ? "p99 latency (coordinated-omission corrected) against the "
-                                    "throughput each model achieved at each offered rate (x is "
-                                    "the achieved rate); the target dashed; points where loadgen "
-                                    "lagged or saturated, or a connection starved, apart with the "
-                                    "reason, and points that achieved under 90% or over 110% of "
-                                    "the offered rate apart, labelled with it."
-                              : k == 1 ? "The median (p50) the same way."
-                                       : "p99.9 the same way.");
+            char caption[768];
+            snprintf(caption, sizeof(caption), "%s%s",
+                     k == 0   ? "p99 latency (coordinated-omission corrected) against the "
+                                "throughput each model achieved at each offered rate (x is the "
+                                "achieved rate); the target dashed; points where loadgen lagged or "
+                                "saturated, or a connection starved, apart with the reason, and "
+                                "points that achieved under 90% or over 110% of the offered rate "
+                                "apart, labelled with it"
+                     : k == 1 ? "The median (p50) the same way"
+                              : "p99.9 the same way",
+                     scenario_has_floor(sc) ? "; dashed grey, this machine's floor (echo-floor, "
+                                              "the reference, not a model), its points where "
+                                              "loadgen lagged or saturated, or a connection "
+                                              "starved, left out."
+                                            : ".");
+            EMIT_LOAD("load", caption);
         }
         char cap_title[192];
         snprintf(cap_title, sizeof(cap_title), "Capacity within %s", targets);

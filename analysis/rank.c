@@ -284,6 +284,56 @@ void interval_level_text(json_t *s, char *buf, size_t len)
     snprintf(buf, len, "the range of %.0f trials, %.4g%%", jpath(s, "n"), 100 * level);
 }
 
+void level_range_add(struct level_range *lr, json_t *s)
+{
+    double lo, hi, level;
+    bool of_mean;
+    if (!summary_interval(s, &lo, &hi, &level, &of_mean))
+        return;
+    lr->n++;
+    lr->of_mean |= of_mean;
+    if (!(level < 0.95))
+        return;
+    double n = jpath(s, "n");
+    if (lr->under++ == 0) {
+        lr->lo = lr->hi = level;
+        lr->n_lo = lr->n_hi = n;
+        return;
+    }
+    lr->lo = fmin(lr->lo, level);
+    lr->hi = fmax(lr->hi, level);
+    lr->n_lo = fmin(lr->n_lo, n);
+    lr->n_hi = fmax(lr->n_hi, n);
+}
+
+void level_range_text(const struct level_range *lr, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (lr->under == 0)
+        return;
+    const char *others = lr->under < lr->n && !lr->of_mean ? "; the others at least 95%" : "";
+    if (lr->lo == lr->hi && lr->n_lo == lr->n_hi)
+        snprintf(buf, len, "the range of %.0f trials, %.4g%%%s", lr->n_lo, 100 * lr->lo, others);
+    else
+        snprintf(buf, len, "the range of %.0f to %.0f trials, %.4g%% to %.4g%%%s", lr->n_lo,
+                 lr->n_hi, 100 * lr->lo, 100 * lr->hi, others);
+}
+
+void level_range_words(const struct level_range *lr, char *buf, size_t len)
+{
+    char under[128];
+    buf[0] = '\0';
+    if (lr->n == 0)
+        return;
+    level_range_text(lr, under, sizeof(under));
+    if (lr->of_mean)
+        snprintf(buf, len, "95%% interval of the mean");
+    else if (under[0])
+        snprintf(buf, len, "interval of the median; %s", under);
+    else
+        snprintf(buf, len, "interval of the median, at least 95%%");
+}
+
 unsigned point_disturbed(json_t *pt)
 {
     double n = jpath(pt, "disturbed_trials");

@@ -120,39 +120,18 @@ static void cell(FILE *f, json_t *sc, json_t *pt, const char *metric)
 
 /* What the intervals of a table's cells are, in words: "95% interval of the mean" (an
  * older bench.json), "interval of the median, at least 95%", or where a cell's level is
- * under 95%, the least of them: "interval of the median; the range of 3 trials, 75%".
- * The cells' summaries are each point's obj.metric ("summary", or "vs_floor"). "" when
- * no cell has one. */
+ * under 95%, their levels: "interval of the median; the range of 3 trials, 75%", "...;
+ * the range of 3 to 5 trials, 75% to 93.75%" where the cells differ. The cells'
+ * summaries are each point's obj.metric ("summary", or "vs_floor"). "" when no cell has
+ * one. */
 static void interval_words(json_t *sc, const char *obj, const char *metric, char *buf, size_t len)
 {
-    json_t *least = NULL, *pt;
-    double lo, hi, level, least_level = INFINITY;
-    bool of_mean = false, any = false;
+    struct level_range lr = {0};
+    json_t *pt;
     size_t i;
-    buf[0] = '\0';
     json_array_foreach(json_object_get(sc, "points"), i, pt)
-    {
-        json_t *s = json_object_get(json_object_get(pt, obj), metric);
-        bool mean;
-        if (!summary_interval(s, &lo, &hi, &level, &mean))
-            continue;
-        any = true;
-        of_mean |= mean;
-        if (level < least_level) {
-            least_level = level;
-            least = s;
-        }
-    }
-    if (!any)
-        return;
-    char under[64];
-    interval_level_text(least, under, sizeof(under));
-    if (of_mean)
-        snprintf(buf, len, "95%% interval of the mean");
-    else if (under[0])
-        snprintf(buf, len, "interval of the median; %s", under);
-    else
-        snprintf(buf, len, "interval of the median, at least 95%%");
+        level_range_add(&lr, json_object_get(json_object_get(pt, obj), metric));
+    level_range_words(&lr, buf, len);
 }
 
 /* A table's title, with what its intervals are, and its head: a column per label. */
@@ -174,7 +153,7 @@ static void table_head(FILE *f, const char *title, const char *words, const char
 static void table(FILE *f, json_t *sc, const char **models, size_t nm, const char *metric,
                   const char *title, const char *x_label)
 {
-    char l[32][32], words[128];
+    char l[32][32], words[192];
     int nl = scenario_labels(sc, l, 32);
     if (nl == 0)
         return;
@@ -224,7 +203,7 @@ static void vs_cell(FILE *f, json_t *pt, const char *which)
 static void vs_table(FILE *f, json_t *sc, const char **models, size_t nm, const char *which,
                      const char *title, const char *x_label)
 {
-    char l[32][32], words[128];
+    char l[32][32], words[192];
     int nl = scenario_labels(sc, l, 32);
     bool any = false;
     for (size_t m = 0; m < nm; m++)

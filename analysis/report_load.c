@@ -58,6 +58,22 @@ static void vs_floor_cell(FILE *f, json_t *pt)
     fprintf(f, " |");
 }
 
+/* The levels of the p99 vs floor cells' intervals where under 95% (the range of their
+ * rounds), after ", "; "" at 95% or more, or without a floor. */
+static void vs_floor_level(json_t *sc, char *buf, size_t len)
+{
+    struct level_range lr = {0};
+    char words[128];
+    size_t i;
+    json_t *pt;
+    buf[0] = '\0';
+    json_array_foreach(json_object_get(sc, "points"), i, pt)
+        level_range_add(&lr, json_object_get(json_object_get(pt, "vs_floor"), "p99"));
+    level_range_text(&lr, words, sizeof(words));
+    if (words[0])
+        snprintf(buf, len, ", %s", words);
+}
+
 /* A model's points, a row each: offered, achieved, the corrected percentiles, service
  * p99, send lag, due unsent, CPU per request, (where the sweep ran the floor) p99 as a
  * multiple of the floor's, and the marks. The floor's own table is the reference. */
@@ -270,6 +286,8 @@ void write_load_section(FILE *f, const struct results *r, json_t *sc, const char
         model_table(f, sc, models[m], load ? "offered rate" : "connections");
     if (scenario_has_floor(sc))
         model_table(f, sc, FLOOR_MODEL, load ? "offered rate" : "connections");
+    char vs_level[160];
+    vs_floor_level(sc, vs_level, sizeof(vs_level));
     fprintf(f,
             "\nLatency counts from each request's intended send (corrected for coordinated "
             "omission); service p99 from its actual write. Marks: `sat k/N` loadgen saturated "
@@ -280,11 +298,14 @@ void write_load_section(FILE *f, const struct results *r, json_t *sc, const char
             "`sat`, `lag` or starved connections is left out of the rankings at a point; for "
             "capacity, docs/analysis.md's per-target rule decides. `d k/N`: k of N trials "
             "disturbed (others' CPU time and steal on the server's CPUs over 5%% of the "
-            "window). `~`: noisy (CV over 10%%).%s\n",
+            "window). `~`: noisy (CV over 10%%).%s%s%s\n",
             scenario_has_floor(sc) ? " p99 vs floor: the model's p99 as a multiple of the "
                                      "floor's in the same round, the median of the rounds "
-                                     "[their interval]; the floor's own table is the reference, "
-                                     "and no capacity is taken from it."
+                                     "[their interval of the median"
+                                   : "",
+            vs_level,
+            scenario_has_floor(sc) ? "]; the floor's own table is the reference, and no "
+                                     "capacity is taken from it."
                                    : "");
     if (scenario_has_floor(sc))
         write_floor_note(f, sc);

@@ -661,6 +661,82 @@ void case_noise_cause(void)
     teardown();
 }
 
+/* Levels said where under 95%: a table's title gives the range where its cells differ,
+ * the throughput plot's caption the levels of what it draws, and the load tables' p99 vs
+ * floor legend its own. echo-thread at 64 gets 5 trials' range (93.75%) beside the
+ * others' 3 (75%). */
+void case_levels_said(void)
+{
+    char dir[PATH_MAX];
+    json_t *j = floor_fixture();
+    json_t *s = json_object_get(
+        json_object_get(find_point(j, "concurrency", "thread", 64), "summary"), "throughput_rps");
+    json_object_set_new(s, "ci_level", json_real(0.9375));
+    json_object_set_new(s, "n", json_integer(5));
+    char *md = report_of("levels", j, dir, sizeof(dir));
+    json_decref(j);
+    const char *range = "the range of 3 to 5 trials, 75% to 93.75%";
+    char *title = line_with(md, "Requests per second, median [");
+    CHECK(title && strstr(title, "[interval of the median; the range of 3 to 5 trials, 75% to "
+                                 "93.75%]"),
+          "the table's title: %s", title ? title : "none");
+    free(title);
+    char *cap = line_with(md, "*Throughput against connections");
+    CHECK(cap && strstr(cap, "with its interval (interval of the median; ") && strstr(cap, range),
+          "the caption: %s", cap ? cap : "none");
+    free(cap);
+    cap = line_with(md, "*p99 latency against connections");
+    CHECK(cap && strstr(cap, "with its interval (interval of the median; the range of 3 trials, "
+                             "75%)"),
+          "the p99 caption: %s", cap ? cap : "none");
+    free(cap);
+    char *legend = line_with(md, "p99 vs floor: ");
+    CHECK(legend && strstr(legend, "[their interval of the median, the range of 3 trials, 75%]"),
+          "the load legend: %s", legend ? legend : "none");
+    free(legend);
+    free(md);
+    teardown();
+}
+
+/* The floor's line in the load plots passes only through its usable points: at 90%
+ * loadgen lagged in 2 of the floor's 3 trials, so that point is left out, and the
+ * caption says so. Every caption whole: none cut at a fixed size. */
+void case_load_floor_usable(void)
+{
+    char dir[PATH_MAX], path[PATH_MAX + 64];
+    json_t *j = floor_fixture();
+    json_object_set_new(find_point(j, "load", "floor", 108000), "lagged_trials", json_integer(2));
+    char *md = report_of("floor_lagged", j, dir, sizeof(dir));
+    json_decref(j);
+    snprintf(path, sizeof(path), "%s/plots/data/load_p99.tsv", dir);
+    char *tsv = slurp(path, NULL);
+    CHECK(tsv && strstr(tsv, "this machine's floor\t59700\t120") &&
+              !strstr(tsv, "this machine's floor\t107460"),
+          "the floor's lagged point is on its line:\n%s", tsv ? tsv : "none");
+    free(tsv);
+    char *cap = line_with(md, "*p99 latency (coordinated-omission corrected)");
+    CHECK(cap && strstr(cap, "apart, labelled with it; dashed grey, this machine's floor "
+                             "(echo-floor, the reference, not a model), its points where "
+                             "loadgen lagged or saturated, or a connection starved, left out.*"),
+          "the load caption, cut or without the floor: %s", cap ? cap : "none");
+    free(cap);
+    free(md);
+    teardown();
+}
+
+/* Captions are never cut: the memory plot's, past 400 characters, whole. */
+void case_captions_whole(void)
+{
+    char dir[PATH_MAX];
+    char *md = report_of("captions", NULL, dir, sizeof(dir));
+    char *cap = line_with(md, "*What each connection added costs");
+    CHECK(cap && strstr(cap, "over every connection held, fixed costs included.*"),
+          "the memory caption is cut: %s", cap ? cap : "none");
+    free(cap);
+    free(md);
+    teardown();
+}
+
 void case_planner_line(void)
 {
     char dir[PATH_MAX];
