@@ -71,8 +71,8 @@ static void lead(json_t *sc, const char **models, size_t nm, const char *label, 
         snprintf(buf + at, len - at, " do not lie wholly %s it: not a clear lead%s%s)", side,
                  level[0] ? "; " : "", level);
     else if (level[0] && at < len)
-        snprintf(buf + at, len - at, " (every other's interval lies wholly %s its, %s)", side,
-                 level);
+        snprintf(buf + at, len - at, " (every other's interval lies wholly %s the leader's; %s)",
+                 side, level);
 }
 
 static const char *status(json_t *pt)

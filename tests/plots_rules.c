@@ -516,8 +516,8 @@ void case_lead_raw(void)
     /* Its p99, 930 [920, 950] µs: echo-uring's [990, 1,010] lies wholly above. */
     char *p99 = line_with(fi, "had the lowest median p99");
     CHECK(p99 && strstr(p99, "echo-epoll had") &&
-              strstr(p99, "(every other's interval lies wholly above its, the range of 3 "
-                          "trials, 75%)") &&
+              strstr(p99, "(every other's interval lies wholly above the leader's; the range "
+                          "of 3 trials, 75%)") &&
               !strstr(p99, "floor"),
           "the p99 lead: %s", p99 ? p99 : "none");
     free(rps);
