@@ -588,9 +588,9 @@ static void find_noise(struct findings *fd, int noisy, int points, const struct 
                                ns->all, ns->all == 1 ? "its" : "their");
     if (ns->undisturbed > 0 && at < sizeof(why))
         snprintf(why + at, sizeof(why) - at,
-                 "%s %d the server CPUs were not disturbed (others' CPU time and steal under "
-                 "%.0f%% of the window): %s spread is the machine's wake-up path or the "
-                 "model's own.",
+                 "%s %d the server CPUs were not disturbed (others' CPU time and steal within "
+                 "%.0f%% of the window, or 3 clock ticks where that is more): %s spread is the "
+                 "machine's wake-up path or the model's own.",
                  disturbed ? "; at the other" : " At", ns->undisturbed,
                  100 * DISTURBED_SHARE_OF_WINDOW, ns->undisturbed == 1 ? "its" : "their");
     else if (disturbed > 0 && at < sizeof(why))

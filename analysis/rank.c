@@ -354,5 +354,6 @@ bool point_imprecise(json_t *pt, double *half_width)
     *half_width = jpath(pr, "half_width_pct");
     if (!json_is_object(pr) || !json_is_false(json_object_get(pr, "met")))
         return false;
-    return !stopped || (strcmp(stopped, "not_adaptive") != 0 && strcmp(stopped, "failed") != 0);
+    return !stopped || (strcmp(stopped, "not_adaptive") != 0 && strcmp(stopped, "failed") != 0 &&
+                        strcmp(stopped, "zero") != 0);
 }

@@ -1,11 +1,12 @@
 /* A model's figures over the floor's, round by round.
  *
  * The floor (echo-floor: one thread, epoll, bytes echoed as they arrive) runs in every
- * round of a point beside the models, so the machine's state in round k, its other
- * load, its frequency, the cache, weighs on the floor's trial k and the model's alike.
- * The ratio of the two within a round cancels much of that; the median of the rounds'
- * ratios, with its distribution-free interval, says how far a model is above the
- * machine's own cost of echoing. Rounds pair by the trials' "trial" number. */
+ * round of a point beside the models, minutes apart at most. The median of the rounds'
+ * ratios, with its distribution-free interval, says where a model stands against the
+ * machine's own cost of echoing, which is what two machines can be compared on. It does
+ * not make one run's models more comparable with each other: a model and the floor run
+ * at different seconds of a round, so the ratio carries the floor's noise as well as
+ * the model's (docs/analysis.md). Rounds pair by the trials' "trial" number. */
 #include "bench.h"
 
 #include <math.h>
