@@ -455,7 +455,7 @@ static void reading(FILE *f, const struct results *r, const char **models, size_
             "say so. `~` marks a point whose trials varied by more than 10%%. With one "
             "trial there is no interval.\n"
             "- `dk/N`: k of the point's N trials were disturbed: others' CPU time and steal "
-            "on the server's CPUs took over 5%% of the window (bench.md).\n"
+            "on the server's CPUs took over 5%% of the window and over 3 clock ticks (bench.md).\n"
             "%s"
             "- Latency counts from the send (closed loop) to the full echo, checked byte for "
             "byte. A request that timed out, or was unanswered when the window closed, counts "

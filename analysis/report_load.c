@@ -297,7 +297,8 @@ void write_load_section(FILE *f, const struct results *r, json_t *sc, const char
             "the offered rate; `N starved` connections with no echo in the window. A point with "
             "`sat`, `lag` or starved connections is left out of the rankings at a point; for "
             "capacity, docs/analysis.md's per-target rule decides. `d k/N`: k of N trials "
-            "disturbed (others' CPU time and steal on the server's CPUs over 5%% of the "
+            "disturbed (others' CPU time and steal on the server's CPUs over 5%% and 3 clock ticks "
+            "of the "
             "window). `~`: noisy (CV over 10%%).%s%s%s\n",
             scenario_has_floor(sc) ? " p99 vs floor: the model's p99 as a multiple of the "
                                      "floor's in the same round, the median of the rounds "
