@@ -14,7 +14,6 @@ set mytics
 set tics nomirror
 set xtics noenhanced
 set logscale y
-set yrange [7.135:*]
 set xtics ('0' 0, '1' 1, '1000' 2, '10000' 3)
 set xrange [-0.5:3.5]
 set terminal pngcairo size 960,600 enhanced font 'DejaVu Sans,11' linewidth 1

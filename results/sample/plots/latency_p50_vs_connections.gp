@@ -17,7 +17,6 @@ set logscale x
 set format x '%.0s%c'
 set xrange [0.666667:384]
 set logscale y
-set yrange [3.974:*]
 set terminal pngcairo size 960,600 enhanced font 'DejaVu Sans,11' linewidth 1
 set output stem.'.png'
 plot \
@@ -31,7 +30,8 @@ plot \
      'data/latency_p50_vs_connections.tsv' index 7 using 2:3 with points pt 6 ps 1.6 lw 2 lc rgb '#9467bd' title 'threadpool: not comparable', 'data/latency_p50_vs_connections.tsv' index 7 using 2:3:6 with labels offset 0,-1.3 font ',9' tc rgb '#9467bd' notitle, \
      'data/latency_p50_vs_connections.tsv' index 8 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#8c564b' title 'prefork', \
      'data/latency_p50_vs_connections.tsv' index 9 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#17becf' title 'reuseport', \
-     'data/latency_p50_vs_connections.tsv' index 10 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#e377c2' title 'uring'
+     'data/latency_p50_vs_connections.tsv' index 10 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#e377c2' title 'uring', \
+     'data/latency_p50_vs_connections.tsv' index 11 using 2:3:4:5 with yerrorlines lw 2 dt 2 pt 7 ps 0.8 lc rgb '#999999' title 'this machine''s floor'
 set terminal svg size 960,600 enhanced font 'DejaVu Sans,11' dynamic background '#ffffff'
 set output stem.'.svg'
 replot

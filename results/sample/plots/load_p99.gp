@@ -14,7 +14,6 @@ set mytics
 set tics nomirror
 set xtics noenhanced
 set logscale y
-set yrange [349.6885:*]
 set terminal pngcairo size 960,600 enhanced font 'DejaVu Sans,11' linewidth 1
 set output stem.'.png'
 plot \
@@ -34,6 +33,7 @@ plot \
      'data/load_p99.tsv' index 13 using 2:3 with points pt 6 ps 1.6 lw 2 lc rgb '#17becf' title 'reuseport: not usable', 'data/load_p99.tsv' index 13 using 2:3:6 with labels offset 0,-4.6 font ',9' tc rgb '#17becf' notitle, \
      'data/load_p99.tsv' index 14 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#e377c2' title 'uring', \
      'data/load_p99.tsv' index 15 using 2:3 with points pt 6 ps 1.6 lw 2 lc rgb '#e377c2' title 'uring: not usable', 'data/load_p99.tsv' index 15 using 2:3:6 with labels offset 0,5.5 font ',9' tc rgb '#e377c2' notitle, \
+     'data/load_p99.tsv' index 16 using 2:3:4:5 with yerrorlines lw 2 dt 2 pt 7 ps 0.8 lc rgb '#999999' title 'this machine''s floor', \
      1000 with lines dt 2 lw 2 lc rgb '#000000' title 'p99 target 1 ms'
 set terminal svg size 960,600 enhanced font 'DejaVu Sans,11' dynamic background '#ffffff'
 set output stem.'.svg'
