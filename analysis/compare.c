@@ -468,12 +468,13 @@ static void compare_points(FILE *md, struct tally *t, const struct results *ra,
     }
 }
 
-/* One sentence of the summary: how many rows had a mark, and which. */
-static void summary_mark(FILE *f, const char *bullet, int n, const char *mark, const char *meaning,
-                         const char *list)
+/* One sentence of the summary: how many rows had a mark (one, many: its verb for one row
+ * and for several), and which. */
+static void summary_mark(FILE *f, const char *bullet, int n, const char *one, const char *many,
+                         const char *meaning, const char *list)
 {
-    fprintf(f, "%s%d row%s %s (%s)%s%s.\n", bullet, n, n == 1 ? "" : "s", mark, meaning,
-            n ? ": " : "", list);
+    fprintf(f, "%s%d row%s %s (%s)%s%s.\n", bullet, n, n == 1 ? "" : "s", n == 1 ? one : many,
+            meaning, n ? ": " : "", list);
 }
 
 /* The summary, on f, each sentence after bullet: the rows that differ raw, those of each
@@ -481,25 +482,25 @@ static void summary_mark(FILE *f, const char *bullet, int n, const char *mark, c
  * change; or why there is no normalised column. */
 static void summary(FILE *f, const char *bullet, const struct tally *t, const char *unavailable)
 {
-    fprintf(f, "%s%d row%s differ raw (intervals apart, *).\n", bullet, t->apart,
-            t->apart == 1 ? "" : "s");
+    fprintf(f, "%s%d row%s raw (intervals apart, *).\n", bullet, t->apart,
+            t->apart == 1 ? " differs" : "s differ");
     if (!t->floor) {
         fprintf(f, "%sB/A on the floor is unavailable: %s.\n", bullet, unavailable);
         return;
     }
     fprintf(f, "%sOn the floor (the machines taken out), of %d rows with an interval:\n", bullet,
             t->normalised);
-    summary_mark(f, bullet, t->remain, "remain", "apart raw, and on the floor the same way",
-                 t->remains);
-    summary_mark(f, bullet, t->reverse, "reverse", "apart raw, and on the floor the other way",
-                 t->reverses);
-    summary_mark(f, bullet, t->floor_only, "differ only on the floor",
+    summary_mark(f, bullet, t->remain, "remains", "remain",
+                 "apart raw, and on the floor the same way", t->remains);
+    summary_mark(f, bullet, t->reverse, "reverses", "reverse",
+                 "apart raw, and on the floor the other way", t->reverses);
+    summary_mark(f, bullet, t->floor_only, "differs only on the floor", "differ only on the floor",
                  "not apart raw; on the floor the interval excludes 1", t->floor_onlys);
-    summary_mark(f, bullet, t->machine, "were the machine",
+    summary_mark(f, bullet, t->machine, "was the machine", "were the machine",
                  "apart raw, on the floor the interval holds 1, and the floor's own B/A moved "
                  "the same way",
                  t->machines);
-    summary_mark(f, bullet, t->undecided, "undecided",
+    summary_mark(f, bullet, t->undecided, "is undecided", "are undecided",
                  "apart raw; on the floor the interval holds 1 but the floor's own B/A does not "
                  "say the machine moved that way: too wide to tell",
                  t->undecideds);

@@ -206,7 +206,7 @@ static void case_floor_remains(void)
                          "0.69 [0.59, 0.80].";
     CHECK(strstr(md, "- 8 rows differ raw") && strstr(md, "of 8 rows with an interval") &&
               strstr(md, remain) && strstr(md, "- 6 rows were the machine") &&
-              strstr(md, "- 0 rows reverse") && strstr(md, "- 0 rows undecided"),
+              strstr(md, "- 0 rows reverse") && strstr(md, "- 0 rows are undecided"),
           "%s", md);
     CHECK(strstr(out, "8 rows differ raw") && strstr(out, remain), "stdout:\n%s", out);
     free(md);
@@ -328,17 +328,18 @@ static void case_floor_marks(void)
         "- 7 rows differ raw",
         "of 8 rows with an interval",
         "- 2 rows remain (apart raw, and on the floor the same way): concurrency thread 1",
-        "- 1 row reverse (apart raw, and on the floor the other way): concurrency epoll 1 "
+        "- 1 row reverses (apart raw, and on the floor the other way): concurrency epoll 1 "
         "throughput_rps 0.50 [0.48, 0.53].",
-        "- 1 row differ only on the floor (not apart raw; on the floor the interval excludes 1): "
+        "- 1 row differs only on the floor (not apart raw; on the floor the interval excludes 1): "
         "concurrency thread 16 throughput_rps 0.50 [0.45, 0.55].",
         "- 3 rows were the machine",
-        "- 1 row undecided (apart raw; on the floor the interval holds 1 but the floor's own B/A "
+        "- 1 row is undecided (apart raw; on the floor the interval holds 1 but the floor's own "
+        "B/A "
         "does not say the machine moved that way: too wide to tell): concurrency epoll 1 p99_us",
     };
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
         CHECK(strstr(md, want[i]), "compare.md lacks \"%s\":\n%s", want[i], md);
-    CHECK(strstr(out, "1 row reverse") && strstr(out, "1 row undecided"), "stdout:\n%s", out);
+    CHECK(strstr(out, "1 row reverses") && strstr(out, "1 row is undecided"), "stdout:\n%s", out);
     free(md);
     free(out);
     teardown();
