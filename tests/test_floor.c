@@ -136,11 +136,28 @@ static void case_many_clients(void)
     stop_floor(&s);
 }
 
-/* A client writes 8 MiB and does not read. It stalls, but another client is still
- * echoed; then it reads, and every one of its bytes comes back in order. */
+/* The most a TCP buffer sysctl (tcp_rmem, tcp_wmem) lets autotuning grow to, in bytes;
+ * fallback when it cannot be read. */
+static uint64_t tcp_buf_max(const char *path, uint64_t fallback)
+{
+    unsigned long long lo, def, max;
+    FILE *f = fopen(path, "r");
+    int n = f ? fscanf(f, "%llu %llu %llu", &lo, &def, &max) : 0;
+    if (f)
+        fclose(f);
+    return n == 3 ? (uint64_t)max : fallback;
+}
+
+/* A client writes far more than every buffer on the way can hold and does not read. It
+ * stalls, but another client is still echoed; then it reads, and every one of its bytes
+ * comes back in order. What the buffers hold is the client's send buffer, the floor's
+ * receive and send buffers (each as large as autotuning lets it grow: tcp_wmem's and
+ * tcp_rmem's maximum) and the floor's one pending read: twice all that is past them. */
 static void case_slow_reader(void)
 {
-    enum { TOTAL = 8 << 20 };
+    const uint64_t TOTAL = 2 * (tcp_buf_max("/proc/sys/net/ipv4/tcp_rmem", 6 << 20) +
+                                2 * tcp_buf_max("/proc/sys/net/ipv4/tcp_wmem", 4 << 20)) +
+                           (1 << 20);
     static char buf[65536];
     uint64_t sent = 0, got = 0;
     struct srv s;
@@ -154,7 +171,7 @@ static void case_slow_reader(void)
     CHECK(slow >= 0 && setsockopt(slow, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)) == 0);
     CHECK(connect(slow, (struct sockaddr *)&sa, sizeof(sa)) == 0, "connect: %s", strerror(errno));
     for (;;) {
-        size_t n = TOTAL - sent < sizeof(buf) ? TOTAL - sent : sizeof(buf);
+        size_t n = TOTAL - sent < sizeof(buf) ? (size_t)(TOTAL - sent) : sizeof(buf);
         for (size_t i = 0; i < n; i++)
             buf[i] = stream_byte(1, sent + i);
         ssize_t put = n ? send(slow, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL) : 0;
@@ -168,7 +185,8 @@ static void case_slow_reader(void)
             break; /* stalled (or all sent): the floor holds its echo */
     }
     fprintf(stderr, "the slow reader stalled after %llu bytes\n", (unsigned long long)sent);
-    CHECK(sent < TOTAL, "8 MiB went out without a stall: the case proves nothing");
+    CHECK(sent < TOTAL, "%llu bytes went out without a stall: the case proves nothing",
+          (unsigned long long)TOTAL);
     int other = cli_connect(s.port);
     for (int i = 0; i < 20; i++)
         cli_echo(other, "the other client is echoed\n");
@@ -179,7 +197,7 @@ static void case_slow_reader(void)
         struct pollfd p = {.fd = slow, .events = POLLIN | (sent < TOTAL ? POLLOUT : 0)};
         CHECK(poll(&p, 1, 10000) > 0, "no echo for 10 s after %llu bytes", (unsigned long long)got);
         if (p.revents & POLLOUT) {
-            size_t n = TOTAL - sent < sizeof(buf) ? TOTAL - sent : sizeof(buf);
+            size_t n = TOTAL - sent < sizeof(buf) ? (size_t)(TOTAL - sent) : sizeof(buf);
             for (size_t i = 0; i < n; i++)
                 buf[i] = stream_byte(1, sent + i);
             ssize_t put = send(slow, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL);
