@@ -10,6 +10,7 @@
  * DIR/compare.md (default B/compare), with a summary and overlay plots (A solid, B
  * dashed). */
 #include "analysis.h"
+#include "compare.h"
 
 #include <errno.h>
 #include <math.h>
@@ -21,196 +22,6 @@
 
 #define MAX_MODELS 16
 
-/* A median, its interval and the interval's coverage: lo and hi NaN without an
- * interval, level NaN where the file does not say it. */
-struct estimate {
-    double m, lo, hi, level;
-};
-
-/* The estimate in s, a metric's summary (summary.METRIC, or vs_floor.M): its median and
- * summary_interval's interval and level. Returns false when there is no median. */
-static bool estimate_of(json_t *s, struct estimate *e)
-{
-    e->m = jpath(s, "median");
-    if (!summary_interval(s, &e->lo, &e->hi, &e->level, NULL))
-        e->lo = e->hi = e->level = NAN;
-    return !isnan(e->m);
-}
-
-/* The median and interval of a point's metric; false when there is no median. */
-static bool summary_of(json_t *pt, const char *metric, struct estimate *e)
-{
-    return estimate_of(json_object_get(json_object_get(pt, "summary"), metric), e);
-}
-
-/* b over a (both positive figures): the ratio of the medians, with the interval
- * [b.lo / a.hi, b.hi / a.lo]. Where a's interval holds a's median and b's holds b's,
- * this one holds their ratio; the two runs' trials are independent, so that happens
- * with probability at least the product of their levels. No interval where either has
- * none or a's reaches 0. NaN throughout where a's median is not above 0. */
-static struct estimate ratio_of(const struct estimate *a, const struct estimate *b)
-{
-    struct estimate r = {NAN, NAN, NAN, NAN};
-    if (!(a->m > 0))
-        return r;
-    r.m = b->m / a->m;
-    if (a->lo > 0 && !isnan(a->hi) && !isnan(b->lo) && !isnan(b->hi)) {
-        r.lo = b->lo / a->hi;
-        r.hi = b->hi / a->lo;
-        r.level = a->level * b->level;
-    }
-    return r;
-}
-
-/* A ratio for people: "1.50 [1.35, 1.67]", "1.50" without an interval, "-". */
-static void ratio_text(const struct estimate *r, char *buf, size_t len)
-{
-    if (isnan(r->m))
-        snprintf(buf, len, "-");
-    else if (isnan(r->lo))
-        snprintf(buf, len, "%.2f", r->m);
-    else
-        snprintf(buf, len, "%.2f [%.2f, %.2f]", r->m, r->lo, r->hi);
-}
-
-/* Appends to a list in buf, "; " between items; cut short (never overrun) when full. */
-__attribute__((format(printf, 3, 4))) static void list_add(char *buf, size_t len, const char *fmt,
-                                                           ...)
-{
-    size_t at = strlen(buf);
-    if (at > 0 && at + 2 < len) {
-        snprintf(buf + at, len - at, "; ");
-        at += 2;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf + at, len - at, fmt, ap);
-    va_end(ap);
-}
-
-/* The key of a point's metric in its vs_floor, or NULL. */
-static const char *floor_key(const char *metric)
-{
-    if (strcmp(metric, "throughput_rps") == 0)
-        return "throughput";
-    if (strcmp(metric, "p99_us") == 0)
-        return "p99";
-    if (strcmp(metric, "p50_us") == 0)
-        return "p50";
-    return NULL;
-}
-
-/* What the rows add up to, for the summary. */
-struct tally {
-    bool floor;     /* both runs ran the floor: the normalised column is there */
-    int apart;      /* rows whose raw intervals are apart (marked *) */
-    int normalised; /* rows with B/A on the floor, and an interval, that may be marked */
-    /* Of those, by mark: apart raw and on the floor on the same side; on the other
-     * side; on the floor alone; the machine's change; too wide to say. */
-    int remain, reverse, floor_only, machine, undecided;
-    /* The least level of any interval printed (B/A on the floor in every row, marked or
-     * not, and the floor's own B/A), and the two it is the product of (with their
-     * rounds, or trials where it is the floor's own); NaN while there is none. */
-    double level, level_a, level_b, rounds_a, rounds_b;
-    bool level_of_floor; /* the least is one of the floor's own B/A */
-    char remains[4096], reverses[4096], floor_onlys[4096], machines[4096], undecideds[4096];
-    char floors[4096];               /* the floor's own B/A at each point: the machine's change */
-    int shared, starved, unmeasured; /* points compared, starved in either, not measured */
-    char skipped[4096];              /* the unmeasured, with both statuses */
-};
-
-/* Keeps r's level in t when it is the least so far (a vs_floor interval before the
- * floor's own at the same level). a and b are its two summaries. */
-static void least_level(struct tally *t, const struct estimate *r, json_t *a, json_t *b,
-                        bool of_floor)
-{
-    if (isnan(r->lo) || isnan(r->level))
-        return;
-    if (!isnan(t->level) &&
-        !(r->level < t->level || (r->level == t->level && t->level_of_floor && !of_floor)))
-        return;
-    t->level = r->level;
-    t->level_of_floor = of_floor;
-    t->level_a = jpath(a, "ci_level");
-    t->level_b = jpath(b, "ci_level");
-    t->rounds_a = jpath(a, "n");
-    t->rounds_b = jpath(b, "n");
-}
-
-/* The side of 1 an interval is on: 1 above, -1 below, 0 where it holds 1 (or there is
- * none). */
-static int side_of_one(const struct estimate *r)
-{
-    return r->lo > 1 ? 1 : r->hi < 1 ? -1 : 0;
-}
-
-/* The floor's own B/A for metric at a point (fa, fb its points in A and B): its side of 1
- * (0 where it holds 1, or where there is no floor or no interval). */
-static int floor_side(json_t *fa, json_t *fb, const char *metric)
-{
-    struct estimate ea, eb;
-    if (!fa || !fb || !point_measured(fa) || !point_measured(fb))
-        return 0;
-    if (!estimate_of(json_object_get(json_object_get(fa, "summary"), metric), &ea) ||
-        !estimate_of(json_object_get(json_object_get(fb, "summary"), metric), &eb))
-        return 0;
-    struct estimate r = ratio_of(&ea, &eb);
-    return side_of_one(&r);
-}
-
-/* The row's B/A on the floor into buf (and its mark into *mark): B's vs_floor over A's
- * for the metric, with its interval; counted into t. raw is the side of the raw
- * difference where the raw intervals are apart (1: B above A, -1: below, 0: not apart);
- * floor its floor's own B/A's side of 1 at the point. "-" where a point has no
- * vs_floor. */
-static void normalised(struct tally *t, const char *scenario, const char *model, const char *label,
-                       const char *metric, json_t *pa, json_t *pb, int raw, int floor,
-                       bool markable, char *buf, size_t len, const char **mark)
-{
-    struct estimate fa, fb;
-    const char *key = floor_key(metric);
-    *mark = "";
-    json_t *sa = key ? json_object_get(json_object_get(pa, "vs_floor"), key) : NULL;
-    json_t *sb = key ? json_object_get(json_object_get(pb, "vs_floor"), key) : NULL;
-    if (!key || !estimate_of(sa, &fa) || !estimate_of(sb, &fb)) {
-        snprintf(buf, len, "-");
-        return;
-    }
-    struct estimate n = ratio_of(&fa, &fb);
-    ratio_text(&n, buf, len);
-    least_level(t, &n, sa, sb, false); /* printed, so in the least level, marked or not */
-    if (isnan(n.lo) || !markable)
-        return;
-    t->normalised++;
-    int side = side_of_one(&n);
-    char *list;
-    size_t list_len = sizeof(t->remains);
-    if (raw != 0 && side == raw) {
-        *mark = "remains";
-        t->remain++;
-        list = t->remains;
-    } else if (raw != 0 && side != 0) {
-        *mark = "reverses";
-        t->reverse++;
-        list = t->reverses;
-    } else if (side != 0) {
-        *mark = "only on the floor";
-        t->floor_only++;
-        list = t->floor_onlys;
-    } else if (raw != 0 && floor == raw) {
-        *mark = "the machine";
-        t->machine++;
-        list = t->machines;
-    } else if (raw != 0) {
-        *mark = "undecided";
-        t->undecided++;
-        list = t->undecideds;
-    } else {
-        return;
-    }
-    list_add(list, list_len, "%s %s %s %s %s", scenario, model, label, metric, buf);
-}
-
 /* A row of the table; also to the markdown file. fa and fb: the floor's points at the
  * same point in A and B (NULL without). */
 static void row(FILE *out, FILE *md, struct tally *t, const char *scenario, const char *model,
@@ -219,7 +30,7 @@ static void row(FILE *out, FILE *md, struct tally *t, const char *scenario, cons
 {
     struct estimate ea, eb;
     char a[32], b[32];
-    if (!summary_of(pa, metric, &ea) || !summary_of(pb, metric, &eb))
+    if (!compare_summary_of(pa, metric, &ea) || !compare_summary_of(pb, metric, &eb))
         return;
     /* Intervals that do not overlap: a difference the trials' spread does not explain.
      * Never at a point where a connection starved: its figures are not comparable. */
@@ -250,37 +61,13 @@ static void row(FILE *out, FILE *md, struct tally *t, const char *scenario, cons
     char norm[64];
     const char *nmark;
     int raw = !apart ? 0 : eb.lo > ea.hi ? 1 : -1;
-    normalised(t, scenario, model, label, metric, pa, pb, raw, floor_side(fa, fb, metric),
-               !starved && !spoiled, norm, sizeof(norm), &nmark);
+    compare_normalised(t, scenario, model, label, metric, pa, pb, raw,
+                       compare_floor_side(fa, fb, metric), !starved && !spoiled, norm, sizeof(norm),
+                       &nmark);
     fprintf(out, "%-11s %-10s %-10s %-15s %12s %12s %7s %-7s %s%s%s\n", scenario, model, label,
             metric, a, b, ratio, mark, norm, nmark[0] ? " " : "", nmark);
     fprintf(md, "| %s | %s | %s | %s | %s | %s | %s%s%s | %s%s%s |\n", scenario, model, label,
             metric, a, b, ratio, mark[0] ? " " : "", mark, norm, nmark[0] ? " " : "", nmark);
-}
-
-/* The floor's own B/A at a point (throughput and p99, with their intervals): how much
- * the machine itself changed there. Into t->floors, and its levels into t's least. */
-static void floor_row(struct tally *t, const char *scenario, const char *label, json_t *pa,
-                      json_t *pb)
-{
-    static const char *metrics[] = {"throughput_rps", "p99_us"};
-    char item[256];
-    int at = snprintf(item, sizeof(item), "%s %s:", scenario, label);
-    for (size_t i = 0; i < sizeof(metrics) / sizeof(metrics[0]); i++) {
-        struct estimate ea, eb;
-        if (!summary_of(pa, metrics[i], &ea) || !summary_of(pb, metrics[i], &eb))
-            continue;
-        struct estimate r = ratio_of(&ea, &eb);
-        least_level(t, &r, json_object_get(json_object_get(pa, "summary"), metrics[i]),
-                    json_object_get(json_object_get(pb, "summary"), metrics[i]), true);
-        char text[64];
-        ratio_text(&r, text, sizeof(text));
-        at += snprintf(item + at, sizeof(item) - (size_t)at, "%s %s %s", i ? "," : "", metrics[i],
-                       text);
-        if (at >= (int)sizeof(item))
-            break;
-    }
-    list_add(t->floors, sizeof(t->floors), "%s", item);
 }
 
 /* Overlay: metric against x for both runs, A solid, B dashed. */
@@ -327,7 +114,7 @@ static void overlay(const struct results *ra, const struct results *rb, const ch
                 struct estimate e;
                 /* A point where a connection starved is not drawn: not comparable. */
                 if (strcmp(json_string_value(json_object_get(pt, "model")), models[m]) == 0 &&
-                    point_comparable(pt) && summary_of(pt, metric, &e))
+                    point_comparable(pt) && compare_summary_of(pt, metric, &e))
                     series_add(s, jpath(pt, "x"), e.m, NAN, NAN);
             }
         }
@@ -391,10 +178,11 @@ static bool floor_ran(const struct results *r, const char *which, char *buf, siz
         return true;
     const char *note = json_string_value(json_object_get(settings, "floor_note"));
     if (!floor)
-        list_add(buf, len, "%s is from before the floor (its settings have no \"floor\")", which);
+        compare_list_add(buf, len, "%s is from before the floor (its settings have no \"floor\")",
+                         which);
     else
-        list_add(buf, len, "%s ran without the floor (%s)", which,
-                 note ? note : "settings.floor is false");
+        compare_list_add(buf, len, "%s ran without the floor (%s)", which,
+                         note ? note : "settings.floor is false");
     return false;
 }
 
@@ -449,12 +237,13 @@ static void compare_points(FILE *md, struct tally *t, const struct results *ra,
                 continue;
             char why[128];
             if (not_comparable(pa, pb, why, sizeof(why))) {
-                list_add(t->skipped, sizeof(t->skipped), "%s %s %s (%s)", name, model, label, why);
+                compare_list_add(t->skipped, sizeof(t->skipped), "%s %s %s (%s)", name, model,
+                                 label, why);
                 t->unmeasured++;
                 continue;
             }
             if (point_is_floor(pb)) { /* the reference, not a model: in the summary */
-                floor_row(t, name, label, pa, pb);
+                compare_floor_row(t, name, label, pa, pb);
                 continue;
             }
             if (point_comparable(pa) && point_comparable(pb))
@@ -466,69 +255,6 @@ static void compare_points(FILE *md, struct tally *t, const struct results *ra,
             row(stdout, md, t, name, model, label, "p99_us", pa, pb, fa, fb);
         }
     }
-}
-
-/* One sentence of the summary: how many rows had a mark (one, many: its verb for one row
- * and for several), and which. */
-static void summary_mark(FILE *f, const char *bullet, int n, const char *one, const char *many,
-                         const char *meaning, const char *list)
-{
-    fprintf(f, "%s%d row%s %s (%s)%s%s.\n", bullet, n, n == 1 ? "" : "s", n == 1 ? one : many,
-            meaning, n ? ": " : "", list);
-}
-
-/* The summary, on f, each sentence after bullet: the rows that differ raw, those of each
- * mark on the floor, the least level of the intervals printed, and the floor's own
- * change; or why there is no normalised column. */
-static void summary(FILE *f, const char *bullet, const struct tally *t, const char *unavailable)
-{
-    fprintf(f, "%s%d row%s raw (intervals apart, *).\n", bullet, t->apart,
-            t->apart == 1 ? " differs" : "s differ");
-    if (!t->floor) {
-        fprintf(f, "%sB/A on the floor is unavailable: %s.\n", bullet, unavailable);
-        return;
-    }
-    fprintf(f, "%sOn the floor (the machines taken out), of %d rows with an interval:\n", bullet,
-            t->normalised);
-    summary_mark(f, bullet, t->remain, "remains", "remain",
-                 "apart raw, and on the floor the same way", t->remains);
-    summary_mark(f, bullet, t->reverse, "reverses", "reverse",
-                 "apart raw, and on the floor the other way", t->reverses);
-    summary_mark(f, bullet, t->floor_only, "differs only on the floor", "differ only on the floor",
-                 "not apart raw; on the floor the interval excludes 1", t->floor_onlys);
-    summary_mark(f, bullet, t->machine, "was the machine", "were the machine",
-                 "apart raw, on the floor the interval holds 1, and the floor's own B/A moved "
-                 "the same way",
-                 t->machines);
-    summary_mark(f, bullet, t->undecided, "is undecided", "are undecided",
-                 "apart raw; on the floor the interval holds 1 but the floor's own B/A does not "
-                 "say the machine moved that way: too wide to tell",
-                 t->undecideds);
-    if (t->normalised > 0 && isnan(t->level))
-        fprintf(f,
-                "%sThe level of the intervals on the floor is unknown (a vs_floor without "
-                "ci_level).\n",
-                bullet);
-    else if (!isnan(t->level)) {
-        const char *of = t->level_of_floor ? "the floor's own interval" : "vs_floor interval";
-        const char *over = t->level_of_floor ? "trials" : "rounds";
-        fprintf(f,
-                "%sEach interval printed (on the floor, and the floor's own B/A) holds its "
-                "ratio with probability at least %.2f, the least of them (A's %s at %.3g "
-                "over %.0f %s times B's at %.3g over %.0f: the runs' trials are independent).",
-                bullet, t->level, of, t->level_a, t->rounds_a, over, t->level_b, t->rounds_b);
-        if (t->level < 0.9)
-            fprintf(f, " That is low: under 6 rounds a run's interval is the range of its "
-                       "rounds (0.75 for 3), so a row that remains may be chance; rerun both "
-                       "with --trials 6 or more (0.94 for two 6-trial runs) before taking it as "
-                       "found.");
-        fprintf(f, "\n");
-    }
-    if (t->floors[0])
-        fprintf(f,
-                "%sThe floor's own B/A, the machine's change itself (intervals formed the same "
-                "way): %s.\n",
-                bullet, t->floors);
 }
 
 /* Creation cost: the median of each primitive both runs measured (no interval: one run
@@ -642,9 +368,9 @@ int main(int argc, char **argv)
         fprintf(md, "\nNot comparable, not measured in both runs: %s.\n", t.skipped);
     }
     printf("\nsummary:\n");
-    summary(stdout, "  ", &t, unavailable);
+    compare_summary(stdout, "  ", &t, unavailable);
     fprintf(md, "\n## Summary\n\n");
-    summary(md, "- ", &t, unavailable);
+    compare_summary(md, "- ", &t, unavailable);
     if (out_close(&md_file) < 0) {
         fprintf(stderr, "compare: cannot write %s: %s\n", md_path, strerror(errno));
         results_free(&ra);
