@@ -384,6 +384,14 @@ void write_load_section(FILE *f, const struct results *r, json_t *sc, const char
                         size_t nm);
 int write_load_findings(FILE *f, const struct results *r, const char **models, size_t nm);
 
+/* One finding: "- " and the sentence, a line on f, counted in *n (findings.c). */
+void finding_line(FILE *f, int *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* The run's own quality as findings on f (quality.c): noisy points and where their noise
+ * came from, intervals below zero, unsettled baselines, loadgen saturated; the floor's
+ * points are not counted. Returns how many. */
+int write_quality_findings(FILE *f, const struct results *r);
+
 /* The open-loop sweeps' plots (plots_load.c): metric against achieved throughput (load)
  * or connections (slow), per model, with the usable points on the model's line and the
  * others apart, labelled why; the targets on metric as reference lines. */

@@ -87,15 +87,15 @@ struct findings {
     int n;
 };
 
-__attribute__((format(printf, 2, 3))) static void finding(struct findings *fd, const char *fmt, ...)
+void finding_line(FILE *f, int *n, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(fd->f, "- ");
+    fprintf(f, "- ");
     va_start(ap, fmt);
-    vfprintf(fd->f, fmt, ap);
+    vfprintf(f, fmt, ap);
     va_end(ap);
-    fprintf(fd->f, "\n");
-    fd->n++;
+    fprintf(f, "\n");
+    (*n)++;
 }
 
 /* The lecture's lunch: the iterative server behind one idle client. */
@@ -107,10 +107,11 @@ static void find_lunch(struct findings *fd, json_t *sc, const char **models, siz
     if (!isnan(r1) && !isnan(r0) && r1 < 0.01 * r0) {
         human(r1, a, sizeof(a));
         human(r0, b, sizeof(b));
-        finding(fd,
-                "echo-iterative served %s requests per second while 1 client was idle, against "
-                "%s with none: behind one client out to lunch it serves nobody.",
-                a, b);
+        finding_line(
+            fd->f, &fd->n,
+            "echo-iterative served %s requests per second while 1 client was idle, against "
+            "%s with none: behind one client out to lunch it serves nobody.",
+            a, b);
     }
     /* The others, at the same point: those that kept their pace, and those that did
      * not. */
@@ -146,17 +147,19 @@ static void find_lunch(struct findings *fd, json_t *sc, const char **models, siz
         }
     }
     if (kept > 0 && kept == compared)
-        finding(fd,
-                "Every other model kept at least 80%% of its throughput with one idle client "
-                "(the least, echo-%s, %.0f%%).",
-                worst_model, worst * 100);
+        finding_line(fd->f, &fd->n,
+                     "Every other model kept at least 80%% of its throughput with one idle client "
+                     "(the least, echo-%s, %.0f%%).",
+                     worst_model, worst * 100);
     else if (kept > 0)
-        finding(fd,
-                "%d of the %d other models kept at least 80%% of their throughput with one idle "
-                "client (the least of them, echo-%s, %.0f%%).",
-                kept, compared, worst_model, worst * 100);
+        finding_line(
+            fd->f, &fd->n,
+            "%d of the %d other models kept at least 80%% of their throughput with one idle "
+            "client (the least of them, echo-%s, %.0f%%).",
+            kept, compared, worst_model, worst * 100);
     if (kept < compared)
-        finding(fd, "With one idle client, less than 80%% of the throughput with none: %s.", lost);
+        finding_line(fd->f, &fd->n,
+                     "With one idle client, less than 80%% of the throughput with none: %s.", lost);
 }
 
 /* Any model that idle clients stopped dead: under 1% of its throughput without them. */
@@ -175,16 +178,18 @@ static void find_stopped(struct findings *fd, json_t *sc, const char **models, s
                 continue;
             human(x, a, sizeof(a));
             if (rejected > 0)
-                finding(fd,
-                        "echo-%s served %s requests per second to 16 active clients with %s idle "
-                        "ones connected first: it refused %.0f connections it had no room for, "
-                        "the active clients' among them.",
-                        models[m], a, l[k], rejected);
+                finding_line(
+                    fd->f, &fd->n,
+                    "echo-%s served %s requests per second to 16 active clients with %s idle "
+                    "ones connected first: it refused %.0f connections it had no room for, "
+                    "the active clients' among them.",
+                    models[m], a, l[k], rejected);
             else
-                finding(fd,
-                        "echo-%s served %s requests per second to 16 active clients with %s idle "
-                        "ones connected first: the idle clients held every one of its flows.",
-                        models[m], a, l[k]);
+                finding_line(
+                    fd->f, &fd->n,
+                    "echo-%s served %s requests per second to 16 active clients with %s idle "
+                    "ones connected first: the idle clients held every one of its flows.",
+                    models[m], a, l[k]);
             break;
         }
     }
@@ -222,35 +227,35 @@ static void find_memory(struct findings *fd, json_t *sc, const char **models, si
             break;
     }
     if (shown > 0) {
-        finding(fd,
-                "Memory per added connection, up to %s idle client%s (the growth of the "
-                "server's proportional anonymous memory from the point before, over the "
-                "connections it added): %s.",
-                largest, strcmp(largest, "1") == 0 ? "" : "s", line);
-        finding(fd,
-                "The average at %s idle clients, the whole growth over the baseline ÷ the "
-                "connections held, fixed costs included: %s bytes.",
-                largest, avg);
+        finding_line(fd->f, &fd->n,
+                     "Memory per added connection, up to %s idle client%s (the growth of the "
+                     "server's proportional anonymous memory from the point before, over the "
+                     "connections it added): %s.",
+                     largest, strcmp(largest, "1") == 0 ? "" : "s", line);
+        finding_line(fd->f, &fd->n,
+                     "The average at %s idle clients, the whole growth over the baseline ÷ the "
+                     "connections held, fixed costs included: %s bytes.",
+                     largest, avg);
     }
     for (size_t m = 0; m < nm; m++) {
         json_t *pt = results_point(sc, models[m], largest);
         if (pt && strcmp(status(pt), "capped") == 0)
-            finding(fd, "echo-%s was not run with %s idle clients: %s", models[m], largest,
-                    json_string_value(json_object_get(pt, "note")));
+            finding_line(fd->f, &fd->n, "echo-%s was not run with %s idle clients: %s", models[m],
+                         largest, json_string_value(json_object_get(pt, "note")));
         else if (point_measured(pt) && point_refused(pt))
-            finding(fd,
-                    "echo-%s held %.0f of the %.0f connections with %s idle clients: its memory "
-                    "is not ranked there, as it paid for fewer.",
-                    models[m], point_held(pt), jpath(pt, "connections") + jpath(pt, "idle"),
-                    largest);
+            finding_line(
+                fd->f, &fd->n,
+                "echo-%s held %.0f of the %.0f connections with %s idle clients: its memory "
+                "is not ranked there, as it paid for fewer.",
+                models[m], point_held(pt), jpath(pt, "connections") + jpath(pt, "idle"), largest);
     }
     for (int k = 0; k < nl; k++) {
         double rejected = med(results_point(sc, "select", l[k]), "rejected");
         if (rejected > 0) {
-            finding(fd,
-                    "echo-select refused %.0f connections with %s idle clients: descriptors "
-                    "past FD_SETSIZE (1024) cannot be watched with select.",
-                    rejected, l[k]);
+            finding_line(fd->f, &fd->n,
+                         "echo-select refused %.0f connections with %s idle clients: descriptors "
+                         "past FD_SETSIZE (1024) cannot be watched with select.",
+                         rejected, l[k]);
             break;
         }
     }
@@ -304,26 +309,27 @@ static void find_concurrency(struct findings *fd, json_t *sc, const char **model
     if (best) {
         human(best_rps, a, sizeof(a));
         lead(sc, models, nm, top, "throughput_rps", best, why, sizeof(why));
-        finding(fd,
-                "At %s connections, echo-%s had the highest median throughput (%s requests per "
-                "second) of the models that served every connection%s.",
-                top, best, a, why);
+        finding_line(
+            fd->f, &fd->n,
+            "At %s connections, echo-%s had the highest median throughput (%s requests per "
+            "second) of the models that served every connection%s.",
+            top, best, a, why);
     }
     if (fastest) {
         human(best_p99, a, sizeof(a));
         lead(sc, models, nm, top, "p99_us", fastest, why, sizeof(why));
-        finding(fd,
-                "At %s connections, echo-%s had the lowest median p99 latency (%s µs) of the "
-                "models that served every connection%s.",
-                top, fastest, a, why);
+        finding_line(fd->f, &fd->n,
+                     "At %s connections, echo-%s had the lowest median p99 latency (%s µs) of the "
+                     "models that served every connection%s.",
+                     top, fastest, a, why);
     }
     if ((best || fastest) && sat[0])
-        finding(fd,
-                "Loadgen (a thread, a pinned CPU or the whole process) was saturated at %s "
-                "connections for %s: there loadgen, "
-                "not the server, may have set the pace, and the ranking above may not be the "
-                "servers'.",
-                top, sat);
+        finding_line(fd->f, &fd->n,
+                     "Loadgen (a thread, a pinned CPU or the whole process) was saturated at %s "
+                     "connections for %s: there loadgen, "
+                     "not the server, may have set the pace, and the ranking above may not be the "
+                     "servers'.",
+                     top, sat);
 }
 
 /* Every point of a scenario where a connection starved, per model: those points are
@@ -352,14 +358,15 @@ static void find_starved(struct findings *fd, json_t *sc, const char *scenario, 
         }
     }
     if (at > 0 && at < sizeof(line))
-        finding(fd,
-                "Starved connections (no echo in the window) in the %s scenario, by point (%s; "
-                "starved of the active connections): %s. "
-                "Each such point adds one censored sample per starved connection (its wait "
-                "when the window closed), so its latency mixes the few requests served with "
-                "the starved connections' censored waits: it is marked in the tables and plots "
-                "and ranked nowhere.",
-                scenario, x_label ? x_label : "point", line);
+        finding_line(
+            fd->f, &fd->n,
+            "Starved connections (no echo in the window) in the %s scenario, by point (%s; "
+            "starved of the active connections): %s. "
+            "Each such point adds one censored sample per starved connection (its wait "
+            "when the window closed), so its latency mixes the few requests served with "
+            "the starved connections' censored waits: it is marked in the tables and plots "
+            "and ranked nowhere.",
+            scenario, x_label ? x_label : "point", line);
 }
 
 /* Every point of a scenario where requests were abandoned (lost with a connection that
@@ -386,12 +393,13 @@ static void find_abandoned(struct findings *fd, json_t *sc, const char *scenario
         }
     }
     if (at > 0 && at < sizeof(line))
-        finding(fd,
-                "Requests abandoned (lost with a connection that failed or timed out; the most "
-                "in a trial) in the %s scenario: %s. Their latency is in no percentile: those "
-                "points' latency is over the requests that survived, marked \"abandoned\" in "
-                "the latency tables.",
-                scenario, line);
+        finding_line(
+            fd->f, &fd->n,
+            "Requests abandoned (lost with a connection that failed or timed out; the most "
+            "in a trial) in the %s scenario: %s. Their latency is in no percentile: those "
+            "points' latency is over the requests that survived, marked \"abandoned\" in "
+            "the latency tables.",
+            scenario, line);
 }
 
 static void find_churn(struct findings *fd, json_t *sc)
@@ -404,10 +412,11 @@ static void find_churn(struct findings *fd, json_t *sc)
     if (thread > 0 && process > 0) {
         human(thread, a, sizeof(a));
         human(process, b, sizeof(b));
-        finding(fd,
-                "With a connection per request, echo-thread made %s connections per second and "
-                "echo-process %s: %.1fx.",
-                a, b, thread / process);
+        finding_line(
+            fd->f, &fd->n,
+            "With a connection per request, echo-thread made %s connections per second and "
+            "echo-process %s: %.1fx.",
+            a, b, thread / process);
     }
 }
 
@@ -431,7 +440,8 @@ static void find_service(struct findings *fd, json_t *sc, const char **models, s
     }
     if (shown == 0)
         return;
-    finding(fd, "With 1 ms of blocking per line (64 connections), requests per second: %s.", line);
+    finding_line(fd->f, &fd->n,
+                 "With 1 ms of blocking per line (64 connections), requests per second: %s.", line);
     /* The reason, where the data shows it: a flow of control that sleeps 1 ms a line
      * serves at most about 1000 lines a second, whatever the connections. */
     const char *slow[16];
@@ -451,13 +461,14 @@ static void find_service(struct findings *fd, json_t *sc, const char **models, s
                               : i + 1 == ns ? " and "
                                             : ", ",
                               slow[i]);
-    finding(fd,
-            "%s stayed under 1,100 requests per second there: %s every client while a "
-            "line sleeps, so 1 ms a line allows at most 1,000 a second.",
-            names,
-            ns == 1 ? "its one flow of control (an event loop, or one client at a time) blocks"
-                    : "each serves from one flow of control here (an event loop, or one client at "
-                      "a time), which blocks");
+    finding_line(fd->f, &fd->n,
+                 "%s stayed under 1,100 requests per second there: %s every client while a "
+                 "line sleeps, so 1 ms a line allows at most 1,000 a second.",
+                 names,
+                 ns == 1
+                     ? "its one flow of control (an event loop, or one client at a time) blocks"
+                     : "each serves from one flow of control here (an event loop, or one client at "
+                       "a time), which blocks");
 }
 
 static void find_creation(struct findings *fd, json_t *sc)
@@ -469,17 +480,17 @@ static void find_creation(struct findings *fd, json_t *sc)
     double thread_c = jpath(result, "primitives.pthread.cycles.median");
     if (fork_ns > 0 && thread_ns > 0) {
         if (fork_c > 0 && thread_c > 0)
-            finding(fd,
-                    "fork + waitpid costs %.1fx pthread_create + join here (%.0fK against "
-                    "%.0fK reference cycles; %.1f against %.1f µs); the lecture says 2x (20K "
-                    "against 10K).",
-                    fork_ns / thread_ns, fork_c / 1000, thread_c / 1000, fork_ns / 1000,
-                    thread_ns / 1000);
+            finding_line(fd->f, &fd->n,
+                         "fork + waitpid costs %.1fx pthread_create + join here (%.0fK against "
+                         "%.0fK reference cycles; %.1f against %.1f µs); the lecture says 2x (20K "
+                         "against 10K).",
+                         fork_ns / thread_ns, fork_c / 1000, thread_c / 1000, fork_ns / 1000,
+                         thread_ns / 1000);
         else
-            finding(fd,
-                    "fork + waitpid costs %.1fx pthread_create + join here (%.1f against %.1f "
-                    "µs); the lecture says 2x.",
-                    fork_ns / thread_ns, fork_ns / 1000, thread_ns / 1000);
+            finding_line(fd->f, &fd->n,
+                         "fork + waitpid costs %.1fx pthread_create + join here (%.1f against %.1f "
+                         "µs); the lecture says 2x.",
+                         fork_ns / thread_ns, fork_ns / 1000, thread_ns / 1000);
     }
     json_t *rows = json_object_get(result, "fork_vs_rss");
     size_t n = json_array_size(rows);
@@ -488,173 +499,12 @@ static void find_creation(struct findings *fd, json_t *sc)
         double f0 = jpath(first, "fork_ns_median"), f1 = jpath(last, "fork_ns_median");
         double t0 = jpath(first, "pthread_ns_median"), t1 = jpath(last, "pthread_ns_median");
         if (f0 > 0 && f1 > 0 && t0 > 0 && t1 > 0)
-            finding(fd,
-                    "From a parent with %.0f MiB resident, fork took %.1fx as long as from "
-                    "%.0f MiB (%.0f against %.0f µs); pthread_create + join %.1fx.",
-                    jpath(last, "rss_mib"), f1 / f0, jpath(first, "rss_mib"), f1 / 1000, f0 / 1000,
-                    t1 / t0);
+            finding_line(fd->f, &fd->n,
+                         "From a parent with %.0f MiB resident, fork took %.1fx as long as from "
+                         "%.0f MiB (%.0f against %.0f µs); pthread_create + join %.1fx.",
+                         jpath(last, "rss_mib"), f1 / f0, jpath(first, "rss_mib"), f1 / 1000,
+                         f0 / 1000, t1 / t0);
     }
-}
-
-/* Where a noisy point's spread came from, where bench measured what else ran on the
- * server's CPUs (bench's disturbance): counted apart, by what its trials can tell. */
-struct noise {
-    int undisturbed;      /* no trial disturbed: the machine's wake-up path or the model's own */
-    int explained;        /* every disturbed trial's throughput outside the others' range */
-    int within;           /* a disturbed trial within the undisturbed ones' range */
-    int all;              /* every trial disturbed: the cause cannot be separated */
-    unsigned trials;      /* the disturbed trials of the three above */
-    double others, steal; /* the most of each share over those trials */
-};
-
-static void noise_of(json_t *pt, struct noise *ns)
-{
-    bool measured = false;
-    unsigned disturbed = 0, undisturbed = 0;
-    double lo = INFINITY, hi = -INFINITY, d_thr[64];
-    size_t i, nd = 0;
-    json_t *t;
-    json_array_foreach(json_object_get(pt, "trials"), i, t)
-    {
-        json_t *d = json_object_get(json_object_get(t, "disturbance"), "server_cpus");
-        if (!json_is_object(d))
-            continue;
-        measured = true;
-        double thr = jpath(t, "throughput_rps");
-        if (!json_is_true(json_object_get(t, "disturbed"))) {
-            undisturbed++;
-            lo = fmin(lo, thr);
-            hi = fmax(hi, thr);
-            continue;
-        }
-        disturbed++;
-        if (nd < 64)
-            d_thr[nd++] = thr;
-        ns->others = fmax(ns->others, jpath(d, "others_share"));
-        ns->steal = fmax(ns->steal, jpath(d, "steal_share"));
-    }
-    if (!measured)
-        return;
-    ns->trials += disturbed;
-    if (disturbed == 0) {
-        ns->undisturbed++;
-        return;
-    }
-    if (undisturbed == 0) {
-        ns->all++;
-        return;
-    }
-    bool outside = true;
-    for (size_t k = 0; k < nd; k++)
-        outside &= !(d_thr[k] >= lo && d_thr[k] <= hi); /* NaN counts as within */
-    if (outside)
-        ns->explained++;
-    else
-        ns->within++;
-}
-
-/* The noise finding: how many points are noisy, and where bench measured what else ran on
- * the server's CPUs, whether that explains them: only where the disturbed trials fall
- * outside the undisturbed ones' range. */
-static void find_noise(struct findings *fd, int noisy, int points, const struct noise *ns)
-{
-    char why[1024] = "", steal[48] = "";
-    size_t at = 0;
-    int disturbed = ns->explained + ns->within + ns->all;
-    if (ns->steal >= 0.005) /* a share under half a percent says nothing */
-        snprintf(steal, sizeof(steal), ", steal up to %.0f%%", 100 * ns->steal);
-    if (disturbed > 0)
-        at += (size_t)snprintf(why + at, sizeof(why) - at,
-                               " Of them, %d had trials whose server CPUs were disturbed (%u "
-                               "trial%s, marked d in the tables: others' CPU time up to %.0f%% "
-                               "of the window%s)",
-                               disturbed, ns->trials, ns->trials == 1 ? "" : "s", 100 * ns->others,
-                               steal);
-    if (ns->explained > 0 && at < sizeof(why))
-        at += (size_t)snprintf(why + at, sizeof(why) - at,
-                               "; at %d the disturbed trials' throughput lies outside the "
-                               "undisturbed ones' range: the disturbance explains %s spread",
-                               ns->explained, ns->explained == 1 ? "its" : "their");
-    if (ns->within > 0 && at < sizeof(why))
-        at += (size_t)snprintf(why + at, sizeof(why) - at,
-                               "; at %d a disturbed trial's throughput lies within the "
-                               "undisturbed ones' range: the disturbance does not explain %s "
-                               "spread",
-                               ns->within, ns->within == 1 ? "its" : "their");
-    if (ns->all > 0 && at < sizeof(why))
-        at += (size_t)snprintf(why + at, sizeof(why) - at,
-                               "; at %d every trial was disturbed: the cause of %s spread cannot "
-                               "be separated from the disturbance",
-                               ns->all, ns->all == 1 ? "its" : "their");
-    if (ns->undisturbed > 0 && at < sizeof(why))
-        snprintf(why + at, sizeof(why) - at,
-                 "%s %d the server CPUs were not disturbed (others' CPU time and steal within "
-                 "%.0f%% of the window, or 3 clock ticks where that is more): %s spread is the "
-                 "machine's wake-up path or the model's own.",
-                 disturbed ? "; at the other" : " At", ns->undisturbed,
-                 100 * DISTURBED_SHARE_OF_WINDOW, ns->undisturbed == 1 ? "its" : "their");
-    else if (disturbed > 0 && at < sizeof(why))
-        snprintf(why + at, sizeof(why) - at, ".");
-    finding(fd,
-            "%d of %d points are noisy (their trials' throughput varied by more than 10%%, "
-            "marked ~ in the tables): read their differences with care.%s",
-            noisy, points, why);
-}
-
-/* Points whose trials varied by more than 10%, and loadgen saturation; the floor is the
- * reference, not a model's point, and is not counted. */
-static void find_quality(struct findings *fd, const struct results *r)
-{
-    int noisy = 0, points = 0, saturated = 0, clamped = 0, unsettled = 0;
-    struct noise ns = {0};
-    size_t i, k;
-    json_t *sc, *pt;
-    json_array_foreach(json_object_get(r->root, "scenarios"), i, sc)
-    {
-        json_array_foreach(json_object_get(sc, "points"), k, pt)
-        {
-            if (point_is_floor(pt) ||
-                !json_is_number(json_object_get(
-                    json_object_get(json_object_get(pt, "summary"), "throughput_rps"), "median")))
-                continue; /* the floor; or not run (capped, skipped) or nothing measured */
-            points++;
-            bool is_noisy = json_is_true(json_object_get(
-                json_object_get(json_object_get(pt, "summary"), "throughput_rps"), "noisy"));
-            noisy += is_noisy;
-            if (is_noisy)
-                noise_of(pt, &ns);
-            saturated += jpath(pt, "loadgen_saturated_trials") > 0;
-            unsettled += jpath(pt, "base_unsettled_trials") > 0;
-            /* The intervals of the figures the tables show. */
-            static const char *shown[] = {"throughput_rps", "p99_us", "connect_p50_us",
-                                          "cpu_us_per_request", "memory_per_connection_bytes"};
-            for (size_t q = 0; q < sizeof(shown) / sizeof(shown[0]); q++) {
-                double lo, hi;
-                clamped += interval(pt, shown[q], &lo, &hi) && lo < 0;
-            }
-        }
-    }
-    if (noisy > 0)
-        find_noise(fd, noisy, points, &ns);
-    if (clamped > 0)
-        finding(fd,
-                "%d intervals reach below zero (a mean less t·sd/√n of few, spread "
-                "trials): they are shown from 0, marked 0† in the tables, and drawn from 0 "
-                "on a linear axis; on a log axis, which has no 0, the bar runs to the axis' "
-                "bottom.",
-                clamped);
-    if (unsettled > 0)
-        finding(fd,
-                "At %d points the server's tree did not settle within 2 s before loadgen "
-                "started (its processes or memory still changing) in some trial: their memory "
-                "per connection is measured from a baseline that was still moving.",
-                unsettled);
-    if (saturated > 0)
-        finding(fd,
-                "At %d points loadgen was saturated (a thread, a pinned CPU or the whole process) "
-                "in some trial: there "
-                "loadgen, not the server, may have set the pace (more client CPUs help).",
-                saturated);
 }
 
 void write_findings(FILE *f, const struct results *r, const char **models, size_t nm)
@@ -684,7 +534,7 @@ void write_findings(FILE *f, const struct results *r, const char **models, size_
     for (size_t i = 0; i < sizeof(starving) / sizeof(starving[0]); i++)
         if ((sc = results_scenario(r, starving[i])))
             find_abandoned(&fd, sc, starving[i], models, nm);
-    find_quality(&fd, r);
+    fd.n += write_quality_findings(f, r);
     if (fd.n == 0)
         fprintf(f, "This run measured too little for findings.\n");
 }

@@ -316,17 +316,6 @@ void write_load_section(FILE *f, const struct results *r, json_t *sc, const char
 
 /* ---- findings ---- */
 
-__attribute__((format(printf, 3, 4))) static void finding(FILE *f, int *n, const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(f, "- ");
-    va_start(ap, fmt);
-    vfprintf(f, fmt, ap);
-    va_end(ap);
-    fprintf(f, "\n");
-    (*n)++;
-}
-
 /* A capacity in a sentence's words: "61,234 [58,100, 63,900]", "at least 97,526". */
 static void capacity_words(const struct capacity *c, char *buf, size_t len)
 {
@@ -418,9 +407,9 @@ static void find_target(FILE *f, int *n, json_t *sc, const char **models, size_t
         char next[512] = "";
         if (ranked > 1)
             next_words(lead, &c[order[1]], models[order[1]], next, sizeof(next));
-        finding(f, n, "Within %s, echo-%s carried the most load: %s requests per second%s%s.",
-                t->text, models[order[0]], words,
-                lead->rounds >= 2 ? " (the range of its rounds in brackets)" : "", next);
+        finding_line(f, n, "Within %s, echo-%s carried the most load: %s requests per second%s%s.",
+                     t->text, models[order[0]], words,
+                     lead->rounds >= 2 ? " (the range of its rounds in brackets)" : "", next);
     }
     if (ranked > 1 || (ranked == 1 && at_b > 0)) {
         const struct capacity *best = &c[order[0]], *worst = &c[order[ranked - 1]];
@@ -440,26 +429,29 @@ static void find_target(FILE *f, int *n, json_t *sc, const char **models, size_t
         }
         if (at_b > 0)
             snprintf(apart, sizeof(apart), "%sbelow the grid: %s", ranked > 1 ? "; " : " ", below);
-        finding(f, n, "Best against worst within %s: echo-%s %s%s%s.", t->text, models[order[0]],
-                words, against, apart);
+        finding_line(f, n, "Best against worst within %s: echo-%s %s%s%s.", t->text,
+                     models[order[0]], words, against, apart);
     }
     if (at_m > 0)
-        finding(f, n,
-                "Missed %s at a lower rate and met it higher up (a curve that is not monotonic: "
-                "at a low rate a sleeping CPU's wake-up can cost milliseconds): %s; their "
-                "capacity is the highest crossing.",
-                t->text, missed);
+        finding_line(
+            f, n,
+            "Missed %s at a lower rate and met it higher up (a curve that is not monotonic: "
+            "at a low rate a sleeping CPU's wake-up can cost milliseconds): %s; their "
+            "capacity is the highest crossing.",
+            t->text, missed);
     if (at_b > 0)
-        finding(f, n,
-                "Below the grid within %s (it missed even at the lowest decidable rate, so its "
-                "capacity is under that rate, not a figure): %s.",
-                t->text, below);
+        finding_line(
+            f, n,
+            "Below the grid within %s (it missed even at the lowest decidable rate, so its "
+            "capacity is under that rate, not a figure): %s.",
+            t->text, below);
     if (at_u > 0)
-        finding(f, n, "Below the grid within %s by the median round, but a round disagrees: %s.",
-                t->text, undet);
+        finding_line(f, n,
+                     "Below the grid within %s by the median round, but a round disagrees: %s.",
+                     t->text, undet);
     if (at_n > 0)
-        finding(f, n, "Not measured within %s (no usable point: never guessed): %s.", t->text,
-                none);
+        finding_line(f, n, "Not measured within %s (no usable point: never guessed): %s.", t->text,
+                     none);
 }
 
 static void find_knees(FILE *f, int *n, json_t *sc, const char **models, size_t nm)
@@ -478,10 +470,10 @@ static void find_knees(FILE *f, int *n, json_t *sc, const char **models, size_t 
     }
     if (at == 0 || at >= sizeof(line))
         return;
-    finding(f, n,
-            "Knees (the lowest offered rate where p99 passes %g times its value at the lowest "
-            "usable rate, the baseline): %s.",
-            KNEE_FACTOR, line);
+    finding_line(f, n,
+                 "Knees (the lowest offered rate where p99 passes %g times its value at the lowest "
+                 "usable rate, the baseline): %s.",
+                 KNEE_FACTOR, line);
 }
 
 /* The points left out of every ranking because of loadgen, with the reason. */
@@ -509,18 +501,19 @@ static void find_left_out(FILE *f, int *n, json_t *sc, const char *scenario, con
     }
     if (at == 0 || at >= sizeof(line))
         return;
-    finding(f, n,
-            "Left out of the rankings at a point in the %s scenario (capacity decides per "
-            "target: a point that met counts, a miss loadgen's lag could explain does not): "
-            "%s.%s%s",
-            scenario, line,
-            lagged ? " Lagged: loadgen's send-lag p99 was over half the trial's p99, or its "
-                     "send-lag p50 over half the p50, so half its tail may be loadgen's own "
-                     "lateness, not the server's."
-                   : "",
-            saturated ? " Saturated: loadgen (a thread, a pinned CPU or the whole process) ran "
-                        "out of CPU, so it, not the server, may have set the pace."
-                      : "");
+    finding_line(f, n,
+                 "Left out of the rankings at a point in the %s scenario (capacity decides per "
+                 "target: a point that met counts, a miss loadgen's lag could explain does not): "
+                 "%s.%s%s",
+                 scenario, line,
+                 lagged ? " Lagged: loadgen's send-lag p99 was over half the trial's p99, or its "
+                          "send-lag p50 over half the p50, so half its tail may be loadgen's own "
+                          "lateness, not the server's."
+                        : "",
+                 saturated
+                     ? " Saturated: loadgen (a thread, a pinned CPU or the whole process) ran "
+                       "out of CPU, so it, not the server, may have set the pace."
+                     : "");
 }
 
 /* The slow sweep: p99 from the fewest usable connections to the most, per model, with
@@ -572,13 +565,14 @@ static void find_slow(FILE *f, int *n, json_t *sc, const char **models, size_t n
             med(last, "p99_us") / med(first, "p99_us"), at_o ? "; left out: " : "", out);
     }
     if (at > 0 && at < sizeof(line))
-        finding(f, n,
-                "One load (%s requests per second) over more connections, p99 from the fewest "
-                "usable connections to the most: %s%s%s.",
-                rate, line, at_a ? "; not compared: " : "", at_a ? apart : "");
+        finding_line(f, n,
+                     "One load (%s requests per second) over more connections, p99 from the fewest "
+                     "usable connections to the most: %s%s%s.",
+                     rate, line, at_a ? "; not compared: " : "", at_a ? apart : "");
     else if (at_a > 0 && at_a < sizeof(apart))
-        finding(f, n, "One load (%s requests per second) over more connections: not compared: %s.",
-                rate, apart);
+        finding_line(f, n,
+                     "One load (%s requests per second) over more connections: not compared: %s.",
+                     rate, apart);
 }
 
 int write_load_findings(FILE *f, const struct results *r, const char **models, size_t nm)
@@ -591,7 +585,7 @@ int write_load_findings(FILE *f, const struct results *r, const char **models, s
         if (!(sc = results_scenario(r, sweeps[s])))
             continue;
         json_array_foreach(json_object_get(sc, "warnings"), i, w)
-            finding(f, &n, "The %s scenario warned: %s", sweeps[s], json_string_value(w));
+            finding_line(f, &n, "The %s scenario warned: %s", sweeps[s], json_string_value(w));
         if (s == 0) {
             for (int t = 0; t < r->nslo; t++)
                 find_target(f, &n, sc, models, nm, &r->slo[t]);
