@@ -30,14 +30,22 @@ struct conn {
     int fd;
     char *pending; /* what the peer has not taken yet, malloc'd; NULL when none */
     size_t len;
+    struct conn *prev, *next; /* every open connection, for the stop to close */
 };
 
 static int epfd;
 static char chunk[CHUNK]; /* the one read buffer: bytes stay only when a peer is slow */
+static struct conn *conns;
 
 static void conn_close(struct conn *c)
 {
     close(c->fd); /* leaves the epoll set with it */
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
     free(c->pending);
     free(c);
 }
@@ -102,7 +110,12 @@ static void accept_all(int listenfd, int *reserve)
         if (!c || (c->fd = fd, watch(c, EPOLL_CTL_ADD, EPOLLIN)) < 0) {
             close(fd); /* shed: no memory for it */
             free(c);
+            continue;
         }
+        c->next = conns;
+        if (conns)
+            conns->prev = c;
+        conns = c;
     }
 }
 
@@ -191,8 +204,10 @@ int main(int argc, char **argv)
                 conn_close(ev[i].data.ptr);
         }
     }
-    /* The exit closes every connection (the kernel sends each its FIN, or a reset
-     * where input is unread, as close would) and frees what they held. */
+    /* Every connection closed (each peer gets its FIN, or a reset where input is
+     * unread) and what it held freed, before the one line. */
+    while (conns)
+        conn_close(conns);
     printf("{\"model\":\"floor\"}\n");
     return fflush(stdout) == 0 ? 0 : 1;
 }
