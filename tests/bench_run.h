@@ -135,6 +135,23 @@ static void run_bench(struct run *r, const char *const *args, int sig, double si
     r->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* A command line bench must refuse: args, and what its message must say. */
+struct refusal {
+    const char *args[8];
+    const char *says;
+};
+
+/* Each of the n command lines exits 2 with its message (the cases' usage tables). */
+__attribute__((unused)) static void refused(const struct refusal *bad, size_t n)
+{
+    struct run r;
+    for (size_t i = 0; i < n; i++) {
+        run_bench(&r, bad[i].args, 0, 0);
+        CHECK(r.status == 2, "case %zu: exit %d: %s", i, r.status, r.err);
+        CHECK(strstr(r.err, bad[i].says), "case %zu: lacks '%s': %s", i, bad[i].says, r.err);
+    }
+}
+
 /* The newest run's bench.json, through results/latest. */
 static json_t *latest(void)
 {

@@ -440,10 +440,7 @@ static void case_unwritable(void)
 
 static void case_usage(void)
 {
-    static const struct {
-        const char *args[4];
-        const char *says;
-    } bad[] = {
+    static const struct refusal bad[] = {
         {{"--models", "bogus", NULL}, "unknown model 'bogus'"},
         {{"--scenarios", "lunch", NULL}, "unknown scenario 'lunch'"},
         {{"--trials", "0", NULL}, "--trials must be"},
@@ -457,13 +454,8 @@ static void case_usage(void)
         {{"--trials", "51", NULL}, "--trials must be"},
     };
     const char *servers[] = {"epoll", NULL};
-    struct run r;
     setup(servers);
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        run_bench(&r, bad[i].args, 0, 0);
-        CHECK(r.status == 2, "case %zu: exit %d: %s", i, r.status, r.err);
-        CHECK(strstr(r.err, bad[i].says), "case %zu: lacks '%s': %s", i, bad[i].says, r.err);
-    }
+    refused(bad, sizeof(bad) / sizeof(bad[0]));
     teardown();
 }
 

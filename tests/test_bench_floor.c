@@ -397,10 +397,7 @@ static void case_planner_budget(void)
 /* The options refused, each with a message that says why. */
 static void case_floor_usage(void)
 {
-    static const struct {
-        const char *args[6];
-        const char *says;
-    } bad[] = {
+    static const struct refusal bad[] = {
         {{"--models", "floor", NULL}, "runs beside the models by itself"},
         {{"--models", "epoll,floor", NULL}, "floor is not a model"},
         {{"--trials", "3", "--max-trials", "2", NULL}, "--max-trials 2 is below --trials 3"},
@@ -413,13 +410,8 @@ static void case_floor_usage(void)
         {{"--target-ci", "five", NULL}, "--target-ci must be a percentage"},
     };
     const char *servers[] = {"epoll", "floor", NULL};
-    struct run r;
     setup(servers);
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        run_bench(&r, bad[i].args, 0, 0);
-        CHECK(r.status == 2, "case %zu: exit %d: %s", i, r.status, r.err);
-        CHECK(strstr(r.err, bad[i].says), "case %zu: lacks '%s': %s", i, bad[i].says, r.err);
-    }
+    refused(bad, sizeof(bad) / sizeof(bad[0]));
     teardown();
 }
 

@@ -330,10 +330,7 @@ static void case_slow_sweep(void)
 
 static void case_usage(void)
 {
-    static const struct {
-        const char *args[4];
-        const char *says;
-    } bad[] = {
+    static const struct refusal bad[] = {
         {{"--slo", "p98=1ms", NULL}, "must be p50, p90, p99 or p99.9"},
         {{"--slo", "p99=1", NULL}, "such as p99=1ms"},
         {{"--slo", "p99=0ms", NULL}, "above 0"},
@@ -346,11 +343,7 @@ static void case_usage(void)
     const char *servers[] = {"epoll", NULL};
     struct run r;
     setup(servers);
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        run_bench(&r, bad[i].args, 0, 0);
-        CHECK(r.status == 2, "case %zu: exit %d: %s", i, r.status, r.err);
-        CHECK(strstr(r.err, bad[i].says), "case %zu: lacks '%s': %s", i, bad[i].says, r.err);
-    }
+    refused(bad, sizeof(bad) / sizeof(bad[0]));
     const char *five[] = {"--slo", "p99=1ms", "--slo", "p99=2ms", "--slo", "p99=3ms",
                           "--slo", "p99=4ms", "--slo", "p99=5ms", NULL};
     run_bench(&r, five, 0, 0);
