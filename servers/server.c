@@ -165,9 +165,10 @@ int server_accept(int listenfd, int *reserve)
 
 static void synopsis(FILE *out, const struct server_model *m)
 {
-    fprintf(out, "usage: echo-%s [-a ADDR] [-b BACKLOG]%s [--work-us N] [--sleep-us N]%s PORT\n",
+    fprintf(out, "usage: echo-%s [-a ADDR] [-b BACKLOG]%s [--work-us N] [--sleep-us N]%s%s PORT\n",
             m->name, (m->flags & MODEL_WORKERS) ? " [-n WORKERS]" : "",
-            (m->flags & MODEL_STACK) ? " [--stack-kib N]" : "");
+            (m->flags & MODEL_STACK) ? " [--stack-kib N]" : "",
+            m->pitfalls ? " [--pitfall NAME]" : "");
 }
 
 static void usage(FILE *out, const struct server_model *m)
@@ -191,6 +192,13 @@ static void usage(FILE *out, const struct server_model *m)
     if (m->flags & MODEL_STACK)
         fprintf(out, "  --stack-kib N stack of each thread, in KiB (default %d)\n",
                 DEFAULT_STACK_KIB);
+    if (m->pitfalls) {
+        fprintf(out,
+                "  --pitfall NAME make one of the lecture's mistakes, to measure what it costs\n"
+                "                (off unless named):\n");
+        for (const struct server_pitfall *p = m->pitfalls; p->name; p++)
+            fprintf(out, "                  %-13s %s\n", p->name, p->help);
+    }
     fprintf(out, "  -h, --help    show this help\n"
                  "\n"
                  "Prints \"listening on ADDR:PORT\" when ready. SIGTERM or SIGINT stops it: it\n"
@@ -214,7 +222,31 @@ static int parse_num(const char *prog, const char *what, const char *text, long 
     return 0;
 }
 
-enum { OPT_WORK = 256, OPT_SLEEP, OPT_STACK };
+enum { OPT_WORK = 256, OPT_SLEEP, OPT_STACK, OPT_PITFALL };
+
+/* Takes --pitfall NAME when the model has it. Returns 0, or -1 after saying what it
+ * has. */
+static int parse_pitfall(const struct server_model *m, const char *prog, const char *name,
+                         struct server_opts *opts)
+{
+    if (!m->pitfalls) {
+        fprintf(stderr,
+                "%s: this model has no --pitfall; echo-process and echo-thread have them "
+                "(their --help lists them)\n",
+                prog);
+        return -1;
+    }
+    for (const struct server_pitfall *p = m->pitfalls; p->name; p++)
+        if (strcmp(p->name, name) == 0) {
+            opts->pitfall = p->name;
+            return 0;
+        }
+    fprintf(stderr, "%s: unknown pitfall '%s'; this model has", prog, name);
+    for (const struct server_pitfall *p = m->pitfalls; p->name; p++)
+        fprintf(stderr, "%s %s", p == m->pitfalls ? "" : ",", p->name);
+    fprintf(stderr, "\n");
+    return -1;
+}
 
 /* Fills opts from argv. Returns 0, 1 when --help was shown, or -1 after a message. */
 static int parse_args(const struct server_model *m, const char *prog, int argc, char **argv,
@@ -224,6 +256,7 @@ static int parse_args(const struct server_model *m, const char *prog, int argc, 
         {"work-us", required_argument, NULL, OPT_WORK},
         {"sleep-us", required_argument, NULL, OPT_SLEEP},
         {"stack-kib", required_argument, NULL, OPT_STACK},
+        {"pitfall", required_argument, NULL, OPT_PITFALL},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -264,6 +297,10 @@ static int parse_args(const struct server_model *m, const char *prog, int argc, 
                         "%s: note: --stack-kib is ignored: this model creates no "
                         "thread per connection\n",
                         prog);
+            break;
+        case OPT_PITFALL:
+            if (parse_pitfall(m, prog, optarg, opts) < 0)
+                return -1;
             break;
         case 'h':
             usage(stdout, m);

@@ -8,13 +8,21 @@
 #include <stddef.h>
 
 struct server_opts {
-    const char *addr;   /* -a, the address to bind */
-    int port;           /* the port argument; 0 picks a free port */
-    int backlog;        /* -b */
-    int workers;        /* -n; set to the model's default when not given */
-    unsigned work_us;   /* --work-us: CPU burnt per line */
-    unsigned sleep_us;  /* --sleep-us: blocking per line */
-    size_t stack_bytes; /* --stack-kib, for models that create threads */
+    const char *addr;    /* -a, the address to bind */
+    int port;            /* the port argument; 0 picks a free port */
+    int backlog;         /* -b */
+    int workers;         /* -n; set to the model's default when not given */
+    unsigned work_us;    /* --work-us: CPU burnt per line */
+    unsigned sleep_us;   /* --sleep-us: blocking per line */
+    size_t stack_bytes;  /* --stack-kib, for models that create threads */
+    const char *pitfall; /* --pitfall: the lecture's mistake to make, or NULL (servers.md) */
+};
+
+/* A mistake the lecture warns of, which a model makes only when asked (--pitfall NAME),
+ * so that its consequence can be measured beside the correct code. */
+struct server_pitfall {
+    const char *name; /* "no-reap" */
+    const char *help; /* one line for --help: what goes wrong */
 };
 
 /* server_model flags: which options a model uses, and what its listener needs. */
@@ -36,6 +44,8 @@ struct server_model {
      * per CPU this process may use. */
     const char *workers_are;
     int workers_per_cpu;
+    /* The pitfalls it can be asked to make, ended by one with a NULL name; NULL: none. */
+    const struct server_pitfall *pitfalls;
     /* Optional: sets up what the model needs from the kernel, before the listener and
      * the ready line. Returns 0; -1 after saying why (exit 1); or
      * SERVER_EXIT_UNAVAILABLE after saying why the machine cannot run it. */
