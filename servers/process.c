@@ -3,7 +3,10 @@
  * The parent accepts and forks; the child serves its one client and exits. The parent
  * closes its copy of the connected descriptor and the child its copy of the listener
  * (both important!). SIGCHLD reaps every child that has exited. The counters live in
- * shared memory (stats.c): a child's memory is its own, so sharing needs IPC. */
+ * shared memory (stats.c): a child's memory is its own, so sharing needs IPC.
+ *
+ * --pitfall no-reap and no-close leave out the reaping and the parent's close, as the
+ * lecture warns (docs/servers.md says what each costs). */
 #include "clock.h"
 #include "net.h"
 #include "proto.h"
@@ -17,6 +20,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -151,14 +155,17 @@ static void stop_children(const sigset_t *waiting_mask)
 
 static int process_run(int listenfd, const struct server_opts *opts)
 {
-    (void)opts;
     struct sigaction sa = {.sa_handler = on_sigchld, .sa_flags = SA_NOCLDSTOP};
     sigset_t block, prev;
     int reserve = net_reserve_open();
     int rc = 0;
+    /* The pitfalls: SIGCHLD left at its default, so each child stays a zombie; the
+     * parent's copy of each connection kept open. */
+    bool no_reap = opts->pitfall && strcmp(opts->pitfall, "no-reap") == 0;
+    bool no_close = opts->pitfall && strcmp(opts->pitfall, "no-close") == 0;
 
     sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGCHLD, &sa, NULL) < 0) {
+    if (!no_reap && sigaction(SIGCHLD, &sa, NULL) < 0) {
         perror("echo-process: sigaction");
         return -1;
     }
@@ -188,10 +195,17 @@ static int process_run(int listenfd, const struct server_opts *opts)
             stats_conn_open();
         }
         mask_signals(SIG_SETMASK, &prev, NULL);
-        close(connfd); /* the child has its own copy (important!) */
+        if (!no_close)
+            close(connfd); /* the child has its own copy (important!) */
     }
 
     mask_signals(SIG_BLOCK, &block, &prev);
+    if (no_reap) {
+        /* The stop reaps what serving never did: the zombies at once, the rest as they
+         * exit. SIGCHLD stays blocked until stop_children lets it in. */
+        if (sigaction(SIGCHLD, &sa, NULL) == 0)
+            on_sigchld(SIGCHLD);
+    }
     sigset_t waiting = prev;
     sigdelset(&waiting, SIGCHLD);
     stop_children(&waiting);
@@ -205,5 +219,14 @@ static int process_run(int listenfd, const struct server_opts *opts)
 const struct server_model model_process = {
     .name = "process",
     .summary = "Process per connection: forks a child to serve each client; reaps on SIGCHLD.",
+    .pitfalls =
+        (const struct server_pitfall[]){
+            {"no-reap", "never reaps a child: a zombie per client served, until fork fails at "
+                        "the process limit"},
+            {"no-close", "keeps its copy of each connection: a descriptor per client served, a "
+                         "connection its child ends stays open, the descriptor limit sheds "
+                         "every client after"},
+            {NULL, NULL},
+        },
     .run = process_run,
 };
