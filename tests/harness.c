@@ -475,6 +475,48 @@ int proc_children(pid_t pid, pid_t *out, int max)
     return scan_children(pid, out, max, NULL);
 }
 
+int proc_tasks_of(uid_t uid)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    int n = 0;
+    CHECK(d);
+    while ((e = readdir(d)) != NULL) {
+        char path[300], line[256];
+        unsigned real = 0;
+        int threads = 0;
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof(path), "/proc/%s/status", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        while (fgets(line, sizeof(line), f)) {
+            sscanf(line, "Uid: %u", &real);
+            sscanf(line, "Threads: %d", &threads);
+        }
+        fclose(f);
+        if (real == uid)
+            n += threads;
+    }
+    closedir(d);
+    return n;
+}
+
+bool can_run_as(uid_t uid, const char *model)
+{
+    char path[512];
+    int status;
+
+    snprintf(path, sizeof(path), "%s/echo-%s", ECHOBENCH_BIN_DIR, model);
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0)
+        _exit(setgid(uid) == 0 && setuid(uid) == 0 && access(path, X_OK) == 0 ? 0 : 1);
+    CHECK(waitpid(pid, &status, 0) == pid);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 int proc_tree_fd_count(pid_t pid, int *max_one)
 {
     pid_t kids[256];

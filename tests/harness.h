@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/resource.h>
+#include <stdbool.h>
 #include <sys/types.h>
 
 /* Where the build puts the executables; set by CMake. */
@@ -93,6 +94,12 @@ double proc_cpu_s(pid_t pid);
 
 /* The children of pid (at most max) into out; returns how many it has. */
 int proc_children(pid_t pid, pid_t *out, int max);
+
+/* Tasks (processes and threads) that user uid has now. */
+int proc_tasks_of(uid_t uid);
+
+/* Whether user uid may run build/bin/echo-MODEL (a checkout under /root may not). */
+bool can_run_as(uid_t uid, const char *model);
 
 /* Descriptors open in pid and its children together (a pre-forked server's workers
  * hold its connections); the most any one of them has in *max_one (when not NULL). */

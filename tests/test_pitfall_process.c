@@ -93,50 +93,6 @@ static void case_no_reap_correct(void)
 
 /* ---- no_reap_limit: the zombies fill the process limit; then fork fails ---- */
 
-/* Tasks (processes and threads) that user uid has now. (As test_servers counts them.) */
-static int tasks_of(uid_t uid)
-{
-    DIR *d = opendir("/proc");
-    struct dirent *e;
-    int n = 0;
-    CHECK(d);
-    while ((e = readdir(d)) != NULL) {
-        char path[300], line[256];
-        unsigned real = 0;
-        int threads = 0;
-        if (e->d_name[0] < '0' || e->d_name[0] > '9')
-            continue;
-        snprintf(path, sizeof(path), "/proc/%s/status", e->d_name);
-        FILE *f = fopen(path, "r");
-        if (!f)
-            continue;
-        while (fgets(line, sizeof(line), f)) {
-            sscanf(line, "Uid: %u", &real);
-            sscanf(line, "Threads: %d", &threads);
-        }
-        fclose(f);
-        if (real == uid)
-            n += threads;
-    }
-    closedir(d);
-    return n;
-}
-
-/* Whether user uid may run echo-process (a checkout under /root may not). */
-static bool can_run_as(uid_t uid)
-{
-    int status;
-    pid_t pid = fork();
-    CHECK(pid >= 0);
-    if (pid == 0)
-        _exit(setgid(uid) == 0 && setuid(uid) == 0 &&
-                      access(ECHOBENCH_BIN_DIR "/echo-process", X_OK) == 0
-                  ? 0
-                  : 1);
-    CHECK(waitpid(pid, &status, 0) == pid);
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
 static int try_echo(int port, int i);
 
 #define ROOM_CHILDREN 10
@@ -155,11 +111,12 @@ static void nproc_case(const char *pitfall)
         fprintf(stderr, "needs root, to run the server as nobody under RLIMIT_NPROC: skipped\n");
         exit(TEST_SKIP);
     }
-    if (!can_run_as(nobody) || tasks_of(nobody) > 50) {
+    if (!can_run_as(nobody, "process") || proc_tasks_of(nobody) > 50) {
         fprintf(stderr, "nobody cannot run %s here: skipped\n", ECHOBENCH_BIN_DIR);
         exit(TEST_SKIP);
     }
-    struct srv_env env = {.nproc = (rlim_t)(tasks_of(nobody) + 1 + ROOM_CHILDREN), .uid = nobody};
+    struct srv_env env = {.nproc = (rlim_t)(proc_tasks_of(nobody) + 1 + ROOM_CHILDREN),
+                          .uid = nobody};
     srv_start(&s, "process", pitfall ? with : plain, &env);
     for (int i = 0; i < ROOM_CLIENTS; i++) {
         if (try_echo(s.port, i))

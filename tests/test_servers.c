@@ -630,50 +630,6 @@ static void case_fd_setsize(void)
 
 /* ---- spawn_failure: fork or pthread_create fails; that client only pays ---- */
 
-/* Tasks (processes and threads) that user uid has now. */
-static int tasks_of(uid_t uid)
-{
-    DIR *d = opendir("/proc");
-    struct dirent *e;
-    int n = 0;
-    CHECK(d);
-    while ((e = readdir(d)) != NULL) {
-        char path[300], line[256];
-        unsigned real = 0;
-        int threads = 0;
-        if (e->d_name[0] < '0' || e->d_name[0] > '9')
-            continue;
-        snprintf(path, sizeof(path), "/proc/%s/status", e->d_name);
-        FILE *f = fopen(path, "r");
-        if (!f)
-            continue;
-        while (fgets(line, sizeof(line), f)) {
-            sscanf(line, "Uid: %u", &real);
-            sscanf(line, "Threads: %d", &threads);
-        }
-        fclose(f);
-        if (real == uid)
-            n += threads;
-    }
-    closedir(d);
-    return n;
-}
-
-/* Whether user uid may run our server executable (a checkout under /root may not). */
-static bool can_run_as(uid_t uid)
-{
-    char path[512];
-    int status;
-
-    snprintf(path, sizeof(path), "%s/echo-%s", ECHOBENCH_BIN_DIR, model);
-    pid_t pid = fork();
-    CHECK(pid >= 0);
-    if (pid == 0)
-        _exit(setgid(uid) == 0 && setuid(uid) == 0 && access(path, X_OK) == 0 ? 0 : 1);
-    CHECK(waitpid(pid, &status, 0) == pid);
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
 static void case_spawn_failure(void)
 {
     struct srv s;
@@ -688,12 +644,12 @@ static void case_spawn_failure(void)
         fprintf(stderr, "needs root, to run the server as nobody under RLIMIT_NPROC: skipped\n");
         exit(TEST_SKIP);
     }
-    if (!can_run_as(nobody) || tasks_of(nobody) > 50) {
+    if (!can_run_as(nobody, model) || proc_tasks_of(nobody) > 50) {
         fprintf(stderr, "nobody cannot run %s here: skipped\n", ECHOBENCH_BIN_DIR);
         exit(TEST_SKIP);
     }
     raise_nofile();
-    struct srv_env env = {.nproc = (rlim_t)tasks_of(nobody) + 4, .uid = nobody};
+    struct srv_env env = {.nproc = (rlim_t)proc_tasks_of(nobody) + 4, .uid = nobody};
     srv_start(&s, model, args, &env);
     for (int i = 0; i < HELD; i++)
         fds[i] = cli_connect(s.port);
