@@ -8,6 +8,8 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
 
 #include "procfs.h"
 #include "slo.h"
@@ -21,7 +23,7 @@ struct bench_opts {
     bool quick;
     char models[MAX_MODELS][32];
     unsigned nmodels;
-    char scenarios[8][32]; /* the names asked for, or all */
+    char scenarios[16][32]; /* the names asked for, or all */
     unsigned nscenarios;
     char points[8][2][128];  /* --points SCENARIO=LIST overrides */
     struct slo slo[SLO_MAX]; /* the latency targets (default p99=1ms) */
@@ -138,6 +140,27 @@ extern volatile sig_atomic_t bench_interrupted;
  * a process behind. Returns 0 (the result says how it went), or -1 when the run could
  * not be attempted at all (the detail says why). */
 int run_one(const struct bench_opts *o, const struct run_spec *spec, struct run_result *r);
+
+/* A server for a scenario that drives it itself (pitfalls.c): its limits and user. */
+struct server_limits {
+    rlim_t nofile; /* RLIMIT_NOFILE, soft and hard; 0: bench's */
+    rlim_t nproc;  /* RLIMIT_NPROC, soft and hard; 0: bench's */
+    uid_t uid;     /* run as this user and group (bench is root); 0: as bench */
+};
+
+/* Starts echo-MODEL with args (NULL-terminated) and port 0 as run_one does (its own
+ * group, pinned to the server's CPUs, dying with bench, stderr to err_path) under lim
+ * (NULL: bench's), and reads its ready line. Returns its pid (its port in *port, its
+ * stdout in *out), or -1 with r's status and detail saying why (r zeroed first). */
+pid_t server_start(const struct bench_opts *o, const char *model, const char *const *args,
+                   const struct server_limits *lim, const char *err_path, int *out, int *port,
+                   struct run_result *r);
+
+/* Stops a server server_start started (SIGTERM; SIGKILL to its group past the timeout,
+ * which grows with its processes), waits until nothing of its group is left, and says
+ * in r, if it was ok so far, when it had died, hung or exited badly. Closes out.
+ * Returns its stats line, or NULL. */
+json_t *server_stop(pid_t pid, int out, int processes, struct run_result *r);
 
 /* Frees what a result holds. */
 void run_result_free(struct run_result *r);

@@ -15,8 +15,8 @@
 
 static const char *const all_models[] = {"iterative",  "process", "select",    "epoll", "thread",
                                          "threadpool", "prefork", "reuseport", "uring"};
-static const char *const all_scenarios[] = {"concurrency", "load",    "slow",     "idle",
-                                            "churn",       "service", "creation", "cores"};
+static const char *const all_scenarios[] = {"concurrency", "load",     "slow",  "idle",    "churn",
+                                            "service",     "creation", "cores", "pitfalls"};
 /* One slot of MAX_MODELS is echo-floor's, which runs beside the models (suite.c). */
 _Static_assert(sizeof(all_models) / sizeof(all_models[0]) <= MAX_MODELS - 1,
                "a model slot is kept for the floor");
@@ -40,11 +40,13 @@ static void usage(FILE *out)
             "                       iterative,process,select,epoll,thread,threadpool,prefork,\n"
             "                       reuseport,uring)\n"
             "  --scenarios LIST     of concurrency,load,slow,idle,churn,service,creation,\n"
-            "                       cores (default: all; cores needs 4 or more CPUs)\n"
+            "                       cores,pitfalls (default: all; cores needs 4 or more\n"
+            "                       CPUs; --quick leaves pitfalls out unless named)\n"
             "  --points S=LIST      the points of scenario S, e.g. concurrency=1,64 (repeatable);\n"
             "                       load takes rates, as shares of the largest capacity or\n"
             "                       in requests/s (load=10%%,50%%,90%% or load=5000,20000);\n"
-            "                       slow takes connection counts (slow=16,1000)\n"
+            "                       slow takes connection counts (slow=16,1000); pitfalls\n"
+            "                       one number, the clients of each pair (pitfalls=2000)\n"
             "  --load-connections N the connections of the load sweep, and of the capacity\n"
             "                       its rates are shares of (default 64)\n"
             "  --slo pP=BOUND       a latency target for the capacity-within-target figures,\n"
@@ -435,8 +437,8 @@ int bench_parse_args(int argc, char **argv, struct bench_opts *o)
             break;
         case OPT_SCENARIOS:
             if (name_list("scenario", optarg, all_scenarios,
-                          sizeof(all_scenarios) / sizeof(all_scenarios[0]), o->scenarios, 8,
-                          &o->nscenarios) < 0)
+                          sizeof(all_scenarios) / sizeof(all_scenarios[0]), o->scenarios,
+                          sizeof(o->scenarios) / sizeof(o->scenarios[0]), &o->nscenarios) < 0)
                 return -1;
             break;
         case OPT_POINTS: {

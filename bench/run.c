@@ -26,7 +26,6 @@
 #include "rio.h"
 #include "tree.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -35,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -62,11 +62,27 @@ const char *const run_status_names[] = {
 
 volatile sig_atomic_t bench_interrupted;
 
-/* Starts argv[0] in a process group of its own, pinned to cpus, dying with us; its
- * stdout to out_fd (or a new pipe whose read end goes to *pipe_out), stderr to err_fd;
- * keep_fd (when not -1) stays open in it. Returns the pid, or -1 with errno. */
-static pid_t spawn(const char *const *argv, const int *cpus, unsigned ncpus, int out_fd,
-                   int *pipe_out, int err_fd, int keep_fd)
+/* In a child about to exec: lim's descriptor and process limits, then its user (the
+ * limits first: setting them needs the privileges the user change drops). */
+static int limit_self(const struct server_limits *lim)
+{
+    struct rlimit files = {.rlim_cur = lim->nofile, .rlim_max = lim->nofile};
+    struct rlimit procs = {.rlim_cur = lim->nproc, .rlim_max = lim->nproc};
+    if ((lim->nofile && setrlimit(RLIMIT_NOFILE, &files) < 0) ||
+        (lim->nproc && setrlimit(RLIMIT_NPROC, &procs) < 0))
+        return -1;
+    if (lim->uid && (setgroups(0, NULL) < 0 || setgid(lim->uid) < 0 || setuid(lim->uid) < 0))
+        return -1;
+    return 0;
+}
+
+/* Starts argv[0] in a process group of its own, pinned to cpus, dying with us, under
+ * lim's limits and user (NULL: bench's); its stdout to out_fd (or a new pipe whose read
+ * end goes to *pipe_out), stderr to err_fd; keep_fd (when not -1) stays open in it.
+ * Returns the pid, or -1 with errno. */
+static pid_t spawn(const char *const *argv, const int *cpus, unsigned ncpus,
+                   const struct server_limits *lim, int out_fd, int *pipe_out, int err_fd,
+                   int keep_fd)
 {
     int p[2] = {-1, -1};
     pid_t parent = getpid();
@@ -84,7 +100,12 @@ static pid_t spawn(const char *const *argv, const int *cpus, unsigned ncpus, int
     }
     if (pid == 0) {
         setpgid(0, 0);
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (lim && limit_self(lim) < 0) {
+            fprintf(stderr, "bench: cannot set %s's limits or user: %s\n", argv[0],
+                    strerror(errno));
+            _exit(127);
+        }
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* after setuid, which clears it */
         if (getppid() != parent)
             _exit(127); /* bench died before the line above */
         if (ncpus > 0) {
@@ -236,24 +257,25 @@ static void cpu_list(char *buf, size_t len, const int *cpus, unsigned n)
         at += (size_t)snprintf(buf + at, len - at, "%s%d", i ? "," : "", cpus[i]);
 }
 
-/* Starts the server and reads its ready line. Returns its pid (the port in *port, the
- * stdout pipe in *out), or -1 with r filled in. */
-static pid_t start_server(const struct bench_opts *o, const struct run_spec *spec,
+/* Starts echo-MODEL with args and port 0 and reads its ready line. Returns its pid (the
+ * port in *port, the stdout pipe in *out), or -1 with r filled in. */
+static pid_t start_server(const struct bench_opts *o, const char *model, const char *const *args,
+                          const int *cpus, unsigned ncpus, const struct server_limits *lim,
                           struct run_result *r, int *out, int *port, const char *err_path)
 {
     char path[PATH_MAX + 64], line[256];
     const char *argv[MAX_ARGS + 20];
     const char *port0[] = {"0", NULL};
 
-    snprintf(path, sizeof(path), "%s/echo-%s", o->bin_dir, spec->model);
-    build_argv(argv, path, spec->server_args, port0);
+    snprintf(path, sizeof(path), "%s/echo-%s", o->bin_dir, model);
+    build_argv(argv, path, args, port0);
     int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (err < 0) {
         snprintf(r->detail, sizeof(r->detail), "cannot write %.300s: %s", err_path,
                  strerror(errno));
         return -1;
     }
-    pid_t pid = spawn(argv, spec->server_cpus, spec->nserver_cpus, -1, out, err, -1);
+    pid_t pid = spawn(argv, cpus, ncpus, lim, -1, out, err, -1);
     close(err);
     if (pid < 0) {
         snprintf(r->detail, sizeof(r->detail), "cannot start %.300s: %s", path, strerror(errno));
@@ -272,7 +294,7 @@ static pid_t start_server(const struct bench_opts *o, const struct run_spec *spe
          * not a failure of it (servers.md). */
         bool unavailable = WIFEXITED(status) && WEXITSTATUS(status) == SERVER_UNAVAILABLE;
         r->status = unavailable ? RUN_UNAVAILABLE : RUN_FAILED_TO_START;
-        snprintf(r->detail, sizeof(r->detail), "echo-%s %s: %s", spec->model,
+        snprintf(r->detail, sizeof(r->detail), "echo-%s %s: %s", model,
                  unavailable ? "cannot run on this machine" : "printed no ready line",
                  tail[0] ? tail : "(nothing on stderr)");
         close(*out);
@@ -308,7 +330,7 @@ static pid_t start_loadgen(const struct bench_opts *o, const struct run_spec *sp
         return -1;
     /* Pinned as a whole, not only its workers (--cpus): its main thread must not run on
      * the server's CPUs either. */
-    pid_t pid = spawn(argv, spec->client_cpus, spec->nclient_cpus, log, NULL, log, sync_fd);
+    pid_t pid = spawn(argv, spec->client_cpus, spec->nclient_cpus, NULL, log, NULL, log, sync_fd);
     close(log);
     return pid;
 }
@@ -425,21 +447,6 @@ static void cheap_sample(struct watch *w, struct run_result *r)
     w->next_sample = now + (period < cap ? period : cap);
 }
 
-/* The descriptors of process pid: how many connections a one-process server holds. */
-static int fd_count(pid_t pid)
-{
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-    DIR *d = opendir(path);
-    int n = 0;
-    if (!d)
-        return -1;
-    while (readdir(d))
-        n++;
-    closedir(d);
-    return n;
-}
-
 /* loadgen has its idle connections up. A server may take a while to take them in (a
  * process server forks a child for each, a thread server starts a thread): wait, at
  * most settle_ns, until its tree stops growing, in processes, threads and the
@@ -453,7 +460,7 @@ static void settle(struct watch *w, struct run_result *r)
         clock_sleep_ns(100 * NS_PER_MS);
         tree_sample(w->server, false, &t);
         usage_peak(&r->usage, &t, 0);
-        int fds = fd_count(w->server);
+        int fds = proc_open_fds(w->server);
         same = t.processes == last_procs && t.threads == last_threads && fds == last_fds ? same + 1
                                                                                          : 0;
         last_procs = t.processes;
@@ -556,6 +563,50 @@ static void collect_loadgen(struct run_result *r, int lg_status, const char *raw
     }
 }
 
+/* Ends the server of a run: stops it (stop_server), waits out its group, and says in r,
+ * if the run was ok so far, when it hung or exited badly. gone: it has exited already. */
+static void end_server(pid_t pid, bool gone, int processes, int *status, struct rusage *ru,
+                       struct run_result *r)
+{
+    if (stop_server(pid, gone, processes, status, ru) && r->status == RUN_OK) {
+        r->status = RUN_HUNG;
+        snprintf(r->detail, sizeof(r->detail),
+                 "the server did not exit within %.0f s of SIGTERM and was killed",
+                 (double)(STOP_TIMEOUT_NS + (uint64_t)processes * STOP_PER_PROCESS_NS) / 1e9);
+    } else if (!gone && r->status == RUN_OK && (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0)) {
+        r->status = RUN_CRASHED;
+        describe_exit(r->detail, sizeof(r->detail), "the server, stopping,", *status);
+    }
+    if (drain_group(pid) && r->status == RUN_OK) {
+        r->status = RUN_HUNG;
+        snprintf(r->detail, sizeof(r->detail), "processes of the server's group outlived it");
+    }
+}
+
+pid_t server_start(const struct bench_opts *o, const char *model, const char *const *args,
+                   const struct server_limits *lim, const char *err_path, int *out, int *port,
+                   struct run_result *r)
+{
+    memset(r, 0, sizeof(*r));
+    return start_server(o, model, args, o->server_cpus, o->nserver_cpus, lim, r, out, port,
+                        err_path);
+}
+
+json_t *server_stop(pid_t pid, int out, int processes, struct run_result *r)
+{
+    int status = 0;
+    struct rusage ru;
+    bool gone = wait4(pid, &status, WNOHANG, &ru) == pid;
+    if (gone && r->status == RUN_OK) {
+        r->status = RUN_CRASHED; /* it died before its stop */
+        describe_exit(r->detail, sizeof(r->detail), "the server", status);
+    }
+    end_server(pid, gone, processes, &status, &ru, r);
+    json_t *stats = WIFEXITED(status) ? read_stats(out) : NULL;
+    close(out);
+    return stats;
+}
+
 int run_one(const struct bench_opts *o, const struct run_spec *spec, struct run_result *r)
 {
     char raw[PATH_MAX + 200], err_path[PATH_MAX + 200], lg_log[PATH_MAX + 200];
@@ -568,7 +619,8 @@ int run_one(const struct bench_opts *o, const struct run_spec *spec, struct run_
     snprintf(err_path, sizeof(err_path), "%s/raw/%s.server.log", o->out_dir, spec->name);
     snprintf(lg_log, sizeof(lg_log), "%s/raw/%s.loadgen.log", o->out_dir, spec->name);
 
-    w.server = start_server(o, spec, r, &out, &port, err_path);
+    w.server = start_server(o, spec->model, spec->server_args, spec->server_cpus,
+                            spec->nserver_cpus, NULL, r, &out, &port, err_path);
     if (w.server < 0)
         return r->status == RUN_FAILED_TO_START || r->status == RUN_UNAVAILABLE ? 0 : -1;
     struct tree base;
@@ -598,23 +650,7 @@ int run_one(const struct bench_opts *o, const struct run_spec *spec, struct run_
     if (w.sync >= 0)
         close(w.sync);
 
-    if (stop_server(w.server, w.server_gone, r->usage.peak_processes, &w.server_status, &w.ru) &&
-        r->status == RUN_OK) {
-        r->status = RUN_HUNG;
-        snprintf(
-            r->detail, sizeof(r->detail),
-            "the server did not exit within %.0f s of SIGTERM and was killed",
-            (double)(STOP_TIMEOUT_NS + (uint64_t)r->usage.peak_processes * STOP_PER_PROCESS_NS) /
-                1e9);
-    } else if (!w.server_gone && r->status == RUN_OK &&
-               (!WIFEXITED(w.server_status) || WEXITSTATUS(w.server_status) != 0)) {
-        r->status = RUN_CRASHED;
-        describe_exit(r->detail, sizeof(r->detail), "the server, stopping,", w.server_status);
-    }
-    if (drain_group(w.server) && r->status == RUN_OK) {
-        r->status = RUN_HUNG;
-        snprintf(r->detail, sizeof(r->detail), "processes of the server's group outlived it");
-    }
+    end_server(w.server, w.server_gone, r->usage.peak_processes, &w.server_status, &w.ru, r);
     r->usage.cpu_user_s = (double)w.ru.ru_utime.tv_sec + (double)w.ru.ru_utime.tv_usec / 1e6;
     r->usage.cpu_sys_s = (double)w.ru.ru_stime.tv_sec + (double)w.ru.ru_stime.tv_usec / 1e6;
     r->usage.ctx_voluntary = w.ru.ru_nvcsw;

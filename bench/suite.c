@@ -209,6 +209,11 @@ static const struct scenario scenarios[] = {
      "The creation-cost microbenchmark: create and reap a process or a thread.", NULL},
     {"cores", "Cores: which models use more CPUs", "server CPUs",
      "256 connections, closed loop; the server given 1, 2, 4 ... of its CPUs.", cores_points},
+    {"pitfalls", "The lecture's pitfalls, beside the correct code", "clients",
+     "Each pitfall of echo-process and echo-thread beside its correct twin, under connection "
+     "churn: clients in waves of 16 at once, each a connect, one line, its echo awaited (100 ms "
+     "at most), a close.",
+     NULL},
 };
 #define NSCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
 
@@ -592,6 +597,9 @@ static int plan(struct suite *s, struct point (*pts)[MAX_POINTS], int *npts)
 {
     const struct bench_opts *o = s->o;
     bool probe = false;
+    unsigned clients;
+    if (scenario_wanted(o, "pitfalls") && pitfalls_clients(o, &clients) < 0)
+        return -1;
     for (size_t i = 0; i < NSCENARIOS; i++) {
         npts[i] = 0;
         if (!scenario_wanted(o, scenarios[i].name) || !scenarios[i].points)
@@ -679,6 +687,18 @@ int suite_run(struct bench_opts *o)
         json_array_append_new(s.scenarios, scj);
         if (strcmp(sc->name, "creation") == 0) {
             run_creation(&s, scj);
+            continue;
+        }
+        if (strcmp(sc->name, "pitfalls") == 0) {
+            if (o->quick && o->nscenarios == 0) {
+                json_object_set_new(scj, "status", json_string("skipped"));
+                json_object_set_new(scj, "note",
+                                    json_string("the quick suite leaves the pitfalls out; "
+                                                "--scenarios pitfalls runs them"));
+                write_bench(&s);
+            } else if (run_pitfalls(&s, scj) < 0) {
+                return 1;
+            }
             continue;
         }
         if (strcmp(sc->name, "cores") == 0 && npts[i] == 0) {

@@ -124,6 +124,12 @@ int run_point(struct suite *s, const struct scenario *sc, const struct point *p,
 int write_bench(struct suite *s);
 bool scenario_wanted(const struct bench_opts *o, const char *name);
 
+/* pitfalls.c: the clients each pair makes (the default, or --points pitfalls=N; -1
+ * after a message when that is bad), and the scenario itself, recorded in scj. Returns
+ * write_bench's result. */
+int pitfalls_clients(const struct bench_opts *o, unsigned *clients);
+int run_pitfalls(struct suite *s, json_t *scj);
+
 /* load.c: the points of the two sweeps (their rates are set by load_begin), the runs
  * the capacity probe will add, and what a sweep does before and after its points. */
 int load_points(const struct bench_opts *o, struct point *p);

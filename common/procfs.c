@@ -1,6 +1,7 @@
 /* Reading /proc: see procfs.h. */
 #include "procfs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -20,6 +21,68 @@ int proc_read_small(const char *path, char *buf, size_t len)
         return -1;
     buf[n] = '\0';
     return 0;
+}
+
+int proc_open_fds(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+    DIR *d = opendir(path);
+    if (!d)
+        return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n;
+}
+
+long proc_status_kib(pid_t pid, const char *field)
+{
+    char path[64], line[256];
+    size_t len = strlen(field);
+    long kib = -1;
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof(line), f))
+        if (strncmp(line, field, len) == 0 && line[len] == ':' &&
+            sscanf(line + len + 1, "%ld", &kib) == 1)
+            break;
+    fclose(f);
+    return kib;
+}
+
+int proc_user_tasks(uid_t uid)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    int n = 0;
+    if (!d)
+        return -1;
+    while ((e = readdir(d)) != NULL) {
+        char path[300], line[256];
+        unsigned real = 0;
+        int threads = 0;
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof(path), "/proc/%s/status", e->d_name);
+        FILE *f = fopen(path, "re");
+        if (!f)
+            continue; /* it has just exited */
+        while (fgets(line, sizeof(line), f)) {
+            sscanf(line, "Uid: %u", &real);
+            sscanf(line, "Threads: %d", &threads);
+        }
+        fclose(f);
+        if (real == uid)
+            n += threads;
+    }
+    closedir(d);
+    return n;
 }
 
 int proc_stat_read(const char *pid, struct proc_stat *st)

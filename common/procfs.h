@@ -4,6 +4,7 @@
 #define ECHOBENCH_PROCFS_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /* The fields of /proc/PID/stat that echobench reads (proc(5)). */
 struct proc_stat {
@@ -17,6 +18,18 @@ struct proc_stat {
 /* Reads a small file (under len - 1 bytes) into buf, NUL-terminated. Returns 0, or -1
  * when it cannot be opened or is empty. */
 int proc_read_small(const char *path, char *buf, size_t len);
+
+/* The open descriptors of process pid (the entries of /proc/PID/fd), or -1 when it is
+ * gone or unreadable. */
+int proc_open_fds(pid_t pid);
+
+/* A "NAME: N kB" line of /proc/PID/status (field "VmSize", "VmRSS"), in KiB; -1 when the
+ * process is gone or has no such line. */
+long proc_status_kib(pid_t pid, const char *field);
+
+/* The tasks (threads) whose real user is uid, the count RLIMIT_NPROC holds against its
+ * limit; -1 when /proc cannot be read. */
+int proc_user_tasks(uid_t uid);
 
 /* Reads /proc/PID/stat, PID a number or "self". Returns 0, or -1 when the process is
  * gone or the line cannot be parsed. */

@@ -387,26 +387,9 @@ long cli_drain_until_closed(int fd, int timeout_ms)
     return -1;
 }
 
-/* The descriptors of pid, or -1 when it is gone. */
-static int fd_count_of(pid_t pid)
-{
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-    DIR *d = opendir(path);
-    if (!d)
-        return -1;
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n;
-}
-
 int proc_fd_count(pid_t pid)
 {
-    int n = fd_count_of(pid);
+    int n = proc_open_fds(pid);
     CHECK(n >= 0, "/proc/%d/fd: %s", (int)pid, strerror(errno));
     return n;
 }
@@ -477,29 +460,8 @@ int proc_children(pid_t pid, pid_t *out, int max)
 
 int proc_tasks_of(uid_t uid)
 {
-    DIR *d = opendir("/proc");
-    struct dirent *e;
-    int n = 0;
-    CHECK(d);
-    while ((e = readdir(d)) != NULL) {
-        char path[300], line[256];
-        unsigned real = 0;
-        int threads = 0;
-        if (e->d_name[0] < '0' || e->d_name[0] > '9')
-            continue;
-        snprintf(path, sizeof(path), "/proc/%s/status", e->d_name);
-        FILE *f = fopen(path, "r");
-        if (!f)
-            continue;
-        while (fgets(line, sizeof(line), f)) {
-            sscanf(line, "Uid: %u", &real);
-            sscanf(line, "Threads: %d", &threads);
-        }
-        fclose(f);
-        if (real == uid)
-            n += threads;
-    }
-    closedir(d);
+    int n = proc_user_tasks(uid);
+    CHECK(n >= 0, "/proc: %s", strerror(errno));
     return n;
 }
 
@@ -523,7 +485,7 @@ int proc_tree_fd_count(pid_t pid, int *max_one)
     int total = proc_fd_count(pid), most = total;
     int n = proc_children(pid, kids, 256);
     for (int i = 0; i < n && i < 256; i++) {
-        int one = fd_count_of(kids[i]);
+        int one = proc_open_fds(kids[i]);
         if (one < 0)
             continue; /* it has just exited */
         total += one;

@@ -3,6 +3,7 @@
  * takes the correct code through the same steps, which must not show it. */
 #include "check.h"
 #include "harness.h"
+#include "procfs.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -17,16 +18,8 @@
 /* VmSize of pid, in KiB, from /proc/PID/status. */
 static long proc_vm_kib(pid_t pid)
 {
-    char path[64], line[256];
-    long kib = -1;
-    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "r");
-    CHECK(f, "%s", path);
-    while (fgets(line, sizeof(line), f))
-        if (sscanf(line, "VmSize: %ld kB", &kib) == 1)
-            break;
-    fclose(f);
-    CHECK(kib > 0, "no VmSize in %s", path);
+    long kib = proc_status_kib(pid, "VmSize");
+    CHECK(kib > 0, "no VmSize in /proc/%d/status", (int)pid);
     return kib;
 }
 
