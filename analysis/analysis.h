@@ -360,6 +360,13 @@ int plot_emit(struct plot *p, const char *dir, const char *scenario, const char 
 int make_load_plots(struct plot *p, const struct results *r, const char *dir, const char **models,
                     size_t nm, struct made_plot *made, size_t max, int *n, bool *gnuplot_missing);
 
+/* The pitfalls scenario's plots (pitfalls.c): one per pair, pitfall_NAME (pitfall_no_reap),
+ * the pair's resource against clients for the pitfall and its correct twin, the first
+ * failure marked; made as plot_emit makes them, into p (scratch). Returns 0, or -1 when
+ * one could not be written. */
+int make_pitfall_plots(struct plot *p, const struct results *r, const char *dir,
+                       struct made_plot *made, size_t max, int *n, bool *gnuplot_missing);
+
 /* Builds, writes and renders every plot the run has data for, into dir. Returns how
  * many were made (stored in made), or -1 after a message. *gnuplot_missing is set when
  * gnuplot could not be run (the data and scripts are still written). */
@@ -382,6 +389,14 @@ void write_floor_note(FILE *f, json_t *sc);
 
 void write_load_section(FILE *f, const struct results *r, json_t *sc, const char **models,
                         size_t nm);
+
+/* The body of the pitfalls scenario's section (pitfalls.c), after its title, description
+ * and note: a table with a row per pair (the resource from its baseline to the end, per
+ * client where it grows, and the first failure, for the pitfall and its correct twin,
+ * each pair's plot linked where made has it), a table with a row per run, and what a
+ * partial or skipped scenario lacks. */
+void write_pitfalls_section(FILE *f, const struct results *r, json_t *sc,
+                            const struct made_plot *made, size_t nmade);
 int write_load_findings(FILE *f, const struct results *r, const char **models, size_t nm);
 
 /* One finding: "- " and the sentence, a line on f, counted in *n (findings.c). */

@@ -628,6 +628,8 @@ int make_plots(const struct results *r, const char *dir, struct made_plot *made,
         EMIT("cores", "Which models use more cores: 256 connections, the server given 1, 2, "
                       "4 ... CPUs.");
     }
+    if (make_pitfall_plots(p, r, dir, made, max, &n, gnuplot_missing) < 0)
+        rc = -1;
 #undef EMIT
     free(p);
     return rc < 0 ? -1 : n;

@@ -399,6 +399,8 @@ static void scenario_section(FILE *f, const struct results *r, json_t *sc, const
             if (cn)
                 fprintf(f, "\n%s\n", cn);
         }
+    } else if (strcmp(name, "pitfalls") == 0) {
+        write_pitfalls_section(f, r, sc, made, nmade);
     } else if (json_array_size(json_object_get(sc, "points")) > 0) {
         const char *xl = x_label ? x_label : "point";
         if (strcmp(name, "churn") == 0) {
