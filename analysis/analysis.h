@@ -43,6 +43,13 @@ const char *model_color(const char *model);
 
 /* ---- which points compare (rank.c) ---- */
 
+/* The median of a metric of the point's summary ("throughput_rps"); NaN where missing. */
+double point_median(json_t *pt, const char *metric);
+
+/* The interval of a metric of the point's summary (summary_interval's: the median's, or
+ * an older bench.json's of the mean); false when there is none (one trial). */
+bool point_interval(json_t *pt, const char *metric, double *lo, double *hi);
+
 /* The point ran and measured: status ok or partial, with a median throughput. */
 bool point_measured(json_t *pt);
 
@@ -417,6 +424,35 @@ void load_lines(struct plot *p, const struct results *r, json_t *sc, const char 
  * and marks with words for the models below or above the grid, or not measured. */
 void capacity_bars(struct plot *p, const struct results *r, json_t *sc, const char **models,
                    size_t nm);
+
+/* ---- the lecture's claims (claims.c, claims_parts.c, claims_report.c) ---- */
+
+/* A claim's verdict: one of these four (docs/analysis.md, "The lecture's claims"). */
+#define CLAIM_HOLDS        "holds"
+#define CLAIM_CONDITION    "holds with a condition"
+#define CLAIM_NOT_HERE     "does not hold here"
+#define CLAIM_NOT_MEASURED "not measured"
+
+#define ANALYSIS_SCHEMA "echobench.analysis/1"
+
+/* The lecture's claims judged from r's bench.json alone: an array of {id, claim,
+ * scenarios, points, figures, measured, verdict, condition or why, link}, link to the
+ * plot of made that shows it (rendered) or to its section of report.md ("#anchor"), or
+ * null. A new reference; NULL when out of memory. */
+json_t *claims_judge(const struct results *r, const struct made_plot *made, size_t nmade);
+
+/* Writes path (DIR/analysis.json): schema ANALYSIS_SCHEMA, the claims. Written whole or
+ * not at all (json_write_atomic). Returns 0 or -1 with errno. */
+int write_analysis_json(const struct results *r, const struct made_plot *made, size_t nmade,
+                        const char *path);
+
+/* The report's section "## The lecture's claims": a table of the claims, their verdicts,
+ * their figures in words and links to what shows them. */
+void write_claims(FILE *f, const struct results *r, const struct made_plot *made, size_t nmade);
+
+/* The anchor GitHub gives a Markdown heading's text: "#" and the text in lower case, its
+ * spaces as hyphens, what is not a letter, digit, hyphen or underscore dropped. */
+void heading_anchor(const char *heading, char *buf, size_t len);
 
 /* Files written whole or not at all: out_open opens PATH.tmp (its name kept in out);
  * out_close closes it and renames it over PATH, or removes it on failure. Both return

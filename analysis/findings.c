@@ -12,21 +12,6 @@
 
 #define MAX_MODELS 16
 
-static double med(json_t *pt, const char *metric)
-{
-    char path[96];
-    snprintf(path, sizeof(path), "summary.%s.median", metric);
-    return pt ? jpath(pt, path) : NAN;
-}
-
-/* The interval of a metric (the median's, or an older bench.json's of the mean); false
- * when there is none (one trial). */
-static bool interval(json_t *pt, const char *metric, double *lo, double *hi)
-{
-    return summary_interval(json_object_get(json_object_get(pt, "summary"), metric), lo, hi, NULL,
-                            NULL);
-}
-
 /* A rival is apart from the leader only on the losing side: for throughput (higher is
  * better) its interval lies wholly below the leader's, for latency wholly above. A rival
  * whose interval lies on the winning side is no clear loser: the lead is not clear. */
@@ -59,7 +44,7 @@ static void lead(json_t *sc, const char **models, size_t nm, const char *label, 
         /* A model the ranking left out (starved, or not measured) is not a rival. */
         if (strcmp(models[m], leader) == 0 || !point_comparable(pt))
             continue;
-        if (!interval(pt, metric, &l2, &h2) || behind(metric, lo, hi, l2, h2))
+        if (!point_interval(pt, metric, &l2, &h2) || behind(metric, lo, hi, l2, h2))
             continue;
         at += (size_t)snprintf(buf + at, len - at, "%secho-%s",
                                at ? ", " : " (but the intervals of ", models[m]);
@@ -103,7 +88,7 @@ static void find_lunch(struct findings *fd, json_t *sc, const char **models, siz
 {
     char a[32], b[32];
     json_t *it1 = results_point(sc, "iterative", "1"), *it0 = results_point(sc, "iterative", "0");
-    double r1 = med(it1, "throughput_rps"), r0 = med(it0, "throughput_rps");
+    double r1 = point_median(it1, "throughput_rps"), r0 = point_median(it0, "throughput_rps");
     if (!isnan(r1) && !isnan(r0) && r1 < 0.01 * r0) {
         human(r1, a, sizeof(a));
         human(r0, b, sizeof(b));
@@ -124,7 +109,7 @@ static void find_lunch(struct findings *fd, json_t *sc, const char **models, siz
         if (strcmp(models[m], "iterative") == 0)
             continue;
         json_t *p1 = results_point(sc, models[m], "1"), *p0 = results_point(sc, models[m], "0");
-        double x1 = med(p1, "throughput_rps"), x0 = med(p0, "throughput_rps");
+        double x1 = point_median(p1, "throughput_rps"), x0 = point_median(p0, "throughput_rps");
         if (isnan(x1) || isnan(x0) || x0 <= 0 || !point_comparable(p1) || !point_comparable(p0))
             continue; /* a starved point is not ranked (find_starved says where) */
         compared++;
@@ -138,8 +123,8 @@ static void find_lunch(struct findings *fd, json_t *sc, const char **models, siz
             /* Where the two points' intervals overlap, the loss may be noise: say so. */
             double lo0, hi0, lo1, hi1;
             bool unclear =
-                interval(results_point(sc, models[m], "0"), "throughput_rps", &lo0, &hi0) &&
-                interval(results_point(sc, models[m], "1"), "throughput_rps", &lo1, &hi1) &&
+                point_interval(results_point(sc, models[m], "0"), "throughput_rps", &lo0, &hi0) &&
+                point_interval(results_point(sc, models[m], "1"), "throughput_rps", &lo1, &hi1) &&
                 hi1 >= lo0;
             at += (size_t)snprintf(lost + at, sizeof(lost) - at, "%secho-%s %.0f%%%s",
                                    at ? ", " : "", models[m], 100 * x1 / x0,
@@ -168,12 +153,12 @@ static void find_stopped(struct findings *fd, json_t *sc, const char **models, s
     char l[32][32], a[32];
     int nl = scenario_labels(sc, l, 32);
     for (size_t m = 0; m < nm; m++) {
-        double x0 = med(results_point(sc, models[m], "0"), "throughput_rps");
+        double x0 = point_median(results_point(sc, models[m], "0"), "throughput_rps");
         if (!(x0 > 0) || strcmp(models[m], "iterative") == 0)
             continue; /* iterative's lunch is its own finding */
         for (int k = 0; k < nl; k++) {
             json_t *pt = results_point(sc, models[m], l[k]);
-            double x = med(pt, "throughput_rps"), rejected = med(pt, "rejected");
+            double x = point_median(pt, "throughput_rps"), rejected = point_median(pt, "rejected");
             if (strcmp(l[k], "0") == 0 || !(x < 0.01 * x0))
                 continue;
             human(x, a, sizeof(a));
@@ -217,7 +202,7 @@ static void find_memory(struct findings *fd, json_t *sc, const char **models, si
         at += (size_t)snprintf(line + at, sizeof(line) - at, "%secho-%s %s bytes (from %s)",
                                shown ? ", " : "", models[m], v,
                                json_string_value(json_object_get(prev, "label")));
-        double mean = med(pt, "memory_per_connection_bytes");
+        double mean = point_median(pt, "memory_per_connection_bytes");
         human(point_held(pt), held, sizeof(held));
         human(mean, v, sizeof(v));
         at_avg += (size_t)snprintf(avg + at_avg, sizeof(avg) - at_avg, "%secho-%s %s ÷ %s",
@@ -250,7 +235,7 @@ static void find_memory(struct findings *fd, json_t *sc, const char **models, si
                 models[m], point_held(pt), jpath(pt, "connections") + jpath(pt, "idle"), largest);
     }
     for (int k = 0; k < nl; k++) {
-        double rejected = med(results_point(sc, "select", l[k]), "rejected");
+        double rejected = point_median(results_point(sc, "select", l[k]), "rejected");
         if (rejected > 0) {
             finding_line(fd->f, &fd->n,
                          "echo-select refused %.0f connections with %s idle clients: descriptors "
@@ -294,7 +279,7 @@ static void find_concurrency(struct findings *fd, json_t *sc, const char **model
         json_t *pt = results_point(sc, models[m], top);
         if (!point_comparable(pt))
             continue;
-        double rps = med(pt, "throughput_rps"), p99 = med(pt, "p99_us");
+        double rps = point_median(pt, "throughput_rps"), p99 = point_median(pt, "p99_us");
         if (!isnan(rps) && rps > best_rps) {
             best_rps = rps;
             best = models[m];
@@ -407,8 +392,8 @@ static void find_churn(struct findings *fd, json_t *sc)
     char l[32][32], a[32], b[32];
     if (scenario_labels(sc, l, 32) == 0)
         return;
-    double thread = med(results_point(sc, "thread", l[0]), "throughput_rps");
-    double process = med(results_point(sc, "process", l[0]), "throughput_rps");
+    double thread = point_median(results_point(sc, "thread", l[0]), "throughput_rps");
+    double process = point_median(results_point(sc, "process", l[0]), "throughput_rps");
     if (thread > 0 && process > 0) {
         human(thread, a, sizeof(a));
         human(process, b, sizeof(b));
@@ -426,7 +411,7 @@ static void find_service(struct findings *fd, json_t *sc, const char **models, s
     size_t at = 0;
     int shown = 0;
     for (size_t m = 0; m < nm; m++) {
-        double r = med(results_point(sc, models[m], "sleep_1ms"), "throughput_rps");
+        double r = point_median(results_point(sc, models[m], "sleep_1ms"), "throughput_rps");
         if (isnan(r))
             continue;
         char v[32], mark[48] = "";
@@ -447,7 +432,7 @@ static void find_service(struct findings *fd, json_t *sc, const char **models, s
     const char *slow[16];
     size_t ns = 0;
     for (size_t m = 0; m < nm && ns < 16; m++) {
-        double r = med(results_point(sc, models[m], "sleep_1ms"), "throughput_rps");
+        double r = point_median(results_point(sc, models[m], "sleep_1ms"), "throughput_rps");
         if (r > 0 && r < 1100)
             slow[ns++] = models[m];
     }

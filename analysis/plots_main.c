@@ -3,9 +3,10 @@
  *     plots [--slo pP=BOUND]... [RESULTS]        (default results/latest)
  *
  * Reads RESULTS/bench.json, writes the tidy data (RESULTS/plots/data/NAME.tsv), the
- * gnuplot scripts (RESULTS/plots/NAME.gp), the plots (NAME.png and NAME.svg) and
- * RESULTS/report.md. Without gnuplot it says which package provides it and still
- * writes the data, the scripts and the report. --slo replaces the latency targets
+ * gnuplot scripts (RESULTS/plots/NAME.gp), the plots (NAME.png and NAME.svg),
+ * RESULTS/report.md and RESULTS/analysis.json (the lecture's claims, judged). Without
+ * gnuplot it says which package provides it and still writes the data, the scripts, the
+ * report and analysis.json. --slo replaces the latency targets
  * bench.json's settings name (or the default, p99=1ms) for the capacity figures. */
 #include "analysis.h"
 
@@ -23,7 +24,8 @@ static void usage(FILE *out)
             "\n"
             "Turns a results folder (default results/latest) into plots and a report:\n"
             "RESULTS/plots/*.png and *.svg, their data (plots/data/*.tsv) and gnuplot\n"
-            "scripts (plots/*.gp), and RESULTS/report.md.\n"
+            "scripts (plots/*.gp), RESULTS/report.md, and RESULTS/analysis.json (the\n"
+            "lecture's claims, each with its verdict).\n"
             "\n"
             "  --slo pP=BOUND  a latency target for the capacity figures of the load\n"
             "                  scenario, such as p99=1ms or p99.9=5ms (p50, p90, p99 or\n"
@@ -98,6 +100,13 @@ int main(int argc, char **argv)
         results_free(&r);
         return 1;
     }
+    snprintf(report, sizeof(report), "%s/analysis.json", r.dir);
+    if (write_analysis_json(&r, made, (size_t)n, report) < 0) {
+        fprintf(stderr, "plots: cannot write %s: %s\n", report, strerror(errno));
+        results_free(&r);
+        return 1;
+    }
+    snprintf(report, sizeof(report), "%s/report.md", r.dir);
     int rendered = 0;
     for (int i = 0; i < n; i++)
         rendered += made[i].rendered;

@@ -57,6 +57,19 @@ double point_trials_median(json_t *pt, const char *path)
     return trials_median_of(pt, at_path, path);
 }
 
+double point_median(json_t *pt, const char *metric)
+{
+    char path[96];
+    snprintf(path, sizeof(path), "summary.%s.median", metric);
+    return pt ? jpath(pt, path) : NAN;
+}
+
+bool point_interval(json_t *pt, const char *metric, double *lo, double *hi)
+{
+    return summary_interval(json_object_get(json_object_get(pt, "summary"), metric), lo, hi, NULL,
+                            NULL);
+}
+
 bool point_measured(json_t *pt)
 {
     const char *st = pt ? json_string_value(json_object_get(pt, "status")) : NULL;

@@ -515,6 +515,7 @@ int write_report(const struct results *r, const struct made_plot *made, size_t n
         return -1;
 
     header(f, r);
+    write_claims(f, r, made, nmade);
     fprintf(f, "\n## Findings\n\n");
     write_findings(f, r, models, nm);
     json_t *sc;

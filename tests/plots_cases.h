@@ -4,6 +4,7 @@
 #define ECHOBENCH_PLOTS_CASES_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /* A fresh folder holding a results folder named name, whose bench.json is json (NULL:
@@ -67,5 +68,18 @@ void case_load_render(void);
 void case_load_findings(void);
 void case_load_slo(void);
 void case_compare_loadgen(void);
+
+/* plots_claims.c, on bench_claims.json: the lecture's claims, each verdict, analysis.json,
+ * the report's first section, the cores scenario's table and plot. */
+void case_claims_fixture(void);
+void case_claims_not_measured(void);
+void case_claims_not_here(void);
+void case_claims_undecided(void);
+void case_claims_old_bench(void);
+void case_claims_json(void);
+void case_claims_report(void);
+
+/* Whether a heading of the Markdown md has the anchor (GitHub's, without its '#'). */
+bool report_has_anchor(const char *md, const char *anchor);
 
 #endif

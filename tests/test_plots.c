@@ -3,7 +3,7 @@
  * They run build/bin/plots and build/bin/compare on a copy of a small bench.json (the
  * fixture: two models, every scenario but cores, two trials) and on broken ones; the
  * open-loop sweeps on bench_load.json (plots_load.c, which also calls capacity.c's rules
- * on synthetic points). */
+ * on synthetic points); the lecture's claims on bench_claims.json (plots_claims.c). */
 #include "check.h"
 #include "harness.h"
 #include "plots_cases.h"
@@ -290,6 +290,10 @@ static void case_report(void)
         char target[256], file[PATH_MAX + 300];
         if (sscanf(p + 2, "%255[^)]", target) != 1)
             continue;
+        if (target[0] == '#') { /* a section: a heading of report.md */
+            CHECK(report_has_anchor(md, target + 1), "report.md links %s, no heading", target);
+            continue;
+        }
         snprintf(file, sizeof(file), "%s/%s", dir, target);
         (void)path;
         CHECK(access(file, R_OK) == 0, "report.md links %s, which is not there", target);
@@ -659,5 +663,9 @@ TEST_CASES({"plots", case_plots}, {"tsv", case_tsv}, {"report", case_report},
            {"capacity_none", case_capacity_none}, {"capacity_distinct", case_capacity_distinct},
            {"knee", case_knee}, {"load_render", case_load_render},
            {"load_findings", case_load_findings}, {"load_slo", case_load_slo},
-           {"compare_loadgen", case_compare_loadgen});
+           {"compare_loadgen", case_compare_loadgen}, {"claims_fixture", case_claims_fixture},
+           {"claims_not_measured", case_claims_not_measured},
+           {"claims_not_here", case_claims_not_here}, {"claims_undecided", case_claims_undecided},
+           {"claims_old_bench", case_claims_old_bench}, {"claims_json", case_claims_json},
+           {"claims_report", case_claims_report});
 TEST_MAIN()
