@@ -127,7 +127,12 @@ static double end_value(json_t *run, const char *resource)
  * peak, at least 0.01 a client (of a thing, or of a KiB): a step at the start (glibc
  * keeping a few thread stacks) is not growth. The rate is taken to the last reading
  * still below the peak, so a sample that lands past the point where it stopped does not
- * dilute it. */
+ * dilute it, and from the first sample on where there are two or more, so a step at the
+ * first wave (the correct echo-thread's VmSize takes on glibc's malloc arenas, 64 MiB
+ * each, as its first threads run at once) is not read as growth per client. A resource
+ * back at its baseline at the end did not grow, whatever it did in between (the correct
+ * echo-process's children are zombies for a moment until its SIGCHLD handler reaps
+ * them). */
 static void growth_text(json_t *run, const char *resource, char *buf, size_t len)
 {
     double x[MAX_READINGS], y[MAX_READINGS];
@@ -140,6 +145,24 @@ static void growth_text(json_t *run, const char *resource, char *buf, size_t len
     if (isnan(base) || isnan(end) || n < 2) {
         snprintf(buf, len, "%s → %s", a, b);
         return;
+    }
+    if (end <= base) {
+        double most = base;
+        for (int k = 1; k < n; k++)
+            most = y[k] > most ? y[k] : most;
+        if (most > base) {
+            amount_text(resource, most, g, sizeof(g));
+            snprintf(buf, len, "%s → %s: none left (at most %s at a reading, gone by the end)", a,
+                     b, g);
+        } else {
+            snprintf(buf, len, "%s → %s: flat", a, b);
+        }
+        return;
+    }
+    if (n >= 3) { /* from the first sample on */
+        memmove(x, x + 1, sizeof(x[0]) * (size_t)(n - 1));
+        memmove(y, y + 1, sizeof(y[0]) * (size_t)(n - 1));
+        n--;
     }
     int peak = 0;
     for (int k = 1; k < n; k++)
@@ -168,10 +191,6 @@ static void growth_text(json_t *run, const char *resource, char *buf, size_t len
             count_text(x[peak], g, sizeof(g));
             snprintf(buf + at, len - at, ", flat from about client %s", g);
         }
-        return;
-    }
-    if (end == base) {
-        snprintf(buf, len, "%s → %s: flat", a, b);
         return;
     }
     amount_text(resource, fabs(end - base), g, sizeof(g));
@@ -505,7 +524,7 @@ static void run_row(FILE *f, json_t *pair, json_t *run, bool pitfall_run)
         fprintf(f, " %s |", text);
     }
     if (!json_is_object(run)) {
-        fprintf(f, " | | | | | | | | | |\n");
+        fprintf(f, " | | | | | | | | | | |\n");
         return;
     }
     count_text(jpath(run, "clients"), a, sizeof(a));
@@ -516,8 +535,8 @@ static void run_row(FILE *f, json_t *pair, json_t *run, bool pitfall_run)
     count_text(jpath(run, "ended"), d, sizeof(d));
     count_text(jpath(run, "wrong"), e, sizeof(e));
     fprintf(f, " (%s / %s / %s) |", a, d, e);
-    static const char *const keys[] = {"zombies", "processes", "threads",
-                                       "fds",     "rss_kib",   "vm_kib"};
+    static const char *const keys[] = {"zombies", "processes", "threads", "fds",
+                                       "maps",    "rss_kib",   "vm_kib"};
     for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
         final_cell(f, run, keys[k]);
     double wall = jpath(run, "wall_s");
@@ -531,8 +550,8 @@ static void runs_table(FILE *f, json_t *pairs)
 {
     fprintf(f, "\nEach run, at the end (after the last client, once the server settled):\n\n"
                "| run | status | clients | served | misserved (unserved / ended / wrong) | "
-               "zombies | processes | threads | fds | RSS | VmSize | wall |\n"
-               "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+               "zombies | processes | threads | fds | maps | RSS | VmSize | wall |\n"
+               "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     size_t i;
     json_t *pair;
     json_array_foreach(pairs, i, pair)
@@ -595,8 +614,10 @@ void write_pitfalls_section(FILE *f, const struct results *r, json_t *sc,
     pairs_table(f, sc, pairs, made, nmade);
     fprintf(f, "\nA resource goes from its baseline (before the first client) to the end (after "
                "the last client, once the server settled): `+N a client` where it grows with "
-               "the clients (up to its peak, at least 0.01 a client), `flat from about client N` "
-               "where it stopped there and stayed; `in all` where it moved less. The first "
+               "the clients (from the first sample, after the first wave, to its peak; at least "
+               "0.01 a client), `flat from about client N` where it stopped there and stayed; "
+               "`in all` where it moved less; `none left` where it was back at its baseline at "
+               "the end, with the most a reading saw on the way. The first "
                "failure is the first client not served (1-based) and the time since the first "
                "client; `fork failed`, `accept failed` and `pthread_create failed` mean the "
                "server ended that connection unserved, as the pitfall predicts it will once the "
@@ -606,8 +627,8 @@ void write_pitfalls_section(FILE *f, const struct results *r, json_t *sc,
                "none), ended (the server ended the connection with no echo: refused, shed or "
                "closed under it) and wrong (bytes that were not the client's line came back). "
                "Zombies are children of the server in state Z; processes and threads those of "
-               "its group (threads: live ones); fds and VmSize the leader's own; RSS the "
-               "group's.\n");
+               "its group (threads: live ones); fds, maps (its memory mappings, which "
+               "vm.max_map_count limits) and VmSize the leader's own; RSS the group's.\n");
     char missing[128];
     if (missing_pairs(pairs, missing, sizeof(missing)))
         fprintf(f,

@@ -53,7 +53,7 @@ static const struct pitfall pitfalls[] = {
     {"no-reap", "process", "zombies", "zombie children"},
     {"no-close", "process", "fds", "descriptors open in the parent"},
     {"racy-connfd", "thread", "misserved", "clients not served"},
-    {"no-detach", "thread", "vm_kib", "address space (VmSize, KiB)"},
+    {"no-detach", "thread", "vm_kib", "address space (VmSize)"},
 };
 #define NPITFALLS (sizeof(pitfalls) / sizeof(pitfalls[0]))
 

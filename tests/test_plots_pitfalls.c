@@ -177,7 +177,7 @@ static void case_section(void)
     has(no_close, "accept failed at client 1,015, after 0.852 s", "its first failure");
     has(no_close, "RLIMIT_NOFILE 1024", "its limit");
     has(racy, "| 250 of 2,000 |", "racy-connfd's served");
-    has(racy, "0 → 1,750: +0.875 a client", "its clients not served");
+    has(racy, "0 → 1,750: +0.876 a client", "its clients not served");
     has(racy, "first served by none at client 2, after 0.0004 s", "its first failure");
     has(racy, "RACY_DELAY_NS", "its limit note");
     has(no_detach, "66.6 MiB → 2.19 GiB: +68 KiB a client", "no-detach's address space");
@@ -406,6 +406,50 @@ static void case_run_failed(void)
     teardown();
 }
 
+/* ---- growth: a step at the first wave, and what is gone by the end ---- */
+
+/* Adds d to key in every sample of run (not the baseline): a step at the first wave. */
+static void step_samples(json_t *run, const char *key, double d)
+{
+    size_t i;
+    json_t *s;
+    json_array_foreach(json_object_get(run, "samples"), i, s)
+        json_object_set_new(s, key, json_real(json_number_value(json_object_get(s, key)) + d));
+    json_t *fin = json_object_get(run, "final");
+    json_object_set_new(fin, key, json_real(json_number_value(json_object_get(fin, key)) + d));
+}
+
+static void case_growth(void)
+{
+    char dir[PATH_MAX];
+    json_t *j = load(FIXTURE);
+    /* Both no-detach runs take on 1 GiB of malloc arenas in the first wave: the pitfall's
+     * growth per client is its stacks' still, the twin's a step, not growth. */
+    json_t *pair = pair_of(j, "no-detach");
+    step_samples(json_object_get(pair, "pitfall_run"), "vm_kib", 1048576);
+    step_samples(json_object_get(pair, "correct_run"), "vm_kib", 1048576);
+    /* no-reap's correct twin has 12 zombies at one reading mid-run, none at the end. */
+    json_t *run = json_object_get(pair_of(j, "no-reap"), "correct_run");
+    json_t *mid = json_array_get(json_object_get(run, "samples"), 3);
+    CHECK(mid, "the fixture's twin has samples");
+    json_object_set_new(mid, "zombies", json_integer(12));
+    char *md = report_of("growth", j, dir, sizeof(dir));
+    char *s = section(md, HEADING);
+    CHECK(s, "no pitfalls section");
+    char *detach = row(s, "| `no-detach`");
+    has(detach, "+68 KiB a client", "the pitfall's stacks, past the arenas' step");
+    has(detach, "GiB in all", "the twin's step, not growth per client");
+    char *reap = row(s, "| `no-reap`");
+    has(reap, "0 → 0: none left (at most 12 at a reading, gone by the end)",
+        "the twin's zombies of a moment");
+    free(reap);
+    free(detach);
+    free(s);
+    free(md);
+    json_decref(j);
+    teardown();
+}
+
 /* ---- a skipped scenario says its note, and plots nothing ---- */
 
 static void case_skipped(void)
@@ -496,6 +540,7 @@ static void case_absent(void)
 }
 
 TEST_CASES({"pitfalls_section", case_section}, {"pitfalls_plots", case_plots},
-           {"pitfalls_run_failed", case_run_failed}, {"pitfalls_skipped", case_skipped},
-           {"pitfalls_partial", case_partial}, {"pitfalls_absent", case_absent});
+           {"pitfalls_run_failed", case_run_failed}, {"pitfalls_growth", case_growth},
+           {"pitfalls_skipped", case_skipped}, {"pitfalls_partial", case_partial},
+           {"pitfalls_absent", case_absent});
 TEST_MAIN()
