@@ -217,6 +217,8 @@ static void outcome_text(json_t *sc, const char *outcome, char *buf, size_t len)
         snprintf(buf, len, "no echo in time");
     else if (outcome && strcmp(outcome, "wrong") == 0)
         snprintf(buf, len, "bytes that were not its line came back");
+    else if (outcome && strcmp(outcome, "not_connected") == 0)
+        snprintf(buf, len, "connect failed, on either side: see connect_errors");
     else
         snprintf(buf, len, "%s", outcome ? outcome : "not served");
 }
@@ -255,17 +257,22 @@ static bool failure_text(json_t *sc, json_t *pair, json_t *run, bool pitfall_run
     return true;
 }
 
-/* The limit a pair ran under, in words: limit.text, then limit_note; "none stated". */
+/* The limit a pair ran under, in words: limit.text, then limit_note; "none stated";
+ * and bench's warning where the pitfall did not serve what the limit left room for. */
 static void limit_text(json_t *pair, char *buf, size_t len)
 {
     const char *text = text_of(json_object_get(pair, "limit"), "text");
     const char *note = text_of(pair, "limit_note");
+    const char *warning = text_of(pair, "limit_warning");
+    int at;
     if (text && note)
-        snprintf(buf, len, "%s; %s", text, note);
+        at = snprintf(buf, len, "%s; %s", text, note);
     else if (text || note)
-        snprintf(buf, len, "%s", text ? text : note);
+        at = snprintf(buf, len, "%s", text ? text : note);
     else
-        snprintf(buf, len, "none stated");
+        at = snprintf(buf, len, "none stated");
+    if (warning && at >= 0 && (size_t)at < len)
+        snprintf(buf + at, len - (size_t)at, " (**warning:** %s)", warning);
 }
 
 /* A run that did not run ok, in words: "crashed: the server died at client 40";
@@ -524,17 +531,34 @@ static void run_row(FILE *f, json_t *pair, json_t *run, bool pitfall_run)
         fprintf(f, " %s |", text);
     }
     if (!json_is_object(run)) {
-        fprintf(f, " | | | | | | | | | | |\n");
+        fprintf(f, " | | | | | | | | | | | |\n");
         return;
     }
     count_text(jpath(run, "clients"), a, sizeof(a));
     count_text(jpath(run, "served"), b, sizeof(b));
     count_text(jpath(run, "misserved"), c, sizeof(c));
-    fprintf(f, " %s | %s | %s", a, b, c);
+    fprintf(f, " %s | %s", a, b);
+    double late = jpath(run, "late");
+    if (late > 0) {
+        count_text(late, d, sizeof(d));
+        fprintf(f, " (%s late)", d);
+    }
+    fprintf(f, " | %s", c);
     count_text(jpath(run, "unserved"), a, sizeof(a));
     count_text(jpath(run, "ended"), d, sizeof(d));
     count_text(jpath(run, "wrong"), e, sizeof(e));
-    fprintf(f, " (%s / %s / %s) |", a, d, e);
+    fprintf(f, " (%s / %s / %s", a, d, e);
+    double nc = jpath(run, "not_connected"); /* NaN in a bench.json before it */
+    if (!isnan(nc)) {
+        count_text(nc, a, sizeof(a));
+        fprintf(f, " / %s", a);
+    }
+    fprintf(f, ") |");
+    double slowest = jpath(run, "slowest_echo_ms");
+    if (isnan(slowest))
+        fprintf(f, " - |");
+    else
+        fprintf(f, " %.3g ms |", slowest);
     static const char *const keys[] = {"zombies", "processes", "threads", "fds",
                                        "maps",    "rss_kib",   "vm_kib"};
     for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
@@ -549,9 +573,10 @@ static void run_row(FILE *f, json_t *pair, json_t *run, bool pitfall_run)
 static void runs_table(FILE *f, json_t *pairs)
 {
     fprintf(f, "\nEach run, at the end (after the last client, once the server settled):\n\n"
-               "| run | status | clients | served | misserved (unserved / ended / wrong) | "
-               "zombies | processes | threads | fds | maps | RSS | VmSize | wall |\n"
-               "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+               "| run | status | clients | served | misserved (unserved / ended / wrong / not "
+               "connected) | slowest echo | zombies | processes | threads | fds | maps | RSS | "
+               "VmSize | wall |\n"
+               "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     size_t i;
     json_t *pair;
     json_array_foreach(pairs, i, pair)
@@ -623,9 +648,13 @@ void write_pitfalls_section(FILE *f, const struct results *r, json_t *sc,
                "server ended that connection unserved, as the pitfall predicts it will once the "
                "limit binds (docs/servers.md).\n");
     runs_table(f, pairs);
-    fprintf(f, "\nMisserved: unserved (no echo in time, the connection still open: served by "
-               "none), ended (the server ended the connection with no echo: refused, shed or "
-               "closed under it) and wrong (bytes that were not the client's line came back). "
+    fprintf(f, "\nServed: its own line came back within the reply timeout or, counted `late`, "
+               "within the second of grace at the end (a server slow, not wrong). Misserved: "
+               "unserved (no echo, the connection still open: served by none), ended (the "
+               "server ended the connection with no echo: refused, shed or closed under it), "
+               "wrong (bytes that were not the client's line came back) and not connected "
+               "(connect failed, on either side; bench.json's connect_errors has the errno). "
+               "Slowest echo: the slowest served within the timeout. "
                "Zombies are children of the server in state Z; processes and threads those of "
                "its group (threads: live ones); fds, maps (its memory mappings, which "
                "vm.max_map_count limits) and VmSize the leader's own; RSS the group's.\n");

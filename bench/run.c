@@ -76,6 +76,25 @@ static int limit_self(const struct server_limits *lim)
     return 0;
 }
 
+/* In a child about to exec: closes every descriptor from 3 up but keep_fd. bench may
+ * hold some without close-on-exec that it was given (a shell's, a test's): they would
+ * sit in every server's table, and count against its descriptor limit. */
+static void close_others(int keep_fd)
+{
+    unsigned top = ~0U;
+    if (keep_fd >= 3 && close_range((unsigned)keep_fd + 1, top, 0) == 0) {
+        top = (unsigned)keep_fd - 1;
+        if (keep_fd == 3)
+            return;
+    }
+    if (close_range(3, top, 0) == 0)
+        return;
+    long most = sysconf(_SC_OPEN_MAX); /* a kernel before close_range (5.9) */
+    for (long fd = 3; fd < (most > 0 ? most : 1024); fd++)
+        if (fd != keep_fd)
+            close((int)fd);
+}
+
 /* Starts argv[0] in a process group of its own, pinned to cpus, dying with us, under
  * lim's limits and user (NULL: bench's); its stdout to out_fd (or a new pipe whose read
  * end goes to *pipe_out), stderr to err_fd; keep_fd (when not -1) stays open in it.
@@ -124,6 +143,7 @@ static pid_t spawn(const char *const *argv, const int *cpus, unsigned ncpus,
         dup2(err_fd, STDERR_FILENO);
         if (keep_fd >= 0)
             fcntl(keep_fd, F_SETFD, 0); /* not close-on-exec: loadgen's --sync */
+        close_others(keep_fd);
         execv(argv[0], (char *const *)argv);
         fprintf(stderr, "bench: cannot run %s: %s\n", argv[0], strerror(errno));
         _exit(127);

@@ -188,9 +188,10 @@ static void case_section(void)
         "the correct code's address space");
     /* The runs' table: at the end, each resource; misserved split as the contract has it. */
     char *racy_run = row(s, "| echo-thread --pitfall racy-connfd |");
-    has(racy_run, "| ok | 2,000 | 250 | 1,750 (1,700 / 40 / 10) |", "racy-connfd's run");
+    has(racy_run, "| ok | 2,000 | 250 | 1,750 (1,700 / 40 / 10 / 0) |", "racy-connfd's run");
     char *reap_run = row(s, "| echo-process --pitfall no-reap |");
-    has(reap_run, "| 1,000 (0 / 1,000 / 0) | 1,000 | 1,001 | 1 | 5 |", "no-reap's zombies");
+    has(reap_run, "| 1,000 (0 / 1,000 / 0 / 0) | 2.5 ms | 1,000 | 1,001 | 1 | 5 |",
+        "no-reap's zombies");
     /* Said plainly: the widened race and the pitfalls' absence everywhere else. */
     has(s, "waits 2 ms (`RACY_DELAY_NS`", "the widened race window");
     has(s, "bench passes `--pitfall` nowhere else", "the pitfalls off elsewhere");
@@ -433,6 +434,11 @@ static void case_growth(void)
     json_t *mid = json_array_get(json_object_get(run, "samples"), 3);
     CHECK(mid, "the fixture's twin has samples");
     json_object_set_new(mid, "zombies", json_integer(12));
+    /* A twin slow for a moment: 3 echoes late, served; and a room another task took. */
+    json_object_set_new(run, "late", json_integer(3));
+    json_object_set_new(pair_of(j, "no-reap"), "limit_warning",
+                        json_string("the limit left room for 1000 clients, and the pitfall "
+                                    "served 700 before its first failure"));
     char *md = report_of("growth", j, dir, sizeof(dir));
     char *s = section(md, HEADING);
     CHECK(s, "no pitfalls section");
@@ -442,6 +448,10 @@ static void case_growth(void)
     char *reap = row(s, "| `no-reap`");
     has(reap, "0 → 0: none left (at most 12 at a reading, gone by the end)",
         "the twin's zombies of a moment");
+    has(reap, "(**warning:** the limit left room for 1000 clients", "bench's warning on the room");
+    char *line = row(s, "| echo-process (correct; beside no-reap) |");
+    has(line, "| 2,000 (3 late) |", "the late echoes among the served");
+    free(line);
     free(reap);
     free(detach);
     free(s);
