@@ -6,11 +6,20 @@
 #include "analysis.h"
 
 /* The thresholds of docs/analysis.md ("The lecture's claims"). */
-#define CLAIM_CREATION_MIN 1.5    /* fork over pthread at least this: process creation costs more */
-#define CLAIM_CREATION_MAX 3.0    /* and at most this: about the lecture's 2x */
+/* "About 2x": fork over pthread within a factor of 1.5 of 2 either way, [1.33, 3]. */
+#define CLAIM_CREATION_MIN (2.0 / 1.5)
+#define CLAIM_CREATION_MAX 3.0
 #define CLAIM_COARSE_RPS   1100.0 /* 1 ms of blocking a line allows 1,000 lines a second */
 #define CLAIM_FD_SETSIZE   1024
-#define CLAIM_FACTOR       1.5 /* from the fewest CPUs to the most: over it grew, under it flat */
+#define CLAIM_FD_SLACK     16 /* held within this under FD_SETSIZE: the server's own fds */
+/* From the fewest CPUs to the most (k times as many): flat while the throughput ratio's
+ * upper bound is under CLAIM_FLAT; grew where its lower bound is over half the ideal
+ * gain, 1 + (k - 1) / 2; between, not measured. */
+#define CLAIM_FLAT 1.2
+/* resources.server_cpu_util (a share of the server's CPUs) at which the server was the
+ * limit: bench's busy rule; for a single event loop, one core's worth of it. */
+#define CLAIM_BUSY     0.8
+#define CLAIM_ONE_CORE 1.2 /* an event loop using at most this many cores' worth */
 
 /* One claim being judged. Its parts each hold, hold with a condition, do not hold here or
  * are not measured; the verdict is theirs together (claims_report.c, docs/analysis.md). */
@@ -18,10 +27,11 @@ struct claim {
     const struct results *r;
     const char **models;
     size_t nm;
-    json_t *scenarios, *points, *figures; /* owned by the claim's object */
-    char measured[2048];                  /* the figures in words */
-    char condition[1024], why[1024], unmeasured[1024];
+    json_t *scenarios, *points, *figures;              /* owned by the claim's object */
+    char measured[4096];                               /* the figures in words */
+    char condition[4096], why[4096], unmeasured[4096]; /* a reason said once; "(cut)" if full */
     int n_holds, n_condition, n_not_here, n_unmeasured;
+    struct level_range *levels; /* every figure's interval level, for the section's line */
 };
 
 struct claim_rule {
@@ -62,9 +72,12 @@ json_t *claim_scenario(struct claim *c, const char *name);
 json_t *claim_point(struct claim *c, json_t *sc, const char *model, const char *label);
 json_t *claim_comparable_point(struct claim *c, json_t *sc, const char *model, const char *label);
 
-/* The median of metric with its interval, in words ("3,773 [3,390, 3,905]") and into the
- * figures under key as {median, lo, hi}. False, with a part not measured, without an
- * interval (one trial). */
+/* The median of metric with its interval, in words ("3,773 [3,390, 3,905]"; an older
+ * bench.json's "[..., ...: a 95% t-interval of the mean]") and into the figures under key
+ * as {median, lo, hi, level, of}. False, with a part not measured, without an interval
+ * (one trial). claim_figure_only: the same without the part. */
+bool claim_figure_only(struct claim *c, json_t *pt, const char *metric, const char *key, double *m,
+                       double *lo, double *hi, char *words, size_t len);
 bool claim_figure(struct claim *c, json_t *pt, const char *metric, const char *key, double *m,
                   double *lo, double *hi, char *words, size_t len);
 
@@ -81,18 +94,21 @@ void claim_compare(struct claim *c, json_t *sc, const char *label, const char *a
 void claim_memory(struct claim *c, json_t *sc, const char *a, const char *b);
 
 /* fork + waitpid against pthread_create + join (cycles, else ns): the ratio of the medians
- * and both into the figures; returns claim_apart's side of fork's p10..p90 against
- * pthread's, or 2 when not measured (why recorded). */
-int claim_creation(struct claim *c, double *ratio, double *fork_m, double *thread_m,
-                   const char **unit);
+ * and its bounds from the spreads, [fork p10 / pthread p90, fork p90 / pthread p10], into
+ * the figures and *ratio, *lo, *hi; returns claim_apart's side of fork's p10..p90 against
+ * pthread's (0 where they meet), or 2 when not measured (why recorded). */
+int claim_creation(struct claim *c, double *ratio, double *lo, double *hi, double *fork_m,
+                   double *thread_m, const char **unit);
 
-/* The cores scenario's fewest and most CPUs, as labels; false (why recorded) without two. */
-bool claim_cores_span(struct claim *c, json_t *sc, char *fewest, char *most);
+/* The cores claims (claims_cores.c): event-loop-one-core and threads-parallel. */
+void claim_one_core(struct claim *c);
+void claim_threads_parallel(struct claim *c);
 
-/* A model's throughput from the fewest CPUs to the most: 1 grew (the interval at the most
- * wholly above CLAIM_FACTOR times the one at the fewest), -1 flat (wholly below), 0
- * neither, 2 not measured (why recorded). */
-int claim_cores_growth(struct claim *c, json_t *sc, const char *model, const char *fewest,
-                       const char *most);
+/* The single event loops (select, epoll, uring), NULL-ended. */
+extern const char *const claim_single_loops[];
+
+/* A count in words with its thousands comma ("10,000"); a label that is no number as it
+ * is. */
+const char *claim_label(const char *label, char *buf, size_t len);
 
 #endif

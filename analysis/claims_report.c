@@ -50,7 +50,7 @@ static json_t *link_of(const struct claim_rule *rule, const struct results *r,
  * parts that hold make it hold with a condition. */
 static void verdict(struct claim *c, json_t *obj)
 {
-    char words[2200];
+    char words[2 * sizeof(c->condition) + 32];
     if (c->n_not_here > 0) {
         json_object_set_new(obj, "verdict", json_string(CLAIM_NOT_HERE));
         json_object_set_new(obj, "why", json_string(c->why));
@@ -82,7 +82,9 @@ static void once(json_t *list)
             }
 }
 
-json_t *claims_judge(const struct results *r, const struct made_plot *made, size_t nmade)
+/* The claims judged; every figure's interval level gathered into levels (may be NULL). */
+static json_t *judge_all(const struct results *r, const struct made_plot *made, size_t nmade,
+                         struct level_range *levels)
 {
     const char *models[MAX_MODELS];
     size_t nrules, nm = results_models(r, models, MAX_MODELS);
@@ -96,6 +98,7 @@ json_t *claims_judge(const struct results *r, const struct made_plot *made, size
         c->r = r;
         c->models = models;
         c->nm = nm;
+        c->levels = levels;
         c->scenarios = json_array();
         c->points = json_array();
         c->figures = json_object();
@@ -117,6 +120,11 @@ fail:
     free(c);
     json_decref(claims);
     return NULL;
+}
+
+json_t *claims_judge(const struct results *r, const struct made_plot *made, size_t nmade)
+{
+    return judge_all(r, made, nmade, NULL);
 }
 
 int write_analysis_json(const struct results *r, const struct made_plot *made, size_t nmade,
@@ -151,18 +159,27 @@ static void cell(FILE *f, const char *s)
 
 void write_claims(FILE *f, const struct results *r, const struct made_plot *made, size_t nmade)
 {
-    json_t *claims = claims_judge(r, made, nmade), *c;
+    struct level_range lr = {0};
+    json_t *claims = judge_all(r, made, nmade, &lr), *c;
     size_t i, nrules;
     const struct claim_rule *rules = claim_rules(&nrules);
+    char level[256], chance[160] = "";
+    level_range_words(&lr, level, sizeof(level));
+    if (lr.under > 0 && !lr.of_mean && lr.n_lo == 3 && lr.n_hi == 3)
+        snprintf(chance, sizeof(chance),
+                 " Two ranges of 3 trials lie apart in a given direction by chance with p = "
+                 "1/20.");
     fprintf(f, "\n## The lecture's claims\n\n"
                "Each claim of the lecture with the verdict this run's bench.json gives it, by the "
                "rules of docs/analysis.md (\"The lecture's claims\"): `holds`, `holds with a "
                "condition`, `does not hold here`, or `not measured`, never guessed where the run "
-               "cannot decide. `analysis.json` has the same with every figure.\n\n"
-               "| claim | verdict | measured | shown in |\n|---|---|---|---|\n");
+               "cannot decide. `analysis.json` has the same with every figure.\n\n");
+    if (level[0])
+        fprintf(f, "Each bracket is the %s.%s\n\n", level, chance);
+    fprintf(f, "| claim | verdict | measured | shown in |\n|---|---|---|---|\n");
     json_array_foreach(claims, i, c)
     {
-        char buf[3300];
+        char buf[10000];
         const char *v = json_string_value(json_object_get(c, "verdict"));
         const char *more = json_string_value(json_object_get(c, "condition"));
         if (!more)

@@ -72,6 +72,10 @@ void case_compare_loadgen(void);
 /* plots_claims.c, on bench_claims.json: the lecture's claims, each verdict, analysis.json,
  * the report's first section, the cores scenario's table and plot. */
 void case_claims_fixture(void);
+void case_claims_creation(void);
+void case_claims_cores(void);
+void case_claims_parts(void);
+void case_claims_wording(void);
 void case_claims_not_measured(void);
 void case_claims_not_here(void);
 void case_claims_undecided(void);

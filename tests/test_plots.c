@@ -667,5 +667,7 @@ TEST_CASES({"plots", case_plots}, {"tsv", case_tsv}, {"report", case_report},
            {"claims_not_measured", case_claims_not_measured},
            {"claims_not_here", case_claims_not_here}, {"claims_undecided", case_claims_undecided},
            {"claims_old_bench", case_claims_old_bench}, {"claims_json", case_claims_json},
-           {"claims_report", case_claims_report});
+           {"claims_report", case_claims_report}, {"claims_creation", case_claims_creation},
+           {"claims_cores", case_claims_cores}, {"claims_parts", case_claims_parts},
+           {"claims_wording", case_claims_wording});
 TEST_MAIN()
