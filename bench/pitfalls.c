@@ -684,12 +684,38 @@ int pitfalls_clients(const struct bench_opts *o, unsigned *clients)
     return 0;
 }
 
+/* The clients run in bench itself: on loadgen's CPUs for the scenario, as loadgen
+ * would, off the server's; back as they were after. */
+static bool pin_to_clients(const struct bench_opts *o, cpu_set_t *was)
+{
+    cpu_set_t set;
+    if (!o->nclient_cpus || sched_getaffinity(0, sizeof(*was), was) < 0)
+        return false;
+    CPU_ZERO(&set);
+    for (unsigned i = 0; i < o->nclient_cpus; i++)
+        CPU_SET(o->client_cpus[i], &set);
+    return sched_setaffinity(0, sizeof(set), &set) == 0;
+}
+
+static int pitfall_pairs(struct suite *s, json_t *scj, unsigned base);
+
 int run_pitfalls(struct suite *s, json_t *scj)
 {
-    const struct bench_opts *o = s->o;
     unsigned base;
-    if (pitfalls_clients(o, &base) < 0)
+    cpu_set_t was;
+    if (pitfalls_clients(s->o, &base) < 0)
         return -1; /* checked before the suite began */
+    bool pinned = pin_to_clients(s->o, &was);
+    int rc = pitfall_pairs(s, scj, base);
+    if (pinned)
+        sched_setaffinity(0, sizeof(was), &was);
+    return rc;
+}
+
+/* The pairs, each pitfall run then its twin, bench.json rewritten after each run. */
+static int pitfall_pairs(struct suite *s, json_t *scj, unsigned base)
+{
+    const struct bench_opts *o = s->o;
     json_object_set_new(scj, "settings",
                         json_pack("{s:i,s:i}", "wave", WAVE, "reply_timeout_ms", REPLY_TIMEOUT_MS));
     json_t *pairs = json_array();
