@@ -94,8 +94,12 @@ static void claim_lunch(struct claim *c)
         claim_unmeasured(c, "the interval at 1 idle client, %s, reaches past 1%% of %s", w1, w0);
         return;
     }
-    /* Served nobody. That the connects returned, bench.json records only in part: the
-     * errors are the window's, and the connects happen in the setup before it. */
+    /* Served nobody. That the connects and writes returned: every active connection up
+     * when the window began, and no setup error but the priming read's timeout (a bench.json
+     * before these fields records only the window's errors). */
+    double up_lo, up_hi, se_lo, se_hi;
+    trials_range(p1, "established_at_start", &up_lo, &up_hi);
+    trials_range(p1, "setup_errors", &se_lo, &se_hi);
     claim_holds(c);
     if (isnan(errors))
         claim_condition(c, "this bench.json records no errors, so that the connects and writes "
@@ -103,9 +107,23 @@ static void claim_lunch(struct claim *c)
     else if (errors > 0)
         claim_condition(c, "%.0f errors in the window: not every connect and write returned",
                         errors);
-    else
+    else if (isnan(up_lo) || isnan(se_hi) || isnan(st_hi))
         claim_say(c, "0 errors in the window; whether the active clients' connects before it "
-                     "returned is not recorded");
+                     "returned is not recorded in this bench.json");
+    else if (up_lo < active || se_hi > st_hi)
+        claim_condition(c,
+                        "in a trial only %.0f of the %.0f active connections were up, or setup "
+                        "errors other than the priming read's timeout came (%.0f, of which %.0f "
+                        "timeouts)",
+                        up_lo, active, se_hi, st_hi);
+    else {
+        claim_fig(c, "idle 1 iterative established_at_start (fewest in a trial)", up_lo);
+        claim_say(c,
+                  "the connects returned: all %.0f active connections up when the window began, "
+                  "in every trial; no setup error but the priming read's timeouts, and 0 errors "
+                  "in the window: the writes returned",
+                  active);
+    }
 }
 
 static void claim_process_concurrent(struct claim *c)

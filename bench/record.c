@@ -104,6 +104,14 @@ json_t *record_trial(const struct run_spec *spec, const struct run_result *r, un
         json_object_set_new(
             t, "setup_timeouts",
             num_or_null(jnum(json_object_get(lg, "requests"), "setup_errors", "timeout")));
+        /* The active connections up when the window began, and every setup error (the
+         * priming read's timeouts among them): that connects and writes returned. */
+        json_object_set_new(t, "established_at_start",
+                            num_or_null(jnum(lg, "connections", "established_at_start")));
+        double setup_errors = 0;
+        json_object_foreach(json_object_get(json_object_get(lg, "requests"), "setup_errors"), key,
+                            v) setup_errors += json_number_value(v);
+        json_object_set_new(t, "setup_errors", json_real(setup_errors));
         json_object_set_new(t, "censored", num_or_null(jnum(lg, "requests", "censored")));
         /* Requests lost with a failing connection: the percentiles are over the others. */
         json_object_set_new(t, "abandoned", num_or_null(jnum(lg, "requests", "abandoned")));

@@ -187,6 +187,26 @@ void case_claims_parts(void)
     json_decref(claims);
     json_decref(j);
 
+    /* A bench.json that records the connects: all 16 up when the window began, no setup
+     * error but the 16 priming reads' timeouts: the connects and writes returned. */
+    j = claims_fixture();
+    claims_set_trials(j, "idle", "iterative", "1", "established_at_start", NULL, 16);
+    claims_set_trials(j, "idle", "iterative", "1", "setup_errors", NULL, 16);
+    claims = claims_judged("lunch_connects", j);
+    claims_expect(claims, "iterative-lunch", CLAIM_HOLDS, NULL);
+    m = json_string_value(json_object_get(claims_claim(claims, "iterative-lunch"), "measured"));
+    CHECK(strstr(m, "the connects returned: all 16 active connections up"), "the words: %s", m);
+    json_decref(claims);
+    json_decref(j);
+    /* Only 10 up: not every connect returned. */
+    j = claims_fixture();
+    claims_set_trials(j, "idle", "iterative", "1", "established_at_start", NULL, 10);
+    claims_set_trials(j, "idle", "iterative", "1", "setup_errors", NULL, 16);
+    claims = claims_judged("lunch_10_up", j);
+    claims_expect(claims, "iterative-lunch", CLAIM_CONDITION, "only 10 of the 16 active");
+    json_decref(claims);
+    json_decref(j);
+
     /* echo-select holding 5: far under FD_SETSIZE, something else stopped it. */
     j = claims_fixture();
     claims_set_trials(j, "idle", "select", "10000", "connections_held", "resources", 5);

@@ -125,10 +125,25 @@ static void case_schema(void)
             CHECK(json_array_size(trials) == 2, "two trials");
             json_t *t = json_array_get(trials, 0);
             CHECK(json_number_value(json_object_get(t, "throughput_rps")) > 0);
-            static const char *tkeys[] = {
-                "trial",   "wall_s",           "throughput_rps", "p50_us",   "p90_us",   "p99_us",
-                "p999_us", "max_us",           "completed",      "errors",   "timeouts", "starved",
-                "jain",    "idle_open_at_end", "setup_timeouts", "censored", "abandoned"};
+            static const char *tkeys[] = {"trial",
+                                          "wall_s",
+                                          "throughput_rps",
+                                          "p50_us",
+                                          "p90_us",
+                                          "p99_us",
+                                          "p999_us",
+                                          "max_us",
+                                          "completed",
+                                          "errors",
+                                          "timeouts",
+                                          "starved",
+                                          "jain",
+                                          "idle_open_at_end",
+                                          "setup_timeouts",
+                                          "censored",
+                                          "abandoned",
+                                          "setup_errors",
+                                          "established_at_start"};
             for (size_t q = 0; q < sizeof(tkeys) / sizeof(tkeys[0]); q++)
                 CHECK(json_is_number(json_object_get(t, tkeys[q])), "a trial lacks %s", tkeys[q]);
             /* The closed loop has no pacer, so no lag, but the fields are there; the open
