@@ -3,7 +3,7 @@
 if (!exists('stem')) stem = 'churn_connect'
 set datafile separator '\t'
 set datafile missing 'NaN'
-set title "Connect latency under churn\n{/*0.8 vm, AMD EPYC, 2 CPUs}" enhanced
+set title "Connect latency under churn\n{/*0.8 vm, Intel(R) Xeon(R) Processor, 2 CPUs}" enhanced
 set xlabel 'concurrent connect-request-close cycles' noenhanced
 set ylabel 'connect p50 (µs)' noenhanced
 set grid lc rgb '#dddddd'

@@ -3,7 +3,7 @@
 if (!exists('stem')) stem = 'churn_rate'
 set datafile separator '\t'
 set datafile missing 'NaN'
-set title "Creating a flow: a connection per request\n{/*0.8 vm, AMD EPYC, 2 CPUs}" enhanced
+set title "Creating a flow: a connection per request\n{/*0.8 vm, Intel(R) Xeon(R) Processor, 2 CPUs}" enhanced
 set xlabel 'concurrent connect-request-close cycles' noenhanced
 set ylabel 'connections per second' noenhanced
 set grid lc rgb '#dddddd'

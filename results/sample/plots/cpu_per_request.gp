@@ -3,7 +3,7 @@
 if (!exists('stem')) stem = 'cpu_per_request'
 set datafile separator '\t'
 set datafile missing 'NaN'
-set title "Server CPU time per request\n{/*0.8 vm, AMD EPYC, 2 CPUs}" enhanced
+set title "Server CPU time per request\n{/*0.8 vm, Intel(R) Xeon(R) Processor, 2 CPUs}" enhanced
 set xlabel 'connections (closed loop, 64-byte lines)' noenhanced
 set ylabel 'CPU µs per request' noenhanced
 set grid lc rgb '#dddddd'

@@ -3,7 +3,7 @@
 if (!exists('stem')) stem = 'creation_cycles'
 set datafile separator '\t'
 set datafile missing 'NaN'
-set title "Create and reap a flow, in cycles\n{/*0.8 vm, AMD EPYC, 2 CPUs}" enhanced
+set title "Create and reap a flow, in cycles\n{/*0.8 vm, Intel(R) Xeon(R) Processor, 2 CPUs}" enhanced
 set xlabel 'primitive' noenhanced
 set ylabel 'TSC reference cycles (median, p10 to p90)' noenhanced
 set grid lc rgb '#dddddd'

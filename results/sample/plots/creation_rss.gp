@@ -3,7 +3,7 @@
 if (!exists('stem')) stem = 'creation_rss'
 set datafile separator '\t'
 set datafile missing 'NaN'
-set title "Creation cost against the parent's memory\n{/*0.8 vm, AMD EPYC, 2 CPUs}" enhanced
+set title "Creation cost against the parent's memory\n{/*0.8 vm, Intel(R) Xeon(R) Processor, 2 CPUs}" enhanced
 set xlabel 'parent''s resident memory (MiB)' noenhanced
 set ylabel 'median µs' noenhanced
 set grid lc rgb '#dddddd'

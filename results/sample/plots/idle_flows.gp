@@ -3,7 +3,7 @@
 if (!exists('stem')) stem = 'idle_flows'
 set datafile separator '\t'
 set datafile missing 'NaN'
-set title "Server threads and processes against idle clients\n{/*0.8 vm, AMD EPYC, 2 CPUs}" enhanced
+set title "Server threads and processes against idle clients\n{/*0.8 vm, Intel(R) Xeon(R) Processor, 2 CPUs}" enhanced
 set xlabel 'idle clients' noenhanced
 set ylabel 'threads (solid), processes (dashed), at the peak' noenhanced
 set grid lc rgb '#dddddd'

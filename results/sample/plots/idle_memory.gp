@@ -3,7 +3,7 @@
 if (!exists('stem')) stem = 'idle_memory'
 set datafile separator '\t'
 set datafile missing 'NaN'
-set title "Server memory per added connection\n{/*0.8 vm, AMD EPYC, 2 CPUs}" enhanced
+set title "Server memory per added connection\n{/*0.8 vm, Intel(R) Xeon(R) Processor, 2 CPUs}" enhanced
 set xlabel 'idle clients' noenhanced
 set ylabel 'bytes per connection: added (solid), average (dashed)' noenhanced
 set grid lc rgb '#dddddd'
@@ -33,11 +33,10 @@ plot \
      'data/idle_memory.tsv' index 11 using 2:3 with points pt 6 ps 1.6 lw 2 lc rgb '#ff7f0e' title 'select average: not comparable', 'data/idle_memory.tsv' index 11 using 2:3:6 with labels offset 0,2.2 font ',9' tc rgb '#ff7f0e' notitle, \
      'data/idle_memory.tsv' index 12 using 2:3:4:5 with yerrorlines lw 2 dt 2 pt 7 ps 0.8 lc rgb '#1f77b4' title 'epoll average', \
      'data/idle_memory.tsv' index 13 using 2:3:4:5 with yerrorlines lw 2 dt 2 pt 7 ps 0.8 lc rgb '#2ca02c' title 'thread average', \
-     'data/idle_memory.tsv' index 14 using 2:3 with points pt 6 ps 1.6 lw 2 lc rgb '#2ca02c' title 'thread average: not comparable', 'data/idle_memory.tsv' index 14 using 2:3:6 with labels offset 0,-2.4 font ',9' tc rgb '#2ca02c' notitle, \
-     'data/idle_memory.tsv' index 15 using 2:3 with points pt 6 ps 1.6 lw 2 lc rgb '#9467bd' title 'threadpool average: not comparable', 'data/idle_memory.tsv' index 15 using 2:3:6 with labels offset 0,3.3 font ',9' tc rgb '#9467bd' notitle, \
-     'data/idle_memory.tsv' index 16 using 2:3:4:5 with yerrorlines lw 2 dt 2 pt 7 ps 0.8 lc rgb '#8c564b' title 'prefork average', \
-     'data/idle_memory.tsv' index 17 using 2:3:4:5 with yerrorlines lw 2 dt 2 pt 7 ps 0.8 lc rgb '#17becf' title 'reuseport average', \
-     'data/idle_memory.tsv' index 18 using 2:3:4:5 with yerrorlines lw 2 dt 2 pt 7 ps 0.8 lc rgb '#e377c2' title 'uring average'
+     'data/idle_memory.tsv' index 14 using 2:3 with points pt 6 ps 1.6 lw 2 lc rgb '#9467bd' title 'threadpool average: not comparable', 'data/idle_memory.tsv' index 14 using 2:3:6 with labels offset 0,-2.4 font ',9' tc rgb '#9467bd' notitle, \
+     'data/idle_memory.tsv' index 15 using 2:3:4:5 with yerrorlines lw 2 dt 2 pt 7 ps 0.8 lc rgb '#8c564b' title 'prefork average', \
+     'data/idle_memory.tsv' index 16 using 2:3:4:5 with yerrorlines lw 2 dt 2 pt 7 ps 0.8 lc rgb '#17becf' title 'reuseport average', \
+     'data/idle_memory.tsv' index 17 using 2:3:4:5 with yerrorlines lw 2 dt 2 pt 7 ps 0.8 lc rgb '#e377c2' title 'uring average'
 set terminal svg size 960,600 enhanced font 'DejaVu Sans,11' dynamic background '#ffffff'
 set output stem.'.svg'
 replot

@@ -3,7 +3,7 @@
 if (!exists('stem')) stem = 'idle_p99'
 set datafile separator '\t'
 set datafile missing 'NaN'
-set title "p99 latency of 16 active clients beside idle ones\n{/*0.8 vm, AMD EPYC, 2 CPUs}" enhanced
+set title "p99 latency of 16 active clients beside idle ones\n{/*0.8 vm, Intel(R) Xeon(R) Processor, 2 CPUs}" enhanced
 set xlabel 'idle clients' noenhanced
 set ylabel 'p99 latency (µs)' noenhanced
 set grid lc rgb '#dddddd'

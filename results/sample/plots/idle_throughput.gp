@@ -3,7 +3,7 @@
 if (!exists('stem')) stem = 'idle_throughput'
 set datafile separator '\t'
 set datafile missing 'NaN'
-set title "Throughput of 16 active clients beside idle ones\n{/*0.8 vm, AMD EPYC, 2 CPUs}" enhanced
+set title "Throughput of 16 active clients beside idle ones\n{/*0.8 vm, Intel(R) Xeon(R) Processor, 2 CPUs}" enhanced
 set xlabel 'idle clients' noenhanced
 set ylabel 'requests per second' noenhanced
 set grid lc rgb '#dddddd'

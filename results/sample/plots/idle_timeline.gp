@@ -3,7 +3,7 @@
 if (!exists('stem')) stem = 'idle_timeline'
 set datafile separator '\t'
 set datafile missing 'NaN'
-set title "One idle client: throughput over the window\n{/*0.8 vm, AMD EPYC, 2 CPUs}" enhanced
+set title "One idle client: throughput over the window\n{/*0.8 vm, Intel(R) Xeon(R) Processor, 2 CPUs}" enhanced
 set xlabel 'time in the window (s)' noenhanced
 set ylabel 'requests per second' noenhanced
 set grid lc rgb '#dddddd'

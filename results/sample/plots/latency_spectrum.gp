@@ -3,7 +3,7 @@
 if (!exists('stem')) stem = 'latency_spectrum'
 set datafile separator '\t'
 set datafile missing 'NaN'
-set title "Latency by percentile at 64 connections\n{/*0.8 vm, AMD EPYC, 2 CPUs}" enhanced
+set title "Latency by percentile at 64 connections\n{/*0.8 vm, Intel(R) Xeon(R) Processor, 2 CPUs}" enhanced
 set xlabel 'percentile' noenhanced
 set ylabel 'latency (µs)' noenhanced
 set grid lc rgb '#dddddd'

@@ -3,7 +3,7 @@
 if (!exists('stem')) stem = 'latency_vs_connections'
 set datafile separator '\t'
 set datafile missing 'NaN'
-set title "p99 latency against connections\n{/*0.8 vm, AMD EPYC, 2 CPUs}" enhanced
+set title "p99 latency against connections\n{/*0.8 vm, Intel(R) Xeon(R) Processor, 2 CPUs}" enhanced
 set xlabel 'connections (closed loop, 64-byte lines)' noenhanced
 set ylabel 'p99 latency (µs)' noenhanced
 set grid lc rgb '#dddddd'

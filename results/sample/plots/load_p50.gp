@@ -3,7 +3,7 @@
 if (!exists('stem')) stem = 'load_p50'
 set datafile separator '\t'
 set datafile missing 'NaN'
-set title "p50 latency against the load carried (64 connections, open loop)\n{/*0.8 vm, AMD EPYC, 2 CPUs}" enhanced
+set title "p50 latency against the load carried (64 connections, open loop)\n{/*0.8 vm, Intel(R) Xeon(R) Processor, 2 CPUs}" enhanced
 set xlabel 'achieved throughput (requests/s)' noenhanced
 set ylabel 'p50 latency (µs, from the intended send)' noenhanced
 set grid lc rgb '#dddddd'

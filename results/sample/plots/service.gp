@@ -3,7 +3,7 @@
 if (!exists('stem')) stem = 'service'
 set datafile separator '\t'
 set datafile missing 'NaN'
-set title "Work per request: 50 µs of CPU, or 1 ms of blocking\n{/*0.8 vm, AMD EPYC, 2 CPUs}" enhanced
+set title "Work per request: 50 µs of CPU, or 1 ms of blocking\n{/*0.8 vm, Intel(R) Xeon(R) Processor, 2 CPUs}" enhanced
 set xlabel 'the server''s work per line (64 connections, closed loop)' noenhanced
 set ylabel 'requests per second' noenhanced
 set grid lc rgb '#dddddd'
