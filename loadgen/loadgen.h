@@ -38,12 +38,13 @@ struct lg_config {
     unsigned ncpus; /* --cpus: workers are pinned round-robin */
     const char *json_path;
     const char *label;
-    unsigned sources; /* 127.0.0.x source addresses to spread over; 1 = no bind */
-    bool progress;    /* a progress line on stderr each second */
-    bool prime;       /* --prime: one echo on every connection before the run */
-    int sync_fd;      /* --sync: the runner's socket, or -1 */
-    uint64_t bin_ns;  /* --timeline-bin */
-    uint64_t spin_ns; /* --spin: the open loop busy-waits this last stretch before a send */
+    unsigned sources;    /* 127.0.0.x source addresses to spread over; 1 = no bind */
+    bool progress;       /* a progress line on stderr each second */
+    bool prime;          /* --prime: one echo on every connection before the run */
+    bool per_connection; /* --per-connection: each connection's figures in the JSON */
+    int sync_fd;         /* --sync: the runner's socket, or -1 */
+    uint64_t bin_ns;     /* --timeline-bin */
+    uint64_t spin_ns;    /* --spin: the open loop busy-waits this last stretch before a send */
     enum lg_arrivals arrivals; /* --arrivals: the open loop's schedule */
     uint64_t seed;             /* --seed: poisson's generators are seeded from it */
 };

@@ -55,6 +55,10 @@ static void usage(FILE *out)
             "                  (default: as many as the connections need ports)\n"
             "  --json FILE     write the run as JSON, atomically (- for stdout)\n"
             "  --label TEXT    free text carried into the JSON\n"
+            "  --per-connection\n"
+            "                  each active connection's completions (and, open loop, its\n"
+            "                  requests due) in the JSON, so that runs of several agents\n"
+            "                  merge their fairness exactly\n"
             "  --spin DUR      open loop: busy-wait the last DUR before each send (at most\n"
             "                  1ms) instead of sleeping through it, so that a send leaves\n"
             "                  on time though the loop wakes late; costs up to DUR of CPU\n"
@@ -255,7 +259,8 @@ enum {
     OPT_BIN,
     OPT_SPIN,
     OPT_ARRIVALS,
-    OPT_SEED
+    OPT_SEED,
+    OPT_PER_CONNECTION
 };
 
 int lg_parse_args(int argc, char **argv, struct lg_config *cfg)
@@ -274,6 +279,7 @@ int lg_parse_args(int argc, char **argv, struct lg_config *cfg)
         {"spin", required_argument, NULL, OPT_SPIN},
         {"arrivals", required_argument, NULL, OPT_ARRIVALS},
         {"seed", required_argument, NULL, OPT_SEED},
+        {"per-connection", no_argument, NULL, OPT_PER_CONNECTION},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -370,6 +376,9 @@ int lg_parse_args(int argc, char **argv, struct lg_config *cfg)
             break;
         case OPT_PRIME:
             cfg->prime = true;
+            break;
+        case OPT_PER_CONNECTION:
+            cfg->per_connection = true;
             break;
         case OPT_BIN:
             rc = parse_dur("--timeline-bin", optarg, &cfg->bin_ns);

@@ -1,4 +1,5 @@
 /* The load generator's report: the run JSON and the summary people read. */
+#include "fairness.h"
 #include "jsonio.h"
 #include "loadgen.h"
 #include "version.h"
@@ -13,54 +14,21 @@ static const char *mode_name(enum lg_mode m)
     return m == MODE_OPEN ? "open" : m == MODE_CHURN ? "churn" : "closed";
 }
 
-static int cmp_u64(const void *a, const void *b)
+/* --per-connection: the completions in the window of each active connection, in
+ * connection order, and in the open loop the requests its schedule intended in the
+ * window's first half (null in the closed loop): what fairness is computed from, so
+ * that agents' runs merge it exactly (bench/merge.c). */
+static json_t *per_connection_json(const struct lg_run *run)
 {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
+    const struct lg_config *cfg = run->cfg;
+    json_t *done = json_array(), *due = cfg->mode == MODE_OPEN ? json_array() : json_null();
 
-struct fairness {
-    double jain;
-    double median; /* of an even count, the mean of the two middle ones */
-    uint64_t min, max;
-    unsigned starved;
-    unsigned nothing_due; /* open loop: connections with nothing due in the window's first half */
-};
-
-/* Completions per active connection: Jain's index (1 when all are equal, 1/n when one
- * gets everything), the spread, and the connections that got nothing. In the open loop
- * (due not NULL) a connection starved only when its schedule intended a request in
- * the window's first half: at a few requests per connection (the slow sweep's 10,000
- * connections) a Poisson schedule leaves some with none, which is the schedule, not
- * the server; and one due just before the window's end may be answered just after. */
-static struct fairness fairness_of(const uint64_t *per_conn, const uint64_t *due, unsigned n)
-{
-    struct fairness f = {0};
-    for (unsigned i = 0; due && i < n; i++) {
-        f.starved += per_conn[i] == 0 && due[i] > 0;
-        f.nothing_due += due[i] == 0;
+    for (unsigned i = 0; i < cfg->connections; i++) {
+        json_array_append_new(done, json_integer((json_int_t)run->per_conn[i]));
+        if (cfg->mode == MODE_OPEN)
+            json_array_append_new(due, json_integer((json_int_t)run->per_conn_due[i]));
     }
-    uint64_t *sorted = malloc(n * sizeof(*sorted));
-    double sum = 0, sumsq = 0;
-
-    if (!sorted || n == 0) {
-        free(sorted);
-        return f;
-    }
-    memcpy(sorted, per_conn, n * sizeof(*sorted));
-    qsort(sorted, n, sizeof(*sorted), cmp_u64);
-    for (unsigned i = 0; i < n; i++) {
-        sum += (double)sorted[i];
-        sumsq += (double)sorted[i] * (double)sorted[i];
-        f.starved += !due && sorted[i] == 0;
-    }
-    f.jain = sumsq > 0 ? sum * sum / ((double)n * sumsq) : 0;
-    f.min = sorted[0];
-    f.median =
-        n % 2 ? (double)sorted[n / 2] : ((double)sorted[n / 2 - 1] + (double)sorted[n / 2]) / 2.0;
-    f.max = sorted[n - 1];
-    free(sorted);
-    return f;
+    return json_pack("{s:o,s:o}", "completed", done, "due", due);
 }
 
 static json_t *errors_json(const uint64_t *errors)
@@ -195,6 +163,8 @@ json_t *report_json(const struct lg_run *run)
                   (json_int_t)f.min, "median", f.median, "max", (json_int_t)f.max, "starved",
                   (int)f.starved, "nothing_due",
                   cfg->mode == MODE_OPEN ? json_integer(f.nothing_due) : json_null()));
+    if (cfg->per_connection)
+        json_object_set_new(root, "per_connection", per_connection_json(run));
     json_object_set_new(root, "timeline", timeline_json(run));
     json_t *cpu =
         json_pack("{s:f,s:f,s:f,s:i,s:b}", "user_s", round_to(run->user_s, 4), "sys_s",
