@@ -35,7 +35,12 @@ build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
+# The lab's tests (hosts.lab_*) run as root only, with sshd, ssh and ip: as root, make
+# test installs them first (they skip otherwise).
+LAB_DEPS = /usr/sbin/sshd=openssh-server ssh=openssh-client ssh-keygen=openssh-client ip=iproute2
+
 test: build
+	@if [ "$$(id -u)" -eq 0 ]; then scripts/deps.sh $(LAB_DEPS); fi
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_FLAGS)
 
 # A run that was interrupted (130) still wrote what it measured: it is plotted too.

@@ -19,7 +19,8 @@ need_pc jansson libjansson-dev
 need_pc liburing liburing-dev
 need_cmd gnuplot gnuplot-nox
 for extra in "$@"; do
-    # Extra tools a caller needs, as command=package (for example clang-format=clang-format).
+    # Extra tools a caller needs, as command=package (for example clang-format=clang-format);
+    # the command may be a path, for one outside a user's PATH (/usr/sbin/sshd=openssh-server).
     need_cmd "${extra%%=*}" "${extra#*=}"
 done
 
