@@ -17,6 +17,7 @@
 #define MAX_MODELS 16
 #define MAX_TRIALS 50
 #define MAX_ARGS   32
+#define MAX_AGENTS 32
 
 /* The command line, settled. */
 struct bench_opts {
@@ -49,6 +50,18 @@ struct bench_opts {
     char results_dir[PATH_MAX]; /* where run folders go; results/latest points at the newest */
     char out_dir[PATH_MAX];     /* this run's folder */
     bool progress;              /* a live line on a terminal; a line per run otherwise */
+    /* Hosts (hosts.h, docs/hosts.md): the server's ("" or "local": this machine), one entry
+     * per loadgen agent ("local" or anything ssh takes), the folder for the binaries there,
+     * the address the server listens on and the clients reach ("": 127.0.0.1), ssh's
+     * config, the start skew past which a point is warned of, and this run's name. */
+    char server_host[256];
+    char agents[MAX_AGENTS][256];
+    unsigned nagents;
+    char remote_dir[PATH_MAX];
+    char listen_addr[64];
+    char ssh_config[PATH_MAX];
+    uint64_t skew_bound_ns;
+    char run_id[96];
 };
 
 /* How one run ended. */
@@ -124,6 +137,12 @@ struct run_result {
     json_t *server_stats; /* the server's stats line, or NULL */
     struct run_usage usage;
     double wall_s;
+    /* Across hosts (agents.c): the agents, the spread of their windows' starts as the
+     * channels' round trips estimate it and its uncertainty, and the spread of their own
+     * clocks at t0 (NaN unknown); agents 0 for run_one's one local loadgen. */
+    unsigned agents;
+    double start_skew_us, skew_uncertainty_us, t0_spread_us;
+    bool skew_over; /* past --skew-bound: warned, with the point */
 };
 
 /* A trial of the open loop is lagged when loadgen's send lag p99 is over this share of

@@ -3,6 +3,7 @@
 #include "net.h"
 #include "slo.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -63,6 +64,17 @@ static void usage(FILE *out)
             "                       10m; the points come first in the order they run\n"
             "                       (default 90s for the full suite without --scenarios or\n"
             "                       --points, none otherwise; 0: none)\n"
+            "  --server-host HOST   run the servers on HOST (anything ssh takes: user@host,\n"
+            "                       an ssh_config name; default: this machine)\n"
+            "  --client-hosts LIST  loadgen agents: HOST or HOST*N, comma-separated; a host\n"
+            "                       named N times runs N agents there (default: local, one)\n"
+            "  --listen ADDR        the address the server listens on and the agents reach\n"
+            "                       (default 127.0.0.1; another host needs one)\n"
+            "  --remote-dir DIR     the folder for the run's binaries on the hosts (default:\n"
+            "                       under each host's temporary folder; removed at the end)\n"
+            "  --ssh-config FILE    ssh -F FILE (scripts/lab.sh writes one)\n"
+            "  --skew-bound DUR     warn where the agents' windows start further apart\n"
+            "                       (default 2ms)\n"
             "  --no-floor           leave out echo-floor, the machine's reference, which\n"
             "                       otherwise runs beside the models in every round of the\n"
             "                       concurrency and load scenarios\n"
@@ -385,7 +397,96 @@ enum {
     OPT_MAX_TRIALS,
     OPT_BUDGET,
     OPT_NO_FLOOR,
+    OPT_SERVER_HOST,
+    OPT_CLIENT_HOSTS,
+    OPT_REMOTE_DIR,
+    OPT_LISTEN,
+    OPT_SSH_CONFIG,
+    OPT_SKEW_BOUND,
 };
+
+/* --client-hosts: HOST, HOST*N, comma-separated; a host named N times, or HOST*N, runs N
+ * loadgen agents there ("local": this machine). */
+static int client_hosts(const char *text, struct bench_opts *o)
+{
+    char buf[4096];
+    snprintf(buf, sizeof(buf), "%s", text);
+    o->nagents = 0;
+    for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *star = strrchr(tok, '*');
+        long n = 1;
+        if (star) {
+            char *end;
+            *star = '\0';
+            n = strtol(star + 1, &end, 10);
+            if (end == star + 1 || *end || n < 1 || n > MAX_AGENTS) {
+                fprintf(stderr,
+                        "bench: --client-hosts takes HOST or HOST*N (N from 1 to %d), "
+                        "comma-separated, such as lab2*2,lab3; not '%s'\n",
+                        MAX_AGENTS, text);
+                return -1;
+            }
+        }
+        if (!tok[0] || strlen(tok) >= sizeof(o->agents[0]) || strchr(tok, '\'') ||
+            o->nagents + (unsigned)n > MAX_AGENTS) {
+            fprintf(stderr,
+                    "bench: --client-hosts: '%s' is not a host name ssh takes, or the agents "
+                    "pass %d in all\n",
+                    tok, MAX_AGENTS);
+            return -1;
+        }
+        for (long k = 0; k < n; k++)
+            snprintf(o->agents[o->nagents++], sizeof(o->agents[0]), "%s", tok);
+    }
+    if (o->nagents == 0) {
+        fprintf(stderr, "bench: --client-hosts needs at least one host\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* --listen: an IP address (v4 or v6) the server listens on. */
+static int listen_addr(const char *text, struct bench_opts *o)
+{
+    unsigned char addr[16];
+    if (strlen(text) >= sizeof(o->listen_addr) ||
+        (inet_pton(AF_INET, text, addr) != 1 && inet_pton(AF_INET6, text, addr) != 1)) {
+        fprintf(stderr,
+                "bench: --listen takes the IP address the server listens on and the clients "
+                "reach it at, such as 198.18.0.11 or ::1; not '%s'\n",
+                text);
+        return -1;
+    }
+    snprintf(o->listen_addr, sizeof(o->listen_addr), "%s", text);
+    return 0;
+}
+
+static bool loopback(const char *addr)
+{
+    return !addr[0] || strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0;
+}
+
+/* The hosts make sense together: a server elsewhere listens where the agents reach it;
+ * agents elsewhere do not reach this machine's loopback. */
+static int check_hosts(struct bench_opts *o)
+{
+    bool remote_agent = false;
+    for (unsigned i = 0; i < o->nagents; i++)
+        remote_agent |= strcmp(o->agents[i], "local") != 0;
+    bool remote_server = o->server_host[0] && strcmp(o->server_host, "local") != 0;
+    if ((remote_server || remote_agent) && loopback(o->listen_addr)) {
+        fprintf(stderr,
+                "bench: with the server or the agents on other hosts, --listen ADDR must name "
+                "an address the agents reach the server at (not loopback, which is each "
+                "host's own): such as --listen 198.18.0.11 in the lab\n");
+        return -1;
+    }
+    if (o->nagents == 0)
+        snprintf(o->agents[o->nagents++], sizeof(o->agents[0]), "local");
+    if (!o->skew_bound_ns)
+        o->skew_bound_ns = 2000000; /* 2 ms */
+    return 0;
+}
 
 int bench_parse_args(int argc, char **argv, struct bench_opts *o)
 {
@@ -410,6 +511,12 @@ int bench_parse_args(int argc, char **argv, struct bench_opts *o)
         {"max-trials", required_argument, NULL, OPT_MAX_TRIALS},
         {"budget", required_argument, NULL, OPT_BUDGET},
         {"no-floor", no_argument, NULL, OPT_NO_FLOOR},
+        {"server-host", required_argument, NULL, OPT_SERVER_HOST},
+        {"client-hosts", required_argument, NULL, OPT_CLIENT_HOSTS},
+        {"remote-dir", required_argument, NULL, OPT_REMOTE_DIR},
+        {"listen", required_argument, NULL, OPT_LISTEN},
+        {"ssh-config", required_argument, NULL, OPT_SSH_CONFIG},
+        {"skew-bound", required_argument, NULL, OPT_SKEW_BOUND},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -504,6 +611,44 @@ int bench_parse_args(int argc, char **argv, struct bench_opts *o)
             break;
         case OPT_NO_FLOOR:
             o->no_floor = true;
+            break;
+        case OPT_SERVER_HOST:
+            if (!optarg[0] || strlen(optarg) >= sizeof(o->server_host) || strchr(optarg, '\'')) {
+                fprintf(stderr, "bench: --server-host takes a host ssh reaches (user@host, an "
+                                "ssh_config name), or local\n");
+                return -1;
+            }
+            snprintf(o->server_host, sizeof(o->server_host), "%s", optarg);
+            break;
+        case OPT_CLIENT_HOSTS:
+            if (client_hosts(optarg, o) < 0)
+                return -1;
+            break;
+        case OPT_REMOTE_DIR:
+            if (optarg[0] != '/' || strlen(optarg) >= sizeof(o->remote_dir) / 2 ||
+                strchr(optarg, '\'')) {
+                fprintf(stderr,
+                        "bench: --remote-dir takes an absolute folder on the hosts, "
+                        "such as /tmp/echobench; not '%s'\n",
+                        optarg);
+                return -1;
+            }
+            snprintf(o->remote_dir, sizeof(o->remote_dir), "%s", optarg);
+            break;
+        case OPT_LISTEN:
+            if (listen_addr(optarg, o) < 0)
+                return -1;
+            break;
+        case OPT_SSH_CONFIG:
+            if (access(optarg, R_OK) != 0) {
+                fprintf(stderr, "bench: --ssh-config %s: %s\n", optarg, strerror(errno));
+                return -1;
+            }
+            snprintf(o->ssh_config, sizeof(o->ssh_config), "%s", optarg);
+            break;
+        case OPT_SKEW_BOUND:
+            if (parse_dur("--skew-bound", optarg, &o->skew_bound_ns, 60000000000ull) < 0)
+                return -1;
             break;
         case OPT_DURATION:
             if (parse_dur("--duration", optarg, &o->duration_ns, 3600000000000ull) < 0)
@@ -623,7 +768,11 @@ int bench_parse_args(int argc, char **argv, struct bench_opts *o)
     if (o->loadgen_threads == 0)
         o->loadgen_threads = o->nclient_cpus ? o->nclient_cpus : 1;
     o->progress = !no_progress && isatty(STDERR_FILENO);
+    if (check_hosts(o) < 0)
+        return -1;
     if (check_models(o, models_asked) < 0 || make_out_dir(o) < 0 || check_limits(o) < 0)
         return 3;
+    const char *base = strrchr(o->out_dir, '/');
+    snprintf(o->run_id, sizeof(o->run_id), "%.90s", base ? base + 1 : o->out_dir);
     return 0;
 }

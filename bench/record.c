@@ -80,6 +80,16 @@ json_t *record_trial(const struct run_spec *spec, const struct run_result *r, un
     json_t *t = json_pack("{s:i,s:s,s:s,s:s,s:f}", "trial", (int)trial, "status",
                           run_status_names[r->status], "detail", r->detail, "raw", spec->name,
                           "wall_s", round_to(r->wall_s, 3));
+    /* Across hosts: the agents and how far apart their windows started. */
+    json_object_set_new(
+        t, "agents",
+        r->agents
+            ? json_pack("{s:i,s:b,s:f,s:f,s:o}", "n", (int)r->agents, "skew_over_bound",
+                        r->skew_over, "start_skew_us", round_to(r->start_skew_us, 1),
+                        "skew_uncertainty_us", round_to(r->skew_uncertainty_us, 1), "t0_spread_us",
+                        isnan(r->t0_spread_us) ? json_null()
+                                               : json_real(round_to(r->t0_spread_us, 1)))
+            : json_null());
     json_t *lg = r->loadgen;
     if (lg) {
         double errors = 0;

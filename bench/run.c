@@ -20,6 +20,8 @@
  * Ctrl-C never leaves a server behind, and runs do not overlap. */
 #include "bench.h"
 
+#include "agents.h"
+
 #include "clock.h"
 #include "jsonio.h"
 #include "procfs.h"
@@ -629,6 +631,8 @@ json_t *server_stop(pid_t pid, int out, int processes, struct run_result *r)
 
 int run_one(const struct bench_opts *o, const struct run_spec *spec, struct run_result *r)
 {
+    if (run_needs_hosts(o))
+        return run_hosts(o, spec, r);
     char raw[PATH_MAX + 200], err_path[PATH_MAX + 200], lg_log[PATH_MAX + 200];
     int out = -1, port = 0, sv[2];
     struct watch w = {.sync = -1, .duration_ns = o->duration_ns, .settle_ns = spec->settle_ns};

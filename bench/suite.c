@@ -2,6 +2,7 @@
  * models, and bench.json, rewritten (atomically) after every point. */
 #include "suite.h"
 
+#include "hosts.h"
 #include "jsonio.h"
 #include "version.h"
 
@@ -560,6 +561,14 @@ static json_t *settings_json(const struct suite *s)
         o->budget_ns ? json_real((double)o->budget_ns / 1e9) : json_null());
     if (!s->floor)
         json_object_set_new(set, "floor_note", json_string(s->floor_note));
+    json_t *agents = json_array();
+    for (unsigned i = 0; i < o->nagents; i++)
+        json_array_append_new(agents, json_string(o->agents[i]));
+    json_object_set_new(set, "hosts",
+                        json_pack("{s:s,s:o,s:s,s:f}", "server",
+                                  o->server_host[0] ? o->server_host : "local", "agents", agents,
+                                  "listen", o->listen_addr[0] ? o->listen_addr : "127.0.0.1",
+                                  "skew_bound_us", (double)o->skew_bound_ns / 1e3));
     return set;
 }
 
@@ -658,6 +667,9 @@ int suite_run(struct bench_opts *o)
     int npts[NSCENARIOS];
     char started[32];
 
+    /* Every host checked (and given this build) before anything is measured. */
+    if (hosts_preflight(o) < 0)
+        return 1;
     process_cap(&s);
     floor_decide(&s);
     struct rlimit rl;
@@ -740,5 +752,6 @@ int suite_run(struct bench_opts *o)
             o->out_dir);
     json_decref(s.root);
     json_decref(s.cap.json);
+    hosts_cleanup(o);
     return rc;
 }
