@@ -115,7 +115,7 @@ static void find_noise(FILE *f, int *n, int noisy, int points, const struct nois
 int write_quality_findings(FILE *f, const struct results *r)
 {
     int n = 0;
-    int noisy = 0, points = 0, saturated = 0, clamped = 0, unsettled = 0;
+    int noisy = 0, points = 0, saturated = 0, clamped = 0, unsettled = 0, skewed = 0;
     struct noise ns = {0};
     size_t i, k;
     json_t *sc, *pt;
@@ -135,6 +135,7 @@ int write_quality_findings(FILE *f, const struct results *r)
                 noise_of(pt, &ns);
             saturated += jpath(pt, "loadgen_saturated_trials") > 0;
             unsettled += jpath(pt, "base_unsettled_trials") > 0;
+            skewed += jpath(pt, "skewed_trials") > 0;
             /* The intervals of the figures the tables show. */
             static const char *shown[] = {"throughput_rps", "p99_us", "connect_p50_us",
                                           "cpu_us_per_request", "memory_per_connection_bytes"};
@@ -162,6 +163,16 @@ int write_quality_findings(FILE *f, const struct results *r)
                      "started (its processes or memory still changing) in some trial: their memory "
                      "per connection is measured from a baseline that was still moving.",
                      unsettled);
+    if (skewed > 0) {
+        json_t *bound = json_object_get(
+            json_object_get(json_object_get(r->root, "settings"), "hosts"), "skew_bound_us");
+        finding_line(f, &n,
+                     "At %d points loadgen's agents started their windows further apart than "
+                     "the bound (%.0f µs, --skew-bound) in some trial (each trial's "
+                     "agents.start_skew_us): their merged figures add windows that overlap "
+                     "less than the rest (docs/hosts.md).",
+                     skewed, json_is_number(bound) ? json_number_value(bound) : 2000.0);
+    }
     if (saturated > 0)
         finding_line(
             f, &n,

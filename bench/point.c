@@ -268,12 +268,13 @@ static json_t *slot_point(struct suite *s, const struct point_run *pr, unsigned 
             json_object_set_new(pt, "note", json_string(s->unavailable_why[m]));
     }
     /* Where loadgen, not the server, may have set the pace, the point says so. */
-    unsigned saturated = 0, disturbed = 0, unsettled = 0;
+    unsigned saturated = 0, disturbed = 0, unsettled = 0, skewed = 0;
     size_t i;
     json_t *t;
     json_array_foreach(trials, i, t)
     {
         saturated += json_is_true(json_object_get(t, "loadgen_saturated"));
+        skewed += json_is_true(json_object_get(json_object_get(t, "agents"), "skew_over_bound"));
         disturbed += json_is_true(json_object_get(t, "disturbed"));
         unsettled +=
             json_is_false(json_object_get(json_object_get(t, "resources"), "base_settled"));
@@ -292,6 +293,9 @@ static json_t *slot_point(struct suite *s, const struct point_run *pr, unsigned 
     }
     json_object_set_new(pt, "base_unsettled_trials", json_integer(unsettled));
     json_object_set_new(pt, "disturbed_trials", json_integer(disturbed));
+    /* Across hosts: trials whose agents started further apart than --skew-bound. */
+    if (s->o->nagents > 1)
+        json_object_set_new(pt, "skewed_trials", json_integer(skewed));
     json_object_set_new(pt, "summary", record_point_summary(trials));
     json_object_set_new(pt, "trials", trials);
     return pt;

@@ -45,6 +45,7 @@ void case_floor_series(void);
 void case_vs_floor_table(void);
 void case_old_intervals(void);
 void case_noise_disturbance(void);
+void case_skew_finding(void);
 void case_planner_line(void);
 void case_levels_said(void);
 void case_load_floor_usable(void);

@@ -612,6 +612,30 @@ void case_noise_disturbance(void)
     teardown();
 }
 
+/* Across hosts: a point whose agents started further apart than the bound is said, with
+ * the bound; none is said where no point was. */
+void case_skew_finding(void)
+{
+    char dir[PATH_MAX];
+    char *md = floor_report(dir, sizeof(dir));
+    CHECK(!strstr(md, "started their windows further apart"), "a skew finding with no skew");
+    free(md);
+    json_t *j = floor_fixture();
+    json_t *pt = find_point(j, "concurrency", "thread", 64);
+    json_object_set_new(pt, "skewed_trials", json_integer(1));
+    json_object_set_new(json_object_get(j, "settings"), "hosts",
+                        json_pack("{s:s,s:[s,s],s:s,s:f}", "server", "lab1", "agents", "lab2",
+                                  "lab3", "listen", "198.18.0.11", "skew_bound_us", 500.0));
+    md = report_of("skewed", j, dir, sizeof(dir));
+    json_decref(j);
+    char *line = line_with(md, "started their windows further apart");
+    CHECK(line && strstr(line, "At 1 points") && strstr(line, "(500 µs, --skew-bound)"),
+          "the skew finding: %s", line ? line : "none");
+    free(line);
+    free(md);
+    teardown();
+}
+
 /* The noise finding attributes a spread to the disturbance only where the disturbed
  * trials fall outside the undisturbed ones' range, and says when it cannot tell. */
 void case_noise_cause(void)

@@ -104,6 +104,8 @@ static void case_hosts_local_agents(void)
     json_t *root = latest();
     json_t *trial = the_trial(root);
     check_merged(trial, 2);
+    json_t *pt = json_array_get(json_object_get(scenario(root, "concurrency"), "points"), 0);
+    CHECK(json_is_number(json_object_get(pt, "skewed_trials")), "no skewed_trials");
     json_t *set = json_object_get(json_object_get(root, "settings"), "hosts");
     CHECK(json_array_size(json_object_get(set, "agents")) == 2, "settings.hosts.agents");
     json_decref(root);
