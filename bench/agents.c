@@ -183,10 +183,17 @@ static void server_end(struct server *s, struct run_result *r)
 {
     char line[2048];
     uint64_t deadline = clock_now_ns() + STOP_NS;
-    if (chan_send(&s->ch, "term") == 0)
-        while (!s->exited && chan_line(&s->ch, line, sizeof(line), deadline) == 1)
-            server_other(s, line);
-    if (!s->exited && r->status == RUN_OK) {
+    /* got: 1 a line, 0 the time ran out, -1 the channel is gone. */
+    int got = chan_send(&s->ch, "term") == 0 ? 1 : -1;
+    while (got == 1 && !s->exited && (got = chan_line(&s->ch, line, sizeof(line), deadline)) == 1)
+        server_other(s, line);
+    if (!s->exited && got < 0 && r->status == RUN_OK) {
+        r->status = RUN_CRASHED;
+        snprintf(r->detail, sizeof(r->detail),
+                 "the channel to the server on %s dropped before it stopped (the host, its "
+                 "ssh, or its supervisor went away)",
+                 s->ch.host);
+    } else if (!s->exited && r->status == RUN_OK) {
         r->status = RUN_HUNG;
         snprintf(r->detail, sizeof(r->detail),
                  "the server on %s did not exit within %llu s of SIGTERM and was killed",
