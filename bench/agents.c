@@ -147,7 +147,14 @@ static int server_begin(const struct bench_opts *o, const struct run_spec *spec,
         args[n++] = "--cpus";
         args[n++] = cpus;
     }
-    snprintf(s->log, sizeof(s->log), "%s/raw/%s.server.log", o->out_dir, spec->name);
+    /* Its stderr: into raw/ here; there, beside the binaries, fetched after the run. */
+    if (host_is_local(o->server_host))
+        snprintf(s->log, sizeof(s->log), "%s/raw/%s.server.log", o->out_dir, spec->name);
+    else
+        snprintf(s->log, sizeof(s->log), "%s/%s.server.log", host_dir(o, o->server_host),
+                 spec->name);
+    args[n++] = "--stderr";
+    args[n++] = s->log;
     args[n++] = "--";
     snprintf(exe, sizeof(exe), "echo-%s", spec->model);
     args[n++] = exe;
@@ -184,9 +191,14 @@ static void server_end(struct server *s, struct run_result *r)
     char line[2048];
     uint64_t deadline = clock_now_ns() + STOP_NS;
     /* got: 1 a line, 0 the time ran out, -1 the channel is gone. */
-    int got = chan_send(&s->ch, "term") == 0 ? 1 : -1;
-    while (got == 1 && !s->exited && (got = chan_line(&s->ch, line, sizeof(line), deadline)) == 1)
+    /* What the supervisor said already is read first, whether or not the command goes:
+     * a server killed before the stop has its "exit signal" line there. */
+    chan_send(&s->ch, "term");
+    int got;
+    while (!s->exited && (got = chan_line(&s->ch, line, sizeof(line), deadline)) == 1)
         server_other(s, line);
+    if (s->exited)
+        got = 1;
     if (!s->exited && got < 0 && r->status == RUN_OK) {
         r->status = RUN_CRASHED;
         snprintf(r->detail, sizeof(r->detail),
@@ -310,6 +322,9 @@ static void agent_line(struct agent *ag, const char *line)
         for (int w = 0; w < NWORDS; w++)
             if (strcmp(word, words[w]) == 0)
                 ag->said[w] = true;
+        /* "sync t0 NS RT MONO": NS is loadgen's own t0, the window's start as its
+         * workers count it, on its real-time clock (RT would be when the supervisor read
+         * the line, later by the time loadgen's main thread and it took to wake). */
         if (strcmp(word, "t0") == 0)
             ag->t0_realtime_s = rt / 1e9;
     } else if (strncmp(line, "exit code ", 10) == 0) {
@@ -449,14 +464,17 @@ int run_hosts(const struct bench_opts *o, const struct run_spec *spec, struct ru
 
     memset(r, 0, sizeof(*r));
     memset(ag, 0, sizeof(ag));
+    r->server_elsewhere = !host_is_local(o->server_host);
     if (server_begin(o, spec, &s, &port, r) < 0)
         return r->status == RUN_OK ? -1 : 0;
     /* The baseline: two full readings alike (a server may still be forking), 2 s at most. */
     bool ok = server_sample(&s, true, &base);
+    r->usage.base_readings = ok;
     for (int i = 0; ok && i < 20; i++) {
         clock_sleep_ns(100 * NS_PER_MS);
         if (!server_sample(&s, true, &t))
             break;
+        r->usage.base_readings++;
         bool same = t.processes == base.processes && t.pss_anon_kib == base.pss_anon_kib;
         base = t;
         if (same) {
@@ -481,11 +499,29 @@ int run_hosts(const struct bench_opts *o, const struct run_spec *spec, struct ru
         if (all_gone || any_failed || bench_interrupted || clock_now_ns() > deadline)
             break;
         agents_read(ag, n, 20 * NS_PER_MS);
+        /* The server dying under load is the run's story, before its agents' errors. */
+        char sl[2048];
+        int got = 1;
+        while (!s.exited && (got = chan_line(&s.ch, sl, sizeof(sl), clock_now_ns())) == 1)
+            server_other(&s, sl);
+        if (!s.exited && got < 0 && r->status == RUN_OK) {
+            r->status = RUN_CRASHED;
+            snprintf(r->detail, sizeof(r->detail),
+                     "the channel to the server on %s dropped during the run (the host, its "
+                     "ssh, or its supervisor went away)",
+                     s.ch.host);
+        }
+        if (s.exited && r->status == RUN_OK) {
+            r->status = RUN_CRASHED;
+            snprintf(r->detail, sizeof(r->detail), "the server on %s %s %d during the run",
+                     s.ch.host, s.signal ? "was killed by signal" : "exited with status",
+                     s.signal ? s.signal : s.code);
+        }
         if (!answered[W_IDLE_UP] && all_said(ag, n, W_IDLE_UP)) {
             answered[W_IDLE_UP] = true;
             /* Until the server has taken in the idle clients: its tree still for three
              * readings 100 ms apart, at most settle_ns. */
-            uint64_t until = clock_now_ns() + spec->settle_ns;
+            uint64_t from = clock_now_ns(), until = from + spec->settle_ns;
             int same = 0, lp = -1, lt = -1;
             while (same < 3 && clock_now_ns() < until && server_sample(&s, false, &t)) {
                 peak(&r->usage, &t);
@@ -494,6 +530,7 @@ int run_hosts(const struct bench_opts *o, const struct run_spec *spec, struct ru
                 lt = t.threads;
                 clock_sleep_ns(100 * NS_PER_MS);
             }
+            r->usage.settle_s = (double)(clock_now_ns() - from) / 1e9;
             answer_all(ag, n, false);
         }
         if (!answered[W_PRIMED] && all_said(ag, n, W_PRIMED)) {
@@ -515,6 +552,21 @@ int run_hosts(const struct bench_opts *o, const struct run_spec *spec, struct ru
             answer_all(ag, n, false);
         }
     }
+    /* An agent that failed may have failed because the server died: its supervisor's
+     * word on it is given half a second to come, and comes first. */
+    bool agent_failed = false;
+    for (unsigned k = 0; k < n; k++)
+        agent_failed |= ag[k].failed;
+    char sl[2048];
+    for (uint64_t until = clock_now_ns() + 500 * NS_PER_MS;
+         agent_failed && !s.exited && chan_line(&s.ch, sl, sizeof(sl), until) == 1;)
+        server_other(&s, sl);
+    if (s.exited && r->status == RUN_OK) {
+        r->status = RUN_CRASHED;
+        snprintf(r->detail, sizeof(r->detail), "the server on %s %s %d during the run", s.ch.host,
+                 s.signal ? "was killed by signal" : "exited with status",
+                 s.signal ? s.signal : s.code);
+    }
     skew_of(ag, n, r); /* with the agents' t0 clocks now */
     r->skew_over = r->start_skew_us * 1e3 > (double)o->skew_bound_ns;
     if (r->skew_over)
@@ -533,7 +585,12 @@ int run_hosts(const struct bench_opts *o, const struct run_spec *spec, struct ru
         snprintf(r->detail, sizeof(r->detail), "bench was interrupted");
     } else if (r->status == RUN_OK && clock_now_ns() > deadline) {
         r->status = RUN_LOADGEN_FAILED;
-        snprintf(r->detail, sizeof(r->detail), "the agents ran past their deadline");
+        size_t at = (size_t)snprintf(r->detail, sizeof(r->detail),
+                                     "the agents ran past their deadline; still running:");
+        for (unsigned k = 0; k < n && at < sizeof(r->detail); k++)
+            if (!ag[k].gone)
+                at += (size_t)snprintf(r->detail + at, sizeof(r->detail) - at, " agent %u on %s", k,
+                                       ag[k].host);
     }
     for (unsigned k = 0; k < n; k++)
         chan_close(&ag[k].ch, STOP_NS); /* an agent still running is killed with its group */
@@ -544,6 +601,21 @@ int run_hosts(const struct bench_opts *o, const struct run_spec *spec, struct ru
             t1.cpu_ns >= primed.cpu_ns ? (double)(t1.cpu_ns - primed.cpu_ns) / 1e9 : NAN;
     }
     server_end(&s, r);
+    /* The logs of what ran elsewhere, beside the rest under raw/ (before the folders go). */
+    char here[PATH_MAX + 200];
+    if (!host_is_local(o->server_host)) {
+        snprintf(here, sizeof(here), "%s/raw/%s.server.log", o->out_dir, spec->name);
+        host_fetch(o, o->server_host, s.log, here);
+    }
+    for (unsigned k = 0; k < n; k++)
+        if (!host_is_local(ag[k].host)) {
+            char there[PATH_MAX + 200];
+            snprintf(there, sizeof(there), "%s/%s.agent%u.loadgen.log", host_dir(o, ag[k].host),
+                     spec->name, k);
+            snprintf(here, sizeof(here), "%s/raw/%s.agent%u.loadgen.log", o->out_dir, spec->name,
+                     k);
+            host_fetch(o, ag[k].host, there, here);
+        }
 
     /* Every agent's run JSON under raw/, and their merge as the point's. */
     json_t *runs[MAX_AGENTS];

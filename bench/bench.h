@@ -142,7 +142,8 @@ struct run_result {
      * clocks at t0 (NaN unknown); agents 0 for run_one's one local loadgen. */
     unsigned agents;
     double start_skew_us, skew_uncertainty_us, t0_spread_us;
-    bool skew_over; /* past --skew-bound: warned, with the point */
+    bool skew_over;        /* past --skew-bound: warned, with the point */
+    bool server_elsewhere; /* on another host: its CPUs are not the server CPUs here */
 };
 
 /* A trial of the open loop is lagged when loadgen's send lag p99 is over this share of

@@ -27,6 +27,7 @@
 static struct {
     const char *name[MAX_HOSTS];
     char dir[MAX_HOSTS][PATH_MAX];
+    bool reached[MAX_HOSTS]; /* a command ran there: it may hold a folder and a master */
     unsigned n;
     char control[PATH_MAX];
 } hosts;
@@ -290,6 +291,7 @@ int hosts_preflight(struct bench_opts *o)
         int rc = on_host(o, h, "uname -m; echo \"${TMPDIR:-/tmp}\"; command -v tar", -1, out,
                          sizeof(out), err, sizeof(err));
         char arch[64] = "", tmp[PATH_MAX] = "";
+        hosts.reached[i] = rc == 0;
         if (rc != 0 || sscanf(out, "%63s %4095s", arch, tmp) != 2) {
             ssh_failed(h, rc, err);
             bad++;
@@ -373,9 +375,11 @@ void hosts_cleanup(const struct bench_opts *o)
 {
     char out[256], err[1024], cmd[PATH_MAX + 32];
     for (unsigned i = 0; i < hosts.n; i++) {
+        if (!hosts.reached[i])
+            continue; /* nothing made there, and no master to close */
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", hosts.dir[i]);
-        if (!o->remote_dir[0] || strncmp(hosts.dir[i], o->remote_dir, strlen(o->remote_dir)) ==
-                                     0) /* only what bench made */
+        if (hosts.dir[i][0] &&
+            (!o->remote_dir[0] || strncmp(hosts.dir[i], o->remote_dir, strlen(o->remote_dir)) == 0))
             on_host(o, hosts.name[i], cmd, -1, out, sizeof(out), err, sizeof(err));
         const char *argv[40];
         char buf[1][PATH_MAX + 32];

@@ -468,7 +468,7 @@ static bool loopback(const char *addr)
 
 /* The hosts make sense together: a server elsewhere listens where the agents reach it;
  * agents elsewhere do not reach this machine's loopback. */
-static int check_hosts(struct bench_opts *o)
+static int check_hosts(struct bench_opts *o, bool skew_set)
 {
     bool remote_agent = false;
     for (unsigned i = 0; i < o->nagents; i++)
@@ -483,8 +483,10 @@ static int check_hosts(struct bench_opts *o)
     }
     if (o->nagents == 0)
         snprintf(o->agents[o->nagents++], sizeof(o->agents[0]), "local");
-    if (!o->skew_bound_ns)
+    if (!skew_set)
         o->skew_bound_ns = 2000000; /* 2 ms */
+    else if (o->skew_bound_ns == 0)
+        o->skew_bound_ns = UINT64_MAX; /* 0: never warned of */
     return 0;
 }
 
@@ -522,7 +524,7 @@ int bench_parse_args(int argc, char **argv, struct bench_opts *o)
     };
     bool models_asked = false, no_progress = false;
     bool trials_set = false, duration_set = false, warmup_set = false;
-    bool target_set = false, max_trials_set = false, budget_set = false;
+    bool target_set = false, max_trials_set = false, budget_set = false, skew_set = false;
     int c;
 
     memset(o, 0, sizeof(*o));
@@ -649,6 +651,7 @@ int bench_parse_args(int argc, char **argv, struct bench_opts *o)
         case OPT_SKEW_BOUND:
             if (parse_dur("--skew-bound", optarg, &o->skew_bound_ns, 60000000000ull) < 0)
                 return -1;
+            skew_set = true;
             break;
         case OPT_DURATION:
             if (parse_dur("--duration", optarg, &o->duration_ns, 3600000000000ull) < 0)
@@ -768,7 +771,7 @@ int bench_parse_args(int argc, char **argv, struct bench_opts *o)
     if (o->loadgen_threads == 0)
         o->loadgen_threads = o->nclient_cpus ? o->nclient_cpus : 1;
     o->progress = !no_progress && isatty(STDERR_FILENO);
-    if (check_hosts(o) < 0)
+    if (check_hosts(o, skew_set) < 0)
         return -1;
     if (check_models(o, models_asked) < 0 || make_out_dir(o) < 0 || check_limits(o) < 0)
         return 3;

@@ -211,6 +211,16 @@ json_t *record_trial(const struct run_spec *spec, const struct run_result *r, un
                         num_or_null(u->have_window_cpu && span > 0 && spec->nserver_cpus
                                         ? u->window_cpu_s / (span * spec->nserver_cpus)
                                         : NAN));
+    /* Across hosts the supervisor's readings have no context switches and bench keeps
+     * no gaps between them; a server elsewhere has CPUs bench does not know: not
+     * measured, so null, not 0. */
+    if (r->agents) {
+        json_object_set_new(res, "ctx_voluntary", json_null());
+        json_object_set_new(res, "ctx_involuntary", json_null());
+        json_object_set_new(res, "max_sample_gap_ms", json_null());
+        if (r->server_elsewhere)
+            json_object_set_new(res, "server_cpu_util", json_null());
+    }
     /* The divisor of memory_per_connection_bytes, said beside it. */
     json_object_set_new(res, "connections_held", num_or_null(up));
     /* Disturbed: what else ran on the server's CPUs (others, a lower bound, and steal)

@@ -518,7 +518,8 @@ static void on_sync(struct watch *w, struct run_result *r)
             tree_sample(w->server, false, &w->t1);
             w->have_t1 = true;
             usage_peak(&r->usage, &w->t1, w->last_sample ? now - w->last_sample : 0);
-        } else if (strcmp(line, "t0") == 0 && !w->server_gone) {
+        } else if (strncmp(line, "t0", 2) == 0 && (!line[2] || line[2] == ' ') &&
+                   !w->server_gone) { /* "t0 NS": the window's start on loadgen's clock */
             cheap_sample(w, r);
         }
         if (strcmp(line, "idle-up") == 0 || strcmp(line, "primed") == 0 ||

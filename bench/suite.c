@@ -564,11 +564,13 @@ static json_t *settings_json(const struct suite *s)
     json_t *agents = json_array();
     for (unsigned i = 0; i < o->nagents; i++)
         json_array_append_new(agents, json_string(o->agents[i]));
-    json_object_set_new(set, "hosts",
-                        json_pack("{s:s,s:o,s:s,s:f}", "server",
-                                  o->server_host[0] ? o->server_host : "local", "agents", agents,
-                                  "listen", o->listen_addr[0] ? o->listen_addr : "127.0.0.1",
-                                  "skew_bound_us", (double)o->skew_bound_ns / 1e3));
+    json_object_set_new(
+        set, "hosts",
+        json_pack("{s:s,s:o,s:s,s:o}", "server", o->server_host[0] ? o->server_host : "local",
+                  "agents", agents, "listen", o->listen_addr[0] ? o->listen_addr : "127.0.0.1",
+                  "skew_bound_us",
+                  o->skew_bound_ns == UINT64_MAX ? json_null() /* --skew-bound 0: none */
+                                                 : json_real((double)o->skew_bound_ns / 1e3)));
     return set;
 }
 
@@ -660,16 +662,13 @@ static void link_latest(const struct bench_opts *o)
     fprintf(stderr, "bench: warning: cannot point %s at %s: %s\n", link, base, strerror(errno));
 }
 
-int suite_run(struct bench_opts *o)
+static int suite_body(struct bench_opts *o)
 {
     struct suite s = {.o = o, .started_ns = clock_now_ns(), .last_model = -1};
     static struct point pts[NSCENARIOS][MAX_POINTS];
     int npts[NSCENARIOS];
     char started[32];
 
-    /* Every host checked (and given this build) before anything is measured. */
-    if (hosts_preflight(o) < 0)
-        return 1;
     process_cap(&s);
     floor_decide(&s);
     struct rlimit rl;
@@ -752,6 +751,14 @@ int suite_run(struct bench_opts *o)
             o->out_dir);
     json_decref(s.root);
     json_decref(s.cap.json);
+    return rc;
+}
+
+int suite_run(struct bench_opts *o)
+{
+    /* Every host checked (and given this build) before anything is measured; its
+     * folders and master connections gone at the end, whatever ends the suite. */
+    int rc = hosts_preflight(o) < 0 ? 1 : suite_body(o);
     hosts_cleanup(o);
     return rc;
 }

@@ -203,7 +203,15 @@ static bool wait_run(struct lg_coord *co, struct worker **w, unsigned n,
     if (!sleep_until(co->t0_ns))
         return false;
     getrusage(RUSAGE_SELF, at_t0);
-    sync_say(cfg, "t0", false);
+    /* The window's start as the workers count it (co->t0_ns), on the real-time clock,
+     * whenever this line is read: how far apart several agents' windows began. */
+    struct timespec real;
+    clock_gettime(CLOCK_REALTIME, &real);
+    uint64_t real_ns = (uint64_t)real.tv_sec * NS_PER_S + (uint64_t)real.tv_nsec;
+    char t0_line[48];
+    snprintf(t0_line, sizeof(t0_line), "t0 %llu",
+             (unsigned long long)(real_ns - (clock_now_ns() - co->t0_ns)));
+    sync_say(cfg, t0_line, false);
     uint64_t last = completed_so_far(w, n, &errors); /* the warmup's are not this second's */
     uint64_t t1 = atomic_load(&co->t1_ns);
     for (uint64_t next = co->t0_ns + NS_PER_S;; next += NS_PER_S) {

@@ -241,7 +241,7 @@ static void *kill_agent(void *arg)
 {
     (void)arg;
     for (double end = now_s() + 20; now_s() < end; usleep(50 * 1000))
-        if (system("pkill -9 -f -- '--label concurrency-16-epoll-1-agent1' 2>/dev/null") == 0)
+        if (system("pkill -9 -f -- '--label concurrency-16-epoll-1-agen[t]1' 2>/dev/null") == 0)
             break;
     return NULL;
 }
@@ -279,8 +279,71 @@ static void case_hosts_agent_dies(void)
     teardown();
 }
 
+/* The server killed mid-run: crashed, with its signal. */
+static void *kill_server(void *arg)
+{
+    (void)arg;
+    usleep(1500 * 1000);
+    for (double end = now_s() + 20; now_s() < end; usleep(50 * 1000))
+        if (system("pkill -9 -f -- '^[^ ]*echo-[e]poll -a 198[.]18[.]0[.]11' 2>/dev/null") == 0)
+            break;
+    return NULL;
+}
+
+static void case_hosts_server_killed(void)
+{
+    struct run r;
+    pthread_t killer;
+    lab_up(3);
+    setup_hosts();
+    CHECK(pthread_create(&killer, NULL, kill_server, NULL) == 0);
+    const char *args[] = {"--models",    "epoll",
+                          "--scenarios", "concurrency",
+                          "--points",    "concurrency=16",
+                          "--trials",    "1",
+                          "--duration",  "3s",
+                          "--no-floor",  "--server-host",
+                          "lab1",        "--client-hosts",
+                          "lab2,lab3",   "--listen",
+                          "198.18.0.11", "--ssh-config",
+                          ssh_config,    NULL};
+    run_bench(&r, args, 0, 0);
+    pthread_join(killer, NULL);
+    lab("down");
+    CHECK(r.status == 0, "exit %d:\n%s", r.status, r.err);
+    json_t *root = latest();
+    json_t *pt = json_array_get(json_object_get(scenario(root, "concurrency"), "points"), 0);
+    json_t *trial = json_array_get(json_object_get(pt, "trials"), 0);
+    CHECK(strcmp(str(trial, "status"), "crashed") == 0 && strstr(str(trial, "detail"), "signal 9"),
+          "%s: %s", str(trial, "status"), str(trial, "detail"));
+    json_decref(root);
+    check_nothing_left();
+    teardown();
+}
+
+/* A preflight that fails on one host leaves nothing on the others: no folder, no master
+ * connection. */
+static void case_hosts_preflight_cleans(void)
+{
+    struct run r;
+    lab_up(2);
+    setup_hosts();
+    run_point16(&r, (const char *[]){"--server-host", "nohost.invalid", "--client-hosts", "lab2",
+                                     "--listen", "198.18.0.11", "--ssh-config", ssh_config, NULL});
+    int masters = system("pgrep -f '[e]chobench-ssh-' >/dev/null");
+    int folders = system("ls -d /tmp/echobench-*-[0-9] >/dev/null 2>&1");
+    lab("down");
+    CHECK(r.status == 1 && strstr(r.err, "cannot reach nohost.invalid"), "exit %d:\n%s", r.status,
+          r.err);
+    CHECK(masters != 0, "a master connection outlived the preflight");
+    CHECK(folders != 0, "a run's folder is left on a host");
+    teardown();
+}
+
 TEST_CASES({"hosts_local_agents", case_hosts_local_agents}, {"hosts_refused", case_hosts_refused},
            {"hosts_unreachable", case_hosts_unreachable}, {"hosts_lab", case_hosts_lab},
-           {"hosts_agent_dies", case_hosts_agent_dies});
+           {"hosts_agent_dies", case_hosts_agent_dies},
+           {"hosts_server_killed", case_hosts_server_killed},
+           {"hosts_preflight_cleans", case_hosts_preflight_cleans});
 
 TEST_MAIN()

@@ -476,7 +476,15 @@ static void case_sync(void)
     remote_expect_skipping_out(&r, "went ", line, sizeof(line));
     line_clocks(line, 1, &went_real, &went);
     remote_expect_skipping_out(&r, "sync t0 ", line, sizeof(line));
-    line_clocks(line, 2, &t0_real, &t0);
+    /* "sync t0 NS RT MONO": loadgen's own t0 (its window's start, on the real-time
+     * clock), then the supervisor's clocks; the window began before the line was read. */
+    uint64_t window_real = 0, unused;
+    line_clocks(line, 2, &window_real, &unused);
+    line_clocks(line, 3, &t0_real, &t0);
+    CHECK(window_real > went_real && window_real <= t0_real,
+          "loadgen's t0 %llu is not between the answer %llu and the line's reading %llu",
+          (unsigned long long)window_real, (unsigned long long)went_real,
+          (unsigned long long)t0_real);
     remote_expect_skipping_out(&r, "sync t1 ", line, sizeof(line));
     line_clocks(line, 2, &t1_real, &t1);
     remote_send(&r, "go");
