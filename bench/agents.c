@@ -115,25 +115,6 @@ static bool server_sample(struct server *s, bool full, struct tree *t)
     return true;
 }
 
-static void peak(struct run_usage *u, const struct tree *t)
-{
-    u->samples++;
-    if (t->rss_kib > u->peak_rss_kib)
-        u->peak_rss_kib = t->rss_kib;
-    if (t->threads > u->peak_threads)
-        u->peak_threads = t->threads;
-    if (t->processes > u->peak_processes)
-        u->peak_processes = t->processes;
-}
-
-static void cpu_text(char *buf, size_t len, const int *cpus, unsigned n)
-{
-    size_t at = 0;
-    buf[0] = '\0';
-    for (unsigned i = 0; i < n && at + 8 < len; i++)
-        at += (size_t)snprintf(buf + at, len - at, "%s%d", i ? "," : "", cpus[i]);
-}
-
 static int server_begin(const struct bench_opts *o, const struct run_spec *spec, struct server *s,
                         int *port, struct run_result *r)
 {
@@ -143,7 +124,7 @@ static int server_begin(const struct bench_opts *o, const struct run_spec *spec,
     args[n++] = "run";
     args[n++] = "--raise-nofile";
     if (host_is_local(o->server_host) && spec->nserver_cpus) {
-        cpu_text(cpus, sizeof(cpus), spec->server_cpus, spec->nserver_cpus);
+        cpus_text(cpus, sizeof(cpus), spec->server_cpus, spec->nserver_cpus);
         args[n++] = "--cpus";
         args[n++] = cpus;
     }
@@ -286,7 +267,7 @@ static int agent_begin(const struct bench_opts *o, const struct run_spec *spec, 
     args[a++] = "--stderr";
     args[a++] = log;
     if (here && spec->nclient_cpus) {
-        cpu_text(cpus, sizeof(cpus), spec->client_cpus, spec->nclient_cpus);
+        cpus_text(cpus, sizeof(cpus), spec->client_cpus, spec->nclient_cpus);
         args[a++] = "--cpus";
         args[a++] = cpus;
     }
@@ -484,7 +465,7 @@ int run_hosts(const struct bench_opts *o, const struct run_spec *spec, struct ru
     }
     r->usage.base_rss_kib = base.rss_kib;
     r->usage.base_pss_anon_kib = base.pss_anon_kib;
-    peak(&r->usage, &base);
+    usage_peak(&r->usage, &base, 0);
 
     for (unsigned k = 0; k < n; k++)
         agent_begin(o, spec, k, n, port, &ag[k]);
@@ -524,7 +505,7 @@ int run_hosts(const struct bench_opts *o, const struct run_spec *spec, struct ru
             uint64_t from = clock_now_ns(), until = from + spec->settle_ns;
             int same = 0, lp = -1, lt = -1;
             while (same < 3 && clock_now_ns() < until && server_sample(&s, false, &t)) {
-                peak(&r->usage, &t);
+                usage_peak(&r->usage, &t, 0);
                 same = t.processes == lp && t.threads == lt ? same + 1 : 0;
                 lp = t.processes;
                 lt = t.threads;
@@ -536,19 +517,19 @@ int run_hosts(const struct bench_opts *o, const struct run_spec *spec, struct ru
         if (!answered[W_PRIMED] && all_said(ag, n, W_PRIMED)) {
             answered[W_PRIMED] = true;
             if (server_sample(&s, true, &primed))
-                peak(&r->usage, &primed);
+                usage_peak(&r->usage, &primed, 0);
             answer_all(ag, n, true);
             skew_of(ag, n, r);
         }
         if (answered[W_PRIMED] && !answered[W_T1] && clock_now_ns() >= next_sample &&
             server_sample(&s, false, &t)) {
-            peak(&r->usage, &t);
+            usage_peak(&r->usage, &t, 0);
             next_sample = clock_now_ns() + o->duration_ns / 5;
         }
         if (!answered[W_T1] && all_said(ag, n, W_T1)) {
             answered[W_T1] = true;
             if (server_sample(&s, false, &t1))
-                peak(&r->usage, &t1);
+                usage_peak(&r->usage, &t1, 0);
             answer_all(ag, n, false);
         }
     }

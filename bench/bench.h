@@ -182,6 +182,12 @@ pid_t server_start(const struct bench_opts *o, const char *model, const char *co
  * Returns its stats line, or NULL. */
 json_t *server_stop(pid_t pid, int out, int processes, struct run_result *r);
 
+/* run.c, for agents.c too: a reading of the server's tree into the usage's peaks (gap_ns:
+ * the time since the reading before, 0 unknown); a CPU list as "0,2,3". */
+struct tree;
+void usage_peak(struct run_usage *u, const struct tree *t, uint64_t gap_ns);
+void cpus_text(char *buf, size_t len, const int *cpus, unsigned n);
+
 /* Frees what a result holds. */
 void run_result_free(struct run_result *r);
 

@@ -180,7 +180,7 @@ static void file_tail(const char *path, char *buf, size_t len)
 
 /* ---- reading the server's process tree (tree.c) ---- */
 
-static void usage_peak(struct run_usage *u, const struct tree *t, uint64_t gap_ns)
+void usage_peak(struct run_usage *u, const struct tree *t, uint64_t gap_ns)
 {
     u->samples++;
     if (t->rss_kib > u->peak_rss_kib)
@@ -271,7 +271,7 @@ static void build_argv(const char **argv, const char *path, const char *const *a
     argv[n] = NULL;
 }
 
-static void cpu_list(char *buf, size_t len, const int *cpus, unsigned n)
+void cpus_text(char *buf, size_t len, const int *cpus, unsigned n)
 {
     size_t at = 0;
     buf[0] = '\0';
@@ -334,7 +334,7 @@ static pid_t start_loadgen(const struct bench_opts *o, const struct run_spec *sp
 
     snprintf(path, sizeof(path), "%s/loadgen", o->bin_dir);
     snprintf(target, sizeof(target), "127.0.0.1:%d", port);
-    cpu_list(cpus, sizeof(cpus), spec->client_cpus, spec->nclient_cpus);
+    cpus_text(cpus, sizeof(cpus), spec->client_cpus, spec->nclient_cpus);
     snprintf(threads, sizeof(threads), "%u", o->loadgen_threads);
     snprintf(sync, sizeof(sync), "%d", sync_fd);
     const char *extra[16] = {"-t",      threads,    "--json", json_path, "--no-progress",

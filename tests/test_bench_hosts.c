@@ -20,14 +20,11 @@ static double num(json_t *o, const char *key)
     return json_number_value(v);
 }
 
-static const char *const servers[] = {"epoll", "echobench-remote", NULL};
-
 /* bin/ with the supervisor too (setup copies echo-NAME: it is named by path here). */
 static void setup_hosts(void)
 {
     setup((const char *[]){"epoll", NULL});
     copy_exe(ECHOBENCH_BIN_DIR "/echobench-remote", "echobench-remote");
-    (void)servers;
 }
 
 /* The concurrency point at 16 connections, one trial, epoll, with extra arguments. */
@@ -236,88 +233,70 @@ static void case_hosts_lab(void)
     teardown();
 }
 
-/* An agent killed mid-run: its point failed with the reason, nothing left anywhere. */
-static void *kill_agent(void *arg)
+/* What a killer thread kills (pkill -f's pattern, bracketed so that it does not match
+ * the shell that runs it), after how long. */
+struct victim {
+    const char *pattern;
+    unsigned after_ms;
+};
+
+static void *killer(void *arg)
 {
-    (void)arg;
+    const struct victim *v = arg;
+    char cmd[256];
+    snprintf(cmd, sizeof(cmd), "pkill -9 -f -- '%s' 2>/dev/null", v->pattern);
+    usleep(v->after_ms * 1000);
     for (double end = now_s() + 20; now_s() < end; usleep(50 * 1000))
-        if (system("pkill -9 -f -- '--label concurrency-16-epoll-1-agen[t]1' 2>/dev/null") == 0)
+        if (system(cmd) == 0)
             break;
     return NULL;
 }
 
-static void case_hosts_agent_dies(void)
+/* The lab's run of 3 s with v killed during it; returns its one trial's point (the
+ * caller frees *root), after checking that nothing of the run is left. */
+static json_t *killed_mid_run(const struct victim *v, json_t **root)
 {
     struct run r;
-    pthread_t killer;
+    pthread_t k;
     lab_up(3);
     setup_hosts();
-    CHECK(pthread_create(&killer, NULL, kill_agent, NULL) == 0);
-    const char *args[] = {"--models",    "epoll",
-                          "--scenarios", "concurrency",
-                          "--points",    "concurrency=16",
-                          "--trials",    "1",
-                          "--duration",  "3s",
-                          "--no-floor",  "--server-host",
-                          "lab1",        "--client-hosts",
-                          "lab2,lab3",   "--listen",
-                          "198.18.0.11", "--ssh-config",
-                          ssh_config,    NULL};
-    run_bench(&r, args, 0, 0);
-    pthread_join(killer, NULL);
+    CHECK(pthread_create(&k, NULL, killer, (void *)v) == 0);
+    run_point16(&r, (const char *[]){"--duration", "3s", "--server-host", "lab1", "--client-hosts",
+                                     "lab2,lab3", "--listen", "198.18.0.11", "--ssh-config",
+                                     ssh_config, NULL});
+    pthread_join(k, NULL);
     lab("down");
     CHECK(r.status == 0, "exit %d:\n%s", r.status, r.err);
-    json_t *root = latest();
-    json_t *pt = json_array_get(json_object_get(scenario(root, "concurrency"), "points"), 0);
+    *root = latest();
+    check_nothing_left();
+    return json_array_get(json_object_get(scenario(*root, "concurrency"), "points"), 0);
+}
+
+/* An agent killed mid-run: its point failed with the reason, nothing left anywhere. */
+static void case_hosts_agent_dies(void)
+{
+    json_t *root;
+    static const struct victim v = {"--label concurrency-16-epoll-1-agen[t]1", 0};
+    json_t *pt = killed_mid_run(&v, &root);
     json_t *trial = json_array_get(json_object_get(pt, "trials"), 0);
     CHECK(strcmp(str(pt, "status"), "failed") == 0, "the point is %s", str(pt, "status"));
     CHECK(strcmp(str(trial, "status"), "loadgen_failed") == 0 &&
               strstr(str(trial, "detail"), "agent 1"),
           "%s: %s", str(trial, "status"), str(trial, "detail"));
     json_decref(root);
-    check_nothing_left();
     teardown();
 }
 
-/* The server killed mid-run: crashed, with its signal. */
-static void *kill_server(void *arg)
-{
-    (void)arg;
-    usleep(1500 * 1000);
-    for (double end = now_s() + 20; now_s() < end; usleep(50 * 1000))
-        if (system("pkill -9 -f -- '^[^ ]*echo-[e]poll -a 198[.]18[.]0[.]11' 2>/dev/null") == 0)
-            break;
-    return NULL;
-}
-
+/* The server killed mid-run: crashed, with its signal (not its agents' errors). */
 static void case_hosts_server_killed(void)
 {
-    struct run r;
-    pthread_t killer;
-    lab_up(3);
-    setup_hosts();
-    CHECK(pthread_create(&killer, NULL, kill_server, NULL) == 0);
-    const char *args[] = {"--models",    "epoll",
-                          "--scenarios", "concurrency",
-                          "--points",    "concurrency=16",
-                          "--trials",    "1",
-                          "--duration",  "3s",
-                          "--no-floor",  "--server-host",
-                          "lab1",        "--client-hosts",
-                          "lab2,lab3",   "--listen",
-                          "198.18.0.11", "--ssh-config",
-                          ssh_config,    NULL};
-    run_bench(&r, args, 0, 0);
-    pthread_join(killer, NULL);
-    lab("down");
-    CHECK(r.status == 0, "exit %d:\n%s", r.status, r.err);
-    json_t *root = latest();
-    json_t *pt = json_array_get(json_object_get(scenario(root, "concurrency"), "points"), 0);
+    json_t *root;
+    static const struct victim v = {"^[^ ]*echo-[e]poll -a 198[.]18[.]0[.]11", 1500};
+    json_t *pt = killed_mid_run(&v, &root);
     json_t *trial = json_array_get(json_object_get(pt, "trials"), 0);
     CHECK(strcmp(str(trial, "status"), "crashed") == 0 && strstr(str(trial, "detail"), "signal 9"),
           "%s: %s", str(trial, "status"), str(trial, "detail"));
     json_decref(root);
-    check_nothing_left();
     teardown();
 }
 
