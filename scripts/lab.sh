@@ -120,6 +120,10 @@ cmd_down() {
     done
     mapfile -t pids < <(lab_sshd_pids)
     [ ${#pids[@]} -eq 0 ] || kill -KILL "${pids[@]}" 2>/dev/null || true
+    # A watchdog whose pid went with its folder (a crash), or that had not yet woken from
+    # its killed sleep: found by its name (its bash's $0), there is one lab a machine.
+    mapfile -t pids < <(pgrep -f -- '^bash -c .* [e]blab-watchdog ' 2>/dev/null || true)
+    [ ${#pids[@]} -eq 0 ] || kill -KILL "${pids[@]}" 2>/dev/null || true
     local link
     for link in $(lab_links); do
         ip link del "$link" 2>/dev/null || true
