@@ -630,11 +630,7 @@ int run_hosts(const struct bench_opts *o, const struct run_spec *spec, struct ru
     }
     for (unsigned k = 0; k < got; k++)
         json_decref(runs[k]);
-    if (r->server_stats) {
-        char path[PATH_MAX + 200];
-        snprintf(path, sizeof(path), "%s/raw/%s.server.json", o->out_dir, spec->name);
-        json_write_atomic(r->server_stats, path);
-    }
+    keep_server_stats(o, spec, r);
     r->wall_s = (double)(clock_now_ns() - t0) / 1e9;
     return 0;
 }

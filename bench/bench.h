@@ -188,6 +188,10 @@ struct tree;
 void usage_peak(struct run_usage *u, const struct tree *t, uint64_t gap_ns);
 void cpus_text(char *buf, size_t len, const int *cpus, unsigned n);
 
+/* The server's stats line, when there is one, as raw/NAME.server.json. */
+void keep_server_stats(const struct bench_opts *o, const struct run_spec *spec,
+                       const struct run_result *r);
+
 /* Frees what a result holds. */
 void run_result_free(struct run_result *r);
 

@@ -694,13 +694,19 @@ int run_one(const struct bench_opts *o, const struct run_spec *spec, struct run_
     close(out);
 
     collect_loadgen(r, lg_status, raw, lg_log);
+    keep_server_stats(o, spec, r);
+    r->wall_s = (double)(clock_now_ns() - t0) / 1e9;
+    return 0;
+}
+
+void keep_server_stats(const struct bench_opts *o, const struct run_spec *spec,
+                       const struct run_result *r)
+{
     if (r->server_stats) {
         char path[PATH_MAX + 200];
         snprintf(path, sizeof(path), "%s/raw/%s.server.json", o->out_dir, spec->name);
         json_write_atomic(r->server_stats, path);
     }
-    r->wall_s = (double)(clock_now_ns() - t0) / 1e9;
-    return 0;
 }
 
 void run_result_free(struct run_result *r)

@@ -507,6 +507,23 @@ double proc_cpu_s(pid_t pid)
     return cpu;
 }
 
+char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    char *buf = malloc((size_t)n + 1);
+    CHECK(buf && fread(buf, 1, (size_t)n, f) == (size_t)n);
+    buf[n] = '\0';
+    fclose(f);
+    if (len)
+        *len = (size_t)n;
+    return buf;
+}
+
 int run_tool(const char *tool, const char *const *args, const char *path_env, const char *out_path,
              char *err, size_t errlen)
 {

@@ -115,6 +115,10 @@ uint64_t rnd_below(uint64_t *state, uint64_t n);
 /* Raises this process's descriptor limit (tests open many clients). */
 void raise_nofile(void);
 
+/* The whole of a file (NUL-terminated; its length in *len unless NULL), or NULL if it
+ * cannot be opened; the caller frees it. */
+char *slurp(const char *path, size_t *len);
+
 /* Runs build/bin/TOOL with args (NULL-terminated) and waits for it: its stdout to the
  * file out_path (NULL: discarded), its stderr into err; path_env, when not NULL,
  * replaces its PATH. Returns its exit status, or 128 + the signal that ended it. */

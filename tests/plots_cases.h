@@ -21,10 +21,6 @@ json_t *fixture(void);
  * status, its stderr in err. */
 int run(const char *tool, const char *const *args, const char *path_env, char *err, size_t errlen);
 
-/* The whole of a file (NUL-terminated; its length in *len unless NULL), or NULL if it
- * cannot be opened; the caller frees it. */
-char *slurp(const char *path, size_t *len);
-
 /* The point of a scenario for model at x, or NULL. */
 json_t *find_point(json_t *root, const char *scenario, const char *model, double x);
 

@@ -63,20 +63,6 @@ static json_t *load_fixture(const char *fixture)
     return j;
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    CHECK(f, "%s: %s", path, strerror(errno));
-    CHECK(fseek(f, 0, SEEK_END) == 0);
-    long n = ftell(f);
-    rewind(f);
-    char *buf = malloc((size_t)n + 1);
-    CHECK(buf && fread(buf, 1, (size_t)n, f) == (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 /* Runs compare A B; returns its compare.md, its stdout in *out (both the caller's). */
 static char *compare(const char *a, const char *b, char **out)
 {
@@ -86,8 +72,10 @@ static char *compare(const char *a, const char *b, char **out)
     int rc = run_tool("compare", args, NULL, out_path, err, sizeof(err));
     CHECK(rc == 0, "compare exited %d: %s", rc, err);
     snprintf(md_path, sizeof(md_path), "%s/compare/compare.md", b);
-    *out = slurp(out_path);
-    return slurp(md_path);
+    *out = slurp(out_path, NULL);
+    char *md = slurp(md_path, NULL);
+    CHECK(*out && md, "no %s", *out ? md_path : out_path);
+    return md;
 }
 
 /* The markdown row of model at point label for metric, into line; false if none. */

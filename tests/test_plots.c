@@ -86,23 +86,6 @@ int run(const char *tool, const char *const *args, const char *path_env, char *e
     return run_tool(tool, args, path_env, NULL, err, errlen);
 }
 
-char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *buf = malloc((size_t)n + 1);
-    CHECK(buf && fread(buf, 1, (size_t)n, f) == (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    if (len)
-        *len = (size_t)n;
-    return buf;
-}
-
 /* ---- every expected plot, as a PNG and an SVG worth the name ---- */
 
 static void check_png(const char *path)

@@ -61,21 +61,6 @@ static json_t *pair_of(json_t *root, const char *pitfall)
     return NULL;
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *buf = malloc((size_t)n + 1);
-    CHECK(buf && fread(buf, 1, (size_t)n, f) == (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 /* plots on json (NULL: the fixture as it is) in a folder of its own named name, which
  * it returns in dir; returns report.md (the caller frees it). */
 static char *report_of(const char *name, json_t *json, char *dir, size_t len)
@@ -96,7 +81,7 @@ static char *report_of(const char *name, json_t *json, char *dir, size_t len)
     int rc = run_tool("plots", args, NULL, NULL, err, sizeof(err));
     CHECK(rc == 0, "plots exited %d on %s: %s", rc, name, err);
     snprintf(path, sizeof(path), "%s/report.md", dir);
-    char *md = slurp(path);
+    char *md = slurp(path, NULL);
     CHECK(md, "no %s", path);
     return md;
 }
@@ -311,7 +296,7 @@ static void case_plots(void)
     for (size_t i = 0; i < sizeof(plots) / sizeof(plots[0]); i++) {
         json_t *pair = pair_of(j, plots[i].pitfall);
         snprintf(path, sizeof(path), "%s/plots/data/%s.tsv", dir, plots[i].plot);
-        char *tsv = slurp(path);
+        char *tsv = slurp(path, NULL);
         CHECK(tsv, "no %s", path);
         char name[64];
         snprintf(name, sizeof(name), "--pitfall %s", plots[i].pitfall);
@@ -320,7 +305,7 @@ static void case_plots(void)
         free(tsv);
         /* The script draws both, and marks where the pitfall first failed, in words. */
         snprintf(path, sizeof(path), "%s/plots/%s.gp", dir, plots[i].plot);
-        char *gp = slurp(path);
+        char *gp = slurp(path, NULL);
         CHECK(gp, "no %s", path);
         char want[160];
         snprintf(want, sizeof(want), "title '%s'", name);
@@ -394,7 +379,7 @@ static void case_run_failed(void)
     has(line, "| failed_to_start: echo-process did not listen within 5 s |", "its run's row");
     /* Its plot keeps the pitfall's line alone. */
     snprintf(path, sizeof(path), "%s/plots/data/pitfall_no_close.tsv", dir);
-    char *tsv = slurp(path);
+    char *tsv = slurp(path, NULL);
     CHECK(tsv && strstr(tsv, "--pitfall no-close\t") && !strstr(tsv, "(correct)"),
           "the plot of a pair whose correct run failed: %s", tsv ? tsv : "none");
     free(tsv);
