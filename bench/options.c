@@ -74,7 +74,7 @@ static void usage(FILE *out)
             "                       under each host's temporary folder; removed at the end)\n"
             "  --ssh-config FILE    ssh -F FILE (scripts/lab.sh writes one)\n"
             "  --skew-bound DUR     warn where the agents' windows start further apart\n"
-            "                       (default 2ms)\n"
+            "                       (default 2ms; 0: never)\n"
             "  --no-floor           leave out echo-floor, the machine's reference, which\n"
             "                       otherwise runs beside the models in every round of the\n"
             "                       concurrency and load scenarios\n"
