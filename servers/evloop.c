@@ -218,9 +218,11 @@ static void conn_open(struct evloop *l, int fd)
     return;
 
 reject:
+    /* Counted first, while errno still says why. ERANGE: a descriptor too large for
+     * the poller (select's FD_SETSIZE, see poller_add). */
+    stats_reject(errno == ERANGE ? REJECT_FD_SETSIZE : stats_reject_cause(errno));
     free(c);
     close(fd);
-    stats_add(STAT_REJECTED, 1);
 }
 
 /* Stops watching the listener for a moment: after a failure that would otherwise
@@ -244,7 +246,8 @@ static void accept_ready(struct evloop *l)
             conn_open(l, fd);
             continue;
         }
-        switch (server_accept_verdict(errno)) {
+        int err = errno;
+        switch (server_accept_verdict(err)) {
         case ACCEPT_RETRY:
             continue;
         case ACCEPT_DRAINED:
@@ -254,8 +257,8 @@ static void accept_ready(struct evloop *l)
              * the stop arrives a moment after its parent shut the shared listener: until
              * then, rest rather than spin on a listener that stays readable. Anything
              * else (EBADF, ENOTSOCK): the listener is broken, and the loop ends. */
-            if (errno != EINVAL)
-                l->broken = errno;
+            if (err != EINVAL)
+                l->broken = err;
             else if (!server_stopping)
                 listener_pause(l);
             return;
@@ -272,7 +275,7 @@ static void accept_ready(struct evloop *l)
                     return;
                 }
                 stats_add(STAT_ACCEPTED, 1);
-                stats_add(STAT_REJECTED, 1);
+                stats_reject(stats_reject_cause(err)); /* EMFILE or ENFILE */
             }
             siblings_take_over(l);
             return;

@@ -189,7 +189,8 @@ static int process_run(int listenfd, const struct server_opts *opts)
         if (pid == 0)
             child_serve(listenfd, reserve, connfd, parent);
         if (pid < 0) {
-            stats_add(STAT_REJECTED, 1); /* EAGAIN, ENOMEM: this client only */
+            /* EAGAIN (RLIMIT_NPROC, pid_max, threads-max), ENOMEM: this client only */
+            stats_reject(stats_reject_cause(errno));
         } else {
             children[child_count++] = pid;
             stats_conn_open();

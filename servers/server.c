@@ -131,7 +131,8 @@ int server_accept(int listenfd, int *reserve)
         }
         if (server_stopping)
             return -1;
-        switch (server_accept_verdict(errno)) {
+        int err = errno;
+        switch (server_accept_verdict(err)) {
         case ACCEPT_RETRY:
         case ACCEPT_DRAINED:
             continue;
@@ -147,7 +148,7 @@ int server_accept(int listenfd, int *reserve)
             waited = false;
             if (net_shed(listenfd, reserve) == 1) {
                 stats_add(STAT_ACCEPTED, 1);
-                stats_add(STAT_REJECTED, 1);
+                stats_reject(stats_reject_cause(err)); /* EMFILE or ENFILE */
             } else {
                 clock_sleep_ns(NS_PER_MS); /* no reserve left: do not spin */
             }

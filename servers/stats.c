@@ -1,15 +1,17 @@
 /* The server's counters, in shared memory with atomic updates. */
 #include "stats.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
 
 #define STATS_SHARDS 64
 
-/* One cache line of counters per shard, so shards never share a line. */
+/* A shard's counters start on a cache line of their own, so shards never share one. */
 struct stats_shard {
     _Alignas(64) _Atomic uint64_t v[STAT_COUNT];
+    _Atomic uint64_t rejected_for[REJECT_COUNT]; /* the rejected count is their sum */
 };
 
 struct stats_shared {
@@ -47,6 +49,28 @@ void stats_add(enum stat_id id, uint64_t n)
 {
     struct stats_shard *s = my_shard ? my_shard : &shared->shards[0];
     atomic_fetch_add_explicit(&s->v[id], n, memory_order_relaxed);
+}
+
+enum reject_cause stats_reject_cause(int err)
+{
+    switch (err) {
+    case EMFILE:
+        return REJECT_EMFILE;
+    case ENFILE:
+        return REJECT_ENFILE;
+    case EAGAIN:
+        return REJECT_EAGAIN;
+    case ENOMEM:
+        return REJECT_ENOMEM;
+    default:
+        return REJECT_OTHER;
+    }
+}
+
+void stats_reject(enum reject_cause why)
+{
+    struct stats_shard *s = my_shard ? my_shard : &shared->shards[0];
+    atomic_fetch_add_explicit(&s->rejected_for[why], 1, memory_order_relaxed);
 }
 
 void stats_use_worker(unsigned w)
@@ -106,14 +130,33 @@ uint64_t stats_get(enum stat_id id)
     return sum;
 }
 
+static uint64_t rejected_for(enum reject_cause why)
+{
+    uint64_t sum = 0;
+    for (int i = 0; i < STATS_SHARDS; i++)
+        sum += atomic_load_explicit(&shared->shards[i].rejected_for[why], memory_order_relaxed);
+    return sum;
+}
+
 void stats_print(FILE *out, const char *model)
 {
+    /* Read once, so that the total printed is the sum of the causes printed. */
+    uint64_t why[REJECT_COUNT], rejected = 0;
+    for (int i = 0; i < REJECT_COUNT; i++)
+        rejected += why[i] = rejected_for(i);
+
     fprintf(out,
             "{\"model\":\"%s\",\"accepted\":%" PRIu64 ",\"requests\":%" PRIu64
             ",\"bytes_in\":%" PRIu64 ",\"bytes_out\":%" PRIu64 ",\"max_concurrent\":%" PRId64
-            ",\"rejected\":%" PRIu64 ",\"errors\":%" PRIu64 ",\"too_long\":%" PRIu64 "}\n",
+            ",\"rejected\":%" PRIu64 ",\"errors\":%" PRIu64 ",\"too_long\":%" PRIu64,
             model, stats_get(STAT_ACCEPTED), stats_get(STAT_REQUESTS), stats_get(STAT_BYTES_IN),
             stats_get(STAT_BYTES_OUT),
-            atomic_load_explicit(&shared->max_open_conns, memory_order_relaxed),
-            stats_get(STAT_REJECTED), stats_get(STAT_ERRORS), stats_get(STAT_TOO_LONG));
+            atomic_load_explicit(&shared->max_open_conns, memory_order_relaxed), rejected,
+            stats_get(STAT_ERRORS), stats_get(STAT_TOO_LONG));
+    fprintf(out,
+            ",\"rejected_for\":{\"emfile\":%" PRIu64 ",\"enfile\":%" PRIu64
+            ",\"fd_setsize\":%" PRIu64 ",\"eagain\":%" PRIu64 ",\"enomem\":%" PRIu64
+            ",\"other\":%" PRIu64 "}}\n",
+            why[REJECT_EMFILE], why[REJECT_ENFILE], why[REJECT_FD_SETSIZE], why[REJECT_EAGAIN],
+            why[REJECT_ENOMEM], why[REJECT_OTHER]);
 }

@@ -11,10 +11,21 @@ enum stat_id {
     STAT_REQUESTS,  /* complete lines echoed or queued for echo */
     STAT_BYTES_IN,  /* bytes read from clients */
     STAT_BYTES_OUT, /* bytes written to clients */
-    STAT_REJECTED,  /* connections closed at once for lack of a resource */
     STAT_ERRORS,    /* connections ended by an error other than EOF, and failed accepts */
     STAT_TOO_LONG,  /* connections closed for a line over the limit (also in errors) */
     STAT_COUNT
+};
+
+/* Why a connection was closed at once for lack of a resource (the stats line's
+ * rejected_for; "rejected" is their sum). */
+enum reject_cause {
+    REJECT_EMFILE,     /* accept(): the process's RLIMIT_NOFILE */
+    REJECT_ENFILE,     /* accept(): the system's fs.file-max */
+    REJECT_FD_SETSIZE, /* a descriptor select cannot watch */
+    REJECT_EAGAIN,     /* fork() or pthread_create(): out of tasks */
+    REJECT_ENOMEM,     /* out of memory: fork, pthread_create, a buffer */
+    REJECT_OTHER,
+    REJECT_COUNT
 };
 
 /* Maps the counters into memory shared with every child this process forks, so a
@@ -48,6 +59,13 @@ int stats_worker_full(bool full);
 /* Adds n to a counter; an atomic add, safe from any thread or forked child. */
 void stats_add(enum stat_id id, uint64_t n);
 
+/* The cause for an errno that made a connection be refused: EMFILE, ENFILE, EAGAIN
+ * and ENOMEM their own, anything else REJECT_OTHER. */
+enum reject_cause stats_reject_cause(int err);
+
+/* Counts one connection closed at once for lack of a resource, and why. */
+void stats_reject(enum reject_cause why);
+
 /* A connection opened or closed: keeps the count of open ones and its maximum.
  * Lock-free atomics: safe in a signal handler. */
 void stats_conn_open(void);
@@ -56,7 +74,8 @@ void stats_conn_close(void);
 /* Reads a counter summed over the shards. */
 uint64_t stats_get(enum stat_id id);
 
-/* Prints the one stats line: {"model":...,"accepted":N,...}, then a newline. */
+/* Prints the one stats line: {"model":...,"accepted":N,...,"rejected_for":{...}}, then
+ * a newline. */
 void stats_print(FILE *out, const char *model);
 
 #endif

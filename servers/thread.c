@@ -14,6 +14,7 @@
 #include "server.h"
 #include "stats.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -102,11 +103,16 @@ static int thread_run(int listenfd, const struct server_opts *opts)
             start = serve_racy;
             arg = &racy_connfd;
         }
-        if (connset_add(connfd) < 0 || (err = pthread_create(&tid, &attr, start, arg)) != 0) {
-            /* EAGAIN: out of threads or memory. This client only pays. */
+        if (connset_add(connfd) < 0)
+            err = errno; /* ENOMEM */
+        else
+            err = pthread_create(&tid, &attr, start, arg);
+        if (err != 0) {
+            /* EAGAIN: out of threads (RLIMIT_NPROC, threads-max, pid_max) or the
+             * kernel's memory for them. This client only pays. */
             connset_remove(connfd);
             close(connfd);
-            stats_add(STAT_REJECTED, 1);
+            stats_reject(stats_reject_cause(err));
         }
     }
     connset_stop(STOP_GRACE_NS);

@@ -138,7 +138,7 @@ static void *worker(void *arg)
         /* In the set before serving, so the stop can end it; and served only if the
          * stop has not begun, or connset_stop may have passed it by already. */
         if (connset_add(connfd) < 0) {
-            stats_add(STAT_REJECTED, 1); /* ENOMEM */
+            stats_reject(REJECT_ENOMEM);
         } else {
             if (!server_stopping)
                 proto_echo(connfd);

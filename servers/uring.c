@@ -158,7 +158,7 @@ static void conn_open(int fd)
 
 reject:
     close(fd);
-    stats_add(STAT_REJECTED, 1);
+    stats_reject(REJECT_ENOMEM); /* realloc or calloc failed */
 }
 
 static void conn_done(struct conn *c, int res)
@@ -187,13 +187,14 @@ static void conn_done(struct conn *c, int res)
 }
 
 /* Sheds what waits in the accept queue when out of descriptors, so that the accept
- * does not fail on it again at once. Returns false when it cannot (no reserve). */
-static bool shed_queue(void)
+ * does not fail on it again at once, each counted as rejected for why. Returns false
+ * when it cannot (no reserve). */
+static bool shed_queue(enum reject_cause why)
 {
     int shed;
     while ((shed = net_shed(listener, &reserve)) == 1) {
         stats_add(STAT_ACCEPTED, 1);
-        stats_add(STAT_REJECTED, 1);
+        stats_reject(why);
     }
     return shed == 0;
 }
@@ -220,7 +221,7 @@ static void accept_done(const struct io_uring_cqe *cqe)
         case ACCEPT_DRAINED:
             break;
         case ACCEPT_SHED:
-            if (!shed_queue()) {
+            if (!shed_queue(stats_reject_cause(-res))) { /* EMFILE or ENFILE */
                 if (!more)
                     accept_pause();
                 return;

@@ -3,8 +3,10 @@
 #ifndef ECHOBENCH_SERVER_CASES_H
 #define ECHOBENCH_SERVER_CASES_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* The model under test (echo-MODEL), from the command line. */
@@ -26,6 +28,14 @@ void case_work_threads(void);
 void case_sigkill(void);
 void case_workers_ready(void);
 void case_prefork_emfile(void);
+void case_rejected_for(void);
+
+/* The stats line's rejected_for.cause; fails the case when it is missing. */
+uint64_t rejected_for(json_t *stats, const char *cause);
+
+/* Fails the case unless the stats line's rejected_for has its six causes, summing to
+ * rejected. */
+void check_rejected_for(json_t *stats);
 
 /* server_models.c: the cases of one model each. */
 

@@ -1,8 +1,8 @@
 /* Cases of test_servers (the table is in test_servers.c) on whether a server's figures
  * and signals mean what they say: the counters match what a slow reader received, the
  * ready line comes once every worker is up, a killed server leaves nothing serving, a
- * pre-forked worker at its limit leaves clients to a sibling with room, and --work-us
- * burns without a race. */
+ * pre-forked worker at its limit leaves clients to a sibling with room, --work-us
+ * burns without a race, and the rejected count comes with its causes. */
 #include "check.h"
 #include "harness.h"
 #include "procfs.h"
@@ -303,5 +303,45 @@ void case_prefork_emfile(void)
           "max_concurrent %lu (descriptors %d, %d in "
           "one process)",
           (unsigned long)stat_u64(st, "max_concurrent"), total, max_one);
+    json_decref(st);
+}
+
+/* ---- rejected_for: the stats line says why each rejected connection was ---- */
+
+/* The causes of the stats line's rejected_for, in its order. */
+static const char *const reject_causes[] = {"emfile", "enfile", "fd_setsize",
+                                            "eagain", "enomem", "other"};
+
+uint64_t rejected_for(json_t *stats, const char *cause)
+{
+    json_t *v = json_object_get(json_object_get(stats, "rejected_for"), cause);
+    CHECK(json_is_integer(v), "no rejected_for.%s in the stats line", cause);
+    return (uint64_t)json_integer_value(v);
+}
+
+void check_rejected_for(json_t *stats)
+{
+    json_t *why = json_object_get(stats, "rejected_for");
+    CHECK(json_is_object(why), "the stats line has no rejected_for object");
+    size_t n = sizeof(reject_causes) / sizeof(reject_causes[0]);
+    CHECK(json_object_size(why) == n, "rejected_for has %zu keys, not %zu", json_object_size(why),
+          n);
+    uint64_t sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += rejected_for(stats, reject_causes[i]);
+    CHECK(sum == stat_u64(stats, "rejected"), "rejected_for sums to %lu, rejected is %lu",
+          (unsigned long)sum, (unsigned long)stat_u64(stats, "rejected"));
+}
+
+void case_rejected_for(void)
+{
+    struct srv s;
+
+    srv_start_simple(&s, model, NULL);
+    cli_echo_eventually(s.port, "nothing rejected\n", 5.0);
+    json_t *st = srv_stop(&s);
+    check_rejected_for(st);
+    CHECK(stat_u64(st, "rejected") == 0, "rejected %lu of one client",
+          (unsigned long)stat_u64(st, "rejected"));
     json_decref(st);
 }

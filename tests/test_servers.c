@@ -596,8 +596,17 @@ static void case_fd_exhaustion(void)
     cli_echo(fd, "served after the flood?\n");
     close(fd);
     json_t *st = srv_stop(&s);
+    check_rejected_for(st);
+    /* Shed for the process's descriptor limit, and said so. The process server's
+     * parent closes its copy of each connection, so it never meets its limit. */
     if (reaches_limit)
-        CHECK(stat_u64(st, "rejected") > 0, "no connection was shed at the limit");
+        CHECK(stat_u64(st, "rejected") > 0 &&
+                  rejected_for(st, "emfile") == stat_u64(st, "rejected"),
+              "rejected %lu, for emfile %lu", (unsigned long)stat_u64(st, "rejected"),
+              (unsigned long)rejected_for(st, "emfile"));
+    else
+        CHECK(rejected_for(st, "emfile") == 0, "rejected %lu for emfile, never at its limit",
+              (unsigned long)rejected_for(st, "emfile"));
     json_decref(st);
 }
 
@@ -624,7 +633,11 @@ static void case_fd_setsize(void)
     cli_echo(fd, "served afterwards\n");
     close(fd);
     json_t *st = srv_stop(&s);
-    CHECK(stat_u64(st, "rejected") >= 20, "rejected %lu", (unsigned long)stat_u64(st, "rejected"));
+    check_rejected_for(st);
+    /* Refused for FD_SETSIZE, well under the descriptor limit. */
+    CHECK(rejected_for(st, "fd_setsize") >= 20 && rejected_for(st, "emfile") == 0,
+          "rejected for fd_setsize %lu, for emfile %lu",
+          (unsigned long)rejected_for(st, "fd_setsize"), (unsigned long)rejected_for(st, "emfile"));
     json_decref(st);
 }
 
@@ -660,7 +673,11 @@ static void case_spawn_failure(void)
         close(fds[i]);
     cli_echo_eventually(s.port, "and served again\n", 5.0);
     json_t *st = srv_stop(&s);
-    CHECK(stat_u64(st, "rejected") > 0, "nothing was rejected");
+    check_rejected_for(st);
+    /* fork and pthread_create fail with EAGAIN at RLIMIT_NPROC. */
+    CHECK(stat_u64(st, "rejected") > 0 && rejected_for(st, "eagain") == stat_u64(st, "rejected"),
+          "rejected %lu, for eagain %lu", (unsigned long)stat_u64(st, "rejected"),
+          (unsigned long)rejected_for(st, "eagain"));
     CHECK(stat_u64(st, "errors") == 0);
     json_decref(st);
 }
@@ -845,7 +862,8 @@ TEST_CASES({"echo", case_echo}, {"pipelined", case_pipelined}, {"no_leaks", case
            {"prefork_restart", case_prefork_restart}, {"reuseport_spread", case_reuseport_spread},
            {"uring_unavailable", case_uring_unavailable}, {"slow_reader", case_slow_reader},
            {"work_threads", case_work_threads}, {"sigkill", case_sigkill},
-           {"workers_ready", case_workers_ready}, {"prefork_emfile", case_prefork_emfile});
+           {"workers_ready", case_workers_ready}, {"prefork_emfile", case_prefork_emfile},
+           {"rejected_for", case_rejected_for});
 
 /* test_servers MODEL CASE */
 int main(int argc, char **argv)
