@@ -374,6 +374,15 @@ int make_load_plots(struct plot *p, const struct results *r, const char *dir, co
 int make_pitfall_plots(struct plot *p, const struct results *r, const char *dir,
                        struct made_plot *made, size_t max, int *n, bool *gnuplot_missing);
 
+/* The capacity scenario's plots (plots_capacity.c): capacity_memory, the server's memory
+ * against connections held, and capacity_p99, the active clients' p99 against them with
+ * the target's line; both log-log, a line per model through its held steps, its breaking
+ * point marked. Made as plot_emit makes them, into p (scratch); nothing without the
+ * scenario. Returns 0, or -1 when one could not be written. */
+int make_capacity_plots(struct plot *p, const struct results *r, const char *dir,
+                        const char **models, size_t nm, struct made_plot *made, size_t max, int *n,
+                        bool *gnuplot_missing);
+
 /* Builds, writes and renders every plot the run has data for, into dir. Returns how
  * many were made (stored in made), or -1 after a message. *gnuplot_missing is set when
  * gnuplot could not be run (the data and scripts are still written). */
@@ -405,6 +414,27 @@ void write_load_section(FILE *f, const struct results *r, json_t *sc, const char
 void write_pitfalls_section(FILE *f, const struct results *r, json_t *sc,
                             const struct made_plot *made, size_t nmade);
 int write_load_findings(FILE *f, const struct results *r, const char **models, size_t nm);
+
+/* ---- where each model breaks: the capacity scenario (breaking.c) ---- */
+
+/* The report's section "## Where it breaks" (after the claims): the target and the
+ * machine's limits, a row per model (breaking point, the step it failed, cause, memory
+ * per connection and time to open at the last step held) with bench's why, how to raise
+ * the descriptor limit where a model broke on it, what the budget or memory stopped,
+ * memory per connection at 100,000 connections, and the plots of made. Nothing when the
+ * run has no capacity scenario. */
+void write_breaking_section(FILE *f, const struct results *r, const struct made_plot *made,
+                            size_t nmade);
+
+/* The capacity scenario's own section, after its title: every step of every model as
+ * bench judged it, and a link to "Where it breaks". */
+void write_capacity_steps(FILE *f, json_t *sc, const char **models, size_t nm);
+
+/* analysis.json's "where_it_breaks": [{model, verdict, held, held_step, failed_step,
+ * cause, why, memory_per_connection_bytes, open_s, open_rate}] in the run's order of
+ * models, or JSON null when the run has no capacity scenario. A new reference; NULL when
+ * out of memory. */
+json_t *breaking_json(const struct results *r);
 
 /* One finding: "- " and the sentence, a line on f, counted in *n (findings.c). */
 void finding_line(FILE *f, int *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -441,7 +471,8 @@ void capacity_bars(struct plot *p, const struct results *r, json_t *sc, const ch
  * null. A new reference; NULL when out of memory. */
 json_t *claims_judge(const struct results *r, const struct made_plot *made, size_t nmade);
 
-/* Writes path (DIR/analysis.json): schema ANALYSIS_SCHEMA, the claims. Written whole or
+/* Writes path (DIR/analysis.json): schema ANALYSIS_SCHEMA, the claims, where_it_breaks
+ * (breaking_json). Written whole or
  * not at all (json_write_atomic). Returns 0 or -1 with errno. */
 int write_analysis_json(const struct results *r, const struct made_plot *made, size_t nmade,
                         const char *path);

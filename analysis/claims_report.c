@@ -130,12 +130,15 @@ json_t *claims_judge(const struct results *r, const struct made_plot *made, size
 int write_analysis_json(const struct results *r, const struct made_plot *made, size_t nmade,
                         const char *path)
 {
-    json_t *claims = claims_judge(r, made, nmade);
+    json_t *claims = claims_judge(r, made, nmade), *breaks = breaking_json(r);
     const char *started = json_string_value(json_object_get(r->root, "started_at"));
-    json_t *doc = claims ? json_pack("{s:s,s:s,s:s,s:s?,s:o}", "schema", ANALYSIS_SCHEMA, "bench",
-                                     "bench.json", "machine", r->machine, "started_at", started,
-                                     "claims", claims)
-                         : NULL;
+    json_t *doc = claims && breaks
+                      ? json_pack("{s:s,s:s,s:s,s:s?,s:O,s:O}", "schema", ANALYSIS_SCHEMA, "bench",
+                                  "bench.json", "machine", r->machine, "started_at", started,
+                                  "claims", claims, "where_it_breaks", breaks)
+                      : NULL;
+    json_decref(claims);
+    json_decref(breaks);
     if (!doc) {
         errno = ENOMEM;
         return -1;

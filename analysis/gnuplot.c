@@ -201,12 +201,13 @@ static void write_plot_command(FILE *f, const struct plot *p)
              * connection), drawn apart from the model's line. Two models' marks often
              * meet (1,020 and 1,023 starved at 1k): each model's labels get a line of
              * their own, above the marks for the first, third, fifth such model (one line
-             * further each time), below for the others, so none prints over another. */
+             * further each time), below for the others, so none prints over another. The
+             * labels are data, not markup: noenhanced (RLIMIT_NOFILE's underscore). */
             fprintf(f, "using 2:3 with points pt 6 ps 1.6 lw 2 lc rgb '%s' ", s->color);
             series_title(f, p, s);
             fprintf(f,
                     ", 'data/%s.tsv' index %d using 2:3:6 with labels offset 0,%.1f font ',9' "
-                    "tc rgb '%s' notitle",
+                    "tc rgb '%s' noenhanced notitle",
                     p->name, block, label_offset(marks++), s->color);
         } else if (p->style == STYLE_BARS) {
             fprintf(f, "using 2:3 with boxes fs solid 0.85 noborder lc rgb '%s' ", s->color);

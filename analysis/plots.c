@@ -630,6 +630,8 @@ int make_plots(const struct results *r, const char *dir, struct made_plot *made,
     }
     if (make_pitfall_plots(p, r, dir, made, max, &n, gnuplot_missing) < 0)
         rc = -1;
+    if (make_capacity_plots(p, r, dir, models, nm, made, max, &n, gnuplot_missing) < 0)
+        rc = -1;
 #undef EMIT
     free(p);
     return rc < 0 ? -1 : n;

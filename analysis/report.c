@@ -401,6 +401,9 @@ static void scenario_section(FILE *f, const struct results *r, json_t *sc, const
         }
     } else if (strcmp(name, "pitfalls") == 0) {
         write_pitfalls_section(f, r, sc, made, nmade);
+    } else if (strcmp(name, "capacity") == 0) {
+        write_capacity_steps(f, sc, models, nm);
+        return; /* its plots are in "Where it breaks" */
     } else if (json_array_size(json_object_get(sc, "points")) > 0) {
         const char *xl = x_label ? x_label : "point";
         if (strcmp(name, "churn") == 0) {
@@ -516,6 +519,7 @@ int write_report(const struct results *r, const struct made_plot *made, size_t n
 
     header(f, r);
     write_claims(f, r, made, nmade);
+    write_breaking_section(f, r, made, nmade);
     fprintf(f, "\n## Findings\n\n");
     write_findings(f, r, models, nm);
     json_t *sc;

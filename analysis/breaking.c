@@ -1,0 +1,545 @@
+/* Where each model breaks: the capacity scenario (bench/capacity.c) ramps idle
+ * connections in steps with 16 active clients beside them, and bench judges each step
+ * (held or failed, with the cause its evidence names) and each model (its breaking
+ * point). This file reads those verdicts, never re-judges them: the report's section
+ * "Where it breaks" and its table, the scenario's own per-step table, and analysis.json's
+ * "where_it_breaks". A figure bench.json lacks is shown as "-", never guessed. */
+#include "analysis.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SCENARIO "capacity"
+
+/* The step whose memory per connection the report states for every model that held it. */
+#define HUNDRED_K 100000
+
+static const char *text_of(json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+static bool is(const char *s, const char *want)
+{
+    return s && strcmp(s, want) == 0;
+}
+
+/* The causes bench names (docs/bench.md), for people: in the table, and briefly. */
+static const struct {
+    const char *cause, *words, *brief;
+} cause_words[] = {
+    {"crashed", "crashed", "crashed"},
+    {"fd_setsize", "FD_SETSIZE (select's descriptor bound)", "FD_SETSIZE"},
+    {"rlimit_nofile", "RLIMIT_NOFILE (descriptors of one process)", "RLIMIT_NOFILE"},
+    {"file_max", "fs.file-max (descriptors of the system)", "fs.file-max"},
+    {"pid_max", "pid_max (tasks of the machine)", "pid_max"},
+    {"threads_max", "threads-max", "threads-max"},
+    {"rlimit_nproc", "RLIMIT_NPROC (tasks of the user)", "RLIMIT_NPROC"},
+    {"tasks", "tasks: fork or pthread_create failed with no limit reached", "tasks"},
+    {"memory", "memory", "memory"},
+    {"ephemeral_ports", "ephemeral ports (the load side)", "ephemeral ports"},
+    {"loadgen", "loadgen (the load side)", "loadgen"},
+    {"listen_overflow", "the listen queue overflowed", "the listen queue"},
+    {"time", "time: the flows took longer to open than the step allows", "time"},
+    {"latency", "latency: the active clients not served within the target", "latency"},
+    {"other", "other", "other"},
+};
+
+/* A cause in words (or briefly); the name itself where it is not known, "-" for none. */
+static const char *cause_text(const char *cause, bool brief)
+{
+    for (size_t i = 0; cause && i < sizeof(cause_words) / sizeof(cause_words[0]); i++)
+        if (strcmp(cause_words[i].cause, cause) == 0)
+            return brief ? cause_words[i].brief : cause_words[i].words;
+    return cause ? cause : "-";
+}
+
+/* A count for people: "4", "1,016". */
+static void count_of(double v, char *buf, size_t len)
+{
+    if (fabs(v) < 1000 && v == floor(v))
+        snprintf(buf, len, "%.0f", v);
+    else
+        human(v, buf, len);
+}
+
+/* A step's label as a number for people: "20000" -> "20,000". */
+static void step_text(const char *label, char *buf, size_t len)
+{
+    char *end;
+    double v = label ? strtod(label, &end) : NAN;
+    if (!label || end == label || *end)
+        snprintf(buf, len, "%s", label ? label : "-");
+    else
+        human(v, buf, len);
+}
+
+/* Memory per connection in KiB: 2300 bytes -> "2.25 KiB". */
+static void per_connection_text(double bytes, char *buf, size_t len)
+{
+    char n[32];
+    if (isnan(bytes)) {
+        snprintf(buf, len, "-");
+        return;
+    }
+    human(bytes / 1024, n, sizeof(n));
+    snprintf(buf, len, "%.24s KiB", n);
+}
+
+/* The time the idle connections took to open and their rate: "0.85 s (11,765/s)". */
+static void open_text(json_t *o, char *buf, size_t len)
+{
+    double s = jpath(o, "open_s"), rate = jpath(o, "open_rate");
+    char a[32], b[32];
+    if (isnan(s)) {
+        snprintf(buf, len, "-");
+        return;
+    }
+    human(s, a, sizeof(a));
+    if (isnan(rate)) {
+        snprintf(buf, len, "%s s", a);
+        return;
+    }
+    human(rate, b, sizeof(b));
+    snprintf(buf, len, "%.24s s (%.24s/s)", a, b);
+}
+
+/* KiB for people: "23.5 GiB", "512 MiB". */
+static void kib_text(double kib, char *buf, size_t len)
+{
+    if (isnan(kib))
+        snprintf(buf, len, "?");
+    else if (kib >= 1024 * 1024)
+        snprintf(buf, len, "%.1f GiB", kib / (1024 * 1024));
+    else
+        snprintf(buf, len, "%.0f MiB", kib / 1024);
+}
+
+/* A count of the limits for people, "?" where bench could not read it. */
+static void limit_text(json_t *o, const char *key, char *buf, size_t len)
+{
+    double v = jpath(o, key);
+    if (isnan(v))
+        snprintf(buf, len, "?");
+    else
+        count_of(v, buf, len);
+}
+
+/* The models of the scenario's verdicts, in the run's order (those the run lists that
+ * have one, then any others bench.json names). Returns how many. */
+static size_t verdict_models(const struct results *r, json_t *verdicts, const char **out,
+                             size_t max)
+{
+    const char *models[32];
+    size_t nm = results_models(r, models, 32), n = 0;
+    for (size_t m = 0; m < nm && n < max; m++)
+        if (json_object_get(verdicts, models[m]))
+            out[n++] = models[m];
+    const char *key;
+    json_t *v;
+    json_object_foreach(verdicts, key, v)
+    {
+        bool seen = false;
+        for (size_t k = 0; k < n; k++)
+            seen |= strcmp(out[k], key) == 0;
+        if (!seen && n < max)
+            out[n++] = key;
+    }
+    return n;
+}
+
+/* ---- the section ---- */
+
+/* The target and the machine's limits, in one paragraph. */
+static void limits_line(FILE *f, json_t *sc)
+{
+    json_t *t = json_object_get(sc, "target"), *l = json_object_get(sc, "limits");
+    char bound[32] = "?", soft[32], hard[32], nr_open[32], pid_max[32], threads[32], total[32],
+         avail[32], somaxconn[32];
+    double pct = jpath(t, "percentile");
+    if (!isnan(jpath(t, "bound_us")))
+        slo_bound_text(jpath(t, "bound_us"), bound, sizeof(bound));
+    fprintf(f, "\nTarget: the active clients' p%g within %s (%s). ", isnan(pct) ? 99 : pct, bound,
+            is(text_of(t, "source"), "slo") ? "the p99 target of --slo"
+                                            : "the default: bench was given no --slo");
+    limit_text(l, "nofile_soft", soft, sizeof(soft));
+    limit_text(l, "nofile_hard", hard, sizeof(hard));
+    limit_text(l, "nr_open", nr_open, sizeof(nr_open));
+    limit_text(l, "pid_max", pid_max, sizeof(pid_max));
+    limit_text(l, "threads_max", threads, sizeof(threads));
+    limit_text(l, "somaxconn", somaxconn, sizeof(somaxconn));
+    kib_text(jpath(l, "mem_total_kib"), total, sizeof(total));
+    kib_text(jpath(l, "mem_available_kib"), avail, sizeof(avail));
+    json_t *ports = json_object_get(l, "port_range");
+    fprintf(f,
+            "This machine's limits: descriptors soft %s, hard %s a process (fs.nr_open %s); "
+            "pid_max %s; threads-max %s; memory %s, %s available at the start; ephemeral ports "
+            "%.0f to %.0f; somaxconn %s",
+            soft, hard, nr_open, pid_max, threads, total, avail,
+            json_number_value(json_array_get(ports, 0)),
+            json_number_value(json_array_get(ports, 1)), somaxconn);
+    if (json_is_number(json_object_get(l, "nproc")))
+        fprintf(f, "; RLIMIT_NPROC %.0f", jpath(l, "nproc"));
+    fprintf(f, "%s.", json_is_true(json_object_get(l, "root")) ? "; bench ran as root" : "");
+    char steps[256] = "";
+    size_t at = 0, i;
+    json_t *s;
+    json_array_foreach(json_object_get(sc, "steps"), i, s)
+    {
+        char n[32];
+        human(json_number_value(s), n, sizeof(n));
+        if (at < sizeof(steps))
+            at += (size_t)snprintf(steps + at, sizeof(steps) - at, "%s%s", i ? ", " : "", n);
+    }
+    if (steps[0])
+        fprintf(f, " Steps of idle connections: %s, each with 16 active clients beside them.",
+                steps);
+    if (!isnan(jpath(sc, "budget_s")))
+        fprintf(f,
+                " Budget: %.0f s for the scenario (at most %.0f s for a step's flows to open), "
+                "%.0f s spent.",
+                jpath(sc, "budget_s"), jpath(sc, "step_cap_s"), jpath(sc, "spent_s"));
+    fprintf(f, "\n");
+}
+
+/* The breaking point cell: the connections held at the last step held. */
+static void point_cell(json_t *v, char *buf, size_t len)
+{
+    const char *verdict = text_of(v, "verdict");
+    if (!isnan(jpath(v, "held")))
+        human(jpath(v, "held"), buf, len);
+    else if (is(verdict, "broke"))
+        snprintf(buf, len, "below the first step");
+    else if (is(verdict, "capped") || is(verdict, "skipped"))
+        snprintf(buf, len, "none held (%s before the first step)", verdict);
+    else
+        snprintf(buf, len, "-");
+}
+
+/* The breaks-at cell: the failed step, the top, or why no step was run. */
+static void breaks_cell(json_t *sc, json_t *v, char *buf, size_t len)
+{
+    const char *verdict = text_of(v, "verdict");
+    char step[32];
+    step_text(text_of(v, "failed_step"), step, sizeof(step));
+    if (is(verdict, "broke")) {
+        snprintf(buf, len, "%s", step);
+    } else if (is(verdict, "top")) {
+        json_t *steps = json_object_get(sc, "steps");
+        const char *held = text_of(v, "held_step");
+        if (held)
+            step_text(held, step, sizeof(step));
+        else
+            human(json_number_value(json_array_get(steps, json_array_size(steps) - 1)), step,
+                  sizeof(step));
+        snprintf(buf, len, "held up to the top (%s)", step);
+    } else if (is(verdict, "capped") || is(verdict, "skipped")) {
+        snprintf(buf, len, "not run: %s%s%s",
+                 is(verdict, "capped") ? "capped by the budget" : "skipped (memory)",
+                 text_of(v, "failed_step") ? " at " : "", text_of(v, "failed_step") ? step : "");
+    } else {
+        snprintf(buf, len, "%s", verdict ? verdict : "-");
+    }
+}
+
+static void verdicts_table(FILE *f, json_t *sc, json_t *verdicts, const char **models, size_t nm)
+{
+    fprintf(f, "\n| model | breaking point | breaks at | cause | memory per connection | time to "
+               "open |\n|---|---|---|---|---|---|\n");
+    for (size_t m = 0; m < nm; m++) {
+        json_t *v = json_object_get(verdicts, models[m]);
+        char held[64], breaks[96], mem[32], open[64];
+        point_cell(v, held, sizeof(held));
+        breaks_cell(sc, v, breaks, sizeof(breaks));
+        per_connection_text(jpath(v, "memory_per_connection_bytes"), mem, sizeof(mem));
+        open_text(v, open, sizeof(open));
+        fprintf(f, "| echo-%s | %s | %s | %s | %s | %s |\n", models[m], held, breaks,
+                cause_text(text_of(v, "cause"), false), mem, open);
+    }
+    fprintf(f, "\nBreaking point: the connections held (idle and active) at the last step held: "
+               "every idle connection open, every active one served with its p99 within the "
+               "target, none rejected. Breaks at: the step (idle connections) it failed. Memory "
+               "per connection and time to open (the idle connections' opening, with their "
+               "rate) are of the last step held.\n\nWhy, from bench's evidence:\n\n");
+    for (size_t m = 0; m < nm; m++) {
+        const char *why = text_of(json_object_get(verdicts, models[m]), "why");
+        fprintf(f, "- echo-%s: %s\n", models[m], why && why[0] ? why : "bench gave no reason");
+    }
+}
+
+/* Models whose verdict is want, named: "echo-epoll, echo-prefork". Returns how many. */
+static int models_with(json_t *verdicts, const char **models, size_t nm, const char *key,
+                       const char *want, char *buf, size_t len)
+{
+    size_t at = 0;
+    int n = 0;
+    buf[0] = '\0';
+    for (size_t m = 0; m < nm; m++) {
+        if (!is(text_of(json_object_get(verdicts, models[m]), key), want))
+            continue;
+        n++;
+        if (at < len)
+            at += (size_t)snprintf(buf + at, len - at, "%secho-%s", at ? ", " : "", models[m]);
+    }
+    return n;
+}
+
+/* How to raise the descriptor limit, where a model broke on it. */
+static void nofile_howto(FILE *f, json_t *sc, json_t *verdicts, const char **models, size_t nm)
+{
+    char names[256];
+    if (models_with(verdicts, models, nm, "cause", "rlimit_nofile", names, sizeof(names)) == 0)
+        return;
+    json_t *l = json_object_get(sc, "limits"), *steps = json_object_get(sc, "steps");
+    char hard[32], nr_open[32];
+    limit_text(l, "nofile_hard", hard, sizeof(hard));
+    limit_text(l, "nr_open", nr_open, sizeof(nr_open));
+    /* Enough for the ramp's top with room for the process's own descriptors. */
+    double top = json_number_value(json_array_get(steps, json_array_size(steps) - 1));
+    long long want = (long long)(top > 0 ? top : HUNDRED_K) + 1024;
+    fprintf(f,
+            "\n%s broke on RLIMIT_NOFILE: one process's descriptor table. Here its hard limit is "
+            "%s (bench raises its soft limit to the hard one, and the servers inherit it), so "
+            "no setting of bench's can pass it. To raise it to N (%lld would carry the ramp's "
+            "top):\n\n"
+            "- for logins, in /etc/security/limits.conf: `* hard nofile %lld` and `* soft nofile "
+            "%lld`, then log in again;\n"
+            "- for a systemd service (or `systemd-run --scope`): `LimitNOFILE=%lld`;\n"
+            "- for a running shell: `prlimit --pid $$ --nofile=%lld:%lld`, with privileges "
+            "(root, or CAP_SYS_RESOURCE) to raise a hard limit;\n"
+            "- no limit can pass fs.nr_open (here %s): `sysctl fs.nr_open=N` raises that "
+            "ceiling.\n",
+            names, hard, want, want, want, want, want, want, nr_open);
+}
+
+/* What the budget or memory stopped before its ramp broke. */
+static void stopped_early(FILE *f, json_t *verdicts, const char **models, size_t nm)
+{
+    char capped[256], skipped[256];
+    int nc = models_with(verdicts, models, nm, "verdict", "capped", capped, sizeof(capped));
+    int ns = models_with(verdicts, models, nm, "verdict", "skipped", skipped, sizeof(skipped));
+    if (nc == 0 && ns == 0)
+        return;
+    fprintf(f, "\n");
+    if (nc > 0)
+        fprintf(f, "Capped by the scenario's budget: %s. ", capped);
+    if (ns > 0)
+        fprintf(f, "Skipped, the next step not fitting in the memory available: %s. ", skipped);
+    fprintf(f,
+            "%s not asked the next step, so %s breaking point is a lower bound: the last "
+            "step %s held.\n",
+            nc + ns == 1 ? "It was" : "They were", nc + ns == 1 ? "its" : "each one's",
+            nc + ns == 1 ? "it" : "each");
+}
+
+/* A step's label at or past HUNDRED_K idle connections. */
+static bool past_hundred_k(const char *label)
+{
+    return label && strtod(label, NULL) >= HUNDRED_K;
+}
+
+/* The line "Memory per connection at 100,000 connections": the models that got there,
+ * or why none did. */
+static void hundred_k_line(FILE *f, json_t *sc, json_t *verdicts, const char **models, size_t nm)
+{
+    char h[32];
+    human(HUNDRED_K, h, sizeof(h));
+    fprintf(f, "\nMemory per connection at %s connections: ", h);
+    int got = 0;
+    for (size_t m = 0; m < nm; m++) {
+        json_t *v = json_object_get(verdicts, models[m]);
+        if (!past_hundred_k(text_of(v, "held_step")))
+            continue;
+        char mem[32], held[32];
+        per_connection_text(jpath(v, "memory_per_connection_bytes"), mem, sizeof(mem));
+        human(jpath(v, "held"), held, sizeof(held));
+        fprintf(f, "%secho-%s %s (%s held)", got++ ? ", " : "", models[m], mem, held);
+    }
+    if (got > 0) {
+        fprintf(f, ".\n");
+        return;
+    }
+    json_t *steps = json_object_get(sc, "steps");
+    double top = json_number_value(json_array_get(steps, json_array_size(steps) - 1));
+    if (top < HUNDRED_K) {
+        char t[32];
+        human(top, t, sizeof(t));
+        fprintf(f, "none here: the ramp's top was %s.\n", t);
+        return;
+    }
+    fprintf(f, "no model got there here:");
+    for (size_t m = 0; m < nm; m++) {
+        json_t *v = json_object_get(verdicts, models[m]);
+        const char *verdict = text_of(v, "verdict");
+        char step[32];
+        step_text(text_of(v, "failed_step"), step, sizeof(step));
+        fprintf(f, "%s echo-%s ", m ? ";" : "", models[m]);
+        if (is(verdict, "broke"))
+            fprintf(f, "broke at %s (%s)", step, cause_text(text_of(v, "cause"), true));
+        else if (is(verdict, "capped") || is(verdict, "skipped"))
+            fprintf(f, "was %s%s%s", verdict, text_of(v, "failed_step") ? " at " : "",
+                    text_of(v, "failed_step") ? step : "");
+        else
+            fprintf(f, "%s", verdict ? verdict : "has no verdict");
+    }
+    fprintf(f, ".\n");
+}
+
+static void section_plots(FILE *f, const struct made_plot *made, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(made[i].scenario, SCENARIO) == 0)
+            fprintf(f,
+                    "\n![%s](plots/%s.png)\n\n*%s* ([SVG](plots/%s.svg), [data](plots/data/"
+                    "%s.tsv))\n",
+                    made[i].caption, made[i].name, made[i].caption, made[i].name, made[i].name);
+}
+
+void write_breaking_section(FILE *f, const struct results *r, const struct made_plot *made,
+                            size_t nmade)
+{
+    json_t *sc = results_scenario(r, SCENARIO);
+    if (!sc)
+        return;
+    fprintf(f, "\n## Where it breaks\n");
+    const char *st = text_of(sc, "status"), *note = text_of(sc, "note");
+    if (is(st, "skipped")) {
+        fprintf(f, "\nThe capacity scenario was skipped%s%s: no model was ramped.\n",
+                note ? ": " : "", note ? note : "");
+        return;
+    }
+    if (st && !is(st, "done"))
+        fprintf(f,
+                "\n**The scenario did not finish** (status `%s`): below are the verdicts of the "
+                "steps that ran.\n",
+                st);
+    json_t *verdicts = json_object_get(sc, "models");
+    const char *models[32];
+    size_t nm = verdict_models(r, verdicts, models, 32);
+    limits_line(f, sc);
+    if (nm == 0) {
+        fprintf(f, "\nNo model has a verdict: bench.json's capacity scenario has none.\n");
+        return;
+    }
+    verdicts_table(f, sc, verdicts, models, nm);
+    nofile_howto(f, sc, verdicts, models, nm);
+    stopped_early(f, verdicts, models, nm);
+    hundred_k_line(f, sc, verdicts, models, nm);
+    section_plots(f, made, nmade);
+}
+
+/* ---- the scenario's own section: every step of every model ---- */
+
+/* A step's cell: "held: p99 735 µs, 22.4 MiB"; "**failed** (FD_SETSIZE): held 1,020 of
+ * 2,016"; "skipped"; "capped". */
+static void step_cell(FILE *f, json_t *pt)
+{
+    if (!pt) {
+        fprintf(f, " |");
+        return;
+    }
+    json_t *c = json_object_get(pt, "capacity");
+    const char *verdict = text_of(c, "verdict");
+    if (!verdict) {
+        fprintf(f, " %s |", text_of(pt, "status") ? text_of(pt, "status") : "-");
+        return;
+    }
+    char a[32], b[32];
+    if (is(verdict, "failed")) {
+        fprintf(f, " **failed** (%s)", cause_text(text_of(c, "cause"), true));
+        if (!isnan(jpath(c, "held"))) {
+            count_of(jpath(c, "held"), a, sizeof(a));
+            count_of(jpath(c, "requested"), b, sizeof(b));
+            fprintf(f, ": held %s of %s", a, b);
+        }
+    } else {
+        fprintf(f, " %s", verdict);
+    }
+    if (!isnan(jpath(c, "p99_us"))) {
+        human(jpath(c, "p99_us"), a, sizeof(a));
+        fprintf(f, "; p99 %s µs", a);
+    }
+    if (!isnan(jpath(c, "memory_kib"))) {
+        human(jpath(c, "memory_kib") / 1024, a, sizeof(a));
+        fprintf(f, "; %s MiB", a);
+    }
+    fprintf(f, " |");
+}
+
+void write_capacity_steps(FILE *f, json_t *sc, const char **models, size_t nm)
+{
+    char l[32][32];
+    int nl = scenario_labels(sc, l, 32);
+    fprintf(f, "\nThe breaking points, their causes and the plots are in [Where it "
+               "breaks](#where-it-breaks).");
+    if (nl == 0) {
+        fprintf(f, " No step ran.\n");
+        return;
+    }
+    fprintf(f, " Each step, one trial (a ramp, not a statistic), as bench judged it: the "
+               "active clients' p99, and the server's memory (proportional anonymous, its "
+               "whole tree); an empty cell is a step not asked, the ramp having stopped.\n\n"
+               "| model |");
+    for (int k = 0; k < nl; k++) {
+        char s[32];
+        step_text(l[k], s, sizeof(s));
+        fprintf(f, " %s |", s);
+    }
+    fprintf(f, "\n|---|");
+    for (int k = 0; k < nl; k++)
+        fprintf(f, "---|");
+    fprintf(f, "\n");
+    for (size_t m = 0; m < nm; m++) {
+        bool any = false;
+        for (int k = 0; k < nl; k++)
+            any |= results_point(sc, models[m], l[k]) != NULL;
+        if (!any)
+            continue;
+        fprintf(f, "| echo-%s |", models[m]);
+        for (int k = 0; k < nl; k++)
+            step_cell(f, results_point(sc, models[m], l[k]));
+        fprintf(f, "\n");
+    }
+}
+
+/* ---- analysis.json ---- */
+
+/* o's value at key, or null: a new reference. */
+static json_t *copy_of(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    return v ? json_deep_copy(v) : json_null();
+}
+
+json_t *breaking_json(const struct results *r)
+{
+    json_t *sc = results_scenario(r, SCENARIO);
+    if (!sc)
+        return json_null();
+    json_t *verdicts = json_object_get(sc, "models"), *out = json_array();
+    const char *models[32];
+    size_t nm = verdict_models(r, verdicts, models, 32);
+    static const char *const keys[] = {"verdict",
+                                       "held",
+                                       "held_step",
+                                       "failed_step",
+                                       "cause",
+                                       "why",
+                                       "memory_per_connection_bytes",
+                                       "open_s",
+                                       "open_rate"};
+    for (size_t m = 0; out && m < nm; m++) {
+        json_t *v = json_object_get(verdicts, models[m]), *row = json_object();
+        if (!row || json_object_set_new(row, "model", json_string(models[m])) < 0) {
+            json_decref(row);
+            json_decref(out);
+            return NULL;
+        }
+        for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+            json_object_set_new(row, keys[k], copy_of(v, keys[k]));
+        json_array_append_new(out, row);
+    }
+    return out;
+}

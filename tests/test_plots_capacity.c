@@ -1,0 +1,501 @@
+/* Where each model breaks (the capacity scenario) in the analysis, one case per ctest
+ * entry: test_plots_capacity CASE (ctest plots.capacity_CASE).
+ *
+ * They run build/bin/plots on a copy of bench_capacity.json, a synthetic run written to
+ * the scenario's contract (docs/bench.md) as this 2-core machine is expected to go:
+ * iterative and threadpool fail the first step (latency), select holds 1,016 and breaks
+ * at 2,000 on FD_SETSIZE, epoll and prefork hold 10,016 and break at 20,000 on
+ * RLIMIT_NOFILE 20,000 (prefork's a worker's), process holds 20,016 and breaks at 50,000
+ * on pid_max; and, so that every branch shows, reuseport crashes at 20,000, thread is
+ * capped by the budget and uring skipped for memory there. And on changed copies: a model
+ * that held 100,000, no model on RLIMIT_NOFILE, a skipped scenario, and the older
+ * fixture without the scenario. */
+#include "check.h"
+#include "harness.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef ECHOBENCH_FIXTURES
+#error "ECHOBENCH_FIXTURES must be defined"
+#endif
+
+#define FIXTURE ECHOBENCH_FIXTURES "/bench_capacity.json"
+#define HEADING "\n## Where it breaks\n"
+
+static char work[256];
+
+static json_t *load(const char *path)
+{
+    json_error_t e;
+    json_t *j = json_load_file(path, 0, &e);
+    CHECK(j, "%s: %s", path, e.text);
+    return j;
+}
+
+static json_t *scenario_of(json_t *root)
+{
+    json_t *sc = json_array_get(json_object_get(root, "scenarios"), 0);
+    CHECK(sc && strcmp(json_string_value(json_object_get(sc, "name")), "capacity") == 0,
+          "the fixture's one scenario is capacity");
+    return sc;
+}
+
+/* The scenario's verdict for model. */
+static json_t *verdict_of(json_t *root, const char *model)
+{
+    json_t *v = json_object_get(json_object_get(scenario_of(root), "models"), model);
+    CHECK(v, "the fixture has no verdict for %s", model);
+    return v;
+}
+
+/* plots on json (NULL: the fixture as it is) in a folder of its own named name, which
+ * it returns in dir; returns report.md (the caller frees it). */
+static char *report_of(const char *name, json_t *json, char *dir, size_t len)
+{
+    char cmd[1024], path[PATH_MAX + 32], err[8192];
+    if (!work[0]) {
+        snprintf(work, sizeof(work), "/tmp/echobench-test-plots-capacity-%d", (int)getpid());
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir -p '%s'", work, work);
+        CHECK(system(cmd) == 0);
+    }
+    snprintf(dir, len, "%s/%s", work, name);
+    CHECK(mkdir(dir, 0755) == 0 || errno == EEXIST);
+    snprintf(path, sizeof(path), "%s/bench.json", dir);
+    json_t *j = json ? json_incref(json) : load(FIXTURE);
+    CHECK(json_dump_file(j, path, JSON_REAL_PRECISION(15)) == 0);
+    json_decref(j);
+    const char *args[] = {dir, NULL};
+    int rc = run_tool("plots", args, NULL, NULL, err, sizeof(err));
+    CHECK(rc == 0, "plots exited %d on %s: %s", rc, name, err);
+    snprintf(path, sizeof(path), "%s/report.md", dir);
+    char *md = slurp(path, NULL);
+    CHECK(md, "no %s", path);
+    return md;
+}
+
+static void teardown(void)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", work);
+    CHECK(system(cmd) == 0);
+}
+
+/* The section of the report that starts at heading, up to the next "\n## " (NULL where
+ * there is none); the caller frees it. */
+static char *section(const char *md, const char *heading)
+{
+    const char *from = strstr(md, heading);
+    if (!from)
+        return NULL;
+    const char *to = strstr(from + 1, "\n## ");
+    size_t len = to ? (size_t)(to - from) : strlen(from);
+    char *s = malloc(len + 1);
+    CHECK(s);
+    memcpy(s, from, len);
+    s[len] = '\0';
+    return s;
+}
+
+static void has(const char *text, const char *needle, const char *what)
+{
+    CHECK(strstr(text, needle), "%s: no \"%s\" in: %s", what, needle, text);
+}
+
+static void lacks(const char *text, const char *needle, const char *what)
+{
+    CHECK(!strstr(text, needle), "%s: \"%s\" in: %s", what, needle, text);
+}
+
+/* The line of text that is exactly want (a whole table row). */
+static void has_line(const char *text, const char *want, const char *what)
+{
+    size_t n = strlen(want);
+    for (const char *at = strstr(text, want); at; at = strstr(at + 1, want))
+        if ((at == text || at[-1] == '\n') && (at[n] == '\n' || at[n] == '\0'))
+            return;
+    CHECK(false, "%s: no line \"%s\" in: %s", what, want, text);
+}
+
+/* The report and its section "Where it breaks" of json (NULL: the fixture). */
+static char *section_of(const char *name, json_t *json, char **md)
+{
+    char dir[PATH_MAX];
+    *md = report_of(name, json, dir, sizeof(dir));
+    char *s = section(*md, HEADING);
+    CHECK(s, "no section \"Where it breaks\" in the report of %s", name);
+    return s;
+}
+
+/* ---- the section: the target, the limits, a row per model, each model's why ---- */
+
+static void case_section(void)
+{
+    char *md, *s = section_of("fixture", NULL, &md);
+    /* After the claims, before the findings. */
+    char *claims = strstr(md, "\n## The lecture's claims"), *findings = strstr(md, "\n## Findings");
+    CHECK(claims && findings && claims < strstr(md, HEADING) && strstr(md, HEADING) < findings,
+          "the section is not between the claims and the findings");
+    has(s, "Target: the active clients' p99 within 100 ms (the default: bench was given no --slo)",
+        "the target");
+    has(s,
+        "descriptors soft 20,000, hard 20,000 a process (fs.nr_open 1,048,576); pid_max "
+        "32,768; threads-max 192,729; memory 23.5 GiB, 22.0 GiB available at the start; "
+        "ephemeral ports 32768 to 60999; somaxconn 4,096",
+        "the machine's limits");
+    has(s, "Steps of idle connections: 1,000, 2,000, 5,000, 10,000, 20,000, 50,000, 100,000",
+        "the steps");
+    has(s, "Budget: 300 s for the scenario (at most 60 s for a step's flows to open), 281 s spent",
+        "the budget");
+    has_line(s,
+             "| model | breaking point | breaks at | cause | memory per connection | time to "
+             "open |",
+             "the table's head");
+    static const char *const rows[] = {
+        "| echo-iterative | below the first step | 1,000 | latency: the active clients not "
+        "served within the target | - | - |",
+        "| echo-process | 20,016 | 50,000 | pid_max (tasks of the machine) | 96.0 KiB | 13.4 s "
+        "(1,494/s) |",
+        "| echo-select | 1,016 | 2,000 | FD_SETSIZE (select's descriptor bound) | 0.14 KiB | "
+        "0.14 s (7,092/s) |",
+        "| echo-epoll | 10,016 | 20,000 | RLIMIT_NOFILE (descriptors of one process) | 2.25 KiB | "
+        "0.85 s (11,765/s) |",
+        "| echo-thread | 10,016 | not run: capped by the budget at 20,000 | - | 12.0 KiB | 1.30 s "
+        "(7,692/s) |",
+        "| echo-threadpool | below the first step | 1,000 | latency: the active clients not "
+        "served within the target | - | - |",
+        "| echo-prefork | 10,016 | 20,000 | RLIMIT_NOFILE (descriptors of one process) | 2.34 "
+        "KiB | 0.88 s (11,325/s) |",
+        "| echo-reuseport | 10,016 | 20,000 | crashed | 2.44 KiB | 0.82 s (12,210/s) |",
+        "| echo-uring | 10,016 | not run: skipped (memory) at 20,000 | - | 2.54 KiB | 0.88 s "
+        "(11,325/s) |",
+    };
+    const char *prev = s;
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        has_line(s, rows[i], "a model's row");
+        CHECK(strstr(s, rows[i]) > prev, "the rows out of the run's order at %s", rows[i]);
+        prev = strstr(s, rows[i]);
+    }
+    /* Each model's why, as bench gave it; what was stopped early, said. */
+    has(s,
+        "- echo-prefork: a worker (child) held 19,993 descriptors, within 8 of its soft "
+        "RLIMIT_NOFILE 20,000",
+        "prefork's why: which process");
+    has(s, "- echo-reuseport: the server died with signal 11 (SIGSEGV)", "the crash's why");
+    has(s, "- echo-uring: skipped: it would need about 5.62 GiB", "the skip's why");
+    has(s,
+        "Capped by the scenario's budget: echo-thread. Skipped, the next step not fitting in "
+        "the memory available: echo-uring. They were not asked the next step",
+        "what was capped and skipped");
+    free(s);
+    free(md);
+    teardown();
+}
+
+/* ---- how to raise the descriptor limit: only where a model broke on it ---- */
+
+static void case_nofile(void)
+{
+    char *md, *s = section_of("fixture", NULL, &md);
+    has(s, "echo-epoll, echo-prefork broke on RLIMIT_NOFILE", "who broke on it");
+    has(s, "Here its hard limit is 20,000", "the hard limit");
+    has(s, "/etc/security/limits.conf: `* hard nofile 101024`", "limits.conf");
+    has(s, "`LimitNOFILE=101024`", "systemd");
+    has(s, "`prlimit --pid $$ --nofile=101024:101024`, with privileges", "prlimit");
+    has(s, "fs.nr_open (here 1,048,576)", "the ceiling");
+    free(s);
+    free(md);
+
+    /* No model on RLIMIT_NOFILE: no word of raising it. */
+    json_t *j = load(FIXTURE);
+    json_object_set_new(verdict_of(j, "epoll"), "cause", json_string("time"));
+    json_object_set_new(verdict_of(j, "prefork"), "cause", json_string("listen_overflow"));
+    s = section_of("no_nofile", j, &md);
+    lacks(s, "limits.conf", "the how-to with no model on RLIMIT_NOFILE");
+    lacks(s, "LimitNOFILE", "the how-to with no model on RLIMIT_NOFILE");
+    lacks(s, "prlimit", "the how-to with no model on RLIMIT_NOFILE");
+    has_line(s,
+             "| echo-prefork | 10,016 | 20,000 | the listen queue overflowed | 2.34 KiB | 0.88 s "
+             "(11,325/s) |",
+             "prefork's row, its cause changed");
+    free(s);
+    free(md);
+    json_decref(j);
+    teardown();
+}
+
+/* ---- memory per connection at 100,000: those that got there, or why none did ---- */
+
+static void case_hundred_k(void)
+{
+    char *md, *s = section_of("fixture", NULL, &md);
+    has(s,
+        "Memory per connection at 100,000 connections: no model got there here: "
+        "echo-iterative broke at 1,000 (latency); echo-process broke at 50,000 (pid_max); "
+        "echo-select broke at 2,000 (FD_SETSIZE); echo-epoll broke at 20,000 "
+        "(RLIMIT_NOFILE); echo-thread was capped at 20,000;",
+        "why none got there");
+    free(s);
+    free(md);
+
+    /* epoll held the ramp's top. */
+    json_t *j = load(FIXTURE);
+    json_t *v = verdict_of(j, "epoll");
+    json_object_set_new(v, "verdict", json_string("top"));
+    json_object_set_new(v, "held", json_integer(100016));
+    json_object_set_new(v, "held_step", json_string("100000"));
+    json_object_set_new(v, "failed_step", json_null());
+    json_object_set_new(v, "cause", json_null());
+    json_object_set_new(v, "why", json_string("held every step up to 100,000"));
+    json_object_set_new(v, "memory_per_connection_bytes", json_real(2150.4));
+    s = section_of("top", j, &md);
+    has(s, "Memory per connection at 100,000 connections: echo-epoll 2.10 KiB (100,016 held).\n",
+        "the one that got there, alone");
+    has_line(s,
+             "| echo-epoll | 100,016 | held up to the top (100,000) | - | 2.10 KiB | 0.85 s "
+             "(11,765/s) |",
+             "its row");
+    has(s, "- echo-epoll: held every step up to 100,000", "its why");
+    free(s);
+    free(md);
+
+    /* A quick ramp: two steps, nowhere near. */
+    json_decref(j);
+    j = load(FIXTURE);
+    json_object_set_new(scenario_of(j), "steps", json_pack("[i,i]", 1000, 2000));
+    s = section_of("quick", j, &md);
+    has(s, "Memory per connection at 100,000 connections: none here: the ramp's top was 2,000.",
+        "a ramp that stops short of it");
+    free(s);
+    free(md);
+    json_decref(j);
+    teardown();
+}
+
+/* ---- the two plots: log-log, a line per model to its breaking point, marked ---- */
+
+/* Every row of a TSV block of series name: x, y and the label (or ""); the count. */
+static int tsv_rows(const char *tsv, const char *name, double *x, double *y, char (*note)[64],
+                    int max)
+{
+    int n = 0;
+    char *copy = strdup(tsv);
+    CHECK(copy);
+    for (char *save, *line = strtok_r(copy, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        size_t len = strcspn(line, "\t");
+        if (line[0] == '#' || len != strlen(name) || strncmp(line, name, len) != 0)
+            continue;
+        CHECK(n < max && sscanf(line + len, "\t%lf\t%lf", &x[n], &y[n]) == 2, "a row: %s", line);
+        const char *sixth = line;
+        for (int k = 0; k < 5 && sixth; k++)
+            sixth = strchr(sixth, '\t') ? strchr(sixth, '\t') + 1 : NULL;
+        snprintf(note[n], sizeof(note[n]), "%s", sixth ? sixth : "");
+        n++;
+    }
+    free(copy);
+    return n;
+}
+
+static char *file_of(const char *dir, const char *name)
+{
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof(path), "%s/plots/%s", dir, name);
+    char *text = slurp(path, NULL);
+    CHECK(text, "no %s", path);
+    return text;
+}
+
+static void case_plots(void)
+{
+    char dir[PATH_MAX], note[8][64];
+    double x[8], y[8];
+    char *md = report_of("fixture", NULL, dir, sizeof(dir));
+    char *tsv = file_of(dir, "data/capacity_memory.tsv");
+    /* epoll's line: its four held steps, memory_kib in MiB; none of the failed one. */
+    CHECK(tsv_rows(tsv, "epoll", x, y, note, 8) == 4, "epoll's line is not its 4 held steps");
+    static const double held[] = {1016, 2016, 5016, 10016}, kib[] = {2682, 4928, 11666, 22897};
+    for (int k = 0; k < 4; k++)
+        CHECK(x[k] == held[k] && fabs(y[k] - kib[k] / 1024) < 1e-6, "epoll at %g: %g MiB", x[k],
+              y[k]);
+    /* Its marks: the breaking point with its words, and the failed step apart. */
+    CHECK(tsv_rows(tsv, "epoll: where it breaks", x, y, note, 8) == 2, "epoll's marks");
+    CHECK(x[0] == 10016 && strcmp(note[0], "breaks at 20,000: RLIMIT_NOFILE") == 0,
+          "epoll's breaking point: %g '%s'", x[0], note[0]);
+    CHECK(x[1] == 16296 && fabs(y[1] - 37002.0 / 1024) < 1e-6, "epoll's failed step: %g %g", x[1],
+          y[1]);
+    /* A model that held no step: its failed step carries the words. */
+    CHECK(tsv_rows(tsv, "iterative", x, y, note, 8) == 0, "a line for iterative, which held none");
+    CHECK(tsv_rows(tsv, "iterative: where it breaks", x, y, note, 8) == 1 &&
+              strcmp(note[0], "breaks at 1,000: latency") == 0,
+          "iterative's mark: '%s'", note[0]);
+    CHECK(tsv_rows(tsv, "thread: where it breaks", x, y, note, 8) == 1 &&
+              strcmp(note[0], "capped at 20,000") == 0,
+          "thread's mark: '%s'", note[0]);
+    free(tsv);
+    char *gp = file_of(dir, "capacity_memory.gp");
+    has(gp, "set logscale x\n", "memory's x axis log");
+    has(gp, "set logscale y\n", "memory's y axis log");
+    free(gp);
+
+    tsv = file_of(dir, "data/capacity_p99.tsv");
+    CHECK(tsv_rows(tsv, "select", x, y, note, 8) == 1 && x[0] == 1016 && y[0] == 945,
+          "select's p99 line: its one held step");
+    free(tsv);
+    gp = file_of(dir, "capacity_p99.gp");
+    has(gp, "set logscale x\n", "p99's x axis log");
+    has(gp, "set logscale y\n", "p99's y axis log");
+    has(gp, "100000 with lines dt 2 lw 2 lc rgb '#000000' title 'target: p99 100 ms'",
+        "the target's line");
+    free(gp);
+    /* Rendered, and shown in the section with their data. */
+    static const char *const plots[] = {"capacity_memory", "capacity_p99"};
+    char *s = section(md, HEADING);
+    CHECK(s);
+    for (size_t i = 0; i < 2; i++) {
+        char path[PATH_MAX + 64], want[128];
+        struct stat st;
+        snprintf(path, sizeof(path), "%s/plots/%s.png", dir, plots[i]);
+        CHECK(stat(path, &st) == 0 && st.st_size > 8000, "no picture %s", path);
+        snprintf(want, sizeof(want), "](plots/%s.png)", plots[i]);
+        has(s, want, "the section shows the plot");
+        snprintf(want, sizeof(want), "[data](plots/data/%s.tsv)", plots[i]);
+        has(s, want, "the section links its data");
+        const char *first = strstr(md, want);
+        CHECK(!strstr(first + 1, want), "%s is shown twice in the report", plots[i]);
+    }
+    free(s);
+    free(md);
+    teardown();
+}
+
+/* ---- analysis.json's where_it_breaks ---- */
+
+static json_t *analysis_of(const char *dir)
+{
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof(path), "%s/analysis.json", dir);
+    return load(path);
+}
+
+static void case_json(void)
+{
+    char dir[PATH_MAX];
+    free(report_of("fixture", NULL, dir, sizeof(dir)));
+    json_t *fixture = load(FIXTURE);
+    json_t *a = analysis_of(dir), *w = json_object_get(a, "where_it_breaks");
+    CHECK(json_array_size(w) == 9, "where_it_breaks has %zu rows, not 9", json_array_size(w));
+    json_t *want = json_pack(
+        "{s:s,s:s,s:i,s:s,s:s,s:s,s:s,s:f,s:f,s:f}", "model", "epoll", "verdict", "broke", "held",
+        10016, "held_step", "10000", "failed_step", "20000", "cause", "rlimit_nofile", "why",
+        json_string_value(json_object_get(verdict_of(fixture, "epoll"), "why")),
+        "memory_per_connection_bytes", 2300.0, "open_s", 0.85, "open_rate", 11764.7);
+    json_t *epoll = json_array_get(w, 3);
+    CHECK(json_equal(epoll, want), "epoll's entry: %s", json_dumps(epoll, JSON_COMPACT));
+    json_t *first = json_array_get(w, 0);
+    CHECK(strcmp(json_string_value(json_object_get(first, "model")), "iterative") == 0 &&
+              json_is_null(json_object_get(first, "held")) &&
+              json_is_null(json_object_get(first, "held_step")) &&
+              strcmp(json_string_value(json_object_get(first, "cause")), "latency") == 0,
+          "iterative's entry: %s", json_dumps(first, JSON_COMPACT));
+    json_t *thread = json_array_get(w, 4);
+    CHECK(strcmp(json_string_value(json_object_get(thread, "verdict")), "capped") == 0 &&
+              json_is_null(json_object_get(thread, "cause")),
+          "thread's entry: %s", json_dumps(thread, JSON_COMPACT));
+    CHECK(json_array_size(json_object_get(a, "claims")) > 0, "the claims beside it");
+    json_decref(want);
+    json_decref(a);
+    json_decref(fixture);
+    teardown();
+}
+
+/* ---- the scenario's own section: every step, not the generic tables ---- */
+
+static void case_steps(void)
+{
+    char *md, *s;
+    free(section_of("fixture", NULL, &md));
+    s = section(md, "\n## Where each model breaks: connections held\n");
+    CHECK(s, "no section of the scenario itself");
+    has(s, "[Where it breaks](#where-it-breaks)", "the link to the verdicts");
+    has_line(s, "| model | 1,000 | 2,000 | 5,000 | 10,000 | 20,000 | 50,000 |", "the steps' head");
+    has_line(s,
+             "| echo-select | held; p99 945 µs; 0.43 MiB | **failed** (FD_SETSIZE): held 1,020 "
+             "of 2,016; p99 990 µs; 0.43 MiB | | | | |",
+             "select's steps");
+    has(s, "| **failed** (crashed) | |", "reuseport's crash");
+    has(s, "| skipped | |", "uring's skip");
+    lacks(s, "Requests per second, median", "the generic tables");
+    lacks(s, "](plots/", "the plots, which are in Where it breaks");
+    free(s);
+    free(md);
+    teardown();
+}
+
+/* ---- a skipped scenario says so; an older bench.json has no section ---- */
+
+static void case_skipped(void)
+{
+    char dir[PATH_MAX], path[PATH_MAX + 64];
+    json_t *j = load(FIXTURE), *sc = scenario_of(j);
+    json_object_set_new(sc, "points", json_array());
+    json_object_del(sc, "models");
+    json_object_set_new(sc, "status", json_string("skipped"));
+    json_object_set_new(sc, "note", json_string("skipped: not in --scenarios"));
+    char *md = report_of("skipped", j, dir, sizeof(dir));
+    char *s = section(md, HEADING);
+    CHECK(s, "no section for the skipped scenario");
+    has(s, "The capacity scenario was skipped: skipped: not in --scenarios", "its note");
+    lacks(s, "| model |", "a table for a scenario that did not run");
+    snprintf(path, sizeof(path), "%s/plots/data/capacity_memory.tsv", dir);
+    CHECK(access(path, F_OK) != 0, "a plot of a scenario that did not run");
+    free(s);
+    free(md);
+
+    /* Interrupted: what ran, said to be partial. */
+    json_decref(j);
+    j = load(FIXTURE);
+    json_object_set_new(scenario_of(j), "status", json_string("interrupted"));
+    md = report_of("interrupted", j, dir, sizeof(dir));
+    s = section(md, HEADING);
+    CHECK(s, "no section for the interrupted scenario");
+    has(s, "did not finish** (status `interrupted`)", "the status");
+    has(s, "| echo-epoll | 10,016 |", "the verdicts it has");
+    free(s);
+    free(md);
+    json_decref(j);
+    teardown();
+}
+
+static void case_absent(void)
+{
+    char dir[PATH_MAX];
+    json_t *j = load(ECHOBENCH_FIXTURES "/bench.json");
+    char *md = report_of("old", j, dir, sizeof(dir));
+    lacks(md, "## Where it breaks", "a bench.json without the scenario");
+    lacks(md, "capacity_memory", "a bench.json without the scenario");
+    char cmd[PATH_MAX + 64];
+    snprintf(cmd, sizeof(cmd), "test -z \"$(find '%s/plots' -name 'capacity_*')\"", dir);
+    CHECK(system(cmd) == 0, "capacity plots from a bench.json without the scenario");
+    json_t *a = analysis_of(dir);
+    CHECK(json_is_null(json_object_get(a, "where_it_breaks")),
+          "where_it_breaks of a run without the scenario is not null");
+    json_decref(a);
+    json_decref(j);
+    free(md);
+    teardown();
+}
+
+TEST_CASES({"capacity_section", case_section}, {"capacity_nofile", case_nofile},
+           {"capacity_hundred_k", case_hundred_k}, {"capacity_plots", case_plots},
+           {"capacity_json", case_json}, {"capacity_steps", case_steps},
+           {"capacity_skipped", case_skipped}, {"capacity_absent", case_absent});
+TEST_MAIN()
