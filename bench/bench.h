@@ -62,6 +62,11 @@ struct bench_opts {
     char ssh_config[PATH_MAX];
     uint64_t skew_bound_ns;
     char run_id[96];
+    bool slo_given;              /* --slo was given (the capacity scenario's target is its) */
+    uint64_t capacity_budget_ns; /* the capacity scenario's wall time (--capacity-budget) */
+    /* Each reading of the server's tree also reads its descriptors and limits and the
+     * machine's tasks and memory (struct limits_evidence): the capacity scenario's. */
+    bool read_limits;
 };
 
 /* How one run ended. */
@@ -93,6 +98,22 @@ struct run_spec {
     uint64_t settle_ns;   /* at most this long for the server to take in the idle clients */
 };
 
+/* What the capacity scenario judges a step by, beside the tree's usage (evidence.c):
+ * read at the run's start and end and at each reading of the server's tree. -1: not
+ * read (a server elsewhere, or nothing to read). */
+struct limits_evidence {
+    bool taken;                    /* the server's processes were read at least once */
+    int fds_max;                   /* the most descriptors one process of the tree held */
+    bool fds_max_main;             /* that process is the group's leader (else a child, a worker) */
+    int fds_total;                 /* over the tree, at the reading of fds_max */
+    long nofile_soft, nofile_hard; /* that process's RLIMIT_NOFILE (-1 unlimited) */
+    long nproc_soft;               /* the leader's RLIMIT_NPROC (-1 unlimited) */
+    long tasks_machine_peak;       /* /proc/loadavg's task total, the largest seen */
+    long mem_available_before_kib, mem_available_lowest_kib;
+    long listen_overflows, listen_drops;       /* TcpExt, over the run (at the start: before) */
+    long tcp_mem_before_kib, tcp_mem_peak_kib; /* sockstat's TCP mem: before, at full readings */
+};
+
 /* What the server's process tree used, read from /proc and from wait4. */
 struct run_usage {
     double cpu_user_s, cpu_sys_s; /* the whole server lifetime, reaped children included */
@@ -121,6 +142,7 @@ struct run_usage {
     double bench_cpu_s;     /* bench's own CPU between them */
     double loadgen_cpu_s;   /* loadgen's CPU (its process CPU clock) between them */
     struct proc_cpu_share server_share, loadgen_share;
+    struct limits_evidence lim; /* o->read_limits only */
 };
 
 /* A trial is disturbed when what else ran on the server's CPUs over its window, others

@@ -187,8 +187,10 @@ static void take_capacities(struct suite *s, json_t *points, const char *source,
     }
 }
 
+/* Named "probe", not "capacity": its raw files must not clash with the capacity
+ * scenario's. */
 static const struct scenario probe_scenario = {
-    "capacity", "Capacity probe", "connections",
+    "probe", "Capacity probe", "connections",
     "Closed loop at the load sweep's connections: the capacities its rates are shares of.", NULL};
 
 /* Looks the capacities up in this run's concurrency scenario, and probes the models it

@@ -16,8 +16,9 @@
 
 static const char *const all_models[] = {"iterative",  "process", "select",    "epoll", "thread",
                                          "threadpool", "prefork", "reuseport", "uring"};
-static const char *const all_scenarios[] = {"concurrency", "load",     "slow",  "idle",    "churn",
-                                            "service",     "creation", "cores", "pitfalls"};
+static const char *const all_scenarios[] = {"concurrency", "load",    "slow",     "idle",
+                                            "churn",       "service", "creation", "cores",
+                                            "pitfalls",    "capacity"};
 /* One slot of MAX_MODELS is echo-floor's, which runs beside the models (suite.c). */
 _Static_assert(sizeof(all_models) / sizeof(all_models[0]) <= MAX_MODELS - 1,
                "a model slot is kept for the floor");
@@ -26,6 +27,9 @@ _Static_assert(sizeof(all_models) / sizeof(all_models[0]) <= MAX_MODELS - 1,
 #define DEFAULT_MAX_TRIALS 7                    /* the full suite's */
 #define DEFAULT_BUDGET_NS  (90ull * 1000000000) /* the full default suite's: within 20 minutes */
 #define MAX_BUDGET_NS      (7ull * 24 * 3600 * 1000000000)
+/* The capacity scenario's wall time: within 5 minutes, quick within one. */
+#define CAPACITY_BUDGET_NS       (300ull * 1000000000)
+#define CAPACITY_QUICK_BUDGET_NS (60ull * 1000000000)
 
 static void usage(FILE *out)
 {
@@ -41,13 +45,15 @@ static void usage(FILE *out)
             "                       iterative,process,select,epoll,thread,threadpool,prefork,\n"
             "                       reuseport,uring)\n"
             "  --scenarios LIST     of concurrency,load,slow,idle,churn,service,creation,\n"
-            "                       cores,pitfalls (default: all; cores needs 4 or more\n"
-            "                       CPUs; --quick leaves pitfalls out unless named)\n"
+            "                       cores,pitfalls,capacity (default: all; cores needs 4 or\n"
+            "                       more CPUs; --quick leaves pitfalls out unless named)\n"
             "  --points S=LIST      the points of scenario S, e.g. concurrency=1,64 (repeatable);\n"
             "                       load takes rates, as shares of the largest capacity or\n"
             "                       in requests/s (load=10%%,50%%,90%% or load=5000,20000);\n"
             "                       slow takes connection counts (slow=16,1000); pitfalls\n"
-            "                       one number, the clients of each pair (pitfalls=2000)\n"
+            "                       one number, the clients of each pair (pitfalls=2000);\n"
+            "                       capacity the idle connections of its steps, 1 to\n"
+            "                       1000000 (capacity=1000,5000,20000)\n"
             "  --load-connections N the connections of the load sweep, and of the capacity\n"
             "                       its rates are shares of (default 64)\n"
             "  --slo pP=BOUND       a latency target for the capacity-within-target figures,\n"
@@ -64,6 +70,12 @@ static void usage(FILE *out)
             "                       10m; the points come first in the order they run\n"
             "                       (default 90s for the full suite without --scenarios or\n"
             "                       --points, none otherwise; 0: none)\n"
+            "  --capacity-budget DUR\n"
+            "                       the capacity scenario's wall time, all models' ramps\n"
+            "                       together (default 5m; quick 1m); each step may take a\n"
+            "                       third of it, at most 60s, to open its idle connections\n"
+            "                       and have the server take them in; a model whose next\n"
+            "                       step would not fit is stopped as capped\n"
             "  --server-host HOST   run the servers on HOST (anything ssh takes: user@host,\n"
             "                       an ssh_config name; default: this machine)\n"
             "  --client-hosts LIST  loadgen agents: HOST or HOST*N, comma-separated; a host\n"
@@ -403,6 +415,7 @@ enum {
     OPT_LISTEN,
     OPT_SSH_CONFIG,
     OPT_SKEW_BOUND,
+    OPT_CAPACITY_BUDGET,
 };
 
 /* --client-hosts: HOST, HOST*N, comma-separated; a host named N times, or HOST*N, runs N
@@ -519,6 +532,7 @@ int bench_parse_args(int argc, char **argv, struct bench_opts *o)
         {"listen", required_argument, NULL, OPT_LISTEN},
         {"ssh-config", required_argument, NULL, OPT_SSH_CONFIG},
         {"skew-bound", required_argument, NULL, OPT_SKEW_BOUND},
+        {"capacity-budget", required_argument, NULL, OPT_CAPACITY_BUDGET},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -610,6 +624,17 @@ int bench_parse_args(int argc, char **argv, struct bench_opts *o)
             if (parse_dur("--budget", optarg, &o->budget_ns, MAX_BUDGET_NS) < 0)
                 return -1;
             budget_set = true;
+            break;
+        case OPT_CAPACITY_BUDGET:
+            if (parse_dur("--capacity-budget", optarg, &o->capacity_budget_ns, MAX_BUDGET_NS) < 0)
+                return -1;
+            if (o->capacity_budget_ns < 1000000000ull) {
+                fprintf(stderr,
+                        "bench: --capacity-budget must be 1s or more, such as 5m, not "
+                        "'%s'\n",
+                        optarg);
+                return -1;
+            }
             break;
         case OPT_NO_FLOOR:
             o->no_floor = true;
@@ -745,6 +770,9 @@ int bench_parse_args(int argc, char **argv, struct bench_opts *o)
     }
     if (!budget_set)
         o->budget_ns = !o->quick && o->nscenarios == 0 && o->npoints == 0 ? DEFAULT_BUDGET_NS : 0;
+    o->slo_given = o->nslo > 0;
+    if (o->capacity_budget_ns == 0)
+        o->capacity_budget_ns = o->quick ? CAPACITY_QUICK_BUDGET_NS : CAPACITY_BUDGET_NS;
     if (o->nslo == 0) {
         char err[256];
         slo_parse(SLO_DEFAULT, &o->slo[0], err, sizeof(err));

@@ -2,6 +2,8 @@
  * figures, and a point's status and summaries over its trials. */
 #include "bench.h"
 
+#include "evidence.h"
+
 #include "hist.h"
 #include "jsonio.h"
 
@@ -229,6 +231,10 @@ json_t *record_trial(const struct run_spec *spec, const struct run_result *r, un
      * they are said but not counted. Where the server shares CPUs with loadgen, loadgen's
      * time there cannot be split from the rest: not judged. */
     double bar = fmax(DISTURBED_SHARE, DISTURBED_TICKS * u->dist_tick_share);
+    /* The capacity scenario's evidence (evidence.h): what the server held against its
+     * limits, and what the machine had left. */
+    if (u->lim.taken)
+        json_object_set_new(t, "limits", evidence_json(&u->lim));
     json_object_set_new(t, "disturbance", disturbance_json(u));
     json_object_set_new(t, "disturbed",
                         u->have_disturbance && !u->dist_shared

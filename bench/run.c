@@ -21,6 +21,8 @@
 #include "bench.h"
 
 #include "agents.h"
+#include "evidence.h"
+#include "hosts.h"
 
 #include "clock.h"
 #include "jsonio.h"
@@ -180,8 +182,29 @@ static void file_tail(const char *path, char *buf, size_t len)
 
 /* ---- reading the server's process tree (tree.c) ---- */
 
+/* The capacity scenario's evidence of the run in progress (o->read_limits, evidence.h):
+ * read at each reading of the server's tree, here or through its supervisor, so in
+ * both of run_one's paths. Under a supervisor the server's group is found at the first
+ * reading. Bench does one run at a time. */
+static struct {
+    bool on, find;
+    pid_t pgid;
+    struct limits_evidence lim;
+} limits_run;
+
+/* Past this many processes a cheap reading leaves the descriptors out: a process
+ * server's tens of thousands would double its cost. Full readings always count them. */
+#define EVIDENCE_PROCS_CHEAP 256
+
 void usage_peak(struct run_usage *u, const struct tree *t, uint64_t gap_ns)
 {
+    if (limits_run.on) {
+        if (limits_run.find && !limits_run.pgid)
+            limits_run.pgid = evidence_local_server();
+        evidence_reading(&limits_run.lim, limits_run.pgid,
+                         t->pss_anon_kib > 0 || t->processes <= EVIDENCE_PROCS_CHEAP,
+                         t->pss_anon_kib > 0);
+    }
     u->samples++;
     if (t->rss_kib > u->peak_rss_kib)
         u->peak_rss_kib = t->rss_kib;
@@ -630,10 +653,9 @@ json_t *server_stop(pid_t pid, int out, int processes, struct run_result *r)
     return stats;
 }
 
-int run_one(const struct bench_opts *o, const struct run_spec *spec, struct run_result *r)
+/* One local loadgen beside a local server. */
+static int run_here(const struct bench_opts *o, const struct run_spec *spec, struct run_result *r)
 {
-    if (run_needs_hosts(o))
-        return run_hosts(o, spec, r);
     char raw[PATH_MAX + 200], err_path[PATH_MAX + 200], lg_log[PATH_MAX + 200];
     int out = -1, port = 0, sv[2];
     struct watch w = {.sync = -1, .duration_ns = o->duration_ns, .settle_ns = spec->settle_ns};
@@ -648,6 +670,7 @@ int run_one(const struct bench_opts *o, const struct run_spec *spec, struct run_
                             spec->nserver_cpus, NULL, r, &out, &port, err_path);
     if (w.server < 0)
         return r->status == RUN_FAILED_TO_START || r->status == RUN_UNAVAILABLE ? 0 : -1;
+    limits_run.pgid = w.server;
     struct tree base;
     unsigned readings;
     /* A server may say it is ready before its workers are up (prefork forks them):
@@ -697,6 +720,24 @@ int run_one(const struct bench_opts *o, const struct run_spec *spec, struct run_
     keep_server_stats(o, spec, r);
     r->wall_s = (double)(clock_now_ns() - t0) / 1e9;
     return 0;
+}
+
+int run_one(const struct bench_opts *o, const struct run_spec *spec, struct run_result *r)
+{
+    bool hosts = run_needs_hosts(o);
+    /* A server elsewhere: this machine's figures are not its. */
+    limits_run.on = o->read_limits && host_is_local(o->server_host);
+    limits_run.find = hosts;
+    limits_run.pgid = 0;
+    if (limits_run.on)
+        evidence_begin(&limits_run.lim);
+    int rc = hosts ? run_hosts(o, spec, r) : run_here(o, spec, r);
+    if (limits_run.on) {
+        evidence_end(&limits_run.lim);
+        r->usage.lim = limits_run.lim;
+        limits_run.on = false;
+    }
+    return rc;
 }
 
 void keep_server_stats(const struct bench_opts *o, const struct run_spec *spec,

@@ -105,8 +105,6 @@ static int concurrency_points(const struct bench_opts *o, struct point *p)
     return n;
 }
 
-#define IDLE_ACTIVE 16
-
 static int idle_points(const struct bench_opts *o, struct point *p)
 {
     /* (100 went to make room for the open-loop sweeps within 20 minutes.) */
@@ -215,6 +213,12 @@ static const struct scenario scenarios[] = {
      "churn: clients in waves of 16 at once, each a connect, one line, its echo awaited (100 ms "
      "at most), a close.",
      NULL},
+    {"capacity", "Where each model breaks: connections held", "connections held",
+     "Idle connections ramped in steps, 16 active clients in a closed loop beside them; each "
+     "model's ramp stops at its first step not held (an idle connection not opened or lost, an "
+     "active client unserved or past the latency target, a connection rejected), and the cause "
+     "is named from the evidence.",
+     capacity_points},
 };
 #define NSCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
 
@@ -332,6 +336,10 @@ bool model_runs(const struct suite *s, const char *scenario, unsigned m, const s
     }
     if (!load_model_runs(s, scenario, m, why, len))
         return false;
+    /* In the capacity scenario the server's own limits are the subject: its rules, not
+     * these caps, decide (capacity.c). */
+    if (strcmp(scenario, "capacity") == 0)
+        return true;
     rlim_t need = (rlim_t)p->idle + p->connections + FD_MARGIN;
     if (s->nofile != RLIM_INFINITY && need > s->nofile) {
         snprintf(why, len,
@@ -632,7 +640,7 @@ static int plan(struct suite *s, struct point (*pts)[MAX_POINTS], int *npts)
             if (ran && floor_here(s, scenarios[i].name) &&
                 model_runs(s, scenarios[i].name, s->floor_slot, &pts[i][k], why, sizeof(why)))
                 ran++;
-            s->runs_total += ran * o->trials;
+            s->runs_total += ran * (pts[i][k].trials ? pts[i][k].trials : o->trials);
         }
     }
     /* The scenarios come in table order, concurrency first. */
@@ -710,6 +718,11 @@ static int suite_body(struct bench_opts *o)
             } else if (run_pitfalls(&s, scj) < 0) {
                 return 1;
             }
+            continue;
+        }
+        if (strcmp(sc->name, "capacity") == 0) {
+            if (run_capacity(&s, sc, scj, pts[i], npts[i]) < 0)
+                return 1;
             continue;
         }
         if (strcmp(sc->name, "cores") == 0 && npts[i] == 0) {

@@ -14,6 +14,7 @@
 #define FD_MARGIN        256            /* descriptors beyond one a connection: listeners, logs */
 #define PROCESS_SETUP_NS (10 * NS_PER_S) /* what a point may spend forking its children */
 #define LOAD_UNDER       0.9 /* under this share of the offered rate achieved, a rate is missed */
+#define IDLE_ACTIVE      16  /* the active clients beside the idle ones (idle, capacity) */
 
 /* One point of a scenario: what the server and loadgen get. */
 struct point {
@@ -129,6 +130,13 @@ bool scenario_wanted(const struct bench_opts *o, const char *name);
  * write_bench's result. */
 int pitfalls_clients(const struct bench_opts *o, unsigned *clients);
 int run_pitfalls(struct suite *s, json_t *scj);
+
+/* capacity.c: the steps (the default, or --points capacity=LIST; -1 after a message
+ * when that is bad), and the scenario itself, step-major, recorded in scj (docs/bench.md,
+ * "The capacity scenario"). run_capacity returns write_bench's result. */
+int capacity_points(const struct bench_opts *o, struct point *p);
+int run_capacity(struct suite *s, const struct scenario *sc, json_t *scj, const struct point *steps,
+                 int n);
 
 /* load.c: the points of the two sweeps (their rates are set by load_begin), the runs
  * the capacity probe will add, and what a sweep does before and after its points. */

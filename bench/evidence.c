@@ -1,0 +1,207 @@
+/* The capacity scenario's evidence of a run: see evidence.h. */
+#include "evidence.h"
+
+#include "procfs.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+long evidence_sysctl(const char *path)
+{
+    char buf[64];
+    return proc_read_small(path, buf, sizeof(buf)) == 0 ? strtol(buf, NULL, 10) : -1;
+}
+
+long evidence_meminfo_kib(const char *field)
+{
+    char buf[8192];
+    if (proc_read_small("/proc/meminfo", buf, sizeof(buf)) < 0)
+        return -1;
+    size_t len = strlen(field);
+    for (const char *line = buf; line; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+        if (strncmp(line, field, len) == 0 && line[len] == ':')
+            return strtol(line + len + 1, NULL, 10);
+    return -1;
+}
+
+/* TcpExt's counter name from /proc/net/netstat: a line of names, then one of values. */
+static long tcpext(const char *name)
+{
+    char buf[16384];
+    if (proc_read_small("/proc/net/netstat", buf, sizeof(buf)) < 0)
+        return -1;
+    char *names = strstr(buf, "TcpExt:");
+    char *values = names ? strstr(names + 7, "TcpExt:") : NULL;
+    if (!values)
+        return -1;
+    char *nl = strchr(names, '\n');
+    if (nl)
+        *nl = '\0';
+    nl = strchr(values, '\n');
+    if (nl)
+        *nl = '\0';
+    char *ns, *vs;
+    strtok_r(names, " ", &ns); /* the "TcpExt:" words */
+    strtok_r(values, " ", &vs);
+    for (char *n = strtok_r(NULL, " ", &ns), *v = strtok_r(NULL, " ", &vs); n && v;
+         n = strtok_r(NULL, " ", &ns), v = strtok_r(NULL, " ", &vs))
+        if (strcmp(n, name) == 0)
+            return strtol(v, NULL, 10);
+    return -1;
+}
+
+/* The TCP sockets' memory from /proc/net/sockstat ("TCP: ... mem PAGES"), in KiB. */
+static long tcp_mem_kib(void)
+{
+    char buf[1024];
+    const char *mem;
+    if (proc_read_small("/proc/net/sockstat", buf, sizeof(buf)) < 0 ||
+        !(mem = strstr(buf, "TCP:")) || !(mem = strstr(mem, " mem ")))
+        return -1;
+    return strtol(mem + 5, NULL, 10) * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* The tasks on the machine: /proc/loadavg's "running/total". */
+static long machine_tasks(void)
+{
+    char buf[256];
+    long total;
+    if (proc_read_small("/proc/loadavg", buf, sizeof(buf)) < 0 ||
+        sscanf(buf, "%*f %*f %*f %*d/%ld", &total) != 1)
+        return -1;
+    return total;
+}
+
+/* A soft or hard limit from /proc/PID/limits' line ("Max open files  1024  4096  files"):
+ * -1 unlimited, -2 unreadable. */
+static void limit_of(pid_t pid, const char *what, long *soft, long *hard)
+{
+    char path[64], buf[4096], s[32], h[32];
+    snprintf(path, sizeof(path), "/proc/%d/limits", (int)pid);
+    *soft = *hard = -2;
+    const char *line;
+    if (proc_read_small(path, buf, sizeof(buf)) < 0 || !(line = strstr(buf, what)) ||
+        sscanf(line + strlen(what), "%31s %31s", s, h) != 2)
+        return;
+    *soft = strcmp(s, "unlimited") == 0 ? -1 : strtol(s, NULL, 10);
+    *hard = strcmp(h, "unlimited") == 0 ? -1 : strtol(h, NULL, 10);
+}
+
+void evidence_begin(struct limits_evidence *e)
+{
+    memset(e, 0, sizeof(*e));
+    e->taken = true;
+    e->fds_max = e->fds_total = -1;
+    e->nofile_soft = e->nofile_hard = e->nproc_soft = -2;
+    e->tasks_machine_peak = machine_tasks();
+    e->mem_available_before_kib = e->mem_available_lowest_kib =
+        evidence_meminfo_kib("MemAvailable");
+    e->listen_overflows = tcpext("ListenOverflows");
+    e->listen_drops = tcpext("ListenDrops");
+    e->tcp_mem_before_kib = tcp_mem_kib();
+    e->tcp_mem_peak_kib = -1;
+}
+
+/* Each process of group pgid's descriptors: the most one held (and its limits), and
+ * the total. */
+static void read_processes(struct limits_evidence *e, pid_t pgid)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *ent;
+    int most = -1, total = 0;
+    pid_t who = 0;
+    if (!d)
+        return;
+    while ((ent = readdir(d)) != NULL) {
+        struct proc_stat st;
+        if (ent->d_name[0] < '0' || ent->d_name[0] > '9' || proc_stat_read(ent->d_name, &st) < 0 ||
+            st.pgrp != pgid)
+            continue;
+        int n = proc_open_fds(atoi(ent->d_name));
+        total += n > 0 ? n : 0;
+        if (n > most) {
+            most = n;
+            who = atoi(ent->d_name);
+        }
+    }
+    closedir(d);
+    if (most < 0 || most < e->fds_max)
+        return;
+    e->fds_max = most;
+    e->fds_total = total;
+    e->fds_max_main = who == pgid;
+    limit_of(who, "Max open files", &e->nofile_soft, &e->nofile_hard);
+    long hard;
+    limit_of(pgid, "Max processes", &e->nproc_soft, &hard);
+}
+
+void evidence_reading(struct limits_evidence *e, pid_t pgid, bool procs, bool full)
+{
+    long tasks = machine_tasks(), avail = evidence_meminfo_kib("MemAvailable");
+    if (tasks > e->tasks_machine_peak)
+        e->tasks_machine_peak = tasks;
+    if (avail >= 0 && (e->mem_available_lowest_kib < 0 || avail < e->mem_available_lowest_kib))
+        e->mem_available_lowest_kib = avail;
+    if (pgid > 0 && procs)
+        read_processes(e, pgid);
+    long mem = full ? tcp_mem_kib() : -1;
+    if (mem > e->tcp_mem_peak_kib)
+        e->tcp_mem_peak_kib = mem;
+}
+
+void evidence_end(struct limits_evidence *e)
+{
+    long over = tcpext("ListenOverflows"), drops = tcpext("ListenDrops");
+    e->listen_overflows = over >= 0 && e->listen_overflows >= 0 ? over - e->listen_overflows : -1;
+    e->listen_drops = drops >= 0 && e->listen_drops >= 0 ? drops - e->listen_drops : -1;
+}
+
+pid_t evidence_local_server(void)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *ent;
+    pid_t found = 0;
+    if (!d)
+        return 0;
+    while (!found && (ent = readdir(d)) != NULL) {
+        struct proc_stat st, parent;
+        char ppid[24], path[300], comm[32];
+        if (ent->d_name[0] < '0' || ent->d_name[0] > '9' || proc_stat_read(ent->d_name, &st) < 0)
+            continue;
+        snprintf(ppid, sizeof(ppid), "%d", st.ppid);
+        snprintf(path, sizeof(path), "/proc/%s/comm", ent->d_name);
+        if (st.ppid > 1 && proc_stat_read(ppid, &parent) == 0 && parent.ppid == getpid() &&
+            proc_read_small(path, comm, sizeof(comm)) == 0 && strncmp(comm, "echo-", 5) == 0)
+            found = atoi(ent->d_name);
+    }
+    closedir(d);
+    return found;
+}
+
+/* A count, or null where it was not read (-1); a limit, or null when unlimited or
+ * unread. */
+static json_t *count_json(long v)
+{
+    return v >= 0 ? json_integer(v) : json_null();
+}
+
+json_t *evidence_json(const struct limits_evidence *e)
+{
+    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "fds_max_one_process",
+                     count_json(e->fds_max), "fds_max_role",
+                     e->fds_max < 0    ? json_null()
+                     : e->fds_max_main ? json_string("main")
+                                       : json_string("child"),
+                     "fds_total", count_json(e->fds_total), "nofile_soft",
+                     count_json(e->nofile_soft), "nofile_hard", count_json(e->nofile_hard), "nproc",
+                     count_json(e->nproc_soft), "tasks_machine_peak",
+                     count_json(e->tasks_machine_peak), "mem_available_kib_before",
+                     count_json(e->mem_available_before_kib), "mem_available_kib_lowest",
+                     count_json(e->mem_available_lowest_kib), "listen_overflows",
+                     count_json(e->listen_overflows), "listen_drops", count_json(e->listen_drops),
+                     "tcp_mem_kib_before", count_json(e->tcp_mem_before_kib), "tcp_mem_kib_peak",
+                     count_json(e->tcp_mem_peak_kib));
+}
