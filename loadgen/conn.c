@@ -98,8 +98,11 @@ static void on_closed(uv_handle_t *h)
     uint64_t now = clock_now_ns();
 
     c->state = C_DOWN;
+    /* Idle connections are not reopened here: one that failed to connect may be tried
+     * again in the idle stage (--open-within, worker_idle_failed); one lost after it
+     * was up is lost, and open_at_end shows it. */
     if (!w->running || c->idle)
-        return; /* idle connections are not reopened: open_at_end shows what was lost */
+        return;
     if (c->reopen) {
         c->reopen = false;
         conn_connect(c, now); /* the server is up, only this stream is off by a line */
@@ -127,6 +130,8 @@ void conn_fail(struct conn *c, enum lg_error kind, uint64_t now)
     if (!c->idle) {
         count_error(c->w, kind, now);
         abandon(c, kind == ERR_TIMEOUT, now);
+    } else if (c->state == C_CONNECTING) {
+        worker_idle_failed(c->w, c, now);
     }
     c->failed = true;
     conn_close(c);
@@ -185,11 +190,11 @@ static int bind_source(struct conn *c)
     uv_os_fd_t fd;
     int one = 1;
 
-    /* Spread over 127.0.0.1..N: each source address has its own ephemeral ports. With
-     * IP_BIND_ADDRESS_NO_PORT the port is picked at connect(), per destination,
-     * instead of being reserved for good at bind(). */
+    /* Spread over 127.0.0.F..F+S-1 (--source-from, --sources): each source address has
+     * its own ephemeral ports. With IP_BIND_ADDRESS_NO_PORT the port is picked at
+     * connect(), per destination, instead of being reserved for good at bind(). */
     unsigned slot = (c->idle ? cfg->connections : 0) + c->index;
-    src.sin_addr.s_addr = htonl(0x7f000001u + slot % cfg->sources);
+    src.sin_addr.s_addr = htonl(0x7f000000u + cfg->source_from + slot % cfg->sources);
     int err = uv_fileno((uv_handle_t *)&c->tcp, &fd);
     if (err)
         return err;
@@ -206,13 +211,16 @@ void conn_connect(struct conn *c, uint64_t now)
     const struct lg_config *cfg = w->cfg;
 
     c->failed = false;
+    w->res.idle_attempts += c->idle;
     int err = uv_tcp_init_ex(&w->loop, &c->tcp, cfg->addr.ss.ss_family);
     if (err) {
-        if (c->idle)
-            w->res.setup_errors[classify(err, true)]++;
-        else
-            count_error(w, classify(err, true), now);
         c->retry_at = now + RETRY_NS;
+        if (c->idle) {
+            w->res.setup_errors[classify(err, true)]++;
+            worker_idle_failed(w, c, now);
+        } else {
+            count_error(w, classify(err, true), now);
+        }
         return; /* still DOWN: no handle to close */
     }
     c->state = C_CONNECTING;
@@ -220,7 +228,7 @@ void conn_connect(struct conn *c, uint64_t now)
     uv_connect_t *req = malloc(sizeof(*req));
     if (!req)
         err = UV_ENOMEM;
-    else if (cfg->sources > 1)
+    else if (cfg->sources > 1 || cfg->source_from > 1)
         err = bind_source(c);
     if (!err) {
         uv_tcp_nodelay(&c->tcp, 1);

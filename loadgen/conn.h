@@ -95,6 +95,10 @@ struct worker {
     uint64_t live_errors_n;
     unsigned snap_up; /* at STAGE_ACTIVE's report, for the main thread */
     uint64_t snap_setup_errors[ERR_COUNT];
+    /* --open-within: the idle connections whose connect failed, by index, oldest
+     * first, to be tried again at their retry_at; a ring of nidle, each in it once. */
+    uint32_t *retry_ring;
+    unsigned retry_head, retrying;
     char rxbuf[RXBUF_SIZE];
     char txbuf[TXBUF_SIZE]; /* a short request, gathered; written before conn_send returns */
 };
@@ -146,6 +150,11 @@ void pacer_begin(struct worker *w, uint64_t start);
 
 /* In a connect stage: starts connects up to the cap; reports when all have ended. */
 void worker_launch_connects(struct worker *w);
+
+/* An idle connection's connect failed before it was up: with --open-within, in the
+ * idle stage and before its deadline, it is queued to be tried again after RETRY_NS;
+ * otherwise it has failed for good. */
+void worker_idle_failed(struct worker *w, struct conn *c, uint64_t now);
 
 /* --prime: reports the stage done once no connection that is up awaits its echo. */
 void worker_check_primed(struct worker *w);

@@ -38,13 +38,15 @@ struct lg_config {
     unsigned ncpus; /* --cpus: workers are pinned round-robin */
     const char *json_path;
     const char *label;
-    unsigned sources;    /* 127.0.0.x source addresses to spread over; 1 = no bind */
-    bool progress;       /* a progress line on stderr each second */
-    bool prime;          /* --prime: one echo on every connection before the run */
-    bool per_connection; /* --per-connection: each connection's figures in the JSON */
-    int sync_fd;         /* --sync: the runner's socket, or -1 */
-    uint64_t bin_ns;     /* --timeline-bin */
-    uint64_t spin_ns;    /* --spin: the open loop busy-waits this last stretch before a send */
+    unsigned sources;        /* 127.0.0.x source addresses to spread over */
+    unsigned source_from;    /* --source-from: the first is 127.0.0.N; 1 = no bind for 1 source */
+    uint64_t open_within_ns; /* --open-within: idle connects retried until then; 0 = never */
+    bool progress;           /* a progress line on stderr each second */
+    bool prime;              /* --prime: one echo on every connection before the run */
+    bool per_connection;     /* --per-connection: each connection's figures in the JSON */
+    int sync_fd;             /* --sync: the runner's socket, or -1 */
+    uint64_t bin_ns;         /* --timeline-bin */
+    uint64_t spin_ns;        /* --spin: the open loop busy-waits this last stretch before a send */
     enum lg_arrivals arrivals; /* --arrivals: the open loop's schedule */
     uint64_t seed;             /* --seed: poisson's generators are seeded from it */
 };
@@ -82,6 +84,7 @@ struct lg_coord {
     atomic_uint ready;    /* workers done with the current stage */
     pthread_mutex_t lock; /* with ready_cond: the main thread waits for ready */
     pthread_cond_t ready_cond;
+    uint64_t idle_start_ns; /* STAGE_IDLE began: --open-within counts from it */
     uint64_t start_ns;      /* the load starts (warmup begins): set before STAGE_RUN */
     uint64_t t0_ns;         /* measurement begins */
     _Atomic uint64_t t1_ns; /* measurement ends; SIGINT moves it earlier */
@@ -115,8 +118,9 @@ struct lg_result {
     unsigned active_up_at_start;         /* active connections established before the run */
     unsigned idle_established;
     unsigned idle_open_at_end;
-    uint64_t cpu_ns; /* this worker thread's CPU time in the window */
-    int64_t wait_ns; /* the time it waited for a CPU in the window (schedstat); -1 unknown */
+    uint64_t idle_attempts; /* connects started for idle connections, retries included */
+    uint64_t cpu_ns;        /* this worker thread's CPU time in the window */
+    int64_t wait_ns;        /* the time it waited for a CPU in the window (schedstat); -1 unknown */
 };
 
 struct worker;
@@ -208,6 +212,7 @@ struct lg_run {
     double user_s, sys_s;    /* the process's CPU time in the window */
     long rss_kib_start;      /* before connecting */
     long rss_kib_connected;  /* after every connection was opened */
+    double idle_open_s;      /* STAGE_IDLE's start to its end (every idle one up or given up) */
     char warnings[LG_MAX_WARNINGS][256];
     unsigned nwarnings;
 };

@@ -92,11 +92,19 @@ static int check_resources(struct lg_config *cfg)
     const struct sockaddr_in *in = (const struct sockaddr_in *)&cfg->addr.ss;
     bool loopback4 = cfg->addr.ss.ss_family == AF_INET && (ntohl(in->sin_addr.s_addr) >> 24) == 127;
     uint64_t wanted = (conns + per_source - 1) / per_source;
+    unsigned room = 255 - cfg->source_from; /* addresses from 127.0.0.N to .254 */
     if (cfg->sources == 0)
-        cfg->sources = loopback4 && wanted > 1 ? (unsigned)(wanted < 254 ? wanted : 254) : 1;
-    if (cfg->sources > 1 && !loopback4) {
-        fprintf(stderr, "loadgen: --sources spreads over 127.0.0.x, so it needs an IPv4 "
-                        "loopback target\n");
+        cfg->sources = loopback4 && wanted > 1 ? (unsigned)(wanted < room ? wanted : room) : 1;
+    if ((cfg->sources > 1 || cfg->source_from > 1) && !loopback4) {
+        fprintf(stderr, "loadgen: --sources and --source-from pick source addresses in "
+                        "127.0.0.x, so they need an IPv4 loopback target\n");
+        return -1;
+    }
+    if (cfg->sources > room) {
+        fprintf(stderr,
+                "loadgen: --source-from %u with %u sources would run to 127.0.0.%u, past "
+                "127.0.0.254; ask for fewer sources or start lower\n",
+                cfg->source_from, cfg->sources, cfg->source_from + cfg->sources - 1);
         return -1;
     }
     if (conns > (uint64_t)per_source * cfg->sources) {
@@ -267,6 +275,7 @@ static void merge(struct lg_result *into, const struct lg_result *r)
     into->active_up_at_start += r->active_up_at_start;
     into->idle_established += r->idle_established;
     into->idle_open_at_end += r->idle_open_at_end;
+    into->idle_attempts += r->idle_attempts;
 }
 
 /* Ends every worker at once, with nothing measured, and frees them. */
@@ -505,7 +514,9 @@ int main(int argc, char **argv)
 
     /* Idle connections first: the clients that went out to lunch are there before
      * anyone else. */
+    co.idle_start_ns = clock_now_ns();
     bool going = advance(&co, w, cfg.threads, STAGE_IDLE);
+    run.idle_open_s = (double)(clock_now_ns() - co.idle_start_ns) / 1e9;
     /* The runner may wait here until the server has taken in every idle client (a
      * process server forks one child each) before the active ones come. */
     if (going)
@@ -552,8 +563,11 @@ int main(int argc, char **argv)
 
     judge_saturation(&run);
     judge_schedule(&run);
-    if (run.total.idle_established < cfg.idle)
-        warn(&run, "%u of %u idle connections could not be opened",
+    if (run.total.idle_established < cfg.idle && cfg.open_within_ns)
+        warn(&run, "%u of %u idle connections could not be opened within --open-within %.3g s",
+             cfg.idle - run.total.idle_established, cfg.idle, (double)cfg.open_within_ns / 1e9);
+    else if (run.total.idle_established < cfg.idle)
+        warn(&run, "%u of %u idle connections could not be opened (--open-within retries them)",
              cfg.idle - run.total.idle_established, cfg.idle);
 
     json_t *root = report_json(&run);

@@ -51,8 +51,17 @@ static void usage(FILE *out)
             "  --timeout DUR   per request and per connect (default %s)\n"
             "  --cpus LIST     pin worker threads, round-robin, to CPUs such as 0-3,6\n"
             "                  (default: not pinned)\n"
-            "  --sources N     spread connections over source addresses 127.0.0.1..N\n"
+            "  --sources N     spread connections over N source addresses, 127.0.0.1..N\n"
             "                  (default: as many as the connections need ports)\n"
+            "  --source-from N the source addresses start at 127.0.0.N, 1..254: N..N+S-1\n"
+            "                  for S sources, within 127.0.0.254 (default 1); for agents\n"
+            "                  on one machine, each its own block of source ports\n"
+            "  --open-within DUR\n"
+            "                  an idle connection whose connect fails before it is up\n"
+            "                  (timeout, refused, reset, no port) is tried again, 50ms\n"
+            "                  later, until DUR after the idle connections began opening\n"
+            "                  (default: each tried once); one lost after it was up is\n"
+            "                  not reopened\n"
             "  --json FILE     write the run as JSON, atomically (- for stdout)\n"
             "  --label TEXT    free text carried into the JSON\n"
             "  --per-connection\n"
@@ -253,6 +262,8 @@ enum {
     OPT_JSON,
     OPT_LABEL,
     OPT_SOURCES,
+    OPT_SOURCE_FROM,
+    OPT_OPEN_WITHIN,
     OPT_NO_PROGRESS,
     OPT_PRIME,
     OPT_SYNC,
@@ -272,6 +283,8 @@ int lg_parse_args(int argc, char **argv, struct lg_config *cfg)
         {"json", required_argument, NULL, OPT_JSON},
         {"label", required_argument, NULL, OPT_LABEL},
         {"sources", required_argument, NULL, OPT_SOURCES},
+        {"source-from", required_argument, NULL, OPT_SOURCE_FROM},
+        {"open-within", required_argument, NULL, OPT_OPEN_WITHIN},
         {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
         {"prime", no_argument, NULL, OPT_PRIME},
         {"sync", required_argument, NULL, OPT_SYNC},
@@ -298,6 +311,7 @@ int lg_parse_args(int argc, char **argv, struct lg_config *cfg)
     cfg->sync_fd = -1;
     cfg->bin_ns = NS_PER_S;
     cfg->seed = LG_DEFAULT_SEED;
+    cfg->source_from = 1;
 
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":c:i:t:d:w:s:p:R:h", longopts, NULL)) != -1) {
@@ -320,6 +334,16 @@ int lg_parse_args(int argc, char **argv, struct lg_config *cfg)
             break;
         case OPT_SOURCES:
             rc = parse_count("--sources", optarg, 1, 254, &cfg->sources);
+            break;
+        case OPT_SOURCE_FROM:
+            rc = parse_count("--source-from", optarg, 1, 254, &cfg->source_from);
+            break;
+        case OPT_OPEN_WITHIN:
+            rc = parse_dur("--open-within", optarg, &cfg->open_within_ns);
+            if (rc == 0 && cfg->open_within_ns < 1000000) {
+                fprintf(stderr, "loadgen: --open-within must be at least 1ms, not '%s'\n", optarg);
+                rc = -1;
+            }
             break;
         case 'd':
             rc = parse_dur("-d (duration)", optarg, &cfg->duration_ns);

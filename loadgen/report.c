@@ -89,6 +89,24 @@ static json_t *open_loop_json(const struct lg_run *run)
                      "schedule_kept", !run->schedule_missed);
 }
 
+/* The idle connections: how many came up and stayed, how long opening them took and
+ * with how many connects (retries under --open-within included). */
+static json_t *idle_json(const struct lg_run *run)
+{
+    const struct lg_config *cfg = run->cfg;
+    const struct lg_result *t = &run->total;
+
+    json_t *idle = json_pack("{s:i,s:i,s:i}", "requested", (int)cfg->idle, "established",
+                             (int)t->idle_established, "open_at_end", (int)t->idle_open_at_end);
+    json_object_set_new(idle, "open_s",
+                        cfg->idle ? json_real(round_to(run->idle_open_s, 6)) : json_null());
+    json_object_set_new(idle, "attempts", json_integer((json_int_t)t->idle_attempts));
+    json_object_set_new(idle, "open_within_s",
+                        cfg->open_within_ns ? json_real((double)cfg->open_within_ns / 1e9)
+                                            : json_null());
+    return idle;
+}
+
 json_t *report_json(const struct lg_run *run)
 {
     const struct lg_config *cfg = run->cfg;
@@ -111,6 +129,7 @@ json_t *report_json(const struct lg_run *run)
         (int)cfg->line_bytes, "duration_s", (double)cfg->duration_ns / 1e9, "warmup_s",
         (double)cfg->warmup_ns / 1e9, "timeout_s", (double)cfg->timeout_ns / 1e9, "sources",
         (int)cfg->sources, "label", cfg->label);
+    json_object_set_new(config, "source_from", json_integer(cfg->source_from));
     json_object_set_new(config, "prime", json_boolean(cfg->prime));
     json_object_set_new(config, "spin_us", json_real((double)cfg->spin_ns / 1000.0));
     json_object_set_new(config, "arrivals",
@@ -153,10 +172,7 @@ json_t *report_json(const struct lg_run *run)
     json_object_set_new(root, "connections",
                         json_pack("{s:i,s:i}", "requested", (int)cfg->connections,
                                   "established_at_start", (int)t->active_up_at_start));
-    json_object_set_new(root, "idle",
-                        json_pack("{s:i,s:i,s:i}", "requested", (int)cfg->idle, "established",
-                                  (int)t->idle_established, "open_at_end",
-                                  (int)t->idle_open_at_end));
+    json_object_set_new(root, "idle", idle_json(run));
     json_object_set_new(
         root, "fairness",
         json_pack("{s:f,s:I,s:f,s:I,s:i,s:o}", "jain", round_to(f.jain, 6), "min",
@@ -273,8 +289,10 @@ void report_print(FILE *out, const struct lg_run *run)
         fprintf(out, " (of those with a request due; %u had none)", f.nothing_due);
     fprintf(out, "\n");
     if (cfg->idle) {
-        fprintf(out, "  %-10s %u of %u established, %u open at end\n", "idle", t->idle_established,
-                cfg->idle, t->idle_open_at_end);
+        fprintf(out,
+                "  %-10s %u of %u established, %u open at end; opened in %.2f s, %llu attempts\n",
+                "idle", t->idle_established, cfg->idle, t->idle_open_at_end, run->idle_open_s,
+                (unsigned long long)t->idle_attempts);
         print_hist(out, "connect", &t->setup_connect);
     }
     fprintf(out, "  %-10s CPU %.2f s user, %.2f s sys (%.2f of %u CPU%s); busiest thread %.0f%%",

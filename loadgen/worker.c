@@ -72,8 +72,51 @@ static bool connect_room(const struct worker *w, uint64_t now)
     return fresh < CONNECT_FRESH;
 }
 
-/* In a connect stage: starts connects while there is room (connect_room); reports when
- * all have ended. Called as connects end, and on every tick for those that stalled. */
+static void start_connect(struct worker *w, struct conn *c, uint64_t now)
+{
+    conn_connect(c, now);
+    w->fresh[w->fresh_at] = c;
+    w->fresh_at = (w->fresh_at + 1) % CONNECT_FRESH;
+}
+
+static bool open_within_passed(const struct worker *w, uint64_t now)
+{
+    return now - w->coord->idle_start_ns >= w->cfg->open_within_ns;
+}
+
+void worker_idle_failed(struct worker *w, struct conn *c, uint64_t now)
+{
+    if (w->stage != STAGE_IDLE || w->reported || w->cfg->open_within_ns == 0 ||
+        open_within_passed(w, now))
+        return;
+    c->retry_at = now + RETRY_NS;
+    w->retry_ring[(w->retry_head + w->retrying) % w->nidle] = (uint32_t)(c - w->idle);
+    w->retrying++;
+}
+
+/* --open-within: starts the queued retries that are due, while there is room; past the
+ * deadline, drops them all (those connections have failed for good). Every retry
+ * waits the same RETRY_NS, so the ring is in order of retry_at. */
+static void retry_idle(struct worker *w, uint64_t now)
+{
+    while (w->retrying > 0) {
+        struct conn *c = &w->idle[w->retry_ring[w->retry_head]];
+        bool give_up = open_within_passed(w, now);
+        /* Still closing after its failure: its handle is not free yet. */
+        if (!give_up && (c->state != C_DOWN || now < c->retry_at || !connect_room(w, now)))
+            return;
+        w->retry_head = (w->retry_head + 1) % w->nidle;
+        w->retrying--;
+        if (!give_up) {
+            start_connect(w, c, now);
+            now = clock_now_ns();
+        }
+    }
+}
+
+/* In a connect stage: starts connects while there is room (connect_room), retries
+ * first; reports when all have ended. Called as connects end, and on every tick for
+ * those that stalled and the retries. */
 void worker_launch_connects(struct worker *w)
 {
     struct conn *set = w->stage == STAGE_IDLE ? w->idle : w->active;
@@ -82,14 +125,13 @@ void worker_launch_connects(struct worker *w)
     if (w->stage != STAGE_IDLE && w->stage != STAGE_ACTIVE)
         return;
     uint64_t now = clock_now_ns();
+    if (w->stage == STAGE_IDLE)
+        retry_idle(w, now);
     while (w->next < n && connect_room(w, now)) {
-        struct conn *c = &set[w->next++];
-        conn_connect(c, now);
-        w->fresh[w->fresh_at] = c;
-        w->fresh_at = (w->fresh_at + 1) % CONNECT_FRESH;
+        start_connect(w, &set[w->next++], now);
         now = clock_now_ns();
     }
-    if (!w->reported && w->connecting == 0 && w->next == n) {
+    if (!w->reported && w->connecting == 0 && w->next == n && w->retrying == 0) {
         if (w->stage == STAGE_ACTIVE) {
             for (unsigned i = 0; i < w->nactive; i++)
                 w->res.active_up_at_start += w->active[i].state == C_UP;
@@ -448,8 +490,9 @@ struct worker *worker_create(unsigned id, const struct lg_config *cfg, struct lg
     w->due_heap = calloc(w->nactive ? w->nactive : 1, sizeof(*w->due_heap));
     w->completed_by_conn = calloc(w->nactive ? w->nactive : 1, sizeof(*w->completed_by_conn));
     w->due_early_by_conn = calloc(w->nactive ? w->nactive : 1, sizeof(*w->due_early_by_conn));
+    w->retry_ring = calloc(w->nidle ? w->nidle : 1, sizeof(*w->retry_ring));
     if (!w->active || !w->idle || !w->rings || !w->due_heap || !w->completed_by_conn ||
-        !w->due_early_by_conn || result_init(&w->res, cfg, w->bin_ns) < 0)
+        !w->due_early_by_conn || !w->retry_ring || result_init(&w->res, cfg, w->bin_ns) < 0)
         goto fail;
     init_conns(w, w->active, w->nactive, false);
     init_conns(w, w->idle, w->nidle, true);
@@ -539,5 +582,6 @@ void worker_destroy(struct worker *w)
     free(w->due_heap);
     free(w->completed_by_conn);
     free(w->due_early_by_conn);
+    free(w->retry_ring);
     free(w);
 }
