@@ -27,8 +27,12 @@ static const char *const same_config[] = {"mode",       "pipeline", "message_byt
                                           "duration_s", "warmup_s", "timeout_s",
                                           "prime",      "spin_us",  "arrivals"};
 
-/* The objects whose whole numbers are summed, key by key (errors by kind inside). */
-static const char *const summed[] = {"requests", "bytes", "connections", "idle"};
+/* The objects whose whole numbers are summed, key by key (errors by kind inside);
+ * idle has times beside its counts (merge_idle). */
+static const char *const summed[] = {"requests", "bytes", "connections"};
+
+/* The idle counts summed (requested, established, open_at_end, attempts). */
+static const char *const idle_counts[] = {"requested", "established", "open_at_end", "attempts"};
 
 /* The top-level keys merged below; any other one is set null, with a note. */
 static const char *const known[] = {
@@ -103,9 +107,21 @@ static int check_run(json_t *const *runs, unsigned k, char *err, size_t errlen)
         if (!a || !json_equal((json_t *)a, json_object_get(cfg0, same_config[i])))
             return say(err, errlen,
                        "agent %u's config.%s differs from agent 0's (or is missing): agents "
-                       "must run the same options but for -c, -i, -t, -R, --cpus and --seed",
+                       "must run the same options but for -c, -i, -t, -R, --cpus, --seed, "
+                       "--sources and --source-from",
                        k, same_config[i]);
     }
+    const json_t *idle = json_object_get(run, "idle"), *idle0 = json_object_get(runs[0], "idle");
+    for (size_t i = 0; i < NELEMS(idle_counts); i++)
+        if (!json_is_integer(json_object_get(idle, idle_counts[i])))
+            return say(err, errlen, "agent %u's run lacks the count idle.%s: an older loadgen?", k,
+                       idle_counts[i]);
+    if (!json_equal(json_object_get(idle, "open_within_s") ?: json_null(),
+                    json_object_get(idle0, "open_within_s") ?: json_null()))
+        return say(err, errlen,
+                   "agent %u's idle.open_within_s differs from agent 0's: agents must run the "
+                   "same --open-within",
+                   k);
     bool open = is_open(run);
     for (int i = 1; i <= 2; i++)
         if (open ? !json_is_object(json_object_get(run, hist_keys[i]))
@@ -179,6 +195,32 @@ static json_t *sum_column(json_t *const *runs, unsigned n, const char *key, char
     json_t *sum = sum_object(parts, n, key, err, errlen);
     free(parts);
     return sum;
+}
+
+/* The idle connections: the counts summed; open_s the longest of the agents' (they
+ * open together: the last one up is the whole's), null when none opened any;
+ * open_within_s theirs (check_run: all alike). */
+static json_t *merge_idle(json_t *const *runs, unsigned n)
+{
+    json_t *out = json_object(), *longest = json_null();
+
+    for (size_t i = 0; i < NELEMS(idle_counts); i++) {
+        json_int_t total = 0;
+        for (unsigned k = 0; k < n; k++)
+            total += json_integer_value(
+                json_object_get(json_object_get(runs[k], "idle"), idle_counts[i]));
+        json_object_set_new(out, idle_counts[i], json_integer(total));
+    }
+    for (unsigned k = 0; k < n; k++) {
+        json_t *open_s = json_object_get(json_object_get(runs[k], "idle"), "open_s");
+        if (json_is_number(open_s) &&
+            (json_is_null(longest) || json_number_value(open_s) > json_number_value(longest)))
+            longest = open_s;
+    }
+    json_object_set(out, "open_s", longest);
+    json_t *within = json_object_get(json_object_get(runs[0], "idle"), "open_within_s");
+    json_object_set(out, "open_within_s", within ?: json_null());
+    return out;
 }
 
 /* A histogram (hist_to_json's shape) of every agent's, bucket by bucket: exact.
@@ -384,8 +426,8 @@ static json_t *merge_memory(json_t *const *runs, unsigned n, double conns)
 /* Each agent's own: what it was given, and loadgen's figures of itself. */
 static json_t *agent_detail(const json_t *run, unsigned k)
 {
-    static const char *cfg_keys[] = {"target", "connections", "idle",    "threads", "rate",
-                                     "cpus",   "seed",        "sources", "label"};
+    static const char *cfg_keys[] = {"target", "connections", "idle",    "threads",     "rate",
+                                     "cpus",   "seed",        "sources", "source_from", "label"};
     static const char *keys[] = {"started_at",  "measured_s",     "interrupted", "throughput_rps",
                                  "loadgen_cpu", "loadgen_memory", "warnings"};
     json_t *d = json_pack("{s:i}", "agent", (int)k), *cfg = json_object_get(run, "config");
@@ -497,6 +539,7 @@ json_t *merge_runs(json_t *const *runs, unsigned n, char *err, size_t errlen)
             goto fail;
         json_object_set_new(out, summed[i], sum);
     }
+    json_object_set_new(out, "idle", merge_idle(runs, n));
     for (size_t i = 0; i < NELEMS(hist_keys); i++) {
         json_t *h = merge_hist(runs, n, hist_keys[i], err, errlen);
         if (!h)

@@ -85,10 +85,15 @@ static void case_counts_sum(void)
     json_t *runs[2];
     two_runs(runs, closed0, closed1);
     json_t *m = merged_of(runs, 2);
-    static const char *objs[] = {"requests", "bytes", "connections", "idle"};
+    static const char *objs[] = {"requests", "bytes", "connections"};
     for (size_t i = 0; i < sizeof(objs) / sizeof(objs[0]); i++)
         check_sums(json_object_get(m, objs[i]), json_object_get(runs[0], objs[i]),
                    json_object_get(runs[1], objs[i]), objs[i]);
+    static const char *idle[] = {"idle.requested", "idle.established", "idle.open_at_end",
+                                 "idle.attempts"};
+    for (size_t i = 0; i < sizeof(idle) / sizeof(idle[0]); i++)
+        CHECK(num(m, idle[i]) == num(runs[0], idle[i]) + num(runs[1], idle[i]), "%s not summed",
+              idle[i]);
     CHECK(num(m, "requests.completed") > 1000, "only %.0f completed", num(m, "requests.completed"));
     CHECK(num(m, "requests.errors.timeout") == 0 && num(m, "requests.setup_errors.connect") == 0);
     CHECK(num(m, "connections.requested") == 5 && num(m, "idle.requested") == 2);
@@ -359,6 +364,53 @@ static void case_mismatch_refused(void)
     json_decref(runs[1]);
 }
 
+/* ---- the idle connections: counts summed, the longest open_s, one open_within_s ---- */
+
+static void case_idle_merged(void)
+{
+    static const char *const idle0[] = {
+        "-c", "1", "-i", "40", "-d", "200ms", "-w", "0", "--open-within", "5s", "--per-connection",
+        NULL};
+    static const char *const idle1[] = {
+        "-c", "1", "-i", "9", "-d", "200ms", "-w", "0", "--open-within", "5s", "--per-connection",
+        NULL};
+    json_t *runs[2];
+    two_runs(runs, idle0, idle1);
+    /* The agents on one machine got their own blocks of source addresses. */
+    json_object_set_new(json_object_get(runs[1], "config"), "source_from", json_integer(128));
+    json_object_set_new(json_object_get(runs[1], "config"), "sources", json_integer(127));
+    json_object_set_new(json_object_get(runs[1], "idle"), "open_s", json_real(7.5));
+    json_object_set_new(json_object_get(runs[1], "idle"), "attempts", json_integer(12));
+    json_t *m = merged_of(runs, 2);
+    CHECK(num(m, "idle.requested") == 49 && num(m, "idle.established") == 49 &&
+          num(m, "idle.open_at_end") == 49);
+    CHECK(num(m, "idle.attempts") == num(runs[0], "idle.attempts") + 12, "attempts %g",
+          num(m, "idle.attempts"));
+    CHECK(num(runs[0], "idle.open_s") < 7.5 && num(m, "idle.open_s") == 7.5,
+          "open_s %g is not the longest", num(m, "idle.open_s"));
+    CHECK(num(m, "idle.open_within_s") == 5);
+    json_t *d1 = json_array_get(json_object_get(m, "agents_detail"), 1);
+    CHECK(num(d1, "source_from") == 128 && num(d1, "sources") == 127);
+    json_decref(m);
+
+    /* An agent without idle connections has no open_s: the other's is the whole's. */
+    json_object_set_new(json_object_get(runs[1], "idle"), "open_s", json_null());
+    m = merged_of(runs, 2);
+    CHECK(num(m, "idle.open_s") == num(runs[0], "idle.open_s"));
+    json_decref(m);
+    json_object_set_new(json_object_get(runs[0], "idle"), "open_s", json_null());
+    m = merged_of(runs, 2);
+    CHECK(json_is_null(json_object_get(json_object_get(m, "idle"), "open_s")));
+    json_decref(m);
+
+    json_object_set_new(json_object_get(runs[1], "idle"), "open_within_s", json_null());
+    refused(runs, "idle.open_within_s");
+    json_object_del(json_object_get(runs[1], "idle"), "attempts");
+    refused(runs, "idle.attempts");
+    json_decref(runs[0]);
+    json_decref(runs[1]);
+}
+
 /* ---- one agent: its run as it was, "agents": 1 ---- */
 
 static void case_single(void)
@@ -400,6 +452,6 @@ TEST_CASES({"counts_sum", case_counts_sum}, {"histograms_exact", case_histograms
            {"fairness_exact", case_fairness_exact}, {"timeline_aligned", case_timeline_aligned},
            {"open_loop", case_open_loop}, {"no_per_connection", case_no_per_connection},
            {"mismatch_refused", case_mismatch_refused}, {"single", case_single},
-           {"split_even", case_split_even});
+           {"split_even", case_split_even}, {"idle_merged", case_idle_merged});
 
 TEST_MAIN()
