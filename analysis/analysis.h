@@ -430,6 +430,11 @@ void write_breaking_section(FILE *f, const struct results *r, const struct made_
  * bench judged it, and a link to "Where it breaks". */
 void write_capacity_steps(FILE *f, json_t *sc, const char **models, size_t nm);
 
+/* The step at which model's ramp in the capacity scenario sc stopped: its failed_step,
+ * or, for a model capped by the budget or skipped for memory (whose failed_step bench
+ * leaves null), the label of the step that was not run; NULL where none (the top). */
+const char *capacity_stop_step(json_t *sc, const char *model);
+
 /* analysis.json's "where_it_breaks": [{model, verdict, held, held_step, failed_step,
  * cause, why, memory_per_connection_bytes, open_s, open_rate}] in the run's order of
  * models, or JSON null when the run has no capacity scenario. A new reference; NULL when

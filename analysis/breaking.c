@@ -150,6 +150,23 @@ static size_t verdict_models(const struct results *r, json_t *verdicts, const ch
     return n;
 }
 
+const char *capacity_stop_step(json_t *sc, const char *model)
+{
+    json_t *v = json_object_get(json_object_get(sc, "models"), model);
+    const char *failed = text_of(v, "failed_step"), *verdict = text_of(v, "verdict");
+    if (failed || !(is(verdict, "capped") || is(verdict, "skipped")))
+        return failed;
+    size_t i;
+    json_t *pt;
+    json_array_foreach(json_object_get(sc, "points"), i, pt)
+    {
+        if (is(text_of(pt, "model"), model) &&
+            is(text_of(json_object_get(pt, "capacity"), "verdict"), verdict))
+            return text_of(pt, "label");
+    }
+    return NULL;
+}
+
 /* ---- the section ---- */
 
 /* The target and the machine's limits, in one paragraph. */
@@ -219,11 +236,13 @@ static void point_cell(json_t *v, char *buf, size_t len)
 }
 
 /* The breaks-at cell: the failed step, the top, or why no step was run. */
-static void breaks_cell(json_t *sc, json_t *v, char *buf, size_t len)
+static void breaks_cell(json_t *sc, const char *model, json_t *v, char *buf, size_t len)
 {
-    const char *verdict = text_of(v, "verdict");
-    char step[32];
-    step_text(text_of(v, "failed_step"), step, sizeof(step));
+    const char *verdict = text_of(v, "verdict"), *stop = capacity_stop_step(sc, model);
+    char step[32], at[48] = "";
+    step_text(stop, step, sizeof(step));
+    if (stop)
+        snprintf(at, sizeof(at), " at %s", step);
     if (is(verdict, "broke")) {
         snprintf(buf, len, "%s", step);
     } else if (is(verdict, "top")) {
@@ -235,10 +254,10 @@ static void breaks_cell(json_t *sc, json_t *v, char *buf, size_t len)
             human(json_number_value(json_array_get(steps, json_array_size(steps) - 1)), step,
                   sizeof(step));
         snprintf(buf, len, "held up to the top (%s)", step);
-    } else if (is(verdict, "capped") || is(verdict, "skipped")) {
-        snprintf(buf, len, "not run: %s%s%s",
-                 is(verdict, "capped") ? "capped by the budget" : "skipped (memory)",
-                 text_of(v, "failed_step") ? " at " : "", text_of(v, "failed_step") ? step : "");
+    } else if (is(verdict, "capped")) {
+        snprintf(buf, len, "not run: capped by the budget%s", at);
+    } else if (is(verdict, "skipped")) {
+        snprintf(buf, len, "not run: skipped (memory)%s", at);
     } else {
         snprintf(buf, len, "%s", verdict ? verdict : "-");
     }
@@ -252,7 +271,7 @@ static void verdicts_table(FILE *f, json_t *sc, json_t *verdicts, const char **m
         json_t *v = json_object_get(verdicts, models[m]);
         char held[64], breaks[96], mem[32], open[64];
         point_cell(v, held, sizeof(held));
-        breaks_cell(sc, v, breaks, sizeof(breaks));
+        breaks_cell(sc, models[m], v, breaks, sizeof(breaks));
         per_connection_text(jpath(v, "memory_per_connection_bytes"), mem, sizeof(mem));
         open_text(v, open, sizeof(open));
         fprintf(f, "| echo-%s | %s | %s | %s | %s | %s |\n", models[m], held, breaks,
@@ -374,13 +393,13 @@ static void hundred_k_line(FILE *f, json_t *sc, json_t *verdicts, const char **m
         json_t *v = json_object_get(verdicts, models[m]);
         const char *verdict = text_of(v, "verdict");
         char step[32];
-        step_text(text_of(v, "failed_step"), step, sizeof(step));
+        const char *stop = capacity_stop_step(sc, models[m]);
+        step_text(stop, step, sizeof(step));
         fprintf(f, "%s echo-%s ", m ? ";" : "", models[m]);
         if (is(verdict, "broke"))
             fprintf(f, "broke at %s (%s)", step, cause_text(text_of(v, "cause"), true));
         else if (is(verdict, "capped") || is(verdict, "skipped"))
-            fprintf(f, "was %s%s%s", verdict, text_of(v, "failed_step") ? " at " : "",
-                    text_of(v, "failed_step") ? step : "");
+            fprintf(f, "was %s%s%s", verdict, stop ? " at " : "", stop ? step : "");
         else
             fprintf(f, "%s", verdict ? verdict : "has no verdict");
     }

@@ -62,10 +62,11 @@ static const char *cause_brief(const char *cause)
 
 /* The words at a model's breaking point: "breaks at 2,000: FD_SETSIZE", "the top",
  * "capped at 20,000". */
-static void breaking_words(json_t *v, char *buf, size_t len)
+static void breaking_words(json_t *sc, const char *model, char *buf, size_t len)
 {
+    json_t *v = json_object_get(json_object_get(sc, "models"), model);
     const char *verdict = json_string_value(json_object_get(v, "verdict"));
-    const char *step = json_string_value(json_object_get(v, "failed_step"));
+    const char *step = capacity_stop_step(sc, model);
     char at[32] = "";
     if (step)
         human(strtod(step, NULL), at, sizeof(at));
@@ -84,7 +85,6 @@ static void breaking_words(json_t *v, char *buf, size_t len)
 static void capacity_lines(struct plot *p, json_t *sc, const char **models, size_t nm,
                            const char *metric, double scale)
 {
-    json_t *verdicts = json_object_get(sc, "models");
     for (size_t m = 0; m < nm; m++) {
         struct step st[PLOT_MAX_POINTS];
         int n = steps_of(sc, models[m], metric, st, PLOT_MAX_POINTS);
@@ -101,7 +101,7 @@ static void capacity_lines(struct plot *p, json_t *sc, const char **models, size
                 series_add(line, st[k].held, st[k].y / scale, NAN, NAN);
                 last = k;
             }
-        breaking_words(json_object_get(verdicts, models[m]), words, sizeof(words));
+        breaking_words(sc, models[m], words, sizeof(words));
         if (last >= 0)
             series_add_noted(marks, st[last].held, st[last].y / scale, words);
         /* One label a model: a blank one (a space, which the TSV keeps) beside a failed

@@ -408,7 +408,8 @@ static void case_json(void)
           "iterative's entry: %s", json_dumps(first, JSON_COMPACT));
     json_t *thread = json_array_get(w, 4);
     CHECK(strcmp(json_string_value(json_object_get(thread, "verdict")), "capped") == 0 &&
-              json_is_null(json_object_get(thread, "cause")),
+              json_is_null(json_object_get(thread, "cause")) &&
+              json_is_null(json_object_get(thread, "failed_step")),
           "thread's entry: %s", json_dumps(thread, JSON_COMPACT));
     CHECK(json_array_size(json_object_get(a, "claims")) > 0, "the claims beside it");
     json_decref(want);
