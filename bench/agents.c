@@ -17,6 +17,7 @@
 #include "merge.h"
 #include "tree.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
 #include <poll.h>
@@ -242,11 +243,34 @@ static int agent_args(const struct run_spec *spec, unsigned k, unsigned n, const
     return a;
 }
 
+/* Two or more agents to an IPv4 loopback target are all on this machine: agent k of n
+ * gets its own block of B = 254 / n source addresses, 127.0.0.(1 + k * B) onward, so
+ * that their connections to the one port never share a source's ephemeral ports
+ * (100,000 connections from 127.0.0.1 alone would need more than its ~28,000). Writes
+ * the arguments (their text in from and sources, 16 bytes each) at args; returns how
+ * many (0: none needed). */
+static int source_block(const char *addr, unsigned k, unsigned n, const char **args, char *from,
+                        char *sources)
+{
+    struct in_addr in;
+    if (n < 2 || inet_pton(AF_INET, addr, &in) != 1 || ntohl(in.s_addr) >> 24 != 127)
+        return 0;
+    unsigned block = 254 / n;
+    snprintf(from, 16, "%u", 1 + k * block);
+    snprintf(sources, 16, "%u", block);
+    args[0] = "--source-from";
+    args[1] = from;
+    args[2] = "--sources";
+    args[3] = sources;
+    return 4;
+}
+
 static int agent_begin(const struct bench_opts *o, const struct run_spec *spec, unsigned k,
                        unsigned n, int port, struct agent *ag)
 {
     const char *args[MAX_ARGS + 48], *lg[MAX_ARGS + 8];
     char buf[8][32], cpus[256], threads[16], target[96], label[160], log[PATH_MAX + 200];
+    char from[16], sources[16];
     int a = 0;
     ag->host = o->agents[k];
     bool here = host_is_local(ag->host);
@@ -280,6 +304,7 @@ static int agent_begin(const struct bench_opts *o, const struct run_spec *spec, 
     snprintf(label, sizeof(label), "%s-agent%u", spec->name, k);
     const char *addr = o->listen_addr[0] ? o->listen_addr : "127.0.0.1";
     snprintf(target, sizeof(target), strchr(addr, ':') ? "[%s]:%d" : "%s:%d", addr, port);
+    a += source_block(addr, k, n, args + a, from, sources);
     const char *tail[] = {"-t",  threads,  "--json", ag->json,           "--no-progress", "--label",
                           label, "--sync", "3",      "--per-connection", target,          NULL};
     for (int i = 0; tail[i]; i++)

@@ -109,6 +109,33 @@ static void case_hosts_local_agents(void)
     teardown();
 }
 
+/* Agents on this machine to 127.0.0.1: each its own block of source addresses, 254 / n
+ * of them, the blocks apart and within 127.0.0.1..254. */
+static void case_hosts_local_sources(void)
+{
+    struct run r;
+    setup_hosts();
+    run_point16(&r, (const char *[]){"--client-hosts", "local*3", NULL});
+    CHECK(r.status == 0, "exit %d:\n%s", r.status, r.err);
+    json_t *root = latest();
+    json_t *trial = the_trial(root);
+    const char *stem = str(trial, "raw");
+    double next_free = 1;
+    for (unsigned k = 0; k < 3; k++) {
+        char name[160];
+        snprintf(name, sizeof(name), "%s.agent%u", stem, k);
+        json_t *a = raw_json(name), *cfg = json_object_get(a, "config");
+        double from = num(cfg, "source_from"), sources = num(cfg, "sources");
+        CHECK(from == 1 + k * 84 && sources == 84, "agent %u: --source-from %g --sources %g", k,
+              from, sources);
+        CHECK(from >= next_free && from + sources - 1 <= 254, "agent %u's block overlaps", k);
+        next_free = from + sources;
+        json_decref(a);
+    }
+    json_decref(root);
+    teardown();
+}
+
 static void case_hosts_refused(void)
 {
     static const struct refusal bad[] = {
@@ -319,7 +346,8 @@ static void case_hosts_preflight_cleans(void)
     teardown();
 }
 
-TEST_CASES({"hosts_local_agents", case_hosts_local_agents}, {"hosts_refused", case_hosts_refused},
+TEST_CASES({"hosts_local_agents", case_hosts_local_agents},
+           {"hosts_local_sources", case_hosts_local_sources}, {"hosts_refused", case_hosts_refused},
            {"hosts_unreachable", case_hosts_unreachable}, {"hosts_lab", case_hosts_lab},
            {"hosts_agent_dies", case_hosts_agent_dies},
            {"hosts_server_killed", case_hosts_server_killed},
