@@ -197,8 +197,11 @@ static void limits_line(FILE *f, json_t *sc)
             soft, hard, nr_open, pid_max, threads, total, avail,
             json_number_value(json_array_get(ports, 0)),
             json_number_value(json_array_get(ports, 1)), somaxconn);
-    if (json_is_number(json_object_get(l, "nproc")))
-        fprintf(f, "; RLIMIT_NPROC %.0f", jpath(l, "nproc"));
+    if (json_is_number(json_object_get(l, "nproc"))) {
+        char nproc[32];
+        limit_text(l, "nproc", nproc, sizeof(nproc));
+        fprintf(f, "; RLIMIT_NPROC %s", nproc);
+    }
     fprintf(f, "%s.", json_is_true(json_object_get(l, "root")) ? "; bench ran as root" : "");
     char steps[256] = "";
     size_t at = 0, i;
