@@ -1,0 +1,42 @@
+/* The capacity scenario's two halves: the ramp (capacity.c) and the verdict of a step
+ * from its evidence (capacity_verdict.c). */
+#ifndef ECHOBENCH_CAPACITY_H
+#define ECHOBENCH_CAPACITY_H
+
+#include "suite.h"
+
+/* The latency target: --slo's first p99 (else its first), or p99 within 100 ms. */
+struct capacity_target {
+    double percentile, bound_us;
+    const char *metric; /* the trial's figure it bounds */
+    char text[40];
+    bool from_slo;
+};
+
+/* The limits every step runs against. -1: unlimited or unread. */
+struct capacity_machine {
+    long nofile_soft, nofile_hard, pid_max, threads_max, nproc;
+    bool root;
+};
+
+void capacity_target_of(const struct bench_opts *o, struct capacity_target *t);
+
+/* Reads this machine's limits into mc. Returns them as the scenario's "limits", a new
+ * reference. */
+json_t *capacity_machine_read(struct capacity_machine *mc);
+
+/* The capacity object of a step that ran: from its trial record, loadgen's run JSON (lg,
+ * or NULL) and the evidence, held or failed with its cause and why; cap_s the step's cap.
+ * Returns a new reference, or NULL when out of memory. */
+json_t *capacity_judge(json_t *trial, json_t *lg, const struct capacity_target *tg,
+                       const struct capacity_machine *mc, unsigned agents, double cap_s);
+
+/* The capacity object of a step that did not run (skipped, capped): the verdict, why and
+ * what it knows; the rest null. Returns a new reference. */
+json_t *capacity_unrun(unsigned idle, unsigned agents, const struct capacity_target *tg,
+                       const char *verdict, const char *why);
+
+/* obj's number at key, or NAN when it is none. */
+double capacity_num(json_t *obj, const char *key);
+
+#endif
