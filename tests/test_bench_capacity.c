@@ -302,6 +302,25 @@ static void case_capacity_quick(void)
     teardown();
 }
 
+/* With --slo, its first p99 is the target (a p99.9 given before it is not): at 1 us no
+ * step is held, on latency. */
+static void case_capacity_slo(void)
+{
+    setup((const char *[]){"epoll", NULL});
+    const char *extra[] = {"--slo", "p99.9=10ms", "--slo", "p99=1us", NULL};
+    json_t *sc, *root = run_capacity("epoll", "100", extra, &sc);
+    json_t *t = json_object_get(sc, "target");
+    CHECK(strcmp(str(t, "text"), "p99=1us") == 0 && strcmp(str(t, "source"), "slo") == 0 &&
+              num(t, "bound_us") == 1,
+          "the target %s from %s", str(t, "text"), str(t, "source"));
+    json_t *step = step_of(sc, "epoll", "100");
+    check_failed(step, "latency");
+    CHECK(num(step, "target_us") == 1 && strstr(str(step, "why"), "p99=1us"), "why: %s",
+          str(step, "why"));
+    json_decref(root);
+    teardown();
+}
+
 static void case_capacity_points_refused(void)
 {
     static const struct refusal bad[] = {
@@ -318,7 +337,8 @@ static void case_capacity_points_refused(void)
 TEST_CASES({"capacity_select_epoll", case_capacity_select_epoll},
            {"capacity_nofile", case_capacity_nofile},
            {"capacity_iterative", case_capacity_iterative}, {"capacity_crash", case_capacity_crash},
-           {"capacity_budget", case_capacity_budget}, {"capacity_quick", case_capacity_quick},
+           {"capacity_budget", case_capacity_budget}, {"capacity_slo", case_capacity_slo},
+           {"capacity_quick", case_capacity_quick},
            {"capacity_points_refused", case_capacity_points_refused});
 
 TEST_MAIN()
