@@ -77,8 +77,7 @@ struct ramp {
     bool timed;
 };
 
-/* ---- the ramp ---- */
-
+/* The scenario while it runs. */
 struct capacity_run {
     struct suite *s;
     const struct scenario *sc;
@@ -311,13 +310,11 @@ static unsigned step_models(struct capacity_run *c, int k, const struct point *p
         only[m] = false;
         if (r->verdict)
             continue;
-        if (s->unavailable[m]) {
+        double est = estimate_s(c, r, p->idle);
+        if (s->unavailable[m]) { /* it failed to start in a scenario before */
             r->verdict = "unavailable";
             snprintf(r->why, sizeof(r->why), "%s", s->unavailable_why[m]);
-            continue;
-        }
-        double est = estimate_s(c, r, p->idle);
-        if (!memory_fits(r, p->idle, why, sizeof(why))) {
+        } else if (!memory_fits(r, p->idle, why, sizeof(why))) {
             record_unrun(c, m, p, agents, "skipped", why);
         } else if (est > left) {
             snprintf(why, sizeof(why),
@@ -343,7 +340,6 @@ int run_capacity(struct suite *s, const struct scenario *sc, json_t *scj, const 
     static struct capacity_run c;
     static struct bench_opts so;
     struct bench_opts *o = s->o;
-    memset(&c, 0, sizeof(c));
     c = (struct capacity_run){.s = s,
                               .sc = sc,
                               .scj = scj,

@@ -66,12 +66,12 @@ json_t *capacity_machine_read(struct capacity_machine *mc)
 struct facts {
     const char *status, *detail;
     double idle, established, open_at_end, attempts, idle_open_s, settle_s, open_s, rate;
-    double active_up, starved, p99, judged, requested;
+    double active_up, starved, p99, judged;
     double rejected, fd_setsize, emfile, enfile, eagain, enomem;
     double fds_max, fds_total, nofile_soft, nofile_hard, nproc, tasks_peak, mem_before, mem_lowest,
         overflows, drops, tcp_before, tcp_peak;
     const char *fds_role;
-    double addr_unavailable, fd_limit, threads, processes, wall_s, held, memory_kib, per_conn;
+    double addr_unavailable, fd_limit, threads, processes, held, memory_kib, per_conn;
     json_t *rejected_for, *setup_errors;
 };
 
@@ -133,7 +133,6 @@ static void facts_of(json_t *trial, json_t *lg, const struct capacity_target *tg
     f->fd_limit = capacity_num(f->setup_errors, "fd_limit");
     f->threads = capacity_num(res, "peak_threads");
     f->processes = capacity_num(res, "peak_processes");
-    f->wall_s = capacity_num(trial, "wall_s");
     f->memory_kib = capacity_num(res, "primed_pss_anon_kib");
     f->per_conn = capacity_num(res, "memory_per_connection_bytes");
     if (!(f->memory_kib > 0))
