@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/select.h>
 #include <unistd.h>
 
 #define DEFAULT_TARGET_US 100000.0 /* p99 within 100 ms, when no --slo is given */
@@ -261,7 +262,7 @@ static const char *cause_of(const struct facts *f, const struct capacity_machine
         snprintf(why, len,
                  "the server refused %.0f connections at descriptors past FD_SETSIZE (%d): "
                  "select(2) cannot watch them",
-                 f->fd_setsize, 1024);
+                 f->fd_setsize, FD_SETSIZE);
         return "fd_setsize";
     }
     if (some(f->emfile) || (f->nofile_soft > 0 && f->fds_max >= f->nofile_soft - NOFILE_NEAR))
