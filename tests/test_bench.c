@@ -55,10 +55,15 @@ static void case_schema(void)
     const char *servers[] = {"epoll", "thread", NULL};
     struct run r;
     setup(servers);
-    const char *args[] = {"--models",   "epoll,thread", "--points", "concurrency=1,4",
-                          "--points",   "idle=0,2",     "--points", "load=20%,60%",
-                          "--points",   "slow=16,50",   "--trials", "2",
-                          "--duration", "200ms",        "--warmup", "0",
+    const char *args[] = {"--models",   "epoll,thread",
+                          "--points",   "concurrency=1,4",
+                          "--points",   "idle=0,2",
+                          "--points",   "load=20%,60%",
+                          "--points",   "slow=16,50",
+                          "--points",   "capacity=100",
+                          "--trials",   "2",
+                          "--duration", "200ms",
+                          "--warmup",   "0",
                           NULL};
     run_bench(&r, args, 0, 0);
     CHECK(r.status == 0, "exit %d:\n%s", r.status, r.err);
