@@ -291,6 +291,15 @@ static const char *cause_of(const struct facts *f, const struct capacity_machine
                  f->addr_unavailable);
         return "ephemeral_ports";
     }
+    /* loadgen failing to open its connections while the listen queues overflowed: the
+     * server was not taking them in, which is its limit, not the load side's. */
+    if (strcmp(st, "loadgen_failed") == 0 && !some(f->fd_limit) && some(f->overflows)) {
+        snprintf(why, len,
+                 "loadgen could not open its connections (%s), and the listen queue overflowed "
+                 "%.0f times during the step (%.0f dropped): the server was not taking them in",
+                 f->detail ? f->detail : "?", f->overflows, isnan(f->drops) ? 0 : f->drops);
+        return "listen_overflow";
+    }
     if (strcmp(st, "loadgen_failed") == 0 || some(f->fd_limit)) {
         if (some(f->fd_limit))
             snprintf(why, len,

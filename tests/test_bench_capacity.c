@@ -2,7 +2,7 @@
  * test_bench_capacity CASE. Small steps (hundreds of idle connections, short windows) so
  * that each case takes seconds: select's FD_SETSIZE at 1,024 descriptors, a descriptor
  * limit lowered to 700 for RLIMIT_NOFILE, echo-iterative behind its first idle client,
- * a server that crashes, the budget. */
+ * a server that crashes, one that never accepts, the budget. */
 #include "bench_run.h"
 
 #include <math.h>
@@ -255,6 +255,22 @@ static void case_capacity_crash(void)
     teardown();
 }
 
+/* A server that never accepts: its accept queue of 16 full, the kernel drops the rest of
+ * the connects, and loadgen cannot open its active connections: the listen queue's
+ * overflow, the server's limit, not loadgen's failure. */
+static void case_capacity_listen(void)
+{
+    setup((const char *[]){"select=" ECHOBENCH_TEST_DIR "/never_accept_server", NULL});
+    const char *extra[] = {"--capacity-budget", "3s", NULL};
+    json_t *sc, *root = run_capacity("select", "100", extra, &sc);
+    json_t *step = step_of(sc, "select", "100");
+    check_failed(step, "listen_overflow");
+    CHECK(strstr(str(step, "why"), "listen queue overflowed"), "why: %s", str(step, "why"));
+    CHECK(num(json_object_get(step, "evidence"), "listen_overflows") > 0, "no overflows counted");
+    json_decref(root);
+    teardown();
+}
+
 /* A budget too small for the second step: both models stopped there as capped, with the
  * budget in the why, and no run for it. The first step's estimates (warmup, window and a
  * second: 1.3 s each) fit in 3 s; the second's, its fixed part and at least twice the
@@ -337,8 +353,8 @@ static void case_capacity_points_refused(void)
 TEST_CASES({"capacity_select_epoll", case_capacity_select_epoll},
            {"capacity_nofile", case_capacity_nofile},
            {"capacity_iterative", case_capacity_iterative}, {"capacity_crash", case_capacity_crash},
-           {"capacity_budget", case_capacity_budget}, {"capacity_slo", case_capacity_slo},
-           {"capacity_quick", case_capacity_quick},
+           {"capacity_listen", case_capacity_listen}, {"capacity_budget", case_capacity_budget},
+           {"capacity_slo", case_capacity_slo}, {"capacity_quick", case_capacity_quick},
            {"capacity_points_refused", case_capacity_points_refused});
 
 TEST_MAIN()
