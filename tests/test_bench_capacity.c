@@ -2,7 +2,7 @@
  * test_bench_capacity CASE. Small steps (hundreds of idle connections, short windows) so
  * that each case takes seconds: select's FD_SETSIZE at 1,024 descriptors, a descriptor
  * limit lowered to 700 for RLIMIT_NOFILE, echo-iterative behind its first idle client,
- * a server that crashes, one that never accepts, the budget. */
+ * a server that crashes, one that never accepts, memory, the budget. */
 #include "bench_run.h"
 
 #include <math.h>
@@ -271,6 +271,44 @@ static void case_capacity_listen(void)
     teardown();
 }
 
+/* MemAvailable in KiB, or -1. */
+static long mem_available_kib(void)
+{
+    FILE *f = fopen("/proc/meminfo", "r");
+    char line[256];
+    long kib = -1;
+    while (f && fgets(line, sizeof(line), f))
+        if (sscanf(line, "MemAvailable: %ld kB", &kib) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kib;
+}
+
+/* A step past available memory is skipped, with the numbers, not run: echo-process's
+ * tens of KiB a connection at 100 make a million connections (with the margin of 1.5)
+ * tens of GiB. The budget keeps a machine with that much memory from running it. */
+static void case_capacity_memory(void)
+{
+    if (mem_available_kib() > 40L * 1024 * 1024) {
+        fprintf(stderr, "skipped: over 40 GiB available, a million echo-process connections "
+                        "may fit\n");
+        exit(TEST_SKIP);
+    }
+    setup((const char *[]){"process", NULL});
+    const char *extra[] = {"--capacity-budget", "6s", NULL};
+    json_t *sc, *root = run_capacity("process", "100,1000000", extra, &sc);
+    CHECK(strcmp(str(step_of(sc, "process", "100"), "verdict"), "held") == 0, "process at 100");
+    json_t *step = step_of(sc, "process", "1000000");
+    CHECK(strcmp(str(step, "verdict"), "skipped") == 0 && strstr(str(step, "why"), "available"),
+          "at 1000000: %s: %s", str(step, "verdict"), str(step, "why"));
+    json_t *m = model_of(sc, "process");
+    CHECK(strcmp(str(m, "verdict"), "skipped") == 0 && strcmp(str(m, "held_step"), "100") == 0,
+          "process's verdict %s", str(m, "verdict"));
+    json_decref(root);
+    teardown();
+}
+
 /* A budget too small for the second step: both models stopped there as capped, with the
  * budget in the why, and no run for it. The first step's estimates (warmup, window and a
  * second: 1.3 s each) fit in 3 s; the second's, its fixed part and at least twice the
@@ -353,8 +391,9 @@ static void case_capacity_points_refused(void)
 TEST_CASES({"capacity_select_epoll", case_capacity_select_epoll},
            {"capacity_nofile", case_capacity_nofile},
            {"capacity_iterative", case_capacity_iterative}, {"capacity_crash", case_capacity_crash},
-           {"capacity_listen", case_capacity_listen}, {"capacity_budget", case_capacity_budget},
-           {"capacity_slo", case_capacity_slo}, {"capacity_quick", case_capacity_quick},
+           {"capacity_listen", case_capacity_listen}, {"capacity_memory", case_capacity_memory},
+           {"capacity_budget", case_capacity_budget}, {"capacity_slo", case_capacity_slo},
+           {"capacity_quick", case_capacity_quick},
            {"capacity_points_refused", case_capacity_points_refused});
 
 TEST_MAIN()
