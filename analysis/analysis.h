@@ -293,13 +293,16 @@ void slo_bound_text(double bound_us, char *buf, size_t len);
 #define PLOT_MAX_POINTS 32
 
 struct series {
-    char name[48];
+    char name[64]; /* the capacity plots' key says a model's breaking point in its entry */
     const char *color;
     int dash; /* 1 solid, 2 dashed */
     int n;
     double x[PLOT_MAX_POINTS], y[PLOT_MAX_POINTS];
     double lo[PLOT_MAX_POINTS], hi[PLOT_MAX_POINTS]; /* NaN: no interval */
     bool points_only;               /* marks, not a line: points that do not compare */
+    int point_type;                 /* a points_only series' marker: 0 an open circle, else
+                                     * gnuplot's point type (2, a cross) */
+    bool untitled;                  /* no entry in the key: another series of its model has it */
     char note[PLOT_MAX_POINTS][32]; /* a label beside each point ("63 starved"), or "" */
 };
 

@@ -93,6 +93,14 @@ static bool x_extent(const struct plot *p, double *lo, double *hi)
     return *lo <= *hi && *lo > 0;
 }
 
+static bool has_notes(const struct series *s)
+{
+    for (int i = 0; i < s->n; i++)
+        if (s->note[i][0])
+            return true;
+    return false;
+}
+
 static bool has_interval(const struct series *s)
 {
     for (int i = 0; i < s->n; i++)
@@ -170,7 +178,7 @@ static int write_tsv(const struct plot *p, const char *path)
 
 static void series_title(FILE *f, const struct plot *p, const struct series *s)
 {
-    if (p->series_untitled) {
+    if (p->series_untitled || s->untitled) {
         fprintf(f, "notitle");
         return;
     }
@@ -203,12 +211,14 @@ static void write_plot_command(FILE *f, const struct plot *p)
              * their own, above the marks for the first, third, fifth such model (one line
              * further each time), below for the others, so none prints over another. The
              * labels are data, not markup: noenhanced (RLIMIT_NOFILE's underscore). */
-            fprintf(f, "using 2:3 with points pt 6 ps 1.6 lw 2 lc rgb '%s' ", s->color);
+            fprintf(f, "using 2:3 with points pt %d ps 1.6 lw 2 lc rgb '%s' ",
+                    s->point_type ? s->point_type : 6, s->color);
             series_title(f, p, s);
-            fprintf(f,
-                    ", 'data/%s.tsv' index %d using 2:3:6 with labels offset 0,%.1f font ',9' "
-                    "tc rgb '%s' noenhanced notitle",
-                    p->name, block, label_offset(marks++), s->color);
+            if (has_notes(s)) /* marks whose key entry says it all have no labels */
+                fprintf(f,
+                        ", 'data/%s.tsv' index %d using 2:3:6 with labels offset 0,%.1f font "
+                        "',9' tc rgb '%s' noenhanced notitle",
+                        p->name, block, label_offset(marks++), s->color);
         } else if (p->style == STYLE_BARS) {
             fprintf(f, "using 2:3 with boxes fs solid 0.85 noborder lc rgb '%s' ", s->color);
             series_title(f, p, s);
