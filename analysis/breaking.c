@@ -283,8 +283,11 @@ static void verdicts_table(FILE *f, json_t *sc, json_t *verdicts, const char **m
     fprintf(f, "\nBreaking point: the connections held (idle and active) at the last step held: "
                "every idle connection open, every active one served with its p99 within the "
                "target, none rejected. Breaks at: the step (idle connections) it failed. Memory "
-               "per connection and time to open (the idle connections' opening, with their "
-               "rate) are of the last step held.\n\nWhy, from bench's evidence:\n\n");
+               "per connection, of the last step held: the server tree's own memory "
+               "(proportional anonymous, with every connection up) less its baseline, over the "
+               "connections it held; the kernel's socket memory is not in it. Time to open, of "
+               "the last step held: the idle connections' opening, with their rate.\n\nWhy, "
+               "from bench's evidence:\n\n");
     for (size_t m = 0; m < nm; m++) {
         const char *why = text_of(json_object_get(verdicts, models[m]), "why");
         fprintf(f, "- echo-%s: %s\n", models[m], why && why[0] ? why : "bench gave no reason");
@@ -501,8 +504,9 @@ void write_capacity_steps(FILE *f, json_t *sc, const char **models, size_t nm)
         return;
     }
     fprintf(f, " Each step, one trial (a ramp, not a statistic), as bench judged it: the "
-               "active clients' p99, and the server's memory (proportional anonymous, its "
-               "whole tree); an empty cell is a step not asked, the ramp having stopped.\n\n"
+               "active clients' p99, and the server tree's own memory (proportional anonymous, "
+               "with every connection up; the kernel's socket memory is not in it); an empty cell "
+               "is a step not asked, the ramp having stopped.\n\n"
                "| model |");
     for (int k = 0; k < nl; k++) {
         char s[32];

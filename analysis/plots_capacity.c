@@ -1,6 +1,8 @@
 /* The capacity scenario's plots: the server's memory and the active clients' p99 against
- * the connections held, a line per model through the steps it held and its breaking
- * point marked, from each step's capacity object (bench/capacity.c). */
+ * the connections, a line per model through the steps it held, its breaking point (the
+ * last step held) circled and the step it failed crossed, from each step's capacity
+ * object (bench/capacity.c). Each model has one entry in the key, which says where it
+ * breaks; the plot itself has no words, so nine models do not crowd it. */
 #include "analysis.h"
 
 #include <math.h>
@@ -10,20 +12,29 @@
 
 #define SCENARIO "capacity"
 
+/* The markers, explained in the key's title, and in the captions with the lines. */
+#define MARKERS "○ the last step held, × the step it failed"
+#define DRAWN                                                                                      \
+    "A line per model through the steps it held, a circle at the last step held (its "             \
+    "breaking point), a cross at the step it failed, drawn at the connections that step "          \
+    "asked for (idle and 16 active)."
+
 /* One measured step of a model: where it is drawn, what bench judged it. */
 struct step {
-    double held, y;
-    bool ok; /* held: on the model's line; otherwise a mark apart */
+    double x, y;
+    bool held; /* on the model's line; otherwise the step it failed, drawn apart */
 };
 
-static int by_held(const void *a, const void *b)
+static int by_x(const void *a, const void *b)
 {
-    const struct step *x = a, *y = b;
-    return x->held < y->held ? -1 : x->held > y->held;
+    const struct step *p = a, *q = b;
+    return p->x < q->x ? -1 : p->x > q->x;
 }
 
-/* The model's steps that measured metric (a key of the capacity object) and the
- * connections held, in order of connections; returns how many. */
+/* The model's held and failed steps that measured metric (a key of the capacity object),
+ * in order of x: the connections held for a step held, the connections the step asked
+ * for (idle and active) for the step it failed, since what a failing server still held
+ * (echo-iterative's 1) is not where it broke. Returns how many. */
 static int steps_of(json_t *sc, const char *model, const char *metric, struct step *out, int max)
 {
     int n = 0;
@@ -34,16 +45,18 @@ static int steps_of(json_t *sc, const char *model, const char *metric, struct st
         json_t *c = json_object_get(pt, "capacity");
         const char *m = json_string_value(json_object_get(pt, "model"));
         const char *verdict = json_string_value(json_object_get(c, "verdict"));
-        double held = jpath(c, "held"), y = jpath(c, metric);
-        if (!m || strcmp(m, model) != 0 || !verdict || isnan(held) || isnan(y) || n == max)
+        if (!m || strcmp(m, model) != 0 || !verdict || n == max)
             continue;
-        out[n++] = (struct step){held, y, strcmp(verdict, "held") == 0};
+        bool held = strcmp(verdict, "held") == 0;
+        double x = jpath(c, held ? "held" : "requested"), y = jpath(c, metric);
+        if ((held || strcmp(verdict, "failed") == 0) && !isnan(x) && !isnan(y))
+            out[n++] = (struct step){x, y, held};
     }
-    qsort(out, (size_t)n, sizeof(out[0]), by_held);
+    qsort(out, (size_t)n, sizeof(out[0]), by_x);
     return n;
 }
 
-/* A cause in a few words, for a label on a plot. */
+/* A cause in a word or two, for the key. */
 static const char *cause_brief(const char *cause)
 {
     static const struct {
@@ -60,28 +73,37 @@ static const char *cause_brief(const char *cause)
     return cause ? cause : "failed";
 }
 
-/* The words at a model's breaking point: "breaks at 2,000: FD_SETSIZE", "the top",
- * "capped at 20,000". */
-static void breaking_words(json_t *sc, const char *model, char *buf, size_t len)
+/* A model's key entry, where it breaks: "select: holds 1,016; FD_SETSIZE at 2,000",
+ * "iterative: latency at 1,000", "process: holds 2,016 (the top)", "thread: holds
+ * 10,016; capped at 20,000". */
+static void key_entry(json_t *sc, const char *model, char *buf, size_t len)
 {
     json_t *v = json_object_get(json_object_get(sc, "models"), model);
     const char *verdict = json_string_value(json_object_get(v, "verdict"));
-    const char *step = capacity_stop_step(sc, model);
-    char at[32] = "";
-    if (step)
-        human(strtod(step, NULL), at, sizeof(at));
+    const char *stop = capacity_stop_step(sc, model);
+    char held[40] = "", at[32] = "";
+    if (!isnan(jpath(v, "held"))) {
+        human(jpath(v, "held"), at, sizeof(at));
+        snprintf(held, sizeof(held), "holds %s", at);
+    }
+    at[0] = '\0';
+    if (stop)
+        human(strtod(stop, NULL), at, sizeof(at));
+    const char *sep = held[0] ? "; " : "";
     if (verdict && strcmp(verdict, "broke") == 0)
-        snprintf(buf, len, "breaks at %s: %s", at,
-                 cause_brief(json_string_value(json_object_get(v, "cause"))));
+        snprintf(buf, len, "%.16s: %s%s%s at %s", model, held, sep,
+                 cause_brief(json_string_value(json_object_get(v, "cause"))), at);
     else if (verdict && strcmp(verdict, "top") == 0)
-        snprintf(buf, len, "the top");
+        snprintf(buf, len, "%.16s: %s (the top)", model, held);
+    else if (verdict && stop)
+        snprintf(buf, len, "%.16s: %s%s%s at %s", model, held, sep, verdict, at);
     else
-        snprintf(buf, len, "%s%s%s", verdict ? verdict : "-", step ? " at " : "", at);
+        snprintf(buf, len, "%.16s: %s%s%s", model, held, sep, verdict ? verdict : "no verdict");
 }
 
-/* A line per model through the steps it held of metric over scale, and apart, as open
- * marks, its breaking point (the last step held) with its words, and the step it failed
- * where that measured; where it held none, the failed step carries the words. */
+/* A line per model through the steps it held of metric over scale, its last step held
+ * circled, the step it failed crossed; the key entry on the line, or on the cross of a
+ * model that held none. */
 static void capacity_lines(struct plot *p, json_t *sc, const char **models, size_t nm,
                            const char *metric, double scale)
 {
@@ -90,26 +112,111 @@ static void capacity_lines(struct plot *p, json_t *sc, const char **models, size
         int n = steps_of(sc, models[m], metric, st, PLOT_MAX_POINTS);
         if (n == 0)
             continue;
-        struct series *line = plot_series(p, models[m], model_color(models[m]), 1);
-        char name[48], words[64];
-        snprintf(name, sizeof(name), "%.16s: where it breaks", models[m]);
-        struct series *marks = plot_series(p, name, model_color(models[m]), 1);
-        marks->points_only = true;
+        const char *color = model_color(models[m]);
+        char entry[64], name[64];
+        key_entry(sc, models[m], entry, sizeof(entry));
+        struct series *line = plot_series(p, entry, color, 1);
+        snprintf(name, sizeof(name), "%.16s: the last step held", models[m]);
+        struct series *circle = plot_series(p, name, color, 1);
+        snprintf(name, sizeof(name), "%.16s: the step it failed", models[m]);
+        struct series *cross = plot_series(p, name, color, 1);
+        circle->points_only = cross->points_only = true;
+        circle->untitled = true;
+        cross->point_type = 2;
         int last = -1;
-        for (int k = 0; k < n; k++)
-            if (st[k].ok) {
-                series_add(line, st[k].held, st[k].y / scale, NAN, NAN);
+        for (int k = 0; k < n; k++) {
+            series_add(st[k].held ? line : cross, st[k].x, st[k].y / scale, NAN, NAN);
+            if (st[k].held)
                 last = k;
-            }
-        breaking_words(sc, models[m], words, sizeof(words));
+        }
         if (last >= 0)
-            series_add_noted(marks, st[last].held, st[last].y / scale, words);
-        /* One label a model: a blank one (a space, which the TSV keeps) beside a failed
-         * step whose breaking point already says it. */
-        for (int k = 0; k < n; k++)
-            if (!st[k].ok)
-                series_add_noted(marks, st[k].held, st[k].y / scale, last >= 0 ? " " : words);
+            series_add(circle, st[last].x, st[last].y / scale, NAN, NAN);
+        if (line->n == 0) /* no line to carry the entry: the cross does */
+            snprintf(cross->name, sizeof(cross->name), "%s", entry);
+        else
+            cross->untitled = true;
     }
+}
+
+/* Labels for people on a log axis, in the plot's unit. */
+typedef void (*tic_label)(double v, char *buf, size_t len);
+
+static void plain_label(double v, char *buf, size_t len)
+{
+    if (v >= 1000)
+        human(v, buf, len); /* 1,000, not gnuplot's 1k */
+    else
+        snprintf(buf, len, "%g", v); /* 0.1, not gnuplot's 100m */
+}
+
+static void latency_label(double us, char *buf, size_t len)
+{
+    if (us >= 1e6)
+        snprintf(buf, len, "%g s", us / 1e6);
+    else if (us >= 1000)
+        snprintf(buf, len, "%g ms", us / 1000);
+    else
+        snprintf(buf, len, "%g µs", us);
+}
+
+/* The y values' extent, and the target's line (yref) with them. */
+static void y_extent(const struct plot *p, double *lo, double *hi)
+{
+    *lo = p->yref > 0 ? p->yref : INFINITY;
+    *hi = p->yref > 0 ? p->yref : -INFINITY;
+    for (int i = 0; i < p->ns; i++)
+        for (int k = 0; k < p->s[i].n; k++) {
+            *lo = fmin(*lo, p->s[i].y[k]);
+            *hi = fmax(*hi, p->s[i].y[k]);
+        }
+}
+
+/* gnuplot's tics for a log axis from lo to hi, as label writes them: ("1,000" 1000,
+ * "2,000" 2000, ...), the decades, with their 2 and 5 where the axis spans under three
+ * decades (the steps are 1,000, 2,000, 5,000 ...), so that it has two tics or more. */
+static void log_tics(double lo, double hi, tic_label label, char *buf, size_t len)
+{
+    static const double mantissas[] = {1, 2, 5};
+    size_t nm = log10(hi / lo) < 3 ? 3 : 1, at = (size_t)snprintf(buf, len, "(");
+    for (double d = pow(10, floor(log10(lo))); d <= hi && at < len; d *= 10)
+        for (size_t i = 0; i < nm && at < len; i++) {
+            double v = d * mantissas[i];
+            char text[32];
+            label(v, text, sizeof(text));
+            if (v >= lo && v <= hi)
+                at += (size_t)snprintf(buf + at, len - at, "%s\"%s\" %.9g", at > 1 ? ", " : "",
+                                       text, v);
+        }
+    if (at < len)
+        snprintf(buf + at, len - at, ")");
+}
+
+/* The axes' tics for people (gnuplot's own SI format writes 0.1 MiB as 100m) over the
+ * data and a little more (as gnuplot.c's x range); the key under the plot in two
+ * columns, so that nine models' entries leave the plot its width, titled with what the
+ * markers are. */
+static void capacity_axes(struct plot *p, tic_label ylabel)
+{
+    double xlo = INFINITY, xhi = -INFINITY, ylo, yhi;
+    int entries = p->marks[0] ? 1 : 0; /* the target's line */
+    for (int i = 0; i < p->ns; i++) {
+        entries += p->s[i].n > 0 && !p->s[i].untitled;
+        for (int k = 0; k < p->s[i].n; k++) {
+            xlo = fmin(xlo, p->s[i].x[k]);
+            xhi = fmax(xhi, p->s[i].x[k]);
+        }
+    }
+    y_extent(p, &ylo, &yhi);
+    if (!(xlo > 0 && ylo > 0))
+        return; /* no data: no plot */
+    log_tics(xlo / 1.5, xhi * 1.5, plain_label, p->xtics, sizeof(p->xtics));
+    char ytics[256];
+    log_tics(ylo / 1.5, yhi * 1.5, ylabel, ytics, sizeof(ytics));
+    /* The title's blank first line keeps it off the x axis' label. */
+    snprintf(p->extra, sizeof(p->extra),
+             "set ytics %s\nset yrange [%.9g:%.9g]\nset key below vertical maxrows %d width -4 "
+             "nobox title \"\\n" MARKERS "\"",
+             ytics, ylo / 1.5, yhi * 1.5, (entries + 1) / 2);
 }
 
 int make_capacity_plots(struct plot *p, const struct results *r, const char *dir,
@@ -120,21 +227,23 @@ int make_capacity_plots(struct plot *p, const struct results *r, const char *dir
     if (!sc)
         return 0;
     int rc = 0;
-    plot_init(p, r->machine, "capacity_memory", "The server's memory against connections held",
-              "connections held (idle and 16 active)",
-              "the server's memory (MiB, proportional anonymous)");
+    plot_init(p, r->machine, "capacity_memory", "The server's memory against connections",
+              "connections (idle and 16 active)", "the server tree's memory (MiB)");
     p->logx = p->logy = true;
     capacity_lines(p, sc, models, nm, "memory_kib", 1024);
+    capacity_axes(p, plain_label);
     if (plot_emit(p, dir, SCENARIO,
-                  "The server's memory (its whole tree's proportional anonymous memory, primed) "
-                  "against the connections it held, both axes log: a line per model through the "
-                  "steps it held, its breaking point circled with its cause, and the step it "
-                  "failed apart where it measured.",
+                  "The server's memory against the connections, both axes log: the server "
+                  "tree's own memory (proportional anonymous, with every connection up); the "
+                  "kernel's socket memory is not in it. " DRAWN
+                  " Each model's entry in the key says where it breaks: the connections it "
+                  "held, then the cause and the step it failed (capped: the scenario's time "
+                  "budget stopped its ramp; skipped: the next step would not fit in memory).",
                   made, max, n, gnuplot_missing) < 0)
         rc = -1;
 
-    plot_init(p, r->machine, "capacity_p99", "p99 of 16 active clients against connections held",
-              "connections held (idle and 16 active)", "p99 latency of the active clients (µs)");
+    plot_init(p, r->machine, "capacity_p99", "p99 of 16 active clients against connections",
+              "connections (idle and 16 active)", "p99 latency of the active clients");
     p->logx = p->logy = true;
     capacity_lines(p, sc, models, nm, "p99_us", 1);
     json_t *target = json_object_get(sc, "target");
@@ -147,10 +256,10 @@ int make_capacity_plots(struct plot *p, const struct results *r, const char *dir
                  isnan(jpath(target, "percentile")) ? 99 : jpath(target, "percentile"), words);
         p->yref = bound;
     }
+    capacity_axes(p, latency_label);
     snprintf(caption, sizeof(caption),
-             "The active clients' p99 against the connections held, both axes log: a line per "
-             "model through the steps it held, its breaking point circled, the step it failed "
-             "apart%s%s.",
+             "The active clients' p99 against the connections, both axes log%s%s. " DRAWN
+             " The key says where each model breaks, as in the memory plot.",
              words[0] ? "; dashed, the target, " : "", words);
     if (plot_emit(p, dir, SCENARIO, caption, made, max, n, gnuplot_missing) < 0)
         rc = -1;

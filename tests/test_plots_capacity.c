@@ -314,40 +314,89 @@ static char *file_of(const char *dir, const char *name)
     return text;
 }
 
+/* The series in the key of a gnuplot script: how many clauses have a title. */
+static int titled(const char *gp)
+{
+    int n = 0;
+    for (const char *at = strstr(gp, " title '"); at; at = strstr(at + 1, " title '"))
+        n++;
+    return n;
+}
+
+/* The clause of the plot command that draws series name: has want in it. */
+static void clause_has(const char *gp, const char *name, const char *want)
+{
+    char *copy = strdup(gp);
+    CHECK(copy);
+    bool found = false;
+    for (char *save, *c = strtok_r(copy, ",\n", &save); c && !found;
+         c = strtok_r(NULL, ",\n", &save))
+        found = strstr(c, "with ") && strstr(c, name) && strstr(c, want);
+    free(copy);
+    CHECK(found, "no clause for '%s' with \"%s\" in: %s", name, want, gp);
+}
+
 static void case_plots(void)
 {
     char dir[PATH_MAX], note[8][64];
     double x[8], y[8];
     char *md = report_of("fixture", NULL, dir, sizeof(dir));
     char *tsv = file_of(dir, "data/capacity_memory.tsv");
-    /* epoll's line: its four held steps, memory_kib in MiB; none of the failed one. */
-    CHECK(tsv_rows(tsv, "epoll", x, y, note, 8) == 4, "epoll's line is not its 4 held steps");
+    /* epoll's line, its key entry saying where it breaks: its four held steps,
+     * memory_kib in MiB; none of the failed one. */
+    CHECK(tsv_rows(tsv, "epoll: holds 10,016; RLIMIT_NOFILE at 20,000", x, y, note, 8) == 4,
+          "epoll's line is not its 4 held steps under its key entry");
     static const double held[] = {1016, 2016, 5016, 10016}, kib[] = {2682, 4928, 11666, 22897};
     for (int k = 0; k < 4; k++)
         CHECK(x[k] == held[k] && fabs(y[k] - kib[k] / 1024) < 1e-6, "epoll at %g: %g MiB", x[k],
               y[k]);
-    /* Its marks: the breaking point with its words, and the failed step apart. */
-    CHECK(tsv_rows(tsv, "epoll: where it breaks", x, y, note, 8) == 2, "epoll's marks");
-    CHECK(x[0] == 10016 && strcmp(note[0], "breaks at 20,000: RLIMIT_NOFILE") == 0,
-          "epoll's breaking point: %g '%s'", x[0], note[0]);
-    CHECK(x[1] == 16296 && fabs(y[1] - 37002.0 / 1024) < 1e-6, "epoll's failed step: %g %g", x[1],
-          y[1]);
-    /* A model that held no step: its failed step carries the words. */
-    CHECK(tsv_rows(tsv, "iterative", x, y, note, 8) == 0, "a line for iterative, which held none");
-    CHECK(tsv_rows(tsv, "iterative: where it breaks", x, y, note, 8) == 1 &&
-              strcmp(note[0], "breaks at 1,000: latency") == 0,
-          "iterative's mark: '%s'", note[0]);
-    CHECK(tsv_rows(tsv, "thread: where it breaks", x, y, note, 8) == 1 &&
-              strcmp(note[0], "capped at 20,000") == 0,
-          "thread's mark: '%s'", note[0]);
+    /* Its breaking point, circled; the step it failed at the connections that step asked
+     * for (20,016), not the 16,296 it held then. */
+    CHECK(tsv_rows(tsv, "epoll: the last step held", x, y, note, 8) == 1 && x[0] == 10016,
+          "epoll's breaking point at %g", x[0]);
+    CHECK(tsv_rows(tsv, "epoll: the step it failed", x, y, note, 8) == 1 && x[0] == 20016 &&
+              fabs(y[0] - 37002.0 / 1024) < 1e-6,
+          "epoll's failed step at %g, %g MiB", x[0], y[0]);
+    CHECK(tsv_rows(tsv, "process: the step it failed", x, y, note, 8) == 1 && x[0] == 50016,
+          "process's failed step at %g (it held 32,766 then)", x[0]);
+    CHECK(tsv_rows(tsv, "select: holds 1,016; FD_SETSIZE at 2,000", x, y, note, 8) == 1,
+          "select's line");
+    CHECK(tsv_rows(tsv, "select: the step it failed", x, y, note, 8) == 1 && x[0] == 2016,
+          "select's failed step at %g", x[0]);
+    /* A model that held no step: its cross alone, at the 1,016 asked (it held 1), with the
+     * key entry. */
+    CHECK(tsv_rows(tsv, "iterative: latency at 1,000", x, y, note, 8) == 1 && x[0] == 1016,
+          "iterative's cross at %g", x[0]);
+    CHECK(tsv_rows(tsv, "iterative: the last step held", x, y, note, 8) == 0,
+          "a circle for iterative, which held none");
+    CHECK(tsv_rows(tsv, "thread: holds 10,016; capped at 20,000", x, y, note, 8) == 4,
+          "thread's line, capped");
+    CHECK(tsv_rows(tsv, "uring: holds 10,016; skipped at 20,000", x, y, note, 8) == 4,
+          "uring's line, skipped");
+    CHECK(tsv_rows(tsv, "reuseport: holds 10,016; crashed at 20,000", x, y, note, 8) == 4,
+          "reuseport's line, crashed");
     free(tsv);
+    /* One key entry per model (nine), no labels in the plot, the markers said in the key's
+     * title, crosses for the failed steps, MiB on the y axis for people. */
     char *gp = file_of(dir, "capacity_memory.gp");
     has(gp, "set logscale x\n", "memory's x axis log");
     has(gp, "set logscale y\n", "memory's y axis log");
+    CHECK(titled(gp) == 9, "%d entries in the memory plot's key, not one per model", titled(gp));
+    lacks(gp, "with labels", "words inside the memory plot");
+    has(gp, "title \"\\n○ the last step held, × the step it failed\"", "the markers in the key");
+    /* The blocks: iterative's cross (0), process's line, circle and cross (1 to 3). */
+    clause_has(gp, "index 0 ", "pt 2 ");
+    clause_has(gp, "index 2 ", "pt 6 ");
+    clause_has(gp, "index 3 ", "pt 2 ");
+    has(gp, "set ytics (\"0.1\" 0.1, \"1\" 1, \"10\" 10, \"100\" 100, \"1,000\" 1000)",
+        "memory's tics in MiB");
+    has(gp, "set xtics (\"1,000\" 1000, \"2,000\" 2000, \"5,000\" 5000, \"10,000\" 10000",
+        "the connections' tics");
     free(gp);
 
     tsv = file_of(dir, "data/capacity_p99.tsv");
-    CHECK(tsv_rows(tsv, "select", x, y, note, 8) == 1 && x[0] == 1016 && y[0] == 945,
+    CHECK(tsv_rows(tsv, "select: holds 1,016; FD_SETSIZE at 2,000", x, y, note, 8) == 1 &&
+              x[0] == 1016 && y[0] == 945,
           "select's p99 line: its one held step");
     free(tsv);
     gp = file_of(dir, "capacity_p99.gp");
@@ -355,8 +404,13 @@ static void case_plots(void)
     has(gp, "set logscale y\n", "p99's y axis log");
     has(gp, "100000 with lines dt 2 lw 2 lc rgb '#000000' title 'target: p99 100 ms'",
         "the target's line");
+    CHECK(titled(gp) == 10, "%d entries in the p99 plot's key, not one per model and the target",
+          titled(gp));
+    lacks(gp, "with labels", "words inside the p99 plot");
+    has(gp, "set ytics (\"1 ms\" 1000, \"10 ms\" 10000, \"100 ms\" 100000, \"1 s\" 1000000)",
+        "p99's tics in ms and s");
     free(gp);
-    /* Rendered, and shown in the section with their data. */
+    /* Rendered, and shown in the section with their data; the memory said. */
     static const char *const plots[] = {"capacity_memory", "capacity_p99"};
     char *s = section(md, HEADING);
     CHECK(s);
@@ -372,8 +426,28 @@ static void case_plots(void)
         const char *first = strstr(md, want);
         CHECK(!strstr(first + 1, want), "%s is shown twice in the report", plots[i]);
     }
+    has(s,
+        "*The server's memory against the connections, both axes log: the server tree's own "
+        "memory (proportional anonymous, with every connection up); the kernel's socket memory "
+        "is not in it.",
+        "the memory plot's caption: what the memory is");
+    has(s,
+        "Memory per connection, of the last step held: the server tree's own memory "
+        "(proportional anonymous, with every connection up) less its baseline, over the "
+        "connections it held; the kernel's socket memory is not in it.",
+        "the table's memory per connection: what it is");
     free(s);
     free(md);
+
+    /* A model that held every step: the top in its entry. */
+    json_t *j = load(FIXTURE);
+    json_object_set_new(verdict_of(j, "epoll"), "verdict", json_string("top"));
+    json_object_set_new(verdict_of(j, "epoll"), "failed_step", json_null());
+    free(report_of("top", j, dir, sizeof(dir)));
+    json_decref(j);
+    gp = file_of(dir, "capacity_memory.gp");
+    has(gp, "title 'epoll: holds 10,016 (the top)'", "the top in epoll's entry");
+    free(gp);
     teardown();
 }
 
