@@ -438,8 +438,14 @@ void write_capacity_steps(FILE *f, json_t *sc, const char **models, size_t nm);
  * leaves null), the label of the step that was not run; NULL where none (the top). */
 const char *capacity_stop_step(json_t *sc, const char *model);
 
+/* Whether model's ramp in sc broke at a step bench predicted would pass a limit (pid_max
+ * and the like) and so did not run: the verdict's "predicted", or, where an older
+ * bench.json lacks it, its stop step's verdict "predicted". */
+bool capacity_predicted(json_t *sc, const char *model);
+
 /* analysis.json's "where_it_breaks": [{model, verdict, held, held_step, failed_step,
- * cause, why, memory_per_connection_bytes, open_s, open_rate}] in the run's order of
+ * cause, why, predicted, most_held, memory_per_connection_bytes,
+ * machine_memory_per_connection_bytes, open_s, open_rate}] in the run's order of
  * models, or JSON null when the run has no capacity scenario. A new reference; NULL when
  * out of memory. */
 json_t *breaking_json(const struct results *r);

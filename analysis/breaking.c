@@ -34,6 +34,7 @@ static const struct {
     {"fd_setsize", "FD_SETSIZE (select's descriptor bound)", "FD_SETSIZE"},
     {"rlimit_nofile", "RLIMIT_NOFILE (descriptors of one process)", "RLIMIT_NOFILE"},
     {"file_max", "fs.file-max (descriptors of the system)", "fs.file-max"},
+    {"cgroup_pids", "the cgroup's pids.max (tasks of the server's cgroup)", "pids.max"},
     {"pid_max", "pid_max (tasks of the machine)", "pid_max"},
     {"threads_max", "threads-max", "threads-max"},
     {"rlimit_nproc", "RLIMIT_NPROC (tasks of the user)", "RLIMIT_NPROC"},
@@ -167,6 +168,51 @@ const char *capacity_stop_step(json_t *sc, const char *model)
     return NULL;
 }
 
+bool capacity_predicted(json_t *sc, const char *model)
+{
+    json_t *v = json_object_get(json_object_get(sc, "models"), model);
+    json_t *flag = json_object_get(v, "predicted");
+    if (json_is_boolean(flag))
+        return json_is_true(flag);
+    const char *stop = capacity_stop_step(sc, model);
+    json_t *c = json_object_get(results_point(sc, model, stop), "capacity");
+    return stop && is(text_of(c, "verdict"), "predicted");
+}
+
+/* A figure of model's last step held: its verdict's (v), else that step's capacity
+ * object's; NAN where neither has it (an older bench.json). */
+static double at_held_step(json_t *sc, const char *model, json_t *v, const char *key)
+{
+    double x = jpath(v, key);
+    const char *step = text_of(v, "held_step");
+    if (isnan(x) && step)
+        x = jpath(json_object_get(results_point(sc, model, step), "capacity"), key);
+    return x;
+}
+
+/* The step at which model held most connections at once (its first, if several), or
+ * NULL where no step says. */
+static const char *most_held_step(json_t *sc, const char *model, double most)
+{
+    size_t i;
+    json_t *pt;
+    json_array_foreach(json_object_get(sc, "points"), i, pt)
+    {
+        if (is(text_of(pt, "model"), model) &&
+            jpath(json_object_get(pt, "capacity"), "most_held") == most)
+            return text_of(pt, "label");
+    }
+    return NULL;
+}
+
+/* The most connections model held at once, where more than its breaking point (a failed
+ * step's taken in before it broke); NAN where not more, or not known. */
+static double most_held_beyond(json_t *v)
+{
+    double held = jpath(v, "held"), most = jpath(v, "most_held");
+    return most > (isnan(held) ? 0 : held) ? most : NAN;
+}
+
 /* ---- the section ---- */
 
 /* The target and the machine's limits, in one paragraph. */
@@ -224,18 +270,32 @@ static void limits_line(FILE *f, json_t *sc)
     fprintf(f, "\n");
 }
 
-/* The breaking point cell: the connections held at the last step held. */
-static void point_cell(json_t *v, char *buf, size_t len)
+/* The breaking point cell: the connections held at the last step held, and the most
+ * held at once where more: "10,016 (19,994 at once at 20,000)". */
+static void point_cell(json_t *sc, const char *model, json_t *v, char *buf, size_t len)
 {
     const char *verdict = text_of(v, "verdict");
+    char point[48], most[32], step[32], at[40] = "";
     if (!isnan(jpath(v, "held")))
-        human(jpath(v, "held"), buf, len);
+        human(jpath(v, "held"), point, sizeof(point));
     else if (is(verdict, "broke"))
-        snprintf(buf, len, "below the first step");
+        snprintf(point, sizeof(point), "below the first step");
     else if (is(verdict, "capped") || is(verdict, "skipped"))
-        snprintf(buf, len, "none held (%s before the first step)", verdict);
+        snprintf(point, sizeof(point), "none held (%s before the first step)", verdict);
     else
-        snprintf(buf, len, "-");
+        snprintf(point, sizeof(point), "-");
+    double beyond = most_held_beyond(v);
+    if (isnan(beyond)) {
+        snprintf(buf, len, "%s", point);
+        return;
+    }
+    count_of(beyond, most, sizeof(most));
+    const char *label = most_held_step(sc, model, beyond);
+    if (label) {
+        step_text(label, step, sizeof(step));
+        snprintf(at, sizeof(at), " at %s", step);
+    }
+    snprintf(buf, len, "%s (%s at once%s)", point, most, at);
 }
 
 /* The breaks-at cell: the failed step, the top, or why no step was run. */
@@ -247,7 +307,8 @@ static void breaks_cell(json_t *sc, const char *model, json_t *v, char *buf, siz
     if (stop)
         snprintf(at, sizeof(at), " at %s", step);
     if (is(verdict, "broke")) {
-        snprintf(buf, len, "%s", step);
+        snprintf(buf, len, "%s%s", step,
+                 capacity_predicted(sc, model) ? " (predicted, not run)" : "");
     } else if (is(verdict, "top")) {
         json_t *steps = json_object_get(sc, "steps");
         const char *held = text_of(v, "held_step");
@@ -266,28 +327,64 @@ static void breaks_cell(json_t *sc, const char *model, json_t *v, char *buf, siz
     }
 }
 
-static void verdicts_table(FILE *f, json_t *sc, json_t *verdicts, const char **models, size_t nm)
+/* What the table's columns are, under it: the sentences on the most held at once, the
+ * predicted steps and the machine's memory only where a row shows them. */
+static void table_legend(FILE *f, bool at_once, bool predicted, bool machine)
 {
-    fprintf(f, "\n| model | breaking point | breaks at | cause | memory per connection | time to "
-               "open |\n|---|---|---|---|---|---|\n");
-    for (size_t m = 0; m < nm; m++) {
-        json_t *v = json_object_get(verdicts, models[m]);
-        char held[64], breaks[96], mem[32], open[64];
-        point_cell(v, held, sizeof(held));
-        breaks_cell(sc, models[m], v, breaks, sizeof(breaks));
-        per_connection_text(jpath(v, "memory_per_connection_bytes"), mem, sizeof(mem));
-        open_text(v, open, sizeof(open));
-        fprintf(f, "| echo-%s | %s | %s | %s | %s | %s |\n", models[m], held, breaks,
-                cause_text(text_of(v, "cause"), false), mem, open);
-    }
     fprintf(f, "\nBreaking point: the connections held (idle and active) at the last step held: "
                "every idle connection open, every active one served with its p99 within the "
-               "target, none rejected. Breaks at: the step (idle connections) it failed. Memory "
-               "per connection, of the last step held: the server tree's own memory "
+               "target, none rejected.");
+    if (at_once)
+        fprintf(f, " In brackets, where more, the most the server held at once at any step it "
+                   "ran: its failed step's connections taken in before it broke.");
+    fprintf(f, " Breaks at: the step (idle connections) it failed.");
+    if (predicted)
+        fprintf(f, " Predicted, not run: bench foresaw from the last step held's tasks per "
+                   "connection that the step would pass the limit, and did not run it, since "
+                   "exhausting it stops every fork on the machine; nothing of it was measured.");
+    fprintf(f, " Memory per connection, of the last step held: the server tree's own memory "
                "(proportional anonymous, with every connection up) less its baseline, over the "
-               "connections it held; the kernel's socket memory is not in it. Time to open, of "
-               "the last step held: the idle connections' opening, with their rate.\n\nWhy, "
-               "from bench's evidence:\n\n");
+               "connections it held; the kernel's socket memory is not in it.");
+    if (machine)
+        fprintf(f, " Machine memory per connection, of the last step held: MemAvailable's drop "
+                   "from before the server started to every connection up, over the connections "
+                   "held: both ends of loopback and the kernel included (sockets, stacks, page "
+                   "tables), loadgen's own too.");
+    fprintf(f, " Time to open, of the last step held: the idle connections' opening, with their "
+               "rate.\n");
+}
+
+static void verdicts_table(FILE *f, json_t *sc, json_t *verdicts, const char **models, size_t nm)
+{
+    bool at_once = false, predicted = false, machine = false;
+    for (size_t m = 0; m < nm; m++) {
+        json_t *v = json_object_get(verdicts, models[m]);
+        at_once |= !isnan(most_held_beyond(v));
+        predicted |= capacity_predicted(sc, models[m]);
+        machine |= !isnan(at_held_step(sc, models[m], v, "machine_memory_per_connection_bytes"));
+    }
+    fprintf(f,
+            "\n| model | breaking point | breaks at | cause | memory per connection |%s time "
+            "to open |\n|---|---|---|---|---|%s---|\n",
+            machine ? " machine memory per connection |" : "", machine ? "---|" : "");
+    for (size_t m = 0; m < nm; m++) {
+        json_t *v = json_object_get(verdicts, models[m]);
+        char held[96], breaks[96], mem[32], open[64], machine_mem[32], host[40] = "";
+        point_cell(sc, models[m], v, held, sizeof(held));
+        breaks_cell(sc, models[m], v, breaks, sizeof(breaks));
+        per_connection_text(jpath(v, "memory_per_connection_bytes"), mem, sizeof(mem));
+        if (machine) {
+            per_connection_text(
+                at_held_step(sc, models[m], v, "machine_memory_per_connection_bytes"), machine_mem,
+                sizeof(machine_mem));
+            snprintf(host, sizeof(host), " %s |", machine_mem);
+        }
+        open_text(v, open, sizeof(open));
+        fprintf(f, "| echo-%s | %s | %s | %s | %s |%s %s |\n", models[m], held, breaks,
+                cause_text(text_of(v, "cause"), false), mem, host, open);
+    }
+    table_legend(f, at_once, predicted, machine);
+    fprintf(f, "\nWhy, from bench's evidence:\n\n");
     for (size_t m = 0; m < nm; m++) {
         const char *why = text_of(json_object_get(verdicts, models[m]), "why");
         fprintf(f, "- echo-%s: %s\n", models[m], why && why[0] ? why : "bench gave no reason");
@@ -327,16 +424,19 @@ static void nofile_howto(FILE *f, json_t *sc, json_t *verdicts, const char **mod
     fprintf(f,
             "\n%s broke on RLIMIT_NOFILE: one process's descriptor table. Here its hard limit is "
             "%s (bench raises its soft limit to the hard one, and the servers inherit it), so "
-            "no setting of bench's can pass it. To raise it to N (%lld would carry the ramp's "
+            "no setting of bench's can pass it. Raising a hard limit needs CAP_SYS_RESOURCE "
+            "(root in a container may lack it). To raise it to N (%lld would carry the ramp's "
             "top):\n\n"
             "- for logins, in /etc/security/limits.conf: `* hard nofile %lld` and `* soft nofile "
-            "%lld`, then log in again;\n"
+            "%lld`, then a new login;\n"
             "- for a systemd service (or `systemd-run --scope`): `LimitNOFILE=%lld`;\n"
-            "- for a running shell: `prlimit --pid $$ --nofile=%lld:%lld`, with privileges "
-            "(root, or CAP_SYS_RESOURCE) to raise a hard limit;\n"
+            "- for a running shell: `prlimit --pid $$ --nofile=%lld:%lld`, with "
+            "CAP_SYS_RESOURCE;\n"
+            "- in a container: its runtime's limit, e.g. `docker run --ulimit "
+            "nofile=%lld:%lld`;\n"
             "- no limit can pass fs.nr_open (here %s): `sysctl fs.nr_open=N` raises that "
             "ceiling.\n",
-            names, hard, want, want, want, want, want, want, nr_open);
+            names, hard, want, want, want, want, want, want, want, want, nr_open);
 }
 
 /* What the budget or memory stopped before its ramp broke. */
@@ -403,7 +503,8 @@ static void hundred_k_line(FILE *f, json_t *sc, json_t *verdicts, const char **m
         step_text(stop, step, sizeof(step));
         fprintf(f, "%s echo-%s ", m ? ";" : "", models[m]);
         if (is(verdict, "broke"))
-            fprintf(f, "broke at %s (%s)", step, cause_text(text_of(v, "cause"), true));
+            fprintf(f, "broke at %s (%s%s)", step, cause_text(text_of(v, "cause"), true),
+                    capacity_predicted(sc, models[m]) ? ", predicted" : "");
         else if (is(verdict, "capped") || is(verdict, "skipped"))
             fprintf(f, "was %s%s%s", verdict, stop ? " at " : "", stop ? step : "");
         else
@@ -458,7 +559,7 @@ void write_breaking_section(FILE *f, const struct results *r, const struct made_
 /* ---- the scenario's own section: every step of every model ---- */
 
 /* A step's cell: "held: p99 735 µs, 22.4 MiB"; "**failed** (FD_SETSIZE): held 1,020 of
- * 2,016"; "skipped"; "capped". */
+ * 2,016"; "**predicted** (pid_max), not run"; "skipped"; "capped". */
 static void step_cell(FILE *f, json_t *pt)
 {
     if (!pt) {
@@ -479,6 +580,8 @@ static void step_cell(FILE *f, json_t *pt)
             count_of(jpath(c, "requested"), b, sizeof(b));
             fprintf(f, ": held %s of %s", a, b);
         }
+    } else if (is(verdict, "predicted")) {
+        fprintf(f, " **predicted** (%s), not run", cause_text(text_of(c, "cause"), true));
     } else {
         fprintf(f, " %s", verdict);
     }
@@ -553,7 +656,10 @@ json_t *breaking_json(const struct results *r)
                                        "failed_step",
                                        "cause",
                                        "why",
+                                       "predicted",
+                                       "most_held",
                                        "memory_per_connection_bytes",
+                                       "machine_memory_per_connection_bytes",
                                        "open_s",
                                        "open_rate"};
     for (size_t m = 0; out && m < nm; m++) {
@@ -565,6 +671,10 @@ json_t *breaking_json(const struct results *r)
         }
         for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
             json_object_set_new(row, keys[k], copy_of(v, keys[k]));
+        /* As the table: the last step held's, where the verdict does not carry it. */
+        double machine = at_held_step(sc, models[m], v, "machine_memory_per_connection_bytes");
+        if (!isnan(machine))
+            json_object_set_new(row, "machine_memory_per_connection_bytes", json_real(machine));
         json_array_append_new(out, row);
     }
     return out;

@@ -19,6 +19,9 @@
     "breaking point), a cross at the step it failed, drawn at the connections that step "          \
     "asked for (idle and 16 active)."
 
+/* Said where a model's ramp broke at a step bench predicted and did not run. */
+#define UNMEASURED " A step predicted past a limit and not run has no cross: nothing was measured."
+
 /* One measured step of a model: where it is drawn, what bench judged it. */
 struct step {
     double x, y;
@@ -65,7 +68,7 @@ static const char *cause_brief(const char *cause)
         {"fd_setsize", "FD_SETSIZE"}, {"rlimit_nofile", "RLIMIT_NOFILE"},
         {"file_max", "file-max"},     {"threads_max", "threads-max"},
         {"rlimit_nproc", "NPROC"},    {"listen_overflow", "listen queue"},
-        {"ephemeral_ports", "ports"},
+        {"ephemeral_ports", "ports"}, {"cgroup_pids", "pids.max"},
     };
     for (size_t i = 0; cause && i < sizeof(briefs) / sizeof(briefs[0]); i++)
         if (strcmp(briefs[i].cause, cause) == 0)
@@ -74,8 +77,8 @@ static const char *cause_brief(const char *cause)
 }
 
 /* A model's key entry, where it breaks: "select: holds 1,016; FD_SETSIZE at 2,000",
- * "iterative: latency at 1,000", "process: holds 2,016 (the top)", "thread: holds
- * 10,016; capped at 20,000". */
+ * "iterative: latency at 1,000", "process: holds 20,016; pid_max predicted at 50,000",
+ * "process: holds 2,016 (the top)", "thread: holds 10,016; capped at 20,000". */
 static void key_entry(json_t *sc, const char *model, char *buf, size_t len)
 {
     json_t *v = json_object_get(json_object_get(sc, "models"), model);
@@ -91,8 +94,9 @@ static void key_entry(json_t *sc, const char *model, char *buf, size_t len)
         human(strtod(stop, NULL), at, sizeof(at));
     const char *sep = held[0] ? "; " : "";
     if (verdict && strcmp(verdict, "broke") == 0)
-        snprintf(buf, len, "%.16s: %s%s%s at %s", model, held, sep,
-                 cause_brief(json_string_value(json_object_get(v, "cause"))), at);
+        snprintf(buf, len, "%.16s: %s%s%s%s at %s", model, held, sep,
+                 cause_brief(json_string_value(json_object_get(v, "cause"))),
+                 capacity_predicted(sc, model) ? " predicted" : "", at);
     else if (verdict && strcmp(verdict, "top") == 0)
         snprintf(buf, len, "%.16s: %s (the top)", model, held);
     else if (verdict && stop)
@@ -103,15 +107,18 @@ static void key_entry(json_t *sc, const char *model, char *buf, size_t len)
 
 /* A line per model through the steps it held of metric over scale, its last step held
  * circled, the step it failed crossed; the key entry on the line, or on the cross of a
- * model that held none. */
-static void capacity_lines(struct plot *p, json_t *sc, const char **models, size_t nm,
+ * model that held none. Returns whether a model drawn broke at a predicted step (which
+ * has no cross). */
+static bool capacity_lines(struct plot *p, json_t *sc, const char **models, size_t nm,
                            const char *metric, double scale)
 {
+    bool predicted = false;
     for (size_t m = 0; m < nm; m++) {
         struct step st[PLOT_MAX_POINTS];
         int n = steps_of(sc, models[m], metric, st, PLOT_MAX_POINTS);
         if (n == 0)
             continue;
+        predicted |= capacity_predicted(sc, models[m]);
         const char *color = model_color(models[m]);
         char entry[64], name[64];
         key_entry(sc, models[m], entry, sizeof(entry));
@@ -136,6 +143,7 @@ static void capacity_lines(struct plot *p, json_t *sc, const char **models, size
         else
             cross->untitled = true;
     }
+    return predicted;
 }
 
 /* Labels for people on a log axis, in the plot's unit. */
@@ -227,28 +235,30 @@ int make_capacity_plots(struct plot *p, const struct results *r, const char *dir
     if (!sc)
         return 0;
     int rc = 0;
+    char caption[1024];
     plot_init(p, r->machine, "capacity_memory", "The server's memory against connections",
               "connections (idle and 16 active)", "the server tree's memory (MiB)");
     p->logx = p->logy = true;
-    capacity_lines(p, sc, models, nm, "memory_kib", 1024);
+    bool predicted = capacity_lines(p, sc, models, nm, "memory_kib", 1024);
     capacity_axes(p, plain_label);
-    if (plot_emit(p, dir, SCENARIO,
-                  "The server's memory against the connections, both axes log: the server "
-                  "tree's own memory (proportional anonymous, with every connection up); the "
-                  "kernel's socket memory is not in it. " DRAWN
-                  " Each model's entry in the key says where it breaks: the connections it "
-                  "held, then the cause and the step it failed (capped: the scenario's time "
-                  "budget stopped its ramp; skipped: the next step would not fit in memory).",
-                  made, max, n, gnuplot_missing) < 0)
+    snprintf(caption, sizeof(caption),
+             "The server's memory against the connections, both axes log: the server tree's own "
+             "memory (proportional anonymous, with every connection up); the kernel's socket "
+             "memory is not in it. " DRAWN "%s Each model's entry in the key says where it "
+             "breaks: the connections it held, then the cause and the step it failed (capped: "
+             "the scenario's time budget stopped its ramp; skipped: the next step would not fit "
+             "in memory).",
+             predicted ? UNMEASURED : "");
+    if (plot_emit(p, dir, SCENARIO, caption, made, max, n, gnuplot_missing) < 0)
         rc = -1;
 
     plot_init(p, r->machine, "capacity_p99", "p99 of 16 active clients against connections",
               "connections (idle and 16 active)", "p99 latency of the active clients");
     p->logx = p->logy = true;
-    capacity_lines(p, sc, models, nm, "p99_us", 1);
+    predicted = capacity_lines(p, sc, models, nm, "p99_us", 1);
     json_t *target = json_object_get(sc, "target");
     double bound = jpath(target, "bound_us");
-    char words[32] = "", caption[512];
+    char words[32] = "";
     if (bound > 0) {
         slo_bound_text(bound, words, sizeof(words));
         snprintf(p->marks, sizeof(p->marks),
@@ -259,8 +269,8 @@ int make_capacity_plots(struct plot *p, const struct results *r, const char *dir
     capacity_axes(p, latency_label);
     snprintf(caption, sizeof(caption),
              "The active clients' p99 against the connections, both axes log%s%s. " DRAWN
-             " The key says where each model breaks, as in the memory plot.",
-             words[0] ? "; dashed, the target, " : "", words);
+             "%s The key says where each model breaks, as in the memory plot.",
+             words[0] ? "; dashed, the target, " : "", words, predicted ? UNMEASURED : "");
     if (plot_emit(p, dir, SCENARIO, caption, made, max, n, gnuplot_missing) < 0)
         rc = -1;
     return rc;

@@ -5,11 +5,13 @@
  * the scenario's contract (docs/bench.md) as this 2-core machine is expected to go:
  * iterative and threadpool fail the first step (latency), select holds 1,016 and breaks
  * at 2,000 on FD_SETSIZE, epoll and prefork hold 10,016 and break at 20,000 on
- * RLIMIT_NOFILE 20,000 (prefork's a worker's), process holds 20,016 and breaks at 50,000
- * on pid_max; and, so that every branch shows, reuseport crashes at 20,000, thread is
- * capped by the budget and uring skipped for memory there. And on changed copies: a model
- * that held 100,000, no model on RLIMIT_NOFILE, a skipped scenario, and the older
- * fixture without the scenario. */
+ * RLIMIT_NOFILE 20,000 (prefork's a worker's, epoll having held 19,994 at once there),
+ * process holds 20,016 and bench predicts pid_max at 50,000 and does not run it; and, so
+ * that every branch shows, reuseport crashes at 20,000, thread is capped by the budget and
+ * uring skipped for memory there. And on changed copies: a model that held 100,000, no
+ * model on RLIMIT_NOFILE, a cgroup's pids.max, a bench.json from before the predicted
+ * steps, the most held at once and the machine's memory, a skipped scenario, and the
+ * older fixture without the scenario. */
 #include "check.h"
 #include "harness.h"
 
@@ -156,27 +158,28 @@ static void case_section(void)
     has(s, "Budget: 300 s for the scenario (at most 60 s for a step's flows to open), 281 s spent",
         "the budget");
     has_line(s,
-             "| model | breaking point | breaks at | cause | memory per connection | time to "
-             "open |",
+             "| model | breaking point | breaks at | cause | memory per connection | machine "
+             "memory per connection | time to open |",
              "the table's head");
     static const char *const rows[] = {
-        "| echo-iterative | below the first step | 1,000 | latency: the active clients not "
-        "served within the target | - | - |",
-        "| echo-process | 20,016 | 50,000 | pid_max (tasks of the machine) | 96.0 KiB | 13.4 s "
-        "(1,494/s) |",
-        "| echo-select | 1,016 | 2,000 | FD_SETSIZE (select's descriptor bound) | 0.14 KiB | "
-        "0.14 s (7,092/s) |",
-        "| echo-epoll | 10,016 | 20,000 | RLIMIT_NOFILE (descriptors of one process) | 2.25 KiB | "
-        "0.85 s (11,765/s) |",
-        "| echo-thread | 10,016 | not run: capped by the budget at 20,000 | - | 12.0 KiB | 1.30 s "
-        "(7,692/s) |",
-        "| echo-threadpool | below the first step | 1,000 | latency: the active clients not "
-        "served within the target | - | - |",
-        "| echo-prefork | 10,016 | 20,000 | RLIMIT_NOFILE (descriptors of one process) | 2.34 "
-        "KiB | 0.88 s (11,325/s) |",
-        "| echo-reuseport | 10,016 | 20,000 | crashed | 2.44 KiB | 0.82 s (12,210/s) |",
-        "| echo-uring | 10,016 | not run: skipped (memory) at 20,000 | - | 2.54 KiB | 0.88 s "
-        "(11,325/s) |",
+        "| echo-iterative | below the first step (1 at once at 1,000) | 1,000 | latency: the "
+        "active clients not served within the target | - | - | - |",
+        "| echo-process | 20,016 | 50,000 (predicted, not run) | pid_max (tasks of the machine) | "
+        "96.0 KiB | 119 KiB | 13.4 s (1,494/s) |",
+        "| echo-select | 1,016 (1,020 at once at 2,000) | 2,000 | FD_SETSIZE (select's "
+        "descriptor bound) | 0.14 KiB | 3.36 KiB | 0.14 s (7,092/s) |",
+        "| echo-epoll | 10,016 (19,994 at once at 20,000) | 20,000 | RLIMIT_NOFILE (descriptors "
+        "of one process) | 2.25 KiB | 5.47 KiB | 0.85 s (11,765/s) |",
+        "| echo-thread | 10,016 | not run: capped by the budget at 20,000 | - | 12.0 KiB | 31.2 "
+        "KiB | 1.30 s (7,692/s) |",
+        "| echo-threadpool | below the first step (4 at once at 1,000) | 1,000 | latency: the "
+        "active clients not served within the target | - | - | - |",
+        "| echo-prefork | 10,016 (17,816 at once at 20,000) | 20,000 | RLIMIT_NOFILE "
+        "(descriptors of one process) | 2.34 KiB | 5.57 KiB | 0.88 s (11,325/s) |",
+        "| echo-reuseport | 10,016 | 20,000 | crashed | 2.44 KiB | 5.66 KiB | 0.82 s (12,210/s) "
+        "|",
+        "| echo-uring | 10,016 | not run: skipped (memory) at 20,000 | - | 2.54 KiB | 5.76 KiB | "
+        "0.88 s (11,325/s) |",
     };
     const char *prev = s;
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -184,6 +187,17 @@ static void case_section(void)
         CHECK(strstr(s, rows[i]) > prev, "the rows out of the run's order at %s", rows[i]);
         prev = strstr(s, rows[i]);
     }
+    /* What the brackets, the predicted step and the machine's memory are. */
+    has(s,
+        "In brackets, where more, the most the server held at once at any step it ran: its "
+        "failed step's connections taken in before it broke.",
+        "the most held at once, explained");
+    has(s, "Predicted, not run: bench foresaw", "the predicted step, explained");
+    has(s,
+        "Machine memory per connection, of the last step held: MemAvailable's drop from before "
+        "the server started to every connection up, over the connections held: both ends of "
+        "loopback and the kernel included (sockets, stacks, page tables), loadgen's own too.",
+        "the machine's memory, explained");
     /* Each model's why, as bench gave it; what was stopped early, said. */
     has(s,
         "- echo-prefork: a worker (child) held 19,993 descriptors, within 8 of its soft "
@@ -207,9 +221,15 @@ static void case_nofile(void)
     char *md, *s = section_of("fixture", NULL, &md);
     has(s, "echo-epoll, echo-prefork broke on RLIMIT_NOFILE", "who broke on it");
     has(s, "Here its hard limit is 20,000", "the hard limit");
-    has(s, "/etc/security/limits.conf: `* hard nofile 101024`", "limits.conf");
+    has(s, "Raising a hard limit needs CAP_SYS_RESOURCE (root in a container may lack it).",
+        "the privilege it takes");
+    has(s,
+        "/etc/security/limits.conf: `* hard nofile 101024` and `* soft nofile 101024`, then a "
+        "new login",
+        "limits.conf");
     has(s, "`LimitNOFILE=101024`", "systemd");
-    has(s, "`prlimit --pid $$ --nofile=101024:101024`, with privileges", "prlimit");
+    has(s, "`prlimit --pid $$ --nofile=101024:101024`, with CAP_SYS_RESOURCE", "prlimit");
+    has(s, "`docker run --ulimit nofile=101024:101024`", "a container's limit");
     has(s, "fs.nr_open (here 1,048,576)", "the ceiling");
     free(s);
     free(md);
@@ -223,8 +243,8 @@ static void case_nofile(void)
     lacks(s, "LimitNOFILE", "the how-to with no model on RLIMIT_NOFILE");
     lacks(s, "prlimit", "the how-to with no model on RLIMIT_NOFILE");
     has_line(s,
-             "| echo-prefork | 10,016 | 20,000 | the listen queue overflowed | 2.34 KiB | 0.88 s "
-             "(11,325/s) |",
+             "| echo-prefork | 10,016 (17,816 at once at 20,000) | 20,000 | the listen queue "
+             "overflowed | 2.34 KiB | 5.57 KiB | 0.88 s (11,325/s) |",
              "prefork's row, its cause changed");
     free(s);
     free(md);
@@ -239,7 +259,8 @@ static void case_hundred_k(void)
     char *md, *s = section_of("fixture", NULL, &md);
     has(s,
         "Memory per connection at 100,000 connections: no model got there here: "
-        "echo-iterative broke at 1,000 (latency); echo-process broke at 50,000 (pid_max); "
+        "echo-iterative broke at 1,000 (latency); echo-process broke at 50,000 (pid_max, "
+        "predicted); "
         "echo-select broke at 2,000 (FD_SETSIZE); echo-epoll broke at 20,000 "
         "(RLIMIT_NOFILE); echo-thread was capped at 20,000;",
         "why none got there");
@@ -260,8 +281,8 @@ static void case_hundred_k(void)
     has(s, "Memory per connection at 100,000 connections: echo-epoll 2.10 KiB (100,016 held).\n",
         "the one that got there, alone");
     has_line(s,
-             "| echo-epoll | 100,016 | held up to the top (100,000) | - | 2.10 KiB | 0.85 s "
-             "(11,765/s) |",
+             "| echo-epoll | 100,016 | held up to the top (100,000) | - | 2.10 KiB | 5.47 KiB | "
+             "0.85 s (11,765/s) |",
              "its row");
     has(s, "- echo-epoll: held every step up to 100,000", "its why");
     free(s);
@@ -357,8 +378,12 @@ static void case_plots(void)
     CHECK(tsv_rows(tsv, "epoll: the step it failed", x, y, note, 8) == 1 && x[0] == 20016 &&
               fabs(y[0] - 37002.0 / 1024) < 1e-6,
           "epoll's failed step at %g, %g MiB", x[0], y[0]);
-    CHECK(tsv_rows(tsv, "process: the step it failed", x, y, note, 8) == 1 && x[0] == 50016,
-          "process's failed step at %g (it held 32,766 then)", x[0]);
+    /* process's step at 50,000 was predicted, not run: its line, no cross. */
+    CHECK(tsv_rows(tsv, "process: holds 20,016; pid_max predicted at 50,000", x, y, note, 8) == 5 &&
+              x[4] == 20016,
+          "process's line is not its 5 held steps under its key entry");
+    CHECK(tsv_rows(tsv, "process: the step it failed", x, y, note, 8) == 0,
+          "a cross for process's predicted step, which was not run");
     CHECK(tsv_rows(tsv, "select: holds 1,016; FD_SETSIZE at 2,000", x, y, note, 8) == 1,
           "select's line");
     CHECK(tsv_rows(tsv, "select: the step it failed", x, y, note, 8) == 1 && x[0] == 2016,
@@ -384,10 +409,12 @@ static void case_plots(void)
     CHECK(titled(gp) == 9, "%d entries in the memory plot's key, not one per model", titled(gp));
     lacks(gp, "with labels", "words inside the memory plot");
     has(gp, "title \"\\n○ the last step held, × the step it failed\"", "the markers in the key");
-    /* The blocks: iterative's cross (0), process's line, circle and cross (1 to 3). */
+    /* The blocks: iterative's cross (0), process's line and circle (1, 2), its predicted
+     * step no block; select's line, circle and cross (3 to 5). */
     clause_has(gp, "index 0 ", "pt 2 ");
     clause_has(gp, "index 2 ", "pt 6 ");
-    clause_has(gp, "index 3 ", "pt 2 ");
+    clause_has(gp, "index 3 ", "select: holds");
+    clause_has(gp, "index 5 ", "pt 2 ");
     has(gp, "set ytics (\"0.1\" 0.1, \"1\" 1, \"10\" 10, \"100\" 100, \"1,000\" 1000)",
         "memory's tics in MiB");
     has(gp, "set xtics (\"1,000\" 1000, \"2,000\" 2000, \"5,000\" 5000, \"10,000\" 10000",
@@ -431,6 +458,8 @@ static void case_plots(void)
         "memory (proportional anonymous, with every connection up); the kernel's socket memory "
         "is not in it.",
         "the memory plot's caption: what the memory is");
+    has(s, "A step predicted past a limit and not run has no cross: nothing was measured.",
+        "the caption on the predicted step");
     has(s,
         "Memory per connection, of the last step held: the server tree's own memory "
         "(proportional anonymous, with every connection up) less its baseline, over the "
@@ -468,10 +497,12 @@ static void case_json(void)
     json_t *a = analysis_of(dir), *w = json_object_get(a, "where_it_breaks");
     CHECK(json_array_size(w) == 9, "where_it_breaks has %zu rows, not 9", json_array_size(w));
     json_t *want = json_pack(
-        "{s:s,s:s,s:i,s:s,s:s,s:s,s:s,s:f,s:f,s:f}", "model", "epoll", "verdict", "broke", "held",
-        10016, "held_step", "10000", "failed_step", "20000", "cause", "rlimit_nofile", "why",
-        json_string_value(json_object_get(verdict_of(fixture, "epoll"), "why")),
-        "memory_per_connection_bytes", 2300.0, "open_s", 0.85, "open_rate", 11764.7);
+        "{s:s,s:s,s:i,s:s,s:s,s:s,s:s,s:b,s:i,s:f,s:f,s:f,s:f}", "model", "epoll", "verdict",
+        "broke", "held", 10016, "held_step", "10000", "failed_step", "20000", "cause",
+        "rlimit_nofile", "why",
+        json_string_value(json_object_get(verdict_of(fixture, "epoll"), "why")), "predicted", 0,
+        "most_held", 19994, "memory_per_connection_bytes", 2300.0,
+        "machine_memory_per_connection_bytes", 5600.0, "open_s", 0.85, "open_rate", 11764.7);
     json_t *epoll = json_array_get(w, 3);
     CHECK(json_equal(epoll, want), "epoll's entry: %s", json_dumps(epoll, JSON_COMPACT));
     json_t *first = json_array_get(w, 0);
@@ -480,6 +511,10 @@ static void case_json(void)
               json_is_null(json_object_get(first, "held_step")) &&
               strcmp(json_string_value(json_object_get(first, "cause")), "latency") == 0,
           "iterative's entry: %s", json_dumps(first, JSON_COMPACT));
+    json_t *process = json_array_get(w, 1);
+    CHECK(json_is_true(json_object_get(process, "predicted")) &&
+              strcmp(json_string_value(json_object_get(process, "failed_step")), "50000") == 0,
+          "process's entry: %s", json_dumps(process, JSON_COMPACT));
     json_t *thread = json_array_get(w, 4);
     CHECK(strcmp(json_string_value(json_object_get(thread, "verdict")), "capped") == 0 &&
               json_is_null(json_object_get(thread, "cause")) &&
@@ -507,6 +542,8 @@ static void case_steps(void)
              "of 2,016; p99 990 µs; 0.43 MiB | | | | |",
              "select's steps");
     has(s, "| **failed** (crashed) | |", "reuseport's crash");
+    has(s, "| held; p99 6,000 µs; 1,877 MiB | **predicted** (pid_max), not run |",
+        "process's predicted step");
     has(s, "| skipped | |", "uring's skip");
     lacks(s, "Requests per second, median", "the generic tables");
     lacks(s, "](plots/", "the plots, which are in Where it breaks");
@@ -543,7 +580,7 @@ static void case_skipped(void)
     s = section(md, HEADING);
     CHECK(s, "no section for the interrupted scenario");
     has(s, "did not finish** (status `interrupted`)", "the status");
-    has(s, "| echo-epoll | 10,016 |", "the verdicts it has");
+    has(s, "| echo-epoll | 10,016 (19,994 at once at 20,000) |", "the verdicts it has");
     free(s);
     free(md);
     json_decref(j);
@@ -569,8 +606,79 @@ static void case_absent(void)
     teardown();
 }
 
+/* ---- a cause bench names since its review: a cgroup's pids.max ---- */
+
+static void case_cgroup_pids(void)
+{
+    char dir[PATH_MAX];
+    json_t *j = load(FIXTURE);
+    json_object_set_new(verdict_of(j, "process"), "cause", json_string("cgroup_pids"));
+    char *md = report_of("cgroup_pids", j, dir, sizeof(dir)), *s = section(md, HEADING);
+    CHECK(s, "no section \"Where it breaks\"");
+    has_line(s,
+             "| echo-process | 20,016 | 50,000 (predicted, not run) | the cgroup's pids.max "
+             "(tasks of the server's cgroup) | 96.0 KiB | 119 KiB | 13.4 s (1,494/s) |",
+             "process's row on the cgroup's pids.max");
+    has(s, "echo-process broke at 50,000 (pids.max, predicted)", "the cause, briefly");
+    char *gp = file_of(dir, "capacity_memory.gp");
+    has(gp, "title 'process: holds 20,016; pids.max predicted at 50,000'", "process's entry");
+    free(gp);
+    free(s);
+    free(md);
+    json_decref(j);
+    teardown();
+}
+
+/* ---- a bench.json from before the review: no predicted steps, no most held at once, no
+ * machine memory; the table as it was ---- */
+
+static void strip_reviewed(json_t *o)
+{
+    static const char *const keys[] = {"predicted", "most_held", "machine_memory_kib",
+                                       "machine_memory_per_connection_bytes"};
+    for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+        json_object_del(o, keys[k]);
+}
+
+static void case_older(void)
+{
+    json_t *j = load(FIXTURE), *sc = scenario_of(j), *v, *pt;
+    const char *key;
+    size_t i;
+    json_object_foreach(json_object_get(sc, "models"), key, v) strip_reviewed(v);
+    json_array_foreach(json_object_get(sc, "points"), i, pt)
+        strip_reviewed(json_object_get(pt, "capacity"));
+    /* Before the review, process ran its step at 50,000 and failed it on pid_max. */
+    json_t *c = json_object_get(json_array_get(json_object_get(sc, "points"), 6), "capacity");
+    CHECK(strcmp(json_string_value(json_object_get(c, "verdict")), "predicted") == 0,
+          "the fixture's seventh point is not process's predicted step");
+    json_object_set_new(c, "verdict", json_string("failed"));
+    char *md, *s = section_of("older", j, &md);
+    has_line(s,
+             "| model | breaking point | breaks at | cause | memory per connection | time to "
+             "open |",
+             "the table's head as it was");
+    has_line(s,
+             "| echo-epoll | 10,016 | 20,000 | RLIMIT_NOFILE (descriptors of one process) | 2.25 "
+             "KiB | 0.85 s (11,765/s) |",
+             "epoll's row as it was");
+    has_line(
+        s,
+        "| echo-process | 20,016 | 50,000 | pid_max (tasks of the machine) | 96.0 KiB | 13.4 s "
+        "(1,494/s) |",
+        "process's row as it was");
+    lacks(s, "at once", "the most held at once, which bench did not say");
+    lacks(s, "Machine memory", "the machine's memory, which bench did not say");
+    lacks(s, "Predicted, not run", "a predicted step, which there is not");
+    free(s);
+    free(md);
+    json_decref(j);
+    teardown();
+}
+
 TEST_CASES({"capacity_section", case_section}, {"capacity_nofile", case_nofile},
            {"capacity_hundred_k", case_hundred_k}, {"capacity_plots", case_plots},
            {"capacity_json", case_json}, {"capacity_steps", case_steps},
-           {"capacity_skipped", case_skipped}, {"capacity_absent", case_absent});
+           {"capacity_skipped", case_skipped}, {"capacity_absent", case_absent},
+           {"capacity_cgroup_pids", case_cgroup_pids}, {"capacity_older", case_older});
 TEST_MAIN()
