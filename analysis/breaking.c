@@ -327,53 +327,64 @@ static void breaks_cell(json_t *sc, const char *model, json_t *v, char *buf, siz
     }
 }
 
+/* Which of the figures bench added after its review a row of the table shows. */
+struct shown {
+    bool at_once, predicted, machine, connect;
+};
+
 /* What the table's columns are, under it: the sentences on the most held at once, the
- * predicted steps and the machine's memory only where a row shows them. */
-static void table_legend(FILE *f, bool at_once, bool predicted, bool machine)
+ * predicted steps, the machine's memory and what the time to open counts only where a
+ * row shows them. */
+static void table_legend(FILE *f, struct shown sh)
 {
     fprintf(f, "\nBreaking point: the connections held (idle and active) at the last step held: "
                "every idle connection open, every active one served with its p99 within the "
                "target, none rejected.");
-    if (at_once)
+    if (sh.at_once)
         fprintf(f, " In brackets, where more, the most the server held at once at any step it "
                    "ran: its failed step's connections taken in before it broke.");
     fprintf(f, " Breaks at: the step (idle connections) it failed.");
-    if (predicted)
+    if (sh.predicted)
         fprintf(f, " Predicted, not run: bench foresaw from the last step held's tasks per "
                    "connection that the step would pass the limit, and did not run it, since "
                    "exhausting it stops every fork on the machine; nothing of it was measured.");
     fprintf(f, " Memory per connection, of the last step held: the server tree's own memory "
                "(proportional anonymous, with every connection up) less its baseline, over the "
                "connections it held; the kernel's socket memory is not in it.");
-    if (machine)
+    if (sh.machine)
         fprintf(f, " Machine memory per connection, of the last step held: MemAvailable's drop "
                    "from before the server started to every connection up, over the connections "
                    "held: both ends of loopback and the kernel included (sockets, stacks, page "
                    "tables), loadgen's own too.");
-    fprintf(f, " Time to open, of the last step held: the idle connections' opening, with their "
-               "rate.\n");
+    fprintf(f,
+            " Time to open, of the last step held: the idle connections' opening%s, with "
+            "their rate.\n",
+            sh.connect ? " (loadgen's connects, then the server taking them in; bench's readings "
+                         "confirming it not counted)"
+                       : "");
 }
 
 static void verdicts_table(FILE *f, json_t *sc, json_t *verdicts, const char **models, size_t nm)
 {
-    bool at_once = false, predicted = false, machine = false;
+    struct shown sh = {false, false, false, false};
     for (size_t m = 0; m < nm; m++) {
         json_t *v = json_object_get(verdicts, models[m]);
-        at_once |= !isnan(most_held_beyond(v));
-        predicted |= capacity_predicted(sc, models[m]);
-        machine |= !isnan(at_held_step(sc, models[m], v, "machine_memory_per_connection_bytes"));
+        sh.at_once |= !isnan(most_held_beyond(v));
+        sh.predicted |= capacity_predicted(sc, models[m]);
+        sh.machine |= !isnan(at_held_step(sc, models[m], v, "machine_memory_per_connection_bytes"));
+        sh.connect |= !isnan(at_held_step(sc, models[m], v, "connect_s"));
     }
     fprintf(f,
             "\n| model | breaking point | breaks at | cause | memory per connection |%s time "
             "to open |\n|---|---|---|---|---|%s---|\n",
-            machine ? " machine memory per connection |" : "", machine ? "---|" : "");
+            sh.machine ? " machine memory per connection |" : "", sh.machine ? "---|" : "");
     for (size_t m = 0; m < nm; m++) {
         json_t *v = json_object_get(verdicts, models[m]);
         char held[96], breaks[96], mem[32], open[64], machine_mem[32], host[40] = "";
         point_cell(sc, models[m], v, held, sizeof(held));
         breaks_cell(sc, models[m], v, breaks, sizeof(breaks));
         per_connection_text(jpath(v, "memory_per_connection_bytes"), mem, sizeof(mem));
-        if (machine) {
+        if (sh.machine) {
             per_connection_text(
                 at_held_step(sc, models[m], v, "machine_memory_per_connection_bytes"), machine_mem,
                 sizeof(machine_mem));
@@ -383,7 +394,7 @@ static void verdicts_table(FILE *f, json_t *sc, json_t *verdicts, const char **m
         fprintf(f, "| echo-%s | %s | %s | %s | %s |%s %s |\n", models[m], held, breaks,
                 cause_text(text_of(v, "cause"), false), mem, host, open);
     }
-    table_legend(f, at_once, predicted, machine);
+    table_legend(f, sh);
     fprintf(f, "\nWhy, from bench's evidence:\n\n");
     for (size_t m = 0; m < nm; m++) {
         const char *why = text_of(json_object_get(verdicts, models[m]), "why");

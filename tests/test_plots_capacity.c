@@ -194,6 +194,11 @@ static void case_section(void)
         "the most held at once, explained");
     has(s, "Predicted, not run: bench foresaw", "the predicted step, explained");
     has(s,
+        "Time to open, of the last step held: the idle connections' opening (loadgen's "
+        "connects, then the server taking them in; bench's readings confirming it not counted), "
+        "with their rate.",
+        "what the time to open counts");
+    has(s,
         "Machine memory per connection, of the last step held: MemAvailable's drop from before "
         "the server started to every connection up, over the connections held: both ends of "
         "loopback and the kernel included (sockets, stacks, page tables), loadgen's own too.",
@@ -635,7 +640,7 @@ static void case_cgroup_pids(void)
 static void strip_reviewed(json_t *o)
 {
     static const char *const keys[] = {"predicted", "most_held", "machine_memory_kib",
-                                       "machine_memory_per_connection_bytes"};
+                                       "machine_memory_per_connection_bytes", "connect_s"};
     for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
         json_object_del(o, keys[k]);
 }
@@ -670,6 +675,8 @@ static void case_older(void)
     lacks(s, "at once", "the most held at once, which bench did not say");
     lacks(s, "Machine memory", "the machine's memory, which bench did not say");
     lacks(s, "Predicted, not run", "a predicted step, which there is not");
+    has(s, "Time to open, of the last step held: the idle connections' opening, with their rate.",
+        "the time to open as it was");
     free(s);
     free(md);
     json_decref(j);
