@@ -175,8 +175,10 @@ bool capacity_predicted(json_t *sc, const char *model)
     if (json_is_boolean(flag))
         return json_is_true(flag);
     const char *stop = capacity_stop_step(sc, model);
+    if (!stop) /* the top: no step it stopped at */
+        return false;
     json_t *c = json_object_get(results_point(sc, model, stop), "capacity");
-    return stop && is(text_of(c, "verdict"), "predicted");
+    return is(text_of(c, "verdict"), "predicted");
 }
 
 /* A figure of model's last step held: its verdict's (v), else that step's capacity

@@ -658,6 +658,10 @@ static void case_older(void)
     CHECK(strcmp(json_string_value(json_object_get(c, "verdict")), "predicted") == 0,
           "the fixture's seventh point is not process's predicted step");
     json_object_set_new(c, "verdict", json_string("failed"));
+    /* A model at the top has no step it stopped at to say whether it was predicted. */
+    json_object_set_new(verdict_of(j, "reuseport"), "verdict", json_string("top"));
+    json_object_set_new(verdict_of(j, "reuseport"), "failed_step", json_null());
+    json_object_set_new(verdict_of(j, "reuseport"), "cause", json_null());
     char *md, *s = section_of("older", j, &md);
     has_line(s,
              "| model | breaking point | breaks at | cause | memory per connection | time to "
@@ -672,6 +676,10 @@ static void case_older(void)
         "| echo-process | 20,016 | 50,000 | pid_max (tasks of the machine) | 96.0 KiB | 13.4 s "
         "(1,494/s) |",
         "process's row as it was");
+    has_line(s,
+             "| echo-reuseport | 10,016 | held up to the top (10,000) | - | 2.44 KiB | 0.82 s "
+             "(12,210/s) |",
+             "a model at the top");
     lacks(s, "at once", "the most held at once, which bench did not say");
     lacks(s, "Machine memory", "the machine's memory, which bench did not say");
     lacks(s, "Predicted, not run", "a predicted step, which there is not");
