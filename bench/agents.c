@@ -529,14 +529,19 @@ int run_hosts(const struct bench_opts *o, const struct run_spec *spec, struct ru
              * readings 100 ms apart, at most settle_ns. */
             uint64_t from = clock_now_ns(), until = from + spec->settle_ns;
             int same = 0, lp = -1, lt = -1;
-            while (same < 3 && clock_now_ns() < until && server_sample(&s, false, &t)) {
+            bool read = true;
+            r->usage.settle_changed_s = 0;
+            while (same < 3 && clock_now_ns() < until && (read = server_sample(&s, false, &t))) {
                 usage_peak(&r->usage, &t, 0);
                 same = t.processes == lp && t.threads == lt ? same + 1 : 0;
+                if (same == 0 && lp >= 0) /* still taking them in; the first has no before */
+                    r->usage.settle_changed_s = (double)(clock_now_ns() - from) / 1e9;
                 lp = t.processes;
                 lt = t.threads;
                 clock_sleep_ns(100 * NS_PER_MS);
             }
             r->usage.settle_s = (double)(clock_now_ns() - from) / 1e9;
+            r->usage.settle_capped = same < 3 && read;
             answer_all(ag, n, false);
         }
         if (!answered[W_PRIMED] && all_said(ag, n, W_PRIMED)) {

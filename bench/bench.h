@@ -130,6 +130,8 @@ struct run_usage {
     unsigned samples;
     uint64_t max_sample_gap_ns; /* the longest time between two readings */
     double settle_s;            /* waited for the server to take in the idle clients */
+    double settle_changed_s;    /* to the last reading that differed from the one before */
+    bool settle_capped;         /* the wait hit its cap with the tree still changing */
     /* What else ran on the CPUs over the same span as window_cpu_s, from the per-CPU
      * /proc/stat at "primed" and t1 (procfs.h): others less the server tree on the
      * server's CPUs, loadgen on its CPUs, and bench's own CPU on both (bench is not

@@ -20,6 +20,8 @@
 
 #define STEP_CAP_MAX_NS (60 * NS_PER_S)
 #define MEMORY_MARGIN   1.5
+#define FIRST_OPEN_RATE 2000.0 /* connections a second a first step is assumed to open */
+#define TASKS_MARGIN    0.02   /* of a task limit, kept clear by a prediction */
 
 /* The cap of a step: a third of the budget, at most 60 s, for its idle connections to
  * open (loadgen's --open-within) and for the server to take them in (the settle). */
@@ -74,7 +76,8 @@ struct ramp {
     char held_label[32], failed_label[32];
     unsigned held_conns;
     double fixed_s, open_rate; /* its last step's wall time less the opening, and rate */
-    bool timed;
+    double most_held;          /* the most the server held at once at any step */
+    bool timed, predicted;
 };
 
 /* The scenario while it runs. */
@@ -133,10 +136,10 @@ static double estimate_s(const struct capacity_run *c, const struct ramp *r, uns
 {
     const struct bench_opts *o = c->s->o;
     double most = 2 * (double)c->cap_ns / 1e9;
-    if (!r->timed)
-        return (double)(o->warmup_ns + o->duration_ns) / 1e9 + 1;
-    double open = r->open_rate > 0 ? idle / r->open_rate : most;
-    return r->fixed_s + (open < most ? open : most);
+    double fixed = r->timed ? r->fixed_s : (double)(o->warmup_ns + o->duration_ns) / 1e9 + 1;
+    double rate = r->timed && r->open_rate > 0 ? r->open_rate : FIRST_OPEN_RATE;
+    double open = r->timed && !(r->open_rate > 0) ? most : idle / rate;
+    return fixed + (open < most ? open : most);
 }
 
 /* Whether the step fits in available memory, from the model's last step held: its
@@ -160,6 +163,61 @@ static bool memory_fits(const struct ramp *r, unsigned idle, char *why, size_t l
              idle + IDLE_ACTIVE, per, kernel_per, r->held_label, MEMORY_MARGIN, need_kib / 1024,
              (double)avail / 1024);
     return false;
+}
+
+/* The task limits a step's server counts against, from the limits the scenario read and
+ * bench's own cgroup (the server's is bench's). */
+struct task_limit {
+    const char *cause, *name;
+    long limit, now;
+};
+
+static int task_limits(const struct capacity_machine *mc, struct task_limit *tl)
+{
+    int n = 0;
+    long max, cur, machine = evidence_machine_tasks();
+    if (evidence_cgroup_pids(getpid(), &max, &cur) && cur >= 0)
+        tl[n++] = (struct task_limit){"cgroup_pids", "the cgroup's pids.max", max, cur};
+    if (mc->pid_max > 0 && machine >= 0)
+        tl[n++] = (struct task_limit){"pid_max", "kernel.pid_max", mc->pid_max, machine};
+    if (mc->threads_max > 0 && machine >= 0)
+        tl[n++] =
+            (struct task_limit){"threads_max", "kernel.threads-max", mc->threads_max, machine};
+    long uid = mc->root || mc->nproc < 0 ? -1 : evidence_uid_tasks(getuid());
+    if (uid >= 0)
+        tl[n++] = (struct task_limit){"rlimit_nproc", "RLIMIT_NPROC", mc->nproc, uid};
+    return n;
+}
+
+/* Whether the step would exhaust a task limit, predicted from the model's last step
+ * held: its server's tasks per connection times the step's connections, on top of the
+ * tasks counted against the limit now and a margin. Not run, not measured: exhausting
+ * pid_max stops every fork on the machine, bench's and the shell's too. */
+static const char *tasks_predicted(const struct capacity_run *c, const struct ramp *r,
+                                   unsigned idle, char *why, size_t len)
+{
+    if (!r->held)
+        return NULL;
+    double tasks = capacity_num(json_object_get(r->held, "evidence"), "server_tasks_peak");
+    double conns = capacity_num(r->held, "held");
+    if (!(tasks > 0 && conns > 0))
+        return NULL;
+    double per = tasks / conns, need = per * (idle + IDLE_ACTIVE);
+    struct task_limit tl[4];
+    int n = task_limits(&c->mc, tl);
+    for (int i = 0; i < n; i++) {
+        double margin = TASKS_MARGIN * (double)tl[i].limit;
+        if (need + (double)tl[i].now + margin <= (double)tl[i].limit)
+            continue;
+        snprintf(why, len,
+                 "predicted: %u connections at %.3f server tasks each (as at %s, %.0f tasks for "
+                 "%.0f) need %.0f tasks, and with the %ld counted now and a margin of %.0f that "
+                 "passes %s of %ld; not run: exhausting it stops every fork on the machine",
+                 idle + IDLE_ACTIVE, per, r->held_label, tasks, conns, need, tl[i].now, margin,
+                 tl[i].name, tl[i].limit);
+        return tl[i].cause;
+    }
+    return NULL;
 }
 
 static int model_index(const struct suite *s, const char *name)
@@ -232,6 +290,9 @@ static void judge(struct capacity_run *c, json_t *pt, unsigned agents)
         cap = capacity_unrun((unsigned)capacity_num(pt, "idle"), agents, &c->tg, "failed",
                              "out of memory judging the step");
     json_object_set_new(pt, "capacity", cap);
+    double most = capacity_num(cap, "most_held");
+    if (most > r->most_held)
+        r->most_held = most;
     if (strcmp(json_string_value(json_object_get(cap, "verdict")), "held") == 0) {
         json_decref(r->held);
         r->held = json_incref(cap);
@@ -270,18 +331,21 @@ static json_t *models_json(const struct capacity_run *c, bool done)
                      bench_interrupted ? "bench was interrupted before its ramp ended"
                                        : "still ramping");
         json_t *h = r->held;
-        json_object_set_new(
-            models, c->s->o->models[m],
-            json_pack(
-                "{s:s,s:o,s:o,s:o,s:s?,s:s,s:o,s:o,s:o,s:o}", "verdict", verdict, "held",
-                h ? json_integer(r->held_conns) : json_null(), "held_step",
-                h ? json_string(r->held_label) : json_null(), "failed_step",
-                r->failed_label[0] ? json_string(r->failed_label) : json_null(), "cause",
-                r->cause[0] ? r->cause : NULL, "why", why, "memory_per_connection_bytes",
-                h ? json_deep_copy(json_object_get(h, "memory_per_connection_bytes")) : json_null(),
-                "memory_kib", h ? json_deep_copy(json_object_get(h, "memory_kib")) : json_null(),
-                "open_s", h ? json_deep_copy(json_object_get(h, "open_s")) : json_null(),
-                "open_rate", h ? json_deep_copy(json_object_get(h, "open_rate")) : json_null()));
+        json_t *mj = json_pack(
+            "{s:s,s:o,s:o,s:o,s:s?,s:s,s:o,s:o,s:o,s:o}", "verdict", verdict, "held",
+            h ? json_integer(r->held_conns) : json_null(), "held_step",
+            h ? json_string(r->held_label) : json_null(), "failed_step",
+            r->failed_label[0] ? json_string(r->failed_label) : json_null(), "cause",
+            r->cause[0] ? r->cause : NULL, "why", why, "memory_per_connection_bytes",
+            h ? json_deep_copy(json_object_get(h, "memory_per_connection_bytes")) : json_null(),
+            "memory_kib", h ? json_deep_copy(json_object_get(h, "memory_kib")) : json_null(),
+            "open_s", h ? json_deep_copy(json_object_get(h, "open_s")) : json_null(), "open_rate",
+            h ? json_deep_copy(json_object_get(h, "open_rate")) : json_null());
+        json_object_set_new(mj, "predicted", json_boolean(r->predicted));
+        json_object_set_new(mj, "most_held",
+                            r->most_held > 0 ? json_integer((json_int_t)r->most_held)
+                                             : json_null());
+        json_object_set_new(models, c->s->o->models[m], mj);
     }
     return models;
 }
@@ -307,6 +371,7 @@ static unsigned step_models(struct capacity_run *c, int k, const struct point *p
     for (unsigned m = 0; m < s->o->nmodels; m++) {
         struct ramp *r = &c->ramp[m];
         char why[512];
+        const char *cause;
         only[m] = false;
         if (r->verdict)
             continue;
@@ -316,12 +381,22 @@ static unsigned step_models(struct capacity_run *c, int k, const struct point *p
             snprintf(r->why, sizeof(r->why), "%s", s->unavailable_why[m]);
         } else if (!memory_fits(r, p->idle, why, sizeof(why))) {
             record_unrun(c, m, p, agents, "skipped", why);
+        } else if ((cause = tasks_predicted(c, r, p->idle, why, sizeof(why)))) {
+            record_unrun(c, m, p, agents, "predicted", why);
+            json_t *cap = json_object_get(json_array_get(c->points, json_array_size(c->points) - 1),
+                                          "capacity");
+            json_object_set_new(cap, "cause", json_string(cause));
+            r->verdict = "broke";
+            r->predicted = true;
+            snprintf(r->cause, sizeof(r->cause), "%s", cause);
+            snprintf(r->failed_label, sizeof(r->failed_label), "%s", p->label);
         } else if (est > left) {
             snprintf(why, sizeof(why),
-                     "capped: the scenario's budget of %.0f s, %.0f s spent, leaves %.0f s for "
-                     "this step, and this model's is estimated at %.0f s (from its step %s)",
+                     "capped: the scenario's budget of %.1f s, %.1f s spent, leaves %.1f s for "
+                     "this step, and this model's is estimated at %.1f s (from its step %s)",
                      (double)s->o->capacity_budget_ns / 1e9, spent, left > 0 ? left : 0, est,
-                     r->timed ? r->held_label : "before: none, its warmup and window");
+                     r->timed ? r->held_label
+                              : "before: none, its warmup and window and 2,000 opened a second");
             record_unrun(c, m, p, agents, "capped", why);
         } else {
             left -= est;

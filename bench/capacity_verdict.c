@@ -66,7 +66,10 @@ json_t *capacity_machine_read(struct capacity_machine *mc)
  * evidence; NAN where unknown. */
 struct facts {
     const char *status, *detail;
-    double idle, established, open_at_end, attempts, idle_open_s, settle_s, open_s, rate;
+    double idle, established, open_at_end, attempts, connect_s, settle_s, open_s, rate;
+    double server_max; /* the stats line's max_concurrent; NAN without one */
+    bool settle_capped, saturated;
+    json_t *warnings;
     double active_up, starved, p99, judged;
     double rejected, fd_setsize, emfile, enfile, eagain, enomem;
     double fds_max, fds_total, nofile_soft, nofile_hard, nproc, tasks_peak, mem_before, mem_lowest,
@@ -100,10 +103,13 @@ static void facts_of(json_t *trial, json_t *lg, const struct capacity_target *tg
     f->established = capacity_num(idle, "established");
     f->open_at_end = capacity_num(idle, "open_at_end");
     f->attempts = capacity_num(idle, "attempts");
-    f->idle_open_s = capacity_num(idle, "open_s");
-    f->settle_s = capacity_num(res, "idle_settle_s");
-    f->open_s =
-        (isnan(f->idle_open_s) ? 0 : f->idle_open_s) + (isnan(f->settle_s) ? 0 : f->settle_s);
+    f->connect_s = capacity_num(idle, "open_s");
+    /* To the server's last change, not bench's confirming readings after it. */
+    f->settle_s = capacity_num(res, "idle_settle_changed_s");
+    f->settle_capped = json_is_true(json_object_get(res, "idle_settle_capped"));
+    f->open_s = (isnan(f->connect_s) ? 0 : f->connect_s) + (isnan(f->settle_s) ? 0 : f->settle_s);
+    f->saturated = json_is_true(json_object_get(trial, "loadgen_saturated"));
+    f->warnings = json_object_get(lg, "warnings");
     f->rate = f->established > 0 && f->open_s > 0 ? f->established / f->open_s : NAN;
     f->active_up = capacity_num(json_object_get(lg, "connections"), "established_at_start");
     f->starved = capacity_num(json_object_get(lg, "fairness"), "starved");
@@ -139,6 +145,7 @@ static void facts_of(json_t *trial, json_t *lg, const struct capacity_target *tg
     if (!(f->memory_kib > 0))
         f->memory_kib = NAN; /* no reading with every connection up */
     double held = capacity_num(server, "max_concurrent");
+    f->server_max = held;
     f->held = held > 0 ? held
                        : (isnan(f->established) ? 0 : f->established) +
                              (isnan(f->active_up) ? 0 : f->active_up);
@@ -157,11 +164,19 @@ static bool near_limit(double have, double limit)
 
 /* ---- the verdict and the cause, in docs/bench.md's order ---- */
 
-static bool held(const struct facts *f, const struct capacity_target *tg)
+/* Whether the server itself counted every connection at once (its stats line; where
+ * there is none, loadgen's view stands). */
+static bool server_took_all(const struct facts *f)
+{
+    return isnan(f->server_max) || f->server_max >= f->idle + IDLE_ACTIVE;
+}
+
+static bool held(const struct facts *f, const struct capacity_target *tg, double cap_s)
 {
     return f->status && strcmp(f->status, "ok") == 0 && f->established == f->idle &&
            f->open_at_end == f->idle && f->active_up == IDLE_ACTIVE && f->starved == 0 &&
-           f->judged <= tg->bound_us && f->rejected == 0;
+           f->judged <= tg->bound_us && f->rejected == 0 && !(f->open_s > cap_s) &&
+           server_took_all(f);
 }
 
 /* Where the server died: crashed, or memory when the kernel's OOM killer is the likely
@@ -226,10 +241,10 @@ static const char *cause_tasks(const struct facts *f, const struct capacity_mach
         return "rlimit_nproc";
     }
     snprintf(why, len,
-             "fork or pthread_create failed with EAGAIN %.0f times with no limit reached (the "
-             "machine's tasks peaked at %.0f, pid_max %ld, threads-max %ld): the kernel's "
-             "memory for tasks, most likely",
-             f->eagain, f->tasks_peak, mc->pid_max, mc->threads_max);
+             "fork or pthread_create failed with EAGAIN %.0f times with no limit seen at its "
+             "limit: the machine's tasks peaked at %.0f (pid_max %ld, threads-max %ld), the "
+             "server's at %.0f (RLIMIT_NPROC %.0f, counted only when not root)",
+             f->eagain, f->tasks_peak, mc->pid_max, mc->threads_max, f->threads, f->nproc);
     return "tasks";
 }
 
@@ -249,6 +264,26 @@ static const char *cause_latency(const struct facts *f, const struct capacity_ta
              isnan(f->active_up) ? 0 : f->active_up, IDLE_ACTIVE,
              isnan(f->open_at_end) ? 0 : f->open_at_end, f->processes, f->threads);
     return "latency";
+}
+
+/* A step not opened within its cap: not every idle connection up, or up too late. The
+ * listen queue's overflows are evidence, not the cause (system-wide counters). */
+static const char *cause_time(const struct facts *f, double cap_s, char *why, size_t len)
+{
+    double est = isnan(f->established) ? 0 : f->established;
+    char rate[48] = "", over[96] = "";
+    if (f->open_s > 0 && est > 0)
+        snprintf(rate, sizeof(rate), " (%.0f/s)", est / f->open_s);
+    if (some(f->overflows))
+        snprintf(over, sizeof(over), "; the listen queues overflowed %.0f times (%.0f dropped)",
+                 f->overflows, isnan(f->drops) ? 0 : f->drops);
+    if (est >= f->idle)
+        snprintf(why, len, "opened in %.1f s%s, past the step's cap of %.1f s%s", f->open_s, rate,
+                 cap_s, over);
+    else
+        snprintf(why, len, "opened %.0f of %.0f in %.1f s%s, past the step's cap of %.1f s%s", est,
+                 f->idle, f->open_s, rate, cap_s, over);
+    return "time";
 }
 
 /* The failed step's cause and why, the first whose evidence is there. */
@@ -313,25 +348,23 @@ static const char *cause_of(const struct facts *f, const struct capacity_machine
         snprintf(why, len, "the step did not run through (%s): %s", st, f->detail ? f->detail : "");
         return "other";
     }
-    if (!(f->established >= f->idle)) {
-        double open = isnan(f->idle_open_s) ? f->open_s : f->idle_open_s;
-        char rate[48] = "";
-        if (open > 0 && f->established > 0)
-            snprintf(rate, sizeof(rate), " (%.0f/s)", f->established / open);
-        if (some(f->overflows)) {
-            snprintf(why, len,
-                     "opened %.0f of %.0f in %.1f s%s, past the step's cap of %.0f s, and the "
-                     "listen queue overflowed %.0f times (%.0f dropped)",
-                     f->established, f->idle, open, rate, cap_s, f->overflows,
-                     isnan(f->drops) ? 0 : f->drops);
-            return "listen_overflow";
-        }
-        snprintf(why, len, "opened %.0f of %.0f in %.1f s%s, past the step's cap of %.0f s",
-                 isnan(f->established) ? 0 : f->established, f->idle, open, rate, cap_s);
+    if (!(f->established >= f->idle) || f->open_s > cap_s)
+        return cause_time(f, cap_s, why, len);
+    if (!(f->judged <= tg->bound_us) || !(f->starved == 0) || !(f->active_up == IDLE_ACTIVE)) {
+        if (!f->saturated)
+            return cause_latency(f, tg, why, len);
+        char lat[900];
+        cause_latency(f, tg, lat, sizeof(lat));
+        snprintf(why, len, "the load side may have set the pace: loadgen was saturated; %s", lat);
+        return "loadgen";
+    }
+    if (!server_took_all(f)) {
+        snprintf(why, len,
+                 "the server took in %.0f of %.0f at once within the cap; the rest waited in its "
+                 "accept queue",
+                 f->server_max, f->idle + IDLE_ACTIVE);
         return "time";
     }
-    if (!(f->judged <= tg->bound_us) || !(f->starved == 0) || !(f->active_up == IDLE_ACTIVE))
-        return cause_latency(f, tg, why, len);
     if (some(f->rejected))
         snprintf(why, len, "the server rejected %.0f connections%s", f->rejected,
                  f->rejected_for ? " for no reason its stats line names" : "");
@@ -367,15 +400,28 @@ static json_t *step_json(const struct facts *f, const struct capacity_target *tg
         f->setup_errors ? f->setup_errors : json_null(), "status", f->status, "detail", f->detail);
     if (!ev)
         return NULL;
-    return json_pack("{s:s,s:s?,s:s,s:i,s:o,s:o,s:o,s:o,s:o,s:f,s:o,s:o,s:o,s:o,s:o,s:o}",
-                     "verdict", verdict, "cause", cause, "why", why, "agents", (int)agents,
-                     "requested", num_json(f->idle + IDLE_ACTIVE, -1), "held",
-                     num_json(f->held, -1), "open_s", num_json(f->open_s, 3), "open_rate",
-                     num_json(f->rate, 1), "p99_us", num_json(f->p99, 1), "target_us", tg->bound_us,
-                     "active_starved", num_json(f->starved, -1), "active_up",
-                     num_json(f->active_up, -1), "memory_kib", num_json(f->memory_kib, -1),
-                     "memory_per_connection_bytes", num_json(f->per_conn, 1), "kernel_tcp_kib",
-                     num_json(kernel, -1), "evidence", ev);
+    json_object_set_new(ev, "server_max_concurrent", num_json(f->server_max, -1));
+    json_object_set_new(ev, "held_counted_by",
+                        json_string(isnan(f->server_max) ? "loadgen" : "server"));
+    json_object_set_new(ev, "idle_settle_s", num_json(f->settle_s, 3));
+    json_object_set_new(ev, "idle_settle_capped", json_boolean(f->settle_capped));
+    json_object_set_new(ev, "loadgen_saturated", json_boolean(f->saturated));
+    json_object_set_new(ev, "loadgen_warnings",
+                        f->warnings ? json_incref(f->warnings) : json_array());
+    json_t *c =
+        json_pack("{s:s,s:s?,s:s,s:i,s:o,s:o,s:o,s:o,s:o,s:f,s:o,s:o,s:o,s:o,s:o,s:o}", "verdict",
+                  verdict, "cause", cause, "why", why, "agents", (int)agents, "requested",
+                  num_json(f->idle + IDLE_ACTIVE, -1), "held", num_json(f->held, -1), "open_s",
+                  num_json(f->open_s, 3), "open_rate", num_json(f->rate, 1), "p99_us",
+                  num_json(f->p99, 1), "target_us", tg->bound_us, "active_starved",
+                  num_json(f->starved, -1), "active_up", num_json(f->active_up, -1), "memory_kib",
+                  num_json(f->memory_kib, -1), "memory_per_connection_bytes",
+                  num_json(f->per_conn, 1), "kernel_tcp_kib", num_json(kernel, -1), "evidence", ev);
+    if (c) {
+        json_object_set_new(c, "connect_s", num_json(f->connect_s, 3));
+        json_object_set_new(c, "most_held", num_json(f->held, -1));
+    }
+    return c;
 }
 
 json_t *capacity_unrun(unsigned idle, unsigned agents, const struct capacity_target *tg,
@@ -384,7 +430,7 @@ json_t *capacity_unrun(unsigned idle, unsigned agents, const struct capacity_tar
     static const char *const unknown[] = {
         "held",           "open_s",    "open_rate",  "p99_us",
         "active_starved", "active_up", "memory_kib", "memory_per_connection_bytes",
-        "kernel_tcp_kib", "evidence"};
+        "kernel_tcp_kib", "evidence",  "connect_s",  "most_held"};
     json_t *c =
         json_pack("{s:s,s:n,s:s,s:i,s:i,s:f}", "verdict", verdict, "cause", "why", why, "agents",
                   (int)agents, "requested", (int)(idle + IDLE_ACTIVE), "target_us", tg->bound_us);
@@ -399,7 +445,7 @@ json_t *capacity_judge(json_t *trial, json_t *lg, const struct capacity_target *
     struct facts f;
     char why[1024];
     facts_of(trial, lg, tg, &f);
-    if (!held(&f, tg)) {
+    if (!held(&f, tg, cap_s)) {
         const char *cause = cause_of(&f, mc, tg, cap_s, why, sizeof(why));
         return step_json(&f, tg, mc, agents, "failed", cause, why);
     }

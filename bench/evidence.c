@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 long evidence_sysctl(const char *path)
@@ -65,7 +67,7 @@ static long tcp_mem_kib(void)
 }
 
 /* The tasks on the machine: /proc/loadavg's "running/total". */
-static long machine_tasks(void)
+long evidence_machine_tasks(void)
 {
     char buf[256];
     long total;
@@ -96,7 +98,7 @@ void evidence_begin(struct limits_evidence *e)
     e->taken = true;
     e->fds_max = e->fds_total = -1;
     e->nofile_soft = e->nofile_hard = e->nproc_soft = -2;
-    e->tasks_machine_peak = machine_tasks();
+    e->tasks_machine_peak = evidence_machine_tasks();
     e->mem_available_before_kib = e->mem_available_lowest_kib =
         evidence_meminfo_kib("MemAvailable");
     e->listen_overflows = tcpext("ListenOverflows");
@@ -140,7 +142,7 @@ static void read_processes(struct limits_evidence *e, pid_t pgid)
 
 void evidence_reading(struct limits_evidence *e, pid_t pgid, bool procs, bool full)
 {
-    long tasks = machine_tasks(), avail = evidence_meminfo_kib("MemAvailable");
+    long tasks = evidence_machine_tasks(), avail = evidence_meminfo_kib("MemAvailable");
     if (tasks > e->tasks_machine_peak)
         e->tasks_machine_peak = tasks;
     if (avail >= 0 && (e->mem_available_lowest_kib < 0 || avail < e->mem_available_lowest_kib))
@@ -204,4 +206,46 @@ json_t *evidence_json(const struct limits_evidence *e)
                      count_json(e->listen_overflows), "listen_drops", count_json(e->listen_drops),
                      "tcp_mem_kib_before", count_json(e->tcp_mem_before_kib), "tcp_mem_kib_peak",
                      count_json(e->tcp_mem_peak_kib));
+}
+
+long evidence_uid_tasks(uid_t uid)
+{
+    DIR *d = opendir("/proc");
+    if (!d)
+        return -1;
+    long tasks = 0;
+    struct dirent *de;
+    char path[300], buf[4096];
+    while ((de = readdir(d))) {
+        struct stat st;
+        snprintf(path, sizeof(path), "/proc/%s", de->d_name);
+        if (de->d_name[0] < '0' || de->d_name[0] > '9' || stat(path, &st) != 0 || st.st_uid != uid)
+            continue;
+        snprintf(path, sizeof(path), "/proc/%s/status", de->d_name);
+        const char *th;
+        if (proc_read_small(path, buf, sizeof(buf)) >= 0 && (th = strstr(buf, "\nThreads:")))
+            tasks += strtol(th + 9, NULL, 10);
+    }
+    closedir(d);
+    return tasks;
+}
+
+bool evidence_cgroup_pids(pid_t pid, long *max, long *current)
+{
+    char path[PATH_MAX], buf[PATH_MAX];
+    *max = *current = -1;
+    snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+    if (proc_read_small(path, buf, sizeof(buf)) < 0 || strncmp(buf, "0::", 3) != 0)
+        return false; /* not cgroup v2 */
+    buf[strcspn(buf, "\n")] = '\0';
+    char dir[PATH_MAX + 32];
+    snprintf(dir, sizeof(dir), "/sys/fs/cgroup%s", buf + 3);
+    snprintf(path, sizeof(path), "%.*s/pids.max", (int)(sizeof(path) - 10), dir);
+    char lim[64];
+    if (proc_read_small(path, lim, sizeof(lim)) != 0 || strncmp(lim, "max", 3) == 0)
+        return false; /* unreadable, or "max": no limit */
+    *max = strtol(lim, NULL, 10);
+    snprintf(path, sizeof(path), "%.*s/pids.current", (int)(sizeof(path) - 14), dir);
+    *current = evidence_sysctl(path);
+    return true;
 }

@@ -30,4 +30,13 @@ json_t *evidence_json(const struct limits_evidence *e);
 long evidence_sysctl(const char *path);
 long evidence_meminfo_kib(const char *field);
 
+/* The tasks on the machine now, and those of processes owned by uid (what RLIMIT_NPROC
+ * counts); -1 when unreadable. */
+long evidence_machine_tasks(void);
+long evidence_uid_tasks(uid_t uid);
+
+/* The pids.max and pids.current of pid's cgroup v2. Returns false (both -1) when it has
+ * none or no limit. */
+bool evidence_cgroup_pids(pid_t pid, long *max, long *current);
+
 #endif

@@ -204,6 +204,8 @@ json_t *record_trial(const struct run_spec *spec, const struct run_result *r, un
                   round_to((double)u->max_sample_gap_ns / 1e6, 1)));
     json_t *res = json_object_get(t, "resources");
     json_object_set_new(res, "idle_settle_s", json_real(round_to(u->settle_s, 3)));
+    json_object_set_new(res, "idle_settle_changed_s", json_real(round_to(u->settle_changed_s, 3)));
+    json_object_set_new(res, "idle_settle_capped", json_boolean(u->settle_capped));
     json_object_set_new(res, "base_settled", json_boolean(u->base_settled));
     json_object_set_new(res, "base_readings", json_integer(u->base_readings));
     /* The share of its CPUs the server used over the warmup and the window: whether a

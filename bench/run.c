@@ -500,7 +500,8 @@ static void settle(struct watch *w, struct run_result *r)
 {
     struct tree t;
     int last_procs = -1, last_threads = -1, last_fds = -1, same = 0;
-    uint64_t deadline = clock_now_ns() + w->settle_ns;
+    uint64_t from = clock_now_ns(), deadline = from + w->settle_ns;
+    r->usage.settle_changed_s = 0;
     while (same < 3 && clock_now_ns() < deadline && !bench_interrupted) {
         clock_sleep_ns(100 * NS_PER_MS);
         tree_sample(w->server, false, &t);
@@ -508,11 +509,16 @@ static void settle(struct watch *w, struct run_result *r)
         int fds = proc_open_fds(w->server);
         same = t.processes == last_procs && t.threads == last_threads && fds == last_fds ? same + 1
                                                                                          : 0;
+        /* The server was still taking them in up to this reading; the first has nothing
+         * before it to differ from. */
+        if (same == 0 && last_procs >= 0)
+            r->usage.settle_changed_s = (double)(clock_now_ns() - from) / 1e9;
         last_procs = t.processes;
         last_threads = t.threads;
         last_fds = fds;
     }
-    r->usage.settle_s = (double)(clock_now_ns() - (deadline - w->settle_ns)) / 1e9;
+    r->usage.settle_s = (double)(clock_now_ns() - from) / 1e9;
+    r->usage.settle_capped = same < 3 && !bench_interrupted;
 }
 
 /* Handles what loadgen says on the sync socket; answers after the samples. */
