@@ -110,6 +110,11 @@ struct limits_evidence {
     long nproc_soft;               /* the leader's RLIMIT_NPROC (-1 unlimited) */
     long tasks_machine_peak;       /* /proc/loadavg's task total, the largest seen */
     long mem_available_before_kib, mem_available_lowest_kib;
+    long mem_available_primed_kib; /* at the last full reading: every connection up */
+    /* The server's cgroup v2 (-1: none, or no limit): pids.max, pids.current at its
+     * largest, pids.events' "max" at the first reading and its growth since. */
+    long cgroup_pids_max, cgroup_pids_peak, cgroup_pids_events_first, cgroup_pids_events_max;
+    long uid_tasks_peak; /* tasks of bench's (the server's) uid at full readings, when counted */
     long listen_overflows, listen_drops;       /* TcpExt, over the run (at the start: before) */
     long tcp_mem_before_kib, tcp_mem_peak_kib; /* sockstat's TCP mem: before, at full readings */
 };

@@ -150,18 +150,25 @@ static bool memory_fits(const struct ramp *r, unsigned idle, char *why, size_t l
         return true;
     double per = capacity_num(r->held, "memory_per_connection_bytes");
     double kernel = capacity_num(r->held, "kernel_tcp_kib"), conns = capacity_num(r->held, "held");
+    double machine = capacity_num(r->held, "machine_memory_per_connection_bytes");
     if (isnan(per))
         return true;
     double kernel_per = kernel > 0 && conns > 0 ? kernel / conns : 0;
-    double need_kib = (per / 1024 + kernel_per) * (idle + IDLE_ACTIVE) * MEMORY_MARGIN;
+    /* The machine's figure has the kernel's and loadgen's share in it; the tree's plus
+     * the TCP memory may be the larger where MemAvailable barely moved. */
+    double each_kib = per / 1024 + kernel_per;
+    if (machine / 1024 > each_kib)
+        each_kib = machine / 1024;
+    double need_kib = each_kib * (idle + IDLE_ACTIVE) * MEMORY_MARGIN;
     long avail = evidence_meminfo_kib("MemAvailable");
     if (avail < 0 || need_kib <= (double)avail)
         return true;
     snprintf(why, len,
-             "skipped: %u connections at %.0f B each in the server and %.2f KiB in the kernel "
-             "(as at %s), with a margin of %.1f, need %.0f MiB, and %.0f MiB is available",
-             idle + IDLE_ACTIVE, per, kernel_per, r->held_label, MEMORY_MARGIN, need_kib / 1024,
-             (double)avail / 1024);
+             "skipped: %u connections at %.0f B each in the server and %.2f KiB in the kernel, "
+             "%.0f B each in the machine's MemAvailable (as at %s; the larger counts), with a "
+             "margin of %.1f, need %.0f MiB, and %.0f MiB is available",
+             idle + IDLE_ACTIVE, per, kernel_per, isnan(machine) ? 0 : machine, r->held_label,
+             MEMORY_MARGIN, need_kib / 1024, (double)avail / 1024);
     return false;
 }
 
@@ -175,8 +182,8 @@ struct task_limit {
 static int task_limits(const struct capacity_machine *mc, struct task_limit *tl)
 {
     int n = 0;
-    long max, cur, machine = evidence_machine_tasks();
-    if (evidence_cgroup_pids(getpid(), &max, &cur) && cur >= 0)
+    long max, cur, events, machine = evidence_machine_tasks();
+    if (evidence_cgroup_pids(getpid(), &max, &cur, &events) && cur >= 0)
         tl[n++] = (struct task_limit){"cgroup_pids", "the cgroup's pids.max", max, cur};
     if (mc->pid_max > 0 && machine >= 0)
         tl[n++] = (struct task_limit){"pid_max", "kernel.pid_max", mc->pid_max, machine};

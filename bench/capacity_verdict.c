@@ -72,6 +72,8 @@ struct facts {
     json_t *warnings;
     double active_up, starved, p99, judged;
     double rejected, fd_setsize, emfile, enfile, eagain, enomem;
+    double mem_primed; /* MemAvailable at the reading with every connection up */
+    double cg_max, cg_peak, cg_events, uid_tasks;
     double fds_max, fds_total, nofile_soft, nofile_hard, nproc, tasks_peak, mem_before, mem_lowest,
         overflows, drops, tcp_before, tcp_peak;
     const char *fds_role;
@@ -131,6 +133,11 @@ static void facts_of(json_t *trial, json_t *lg, const struct capacity_target *tg
     f->tasks_peak = capacity_num(lim, "tasks_machine_peak");
     f->mem_before = capacity_num(lim, "mem_available_kib_before");
     f->mem_lowest = capacity_num(lim, "mem_available_kib_lowest");
+    f->mem_primed = capacity_num(lim, "mem_available_kib_primed");
+    f->cg_max = capacity_num(lim, "cgroup_pids_max");
+    f->cg_peak = capacity_num(lim, "cgroup_pids_peak");
+    f->cg_events = capacity_num(lim, "cgroup_pids_events_max");
+    f->uid_tasks = capacity_num(lim, "uid_tasks_peak");
     f->overflows = capacity_num(lim, "listen_overflows");
     f->drops = capacity_num(lim, "listen_drops");
     f->tcp_before = capacity_num(lim, "tcp_mem_kib_before");
@@ -219,6 +226,13 @@ static const char *cause_nofile(const struct facts *f, const struct capacity_mac
 static const char *cause_tasks(const struct facts *f, const struct capacity_machine *mc, char *why,
                                size_t len)
 {
+    if (some(f->cg_events) || near_limit(f->cg_peak, f->cg_max)) {
+        snprintf(why, len,
+                 "fork or pthread_create failed with EAGAIN %.0f times: the server's cgroup "
+                 "held %.0f tasks at most of its pids.max %.0f, and refused %.0f forks on it",
+                 f->eagain, f->cg_peak, f->cg_max, some(f->cg_events) ? f->cg_events : 0);
+        return "cgroup_pids";
+    }
     if (near_limit(f->tasks_peak, (double)mc->pid_max)) {
         snprintf(why, len,
                  "fork or pthread_create failed with EAGAIN %.0f times: the machine's tasks "
@@ -233,18 +247,22 @@ static const char *cause_tasks(const struct facts *f, const struct capacity_mach
                  f->eagain, f->tasks_peak, mc->threads_max);
         return "threads_max";
     }
-    if (!mc->root && near_limit(f->threads, f->nproc)) {
+    /* RLIMIT_NPROC counts every task of the uid, bench's and loadgen's too. */
+    double uid = f->uid_tasks > f->threads ? f->uid_tasks : f->threads;
+    if (!mc->root && near_limit(uid, f->nproc)) {
         snprintf(why, len,
-                 "fork or pthread_create failed with EAGAIN %.0f times: the server's tasks "
-                 "peaked at %.0f of its RLIMIT_NPROC %.0f",
-                 f->eagain, f->threads, f->nproc);
+                 "fork or pthread_create failed with EAGAIN %.0f times: the uid's tasks peaked "
+                 "at %.0f (the server's %.0f) of its RLIMIT_NPROC %.0f",
+                 f->eagain, uid, f->threads, f->nproc);
         return "rlimit_nproc";
     }
     snprintf(why, len,
              "fork or pthread_create failed with EAGAIN %.0f times with no limit seen at its "
              "limit: the machine's tasks peaked at %.0f (pid_max %ld, threads-max %ld), the "
-             "server's at %.0f (RLIMIT_NPROC %.0f, counted only when not root)",
-             f->eagain, f->tasks_peak, mc->pid_max, mc->threads_max, f->threads, f->nproc);
+             "server's at %.0f (RLIMIT_NPROC %.0f, counted only when not root), its cgroup's "
+             "at %.0f (pids.max %.0f)",
+             f->eagain, f->tasks_peak, mc->pid_max, mc->threads_max, f->threads, f->nproc,
+             f->cg_peak, f->cg_max);
     return "tasks";
 }
 
@@ -420,6 +438,13 @@ static json_t *step_json(const struct facts *f, const struct capacity_target *tg
     if (c) {
         json_object_set_new(c, "connect_s", num_json(f->connect_s, 3));
         json_object_set_new(c, "most_held", num_json(f->held, -1));
+        /* Both ends of loopback and the kernel (sockets, stacks, page tables), loadgen's
+         * own included: what the machine gave, beside the tree's own memory_kib. */
+        double machine =
+            f->mem_before >= 0 && f->mem_primed >= 0 ? f->mem_before - f->mem_primed : NAN;
+        json_object_set_new(c, "machine_memory_kib", num_json(machine, -1));
+        json_object_set_new(c, "machine_memory_per_connection_bytes",
+                            num_json(f->held > 0 ? machine * 1024 / f->held : NAN, 1));
     }
     return c;
 }
@@ -427,10 +452,20 @@ static json_t *step_json(const struct facts *f, const struct capacity_target *tg
 json_t *capacity_unrun(unsigned idle, unsigned agents, const struct capacity_target *tg,
                        const char *verdict, const char *why)
 {
-    static const char *const unknown[] = {
-        "held",           "open_s",    "open_rate",  "p99_us",
-        "active_starved", "active_up", "memory_kib", "memory_per_connection_bytes",
-        "kernel_tcp_kib", "evidence",  "connect_s",  "most_held"};
+    static const char *const unknown[] = {"held",
+                                          "open_s",
+                                          "open_rate",
+                                          "p99_us",
+                                          "active_starved",
+                                          "active_up",
+                                          "memory_kib",
+                                          "memory_per_connection_bytes",
+                                          "kernel_tcp_kib",
+                                          "evidence",
+                                          "connect_s",
+                                          "most_held",
+                                          "machine_memory_kib",
+                                          "machine_memory_per_connection_bytes"};
     json_t *c =
         json_pack("{s:s,s:n,s:s,s:i,s:i,s:f}", "verdict", verdict, "cause", "why", why, "agents",
                   (int)agents, "requested", (int)(idle + IDLE_ACTIVE), "target_us", tg->bound_us);

@@ -101,6 +101,9 @@ void evidence_begin(struct limits_evidence *e)
     e->tasks_machine_peak = evidence_machine_tasks();
     e->mem_available_before_kib = e->mem_available_lowest_kib =
         evidence_meminfo_kib("MemAvailable");
+    e->mem_available_primed_kib = -1;
+    e->cgroup_pids_max = e->cgroup_pids_peak = e->cgroup_pids_events_first = -1;
+    e->cgroup_pids_events_max = e->uid_tasks_peak = -1;
     e->listen_overflows = tcpext("ListenOverflows");
     e->listen_drops = tcpext("ListenDrops");
     e->tcp_mem_before_kib = tcp_mem_kib();
@@ -149,6 +152,26 @@ void evidence_reading(struct limits_evidence *e, pid_t pgid, bool procs, bool fu
         e->mem_available_lowest_kib = avail;
     if (pgid > 0 && procs)
         read_processes(e, pgid);
+    if (full)
+        e->mem_available_primed_kib = avail;
+    long max, cur, events;
+    if (pgid > 0 && evidence_cgroup_pids(pgid, &max, &cur, &events)) {
+        e->cgroup_pids_max = max;
+        if (cur > e->cgroup_pids_peak)
+            e->cgroup_pids_peak = cur;
+        if (e->cgroup_pids_events_first < 0)
+            e->cgroup_pids_events_first = events;
+        if (events >= 0 && e->cgroup_pids_events_first >= 0)
+            e->cgroup_pids_events_max = events - e->cgroup_pids_events_first;
+    }
+    /* RLIMIT_NPROC counts the uid's tasks: worth the scan only where it applies. */
+    struct rlimit rl;
+    if (full && geteuid() != 0 && getrlimit(RLIMIT_NPROC, &rl) == 0 &&
+        rl.rlim_cur != RLIM_INFINITY) {
+        long uid = evidence_uid_tasks(getuid());
+        if (uid > e->uid_tasks_peak)
+            e->uid_tasks_peak = uid;
+    }
     long mem = full ? tcp_mem_kib() : -1;
     if (mem > e->tcp_mem_peak_kib)
         e->tcp_mem_peak_kib = mem;
@@ -192,20 +215,23 @@ static json_t *count_json(long v)
 
 json_t *evidence_json(const struct limits_evidence *e)
 {
-    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "fds_max_one_process",
-                     count_json(e->fds_max), "fds_max_role",
-                     e->fds_max < 0    ? json_null()
-                     : e->fds_max_main ? json_string("main")
-                                       : json_string("child"),
-                     "fds_total", count_json(e->fds_total), "nofile_soft",
-                     count_json(e->nofile_soft), "nofile_hard", count_json(e->nofile_hard), "nproc",
-                     count_json(e->nproc_soft), "tasks_machine_peak",
-                     count_json(e->tasks_machine_peak), "mem_available_kib_before",
-                     count_json(e->mem_available_before_kib), "mem_available_kib_lowest",
-                     count_json(e->mem_available_lowest_kib), "listen_overflows",
-                     count_json(e->listen_overflows), "listen_drops", count_json(e->listen_drops),
-                     "tcp_mem_kib_before", count_json(e->tcp_mem_before_kib), "tcp_mem_kib_peak",
-                     count_json(e->tcp_mem_peak_kib));
+    return json_pack(
+        "{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "fds_max_one_process",
+        count_json(e->fds_max), "fds_max_role",
+        e->fds_max < 0    ? json_null()
+        : e->fds_max_main ? json_string("main")
+                          : json_string("child"),
+        "fds_total", count_json(e->fds_total), "nofile_soft", count_json(e->nofile_soft),
+        "nofile_hard", count_json(e->nofile_hard), "nproc", count_json(e->nproc_soft),
+        "tasks_machine_peak", count_json(e->tasks_machine_peak), "mem_available_kib_before",
+        count_json(e->mem_available_before_kib), "mem_available_kib_lowest",
+        count_json(e->mem_available_lowest_kib), "listen_overflows",
+        count_json(e->listen_overflows), "listen_drops", count_json(e->listen_drops),
+        "tcp_mem_kib_before", count_json(e->tcp_mem_before_kib), "tcp_mem_kib_peak",
+        count_json(e->tcp_mem_peak_kib), "mem_available_kib_primed",
+        count_json(e->mem_available_primed_kib), "cgroup_pids_max", count_json(e->cgroup_pids_max),
+        "cgroup_pids_peak", count_json(e->cgroup_pids_peak), "cgroup_pids_events_max",
+        count_json(e->cgroup_pids_events_max), "uid_tasks_peak", count_json(e->uid_tasks_peak));
 }
 
 long evidence_uid_tasks(uid_t uid)
@@ -230,10 +256,10 @@ long evidence_uid_tasks(uid_t uid)
     return tasks;
 }
 
-bool evidence_cgroup_pids(pid_t pid, long *max, long *current)
+bool evidence_cgroup_pids(pid_t pid, long *max, long *current, long *events)
 {
     char path[PATH_MAX], buf[PATH_MAX];
-    *max = *current = -1;
+    *max = *current = *events = -1;
     snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
     if (proc_read_small(path, buf, sizeof(buf)) < 0 || strncmp(buf, "0::", 3) != 0)
         return false; /* not cgroup v2 */
@@ -247,5 +273,9 @@ bool evidence_cgroup_pids(pid_t pid, long *max, long *current)
     *max = strtol(lim, NULL, 10);
     snprintf(path, sizeof(path), "%.*s/pids.current", (int)(sizeof(path) - 14), dir);
     *current = evidence_sysctl(path);
+    snprintf(path, sizeof(path), "%.*s/pids.events", (int)(sizeof(path) - 13), dir);
+    const char *at;
+    if (proc_read_small(path, buf, sizeof(buf)) == 0 && (at = strstr(buf, "max ")))
+        *events = strtol(at + 4, NULL, 10);
     return true;
 }

@@ -35,8 +35,8 @@ long evidence_meminfo_kib(const char *field);
 long evidence_machine_tasks(void);
 long evidence_uid_tasks(uid_t uid);
 
-/* The pids.max and pids.current of pid's cgroup v2. Returns false (both -1) when it has
- * none or no limit. */
-bool evidence_cgroup_pids(pid_t pid, long *max, long *current);
+/* The pids.max, pids.current and pids.events' "max" (times a fork failed on pids.max) of
+ * pid's cgroup v2. Returns false (all -1) when it has none or no limit. */
+bool evidence_cgroup_pids(pid_t pid, long *max, long *current, long *events);
 
 #endif
