@@ -20,6 +20,7 @@
 #include <grp.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -563,4 +564,50 @@ int run_tool(const char *tool, const char *const *args, const char *path_env, co
     while (waitpid(pid, &status, 0) < 0)
         CHECK(errno == EINTR, "waitpid: %s", strerror(errno));
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static char plots_work[256];
+
+char *plots_report(const char *tag, json_t *j, const char *name, char *dir, size_t len)
+{
+    char cmd[1024], path[PATH_MAX + 32], err[8192];
+    if (!plots_work[0]) {
+        snprintf(plots_work, sizeof(plots_work), "/tmp/echobench-test-plots-%s-%d", tag,
+                 (int)getpid());
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir -p '%s'", plots_work, plots_work);
+        CHECK(system(cmd) == 0);
+    }
+    snprintf(dir, len, "%s/%s", plots_work, name);
+    CHECK(mkdir(dir, 0755) == 0 || errno == EEXIST);
+    snprintf(path, sizeof(path), "%s/bench.json", dir);
+    CHECK(json_dump_file(j, path, JSON_REAL_PRECISION(15)) == 0);
+    json_decref(j);
+    const char *args[] = {dir, NULL};
+    int rc = run_tool("plots", args, NULL, NULL, err, sizeof(err));
+    CHECK(rc == 0, "plots exited %d on %s: %s", rc, name, err);
+    snprintf(path, sizeof(path), "%s/report.md", dir);
+    char *md = slurp(path, NULL);
+    CHECK(md, "no %s", path);
+    return md;
+}
+
+void plots_work_remove(void)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", plots_work);
+    CHECK(system(cmd) == 0);
+}
+
+char *md_section(const char *md, const char *heading)
+{
+    const char *from = strstr(md, heading);
+    if (!from)
+        return NULL;
+    const char *to = strstr(from + 1, "\n## ");
+    size_t len = to ? (size_t)(to - from) : strlen(from);
+    char *s = malloc(len + 1);
+    CHECK(s);
+    memcpy(s, from, len);
+    s[len] = '\0';
+    return s;
 }

@@ -125,4 +125,14 @@ char *slurp(const char *path, size_t *len);
 int run_tool(const char *tool, const char *const *args, const char *path_env, const char *out_path,
              char *err, size_t errlen);
 
+/* The analysis tests' folders: plots on j (taken) as DIR/bench.json, DIR a folder named
+ * name under /tmp/echobench-test-plots-TAG-PID (made at the first call), its path in dir;
+ * returns report.md (the caller frees it). plots_work_remove removes that folder. */
+char *plots_report(const char *tag, json_t *j, const char *name, char *dir, size_t len);
+void plots_work_remove(void);
+
+/* The part of md from heading up to the next "\n## " (NULL where there is none); the
+ * caller frees it. */
+char *md_section(const char *md, const char *heading);
+
 #endif

@@ -33,8 +33,6 @@
 #define FIXTURE ECHOBENCH_FIXTURES "/bench_capacity.json"
 #define HEADING "\n## Where it breaks\n"
 
-static char work[256];
-
 static json_t *load(const char *path)
 {
     json_error_t e;
@@ -63,48 +61,17 @@ static json_t *verdict_of(json_t *root, const char *model)
  * it returns in dir; returns report.md (the caller frees it). */
 static char *report_of(const char *name, json_t *json, char *dir, size_t len)
 {
-    char cmd[1024], path[PATH_MAX + 32], err[8192];
-    if (!work[0]) {
-        snprintf(work, sizeof(work), "/tmp/echobench-test-plots-capacity-%d", (int)getpid());
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir -p '%s'", work, work);
-        CHECK(system(cmd) == 0);
-    }
-    snprintf(dir, len, "%s/%s", work, name);
-    CHECK(mkdir(dir, 0755) == 0 || errno == EEXIST);
-    snprintf(path, sizeof(path), "%s/bench.json", dir);
-    json_t *j = json ? json_incref(json) : load(FIXTURE);
-    CHECK(json_dump_file(j, path, JSON_REAL_PRECISION(15)) == 0);
-    json_decref(j);
-    const char *args[] = {dir, NULL};
-    int rc = run_tool("plots", args, NULL, NULL, err, sizeof(err));
-    CHECK(rc == 0, "plots exited %d on %s: %s", rc, name, err);
-    snprintf(path, sizeof(path), "%s/report.md", dir);
-    char *md = slurp(path, NULL);
-    CHECK(md, "no %s", path);
-    return md;
+    return plots_report("capacity", json ? json_incref(json) : load(FIXTURE), name, dir, len);
 }
 
 static void teardown(void)
 {
-    char cmd[300];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", work);
-    CHECK(system(cmd) == 0);
+    plots_work_remove();
 }
 
-/* The section of the report that starts at heading, up to the next "\n## " (NULL where
- * there is none); the caller frees it. */
 static char *section(const char *md, const char *heading)
 {
-    const char *from = strstr(md, heading);
-    if (!from)
-        return NULL;
-    const char *to = strstr(from + 1, "\n## ");
-    size_t len = to ? (size_t)(to - from) : strlen(from);
-    char *s = malloc(len + 1);
-    CHECK(s);
-    memcpy(s, from, len);
-    s[len] = '\0';
-    return s;
+    return md_section(md, heading);
 }
 
 static void has(const char *text, const char *needle, const char *what)

@@ -29,8 +29,6 @@
 
 #define FIXTURE ECHOBENCH_FIXTURES "/bench_pitfalls.json"
 
-static char work[256];
-
 static json_t *load(const char *path)
 {
     json_error_t e;
@@ -65,48 +63,17 @@ static json_t *pair_of(json_t *root, const char *pitfall)
  * it returns in dir; returns report.md (the caller frees it). */
 static char *report_of(const char *name, json_t *json, char *dir, size_t len)
 {
-    char cmd[1024], path[PATH_MAX + 32], err[8192];
-    if (!work[0]) {
-        snprintf(work, sizeof(work), "/tmp/echobench-test-plots-pitfalls-%d", (int)getpid());
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir -p '%s'", work, work);
-        CHECK(system(cmd) == 0);
-    }
-    snprintf(dir, len, "%s/%s", work, name);
-    CHECK(mkdir(dir, 0755) == 0 || errno == EEXIST);
-    snprintf(path, sizeof(path), "%s/bench.json", dir);
-    json_t *j = json ? json_incref(json) : load(FIXTURE);
-    CHECK(json_dump_file(j, path, JSON_REAL_PRECISION(15)) == 0);
-    json_decref(j);
-    const char *args[] = {dir, NULL};
-    int rc = run_tool("plots", args, NULL, NULL, err, sizeof(err));
-    CHECK(rc == 0, "plots exited %d on %s: %s", rc, name, err);
-    snprintf(path, sizeof(path), "%s/report.md", dir);
-    char *md = slurp(path, NULL);
-    CHECK(md, "no %s", path);
-    return md;
+    return plots_report("pitfalls", json ? json_incref(json) : load(FIXTURE), name, dir, len);
 }
 
 static void teardown(void)
 {
-    char cmd[300];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", work);
-    CHECK(system(cmd) == 0);
+    plots_work_remove();
 }
 
-/* The section of the report that starts at heading, up to the next "\n## " (NULL where
- * there is none); the caller frees it. */
 static char *section(const char *md, const char *heading)
 {
-    const char *from = strstr(md, heading);
-    if (!from)
-        return NULL;
-    const char *to = strstr(from + 1, "\n## ");
-    size_t len = to ? (size_t)(to - from) : strlen(from);
-    char *s = malloc(len + 1);
-    CHECK(s);
-    memcpy(s, from, len);
-    s[len] = '\0';
-    return s;
+    return md_section(md, heading);
 }
 
 #define HEADING "## The lecture's pitfalls, beside the correct code"
