@@ -215,23 +215,37 @@ static json_t *count_json(long v)
 
 json_t *evidence_json(const struct limits_evidence *e)
 {
-    return json_pack(
-        "{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "fds_max_one_process",
-        count_json(e->fds_max), "fds_max_role",
-        e->fds_max < 0    ? json_null()
-        : e->fds_max_main ? json_string("main")
-                          : json_string("child"),
-        "fds_total", count_json(e->fds_total), "nofile_soft", count_json(e->nofile_soft),
-        "nofile_hard", count_json(e->nofile_hard), "nproc", count_json(e->nproc_soft),
-        "tasks_machine_peak", count_json(e->tasks_machine_peak), "mem_available_kib_before",
-        count_json(e->mem_available_before_kib), "mem_available_kib_lowest",
-        count_json(e->mem_available_lowest_kib), "listen_overflows",
-        count_json(e->listen_overflows), "listen_drops", count_json(e->listen_drops),
-        "tcp_mem_kib_before", count_json(e->tcp_mem_before_kib), "tcp_mem_kib_peak",
-        count_json(e->tcp_mem_peak_kib), "mem_available_kib_primed",
-        count_json(e->mem_available_primed_kib), "cgroup_pids_max", count_json(e->cgroup_pids_max),
-        "cgroup_pids_peak", count_json(e->cgroup_pids_peak), "cgroup_pids_events_max",
-        count_json(e->cgroup_pids_events_max), "uid_tasks_peak", count_json(e->uid_tasks_peak));
+    /* Set one by one: a json_pack format and its arguments drift apart silently. */
+    const struct {
+        const char *key;
+        long v;
+    } counts[] = {
+        {"fds_max_one_process", e->fds_max},
+        {"fds_total", e->fds_total},
+        {"nofile_soft", e->nofile_soft},
+        {"nofile_hard", e->nofile_hard},
+        {"nproc", e->nproc_soft},
+        {"tasks_machine_peak", e->tasks_machine_peak},
+        {"mem_available_kib_before", e->mem_available_before_kib},
+        {"mem_available_kib_lowest", e->mem_available_lowest_kib},
+        {"mem_available_kib_primed", e->mem_available_primed_kib},
+        {"listen_overflows", e->listen_overflows},
+        {"listen_drops", e->listen_drops},
+        {"tcp_mem_kib_before", e->tcp_mem_before_kib},
+        {"tcp_mem_kib_peak", e->tcp_mem_peak_kib},
+        {"cgroup_pids_max", e->cgroup_pids_max},
+        {"cgroup_pids_peak", e->cgroup_pids_peak},
+        {"cgroup_pids_events_max", e->cgroup_pids_events_max},
+        {"uid_tasks_peak", e->uid_tasks_peak},
+    };
+    json_t *o = json_object();
+    for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
+        json_object_set_new(o, counts[i].key, count_json(counts[i].v));
+    json_object_set_new(o, "fds_max_role",
+                        e->fds_max < 0    ? json_null()
+                        : e->fds_max_main ? json_string("main")
+                                          : json_string("child"));
+    return o;
 }
 
 long evidence_uid_tasks(uid_t uid)

@@ -135,6 +135,36 @@ static void check_step_fields(json_t *step)
           num(step, "requested"), num(ev, "idle_requested"));
 }
 
+/* A step's trial has every reading of the evidence (docs/bench.md), null where it was not
+ * read; the machine's MemAvailable before and at the primed reading are always read. */
+static void check_trial_limits(json_t *lim)
+{
+    static const char *const keys[] = {"fds_max_one_process",
+                                       "fds_max_role",
+                                       "fds_total",
+                                       "nofile_soft",
+                                       "nofile_hard",
+                                       "nproc",
+                                       "tasks_machine_peak",
+                                       "mem_available_kib_before",
+                                       "mem_available_kib_lowest",
+                                       "mem_available_kib_primed",
+                                       "listen_overflows",
+                                       "listen_drops",
+                                       "tcp_mem_kib_before",
+                                       "tcp_mem_kib_peak",
+                                       "cgroup_pids_max",
+                                       "cgroup_pids_peak",
+                                       "cgroup_pids_events_max",
+                                       "uid_tasks_peak"};
+    CHECK(json_object_size(lim) == sizeof(keys) / sizeof(keys[0]), "%zu readings in limits",
+          json_object_size(lim));
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        CHECK(json_object_get(lim, keys[i]), "limits.%s missing", keys[i]);
+    CHECK(num(lim, "mem_available_kib_before") > 0 && num(lim, "mem_available_kib_primed") > 0,
+          "MemAvailable before and primed");
+}
+
 /* The scenario's own fields (docs/bench.md). */
 static void check_scenario_fields(json_t *sc)
 {
@@ -174,6 +204,8 @@ static void case_capacity_select_epoll(void)
               str(p, "label"));
         CHECK(json_array_size(json_object_get(p, "trials")) == 1, "one trial a step");
         check_step_fields(json_object_get(p, "capacity"));
+        check_trial_limits(
+            json_object_get(json_array_get(json_object_get(p, "trials"), 0), "limits"));
     }
     json_t *s200 = step_of(sc, "select", "200"), *s1100 = step_of(sc, "select", "1100");
     CHECK(strcmp(str(s200, "verdict"), "held") == 0, "select at 200: %s", str(s200, "why"));
