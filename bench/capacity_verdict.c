@@ -377,11 +377,27 @@ static const char *cause_of(const struct facts *f, const struct capacity_machine
         return "loadgen";
     }
     if (!server_took_all(f)) {
-        snprintf(why, len,
-                 "the server took in %.0f of %.0f at once within the cap; the rest waited in its "
-                 "accept queue",
-                 f->server_max, f->idle + IDLE_ACTIVE);
-        return "time";
+        /* loadgen saw every one up, but the server had stopped taking them in before the
+         * cap (its tree no longer grew): what it lacks were never in its accept queue.
+         * A handshake whose last ACK arrives at a full queue is dropped on the server's
+         * side (tcp_abort_on_overflow 0) and looks established to a client that stays
+         * silent. */
+        if (!f->settle_capped && some(f->overflows)) {
+            snprintf(why, len,
+                     "loadgen saw all %.0f up, but the server took in %.0f at once and had "
+                     "stopped taking more before the cap: the listen queue overflowed %.0f "
+                     "times during the step (%.0f dropped), and a handshake dropped at a full "
+                     "queue looks established to a silent client",
+                     f->idle + IDLE_ACTIVE, f->server_max, f->overflows,
+                     isnan(f->drops) ? 0 : f->drops);
+            return "listen_overflow";
+        }
+        snprintf(why, len, "the server took in %.0f of %.0f at once %s", f->server_max,
+                 f->idle + IDLE_ACTIVE,
+                 f->settle_capped ? "within the cap; it was still taking them in when the cap "
+                                    "ran out"
+                                  : "and had stopped taking more before the cap");
+        return f->settle_capped ? "time" : "other";
     }
     if (some(f->rejected))
         snprintf(why, len, "the server rejected %.0f connections%s", f->rejected,
