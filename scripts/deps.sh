@@ -18,6 +18,12 @@ need_pc libuv libuv1-dev
 need_pc jansson libjansson-dev
 need_pc liburing liburing-dev
 need_cmd gnuplot gnuplot-nox
+# The shipped runtimes (bench's node, go and asyncio models), and socat for the
+# external-model example and its test.
+need_cmd node nodejs
+need_cmd go golang-go
+need_file /usr/bin/python3 python3
+need_cmd socat socat
 for extra in "$@"; do
     # Extra tools a caller needs, as command=package (for example clang-format=clang-format);
     # the command may be a path, for one outside a user's PATH (/usr/sbin/sshd=openssh-server).

@@ -1,0 +1,3 @@
+module echobench/echo-go
+
+go 1.19
