@@ -249,6 +249,101 @@ void srv_kill(struct srv *s)
     close(s->out);
 }
 
+int free_port(void)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET};
+    socklen_t len = sizeof(sa);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    CHECK(fd >= 0, "socket: %s", strerror(errno));
+    CHECK(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0, "bind: %s", strerror(errno));
+    CHECK(getsockname(fd, (struct sockaddr *)&sa, &len) == 0);
+    close(fd);
+    return ntohs(sa.sin_port);
+}
+
+/* Whether 127.0.0.1:port takes a connection now; the probe is closed at once. */
+static bool port_accepts(int port)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    CHECK(fd >= 0, "socket: %s", strerror(errno));
+    int rc;
+    do
+        rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+    while (rc < 0 && errno == EINTR);
+    close(fd);
+    return rc == 0;
+}
+
+void cmd_start(struct srv *s, const char *name, const char *const *argv, int port, double timeout_s)
+{
+    memset(s, 0, sizeof(*s));
+    snprintf(s->name, sizeof(s->name), "%s", name);
+    s->out = -1;
+    s->port = port;
+    CHECK(access(argv[0], X_OK) == 0, "%s cannot be run: %s", argv[0], strerror(errno));
+    signal(SIGPIPE, SIG_IGN);
+    fflush(stderr);
+
+    s->pid = fork();
+    CHECK(s->pid >= 0);
+    if (s->pid == 0) {
+        setpgid(0, 0);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        dup2(STDERR_FILENO, STDOUT_FILENO);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    setpgid(s->pid, s->pid);
+    track(s->pid, 0);
+
+    for (double end = now_s() + timeout_s;; usleep(20 * 1000)) {
+        int status;
+        pid_t got = waitpid(s->pid, &status, WNOHANG);
+        CHECK(got >= 0, "waitpid: %s", strerror(errno));
+        if (got == s->pid) {
+            track(0, s->pid);
+            CHECK(0, "%s exited (status 0x%x) before it accepted on 127.0.0.1:%d", name, status,
+                  port);
+        }
+        if (port_accepts(port))
+            return;
+        CHECK(now_s() < end, "%s did not accept on 127.0.0.1:%d within %.0f s", name, port,
+              timeout_s);
+    }
+}
+
+int cmd_stop(struct srv *s, int sig, double *exit_s)
+{
+    int status = 0;
+    bool reaped = false;
+    double t0 = now_s(), took = 0;
+
+    CHECK(kill(-s->pid, sig) == 0, "kill: %s", strerror(errno));
+    for (; now_s() - t0 < 5.0; usleep(2000)) {
+        if (!reaped) {
+            pid_t got = waitpid(s->pid, &status, WNOHANG);
+            CHECK(got >= 0, "waitpid: %s", strerror(errno));
+            reaped = got == s->pid;
+        }
+        /* The leader's group id stays with whatever it started: none may be left. */
+        if (reaped && kill(-s->pid, 0) < 0 && errno == ESRCH)
+            break;
+    }
+    took = now_s() - t0;
+    if (!reaped || kill(-s->pid, 0) == 0) {
+        kill(-s->pid, SIGKILL);
+        CHECK(0, "%s %s within 5 s of signal %d", s->name,
+              reaped ? "left processes of its group running" : "did not exit", sig);
+    }
+    track(0, s->pid);
+    if (exit_s)
+        *exit_s = took;
+    return status;
+}
+
 json_t *srv_stop(struct srv *s)
 {
     return srv_stop_sig(s, SIGTERM, NULL);

@@ -52,6 +52,27 @@ void srv_start_simple(struct srv *s, const char *model, const char *extra);
 json_t *srv_stop_sig(struct srv *s, int sig, double *exit_s);
 json_t *srv_stop(struct srv *s);
 
+/* Servers that are a command (bench's external models, the shipped runtimes): they
+ * print no ready line and no stats line, so they are ready when their port accepts. */
+
+/* A free TCP port on 127.0.0.1 (bound to port 0, read, closed), for a command that
+ * takes its port on its command line. */
+int free_port(void);
+
+/* Starts argv (argv[0] a path; NULL-terminated) in a process group of its own, its
+ * stdout and stderr this test's stderr, and waits until 127.0.0.1:port accepts a
+ * connection (probed every 20 ms, each probe closed at once) while it runs, at most
+ * timeout_s. Fails the test when it exits first (saying its status) or never accepts.
+ * s->name is name, s->out -1, s->port port. */
+void cmd_start(struct srv *s, const char *name, const char *const *argv, int port,
+               double timeout_s);
+
+/* Sends sig to the command's process group, as bench stops an external model, and
+ * waits (at most 5 s) until its leader has exited and nothing of its group is left;
+ * the seconds that took in *exit_s (when not NULL). Returns the leader's wait status.
+ * Fails the test, having killed the group, when something is still running. */
+int cmd_stop(struct srv *s, int sig, double *exit_s);
+
 /* A counter of a stats line. */
 uint64_t stat_u64(json_t *stats, const char *key);
 
