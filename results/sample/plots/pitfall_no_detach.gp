@@ -17,7 +17,7 @@ set yrange [0:*]
 set format y '%g'
 set offsets 0, 0, graph 0.12, 0
 set arrow from 32738, graph 0 to 32738, graph 1 nohead dt 3 lw 1 lc rgb '#000000'
-set label 'pthread_create fails: client 32,738, 1.9 s' at 32738, graph 0.96 right offset -0.6,0 tc rgb '#000000' font ',9' noenhanced
+set label 'pthread_create fails: client 32,738, 3.05 s' at 32738, graph 0.96 right offset -0.6,0 tc rgb '#000000' font ',9' noenhanced
 set terminal pngcairo size 960,600 enhanced font 'DejaVu Sans,11' linewidth 1
 set output stem.'.png'
 plot \

@@ -21,13 +21,13 @@ set terminal pngcairo size 960,600 enhanced font 'DejaVu Sans,11' linewidth 1
 set output stem.'.png'
 plot \
      'data/throughput_vs_connections.tsv' index 0 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#7f7f7f' title 'iterative', \
-     'data/throughput_vs_connections.tsv' index 1 using 2:3 with points pt 6 ps 1.6 lw 2 lc rgb '#7f7f7f' title 'iterative: not comparable', 'data/throughput_vs_connections.tsv' index 1 using 2:3:6 with labels offset 0,1.1 font ',9' tc rgb '#7f7f7f' notitle, \
+     'data/throughput_vs_connections.tsv' index 1 using 2:3 with points pt 6 ps 1.6 lw 2 lc rgb '#7f7f7f' title 'iterative: not comparable', 'data/throughput_vs_connections.tsv' index 1 using 2:3:6 with labels offset 0,1.1 font ',9' tc rgb '#7f7f7f' noenhanced notitle, \
      'data/throughput_vs_connections.tsv' index 2 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#d62728' title 'process', \
      'data/throughput_vs_connections.tsv' index 3 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#ff7f0e' title 'select', \
      'data/throughput_vs_connections.tsv' index 4 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#1f77b4' title 'epoll', \
      'data/throughput_vs_connections.tsv' index 5 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#2ca02c' title 'thread', \
      'data/throughput_vs_connections.tsv' index 6 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#9467bd' title 'threadpool', \
-     'data/throughput_vs_connections.tsv' index 7 using 2:3 with points pt 6 ps 1.6 lw 2 lc rgb '#9467bd' title 'threadpool: not comparable', 'data/throughput_vs_connections.tsv' index 7 using 2:3:6 with labels offset 0,-1.3 font ',9' tc rgb '#9467bd' notitle, \
+     'data/throughput_vs_connections.tsv' index 7 using 2:3 with points pt 6 ps 1.6 lw 2 lc rgb '#9467bd' title 'threadpool: not comparable', 'data/throughput_vs_connections.tsv' index 7 using 2:3:6 with labels offset 0,-1.3 font ',9' tc rgb '#9467bd' noenhanced notitle, \
      'data/throughput_vs_connections.tsv' index 8 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#8c564b' title 'prefork', \
      'data/throughput_vs_connections.tsv' index 9 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#17becf' title 'reuseport', \
      'data/throughput_vs_connections.tsv' index 10 using 2:3:4:5 with yerrorlines lw 2 dt 1 pt 7 ps 0.8 lc rgb '#e377c2' title 'uring', \
