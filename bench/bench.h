@@ -14,16 +14,32 @@
 #include "procfs.h"
 #include "slo.h"
 
-#define MAX_MODELS 16
+#define MAX_MODELS 32
 #define MAX_TRIALS 50
 #define MAX_ARGS   32
 #define MAX_AGENTS 32
+
+/* An external model (external.h): its name, its command as given (with {port}), and
+ * for a shipped runtime (node, go, asyncio) which one and its version ("" unknown). */
+#define EXTERNAL_NAME_MAX    23
+#define EXTERNAL_COMMAND_MAX 1024
+struct external_model {
+    char name[32];
+    char command[EXTERNAL_COMMAND_MAX];
+    bool shipped;
+    const char *runtime; /* "node", "go", "python"; NULL for another's */
+    char version[64];
+};
 
 /* The command line, settled. */
 struct bench_opts {
     bool quick;
     char models[MAX_MODELS][32];
     unsigned nmodels;
+    /* The external models among them, from --external, --external-file and the shipped
+     * runtimes (external.h). */
+    struct external_model externals[MAX_MODELS];
+    unsigned nexternals;
     char scenarios[16][32]; /* the names asked for, or all */
     unsigned nscenarios;
     char points[8][2][128];  /* --points SCENARIO=LIST overrides */

@@ -1,5 +1,7 @@
 /* The runner's command line, and the checks made before anything runs. */
 #include "bench.h"
+#include "agents.h"
+#include "external.h"
 #include "net.h"
 #include "slo.h"
 
@@ -19,6 +21,12 @@ static const char *const all_models[] = {"iterative",  "process", "select",    "
 static const char *const all_scenarios[] = {"concurrency", "load",    "slow",     "idle",
                                             "churn",       "service", "creation", "cores",
                                             "pitfalls",    "capacity"};
+/* What --models takes: the C models and the shipped runtimes (external.h). */
+static const char *const model_names[] = {"iterative", "process",    "select",  "epoll",
+                                          "thread",    "threadpool", "prefork", "reuseport",
+                                          "uring",     "node",       "go",      "asyncio"};
+#define NMODEL_NAMES (sizeof(model_names) / sizeof(model_names[0]))
+#define NALL_MODELS  (sizeof(all_models) / sizeof(all_models[0]))
 /* One slot of MAX_MODELS is echo-floor's, which runs beside the models (suite.c). */
 _Static_assert(sizeof(all_models) / sizeof(all_models[0]) <= MAX_MODELS - 1,
                "a model slot is kept for the floor");
@@ -44,7 +52,18 @@ static void usage(FILE *out)
             "  --quick              the reduced suite: fewer points, one trial, shorter runs\n"
             "  --models LIST        models, comma-separated (default: every one built of\n"
             "                       iterative,process,select,epoll,thread,threadpool,prefork,\n"
-            "                       reuseport,uring)\n"
+            "                       reuseport,uring, then of the shipped runtimes node,go,\n"
+            "                       asyncio those built here whose node or python3 is on\n"
+            "                       PATH); the external models join either list\n"
+            "  --external NAME=COMMAND\n"
+            "                       an external model: a server bench runs as /bin/sh -c\n"
+            "                       COMMAND with {port} replaced by a free port, ready when\n"
+            "                       the port accepts; {work_us} and {sleep_us} get the\n"
+            "                       service scenario's values, and one without them sits\n"
+            "                       that point out (repeatable; NAME: a-z0-9_-, a letter\n"
+            "                       first, up to 23), e.g. socat='socat TCP-LISTEN:{port},\n"
+            "                       fork,reuseaddr EXEC:cat'; this machine only\n"
+            "  --external-file FILE NAME=COMMAND lines, as --external (# starts a comment)\n"
             "  --scenarios LIST     of concurrency,load,slow,idle,churn,service,creation,\n"
             "                       cores,pitfalls,capacity (default: all; cores needs 4 or\n"
             "                       more CPUs; --quick leaves pitfalls out unless named);\n"
@@ -142,7 +161,7 @@ static int name_list(const char *what, const char *text, const char *const *know
     snprintf(buf, sizeof(buf), "%s", text);
     *n = 0;
     for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
-        if (known == all_models && strcmp(tok, "floor") == 0) {
+        if (known == model_names && strcmp(tok, "floor") == 0) {
             fprintf(stderr, "bench: floor is not a model: echo-floor, the machine's reference, "
                             "runs beside the models by itself in the concurrency and load "
                             "scenarios (--no-floor leaves it out)\n");
@@ -305,35 +324,70 @@ static int make_out_dir(struct bench_opts *o)
     return 0;
 }
 
-/* The models asked for, or every one built. */
+/* The models asked for, or every one built: the C models, then the shipped runtimes
+ * built here with their interpreter on PATH, then every --external (asked for by
+ * being given). */
 static int check_models(struct bench_opts *o, bool asked)
 {
-    char path[PATH_MAX + 64];
+    char path[PATH_MAX + 64], why[PATH_MAX + 256];
     snprintf(path, sizeof(path), "%s/loadgen", o->bin_dir);
     if (access(path, X_OK) != 0) {
         fprintf(stderr, "bench: %s is not there: build first (make), or give --bin\n", path);
         return -1;
     }
+    unsigned given = o->nexternals; /* --external's, before the shipped join them */
     if (!asked)
-        for (size_t i = 0; i < sizeof(all_models) / sizeof(all_models[0]); i++)
-            snprintf(o->models[o->nmodels++], 32, "%s", all_models[i]);
+        for (size_t i = 0; i < NMODEL_NAMES; i++)
+            snprintf(o->models[o->nmodels++], 32, "%s", model_names[i]);
     unsigned kept = 0;
     for (unsigned i = 0; i < o->nmodels; i++) {
-        snprintf(path, sizeof(path), "%s/echo-%s", o->bin_dir, o->models[i]);
-        if (access(path, X_OK) == 0) {
+        bool ok;
+        if (external_is_shipped(o->models[i])) {
+            int rc = external_add_shipped(o, o->models[i], why, sizeof(why));
+            if (rc < 0) {
+                fprintf(stderr, "bench: at most %d models in all\n", MAX_MODELS - 1);
+                return -1;
+            }
+            ok = rc == 1;
+        } else {
+            snprintf(path, sizeof(path), "%s/echo-%s", o->bin_dir, o->models[i]);
+            ok = access(path, X_OK) == 0;
+            snprintf(why, sizeof(why), "%s is not built", path);
+        }
+        if (ok) {
             if (kept != i)
                 memcpy(o->models[kept], o->models[i], 32);
             kept++;
         } else if (asked) {
-            fprintf(stderr, "bench: %s is not built\n", path);
+            fprintf(stderr, "bench: %s\n", why);
             return -1;
+        } else if (!external_is_shipped(o->models[i])) {
+            fprintf(stderr, "bench: note: %s here, so it is left out\n", why);
         } else {
-            fprintf(stderr, "bench: note: %s is not built here, so it is left out\n", path);
+            fprintf(stderr, "bench: note: %s; it is left out\n", why);
         }
     }
     o->nmodels = kept;
-    if (kept == 0) {
+    for (unsigned i = 0; i < given; i++) {
+        if (o->nmodels == MAX_MODELS - 1) {
+            fprintf(stderr, "bench: at most %d models in all, the external ones included\n",
+                    MAX_MODELS - 1);
+            return -1;
+        }
+        snprintf(o->models[o->nmodels++], 32, "%s", o->externals[i].name);
+    }
+    if (o->nmodels == 0) {
         fprintf(stderr, "bench: no echo-MODEL executable in %s: build first (make)\n", o->bin_dir);
+        return -1;
+    }
+    /* An external model is a command run here: the supervisor on another host, and the
+     * agents' runs, start only the C models they were sent. */
+    if (o->nexternals > 0 && run_needs_hosts(o)) {
+        fprintf(stderr,
+                "bench: external models (%s%s) run on this machine only, beside one local "
+                "loadgen: leave out --server-host and --client-hosts, or the external models "
+                "(--external, --external-file, --models node,go,asyncio)\n",
+                o->externals[0].name, o->nexternals > 1 ? ", ..." : "");
         return -1;
     }
     return 0;
@@ -420,6 +474,8 @@ enum {
     OPT_SSH_CONFIG,
     OPT_SKEW_BOUND,
     OPT_CAPACITY_BUDGET,
+    OPT_EXTERNAL,
+    OPT_EXTERNAL_FILE,
 };
 
 /* --client-hosts: HOST, HOST*N, comma-separated; a host named N times, or HOST*N, runs N
@@ -537,6 +593,8 @@ int bench_parse_args(int argc, char **argv, struct bench_opts *o)
         {"ssh-config", required_argument, NULL, OPT_SSH_CONFIG},
         {"skew-bound", required_argument, NULL, OPT_SKEW_BOUND},
         {"capacity-budget", required_argument, NULL, OPT_CAPACITY_BUDGET},
+        {"external", required_argument, NULL, OPT_EXTERNAL},
+        {"external-file", required_argument, NULL, OPT_EXTERNAL_FILE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -557,8 +615,8 @@ int bench_parse_args(int argc, char **argv, struct bench_opts *o)
             o->quick = true;
             break;
         case OPT_MODELS:
-            if (name_list("model", optarg, all_models, sizeof(all_models) / sizeof(all_models[0]),
-                          o->models, MAX_MODELS - 1, &o->nmodels) < 0)
+            if (name_list("model", optarg, model_names, NMODEL_NAMES, o->models, MAX_MODELS - 1,
+                          &o->nmodels) < 0)
                 return -1;
             models_asked = true;
             break;
@@ -740,6 +798,14 @@ int bench_parse_args(int argc, char **argv, struct bench_opts *o)
                 return -1;
             }
             o->load_connections = (unsigned)v;
+            break;
+        case OPT_EXTERNAL:
+            if (external_add(o, optarg, "--external", all_models, NALL_MODELS) < 0)
+                return -1;
+            break;
+        case OPT_EXTERNAL_FILE:
+            if (external_add_file(o, optarg, all_models, NALL_MODELS) < 0)
+                return -1;
             break;
         case 'h':
             usage(stdout);

@@ -3,6 +3,7 @@
  * (planner.h), and its records in bench.json. */
 #include "suite.h"
 
+#include "external.h"
 #include "jsonio.h"
 #include "order.h"
 #include "planner.h"
@@ -241,6 +242,8 @@ static json_t *slot_point(struct suite *s, const struct point_run *pr, unsigned 
                            "x", p->x, "connections", (int)p->connections, "idle", (int)p->idle);
     if (m == s->floor_slot)
         json_object_set_new(pt, "reference", json_true());
+    else if (external_of(s->o, slot_name(s, m)))
+        json_object_set_new(pt, "external", json_true());
     if (p->rate_rps > 0) {
         json_object_set_new(pt, "target_rps", json_real(p->rate_rps));
         json_object_set_new(pt, "fraction", p->fraction > 0 ? json_real(p->fraction) : json_null());

@@ -22,6 +22,7 @@
 
 #include "agents.h"
 #include "evidence.h"
+#include "external.h"
 #include "hosts.h"
 
 #include "clock.h"
@@ -218,6 +219,28 @@ void usage_peak(struct run_usage *u, const struct tree *t, uint64_t gap_ns)
 
 /* ---- stopping ---- */
 
+/* The external model running now, if any (bench runs one server at a time): its stop
+ * is SIGTERM to its whole group, and dying of that SIGTERM is a normal stop. */
+static struct {
+    pid_t pid;
+    char name[32];
+} external_now;
+
+static const char *external_running(pid_t pid)
+{
+    return pid > 0 && external_now.pid == pid ? external_now.name : NULL;
+}
+
+/* How an external model's stop went well: exit 0, or the SIGTERM's own end (killed by
+ * it, or 128 + 15 from a shell or a runtime that says so). A C model exits 0. */
+static bool stopped_well(const char *external, int status)
+{
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return true;
+    return external && ((WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM) ||
+                        (WIFEXITED(status) && WEXITSTATUS(status) == 128 + SIGTERM));
+}
+
 /* Waits for pid within the deadline (0: none), retrying EINTR. Returns 1 when reaped,
  * 0 on timeout. */
 static int wait_for(pid_t pid, int *status, struct rusage *ru, uint64_t deadline)
@@ -243,7 +266,7 @@ static int stop_server(pid_t pid, bool already_exited, int processes, int *statu
 {
     if (already_exited)
         return 0;
-    kill(pid, SIGTERM);
+    kill(external_running(pid) ? -pid : pid, SIGTERM);
     uint64_t timeout = STOP_TIMEOUT_NS + (uint64_t)processes * STOP_PER_PROCESS_NS;
     if (wait_for(pid, status, ru, clock_now_ns() + timeout))
         return 0;
@@ -255,9 +278,9 @@ static int stop_server(pid_t pid, bool already_exited, int processes, int *statu
 /* Waits until nothing of group pgid is left, reaping what comes to us as the subreaper
  * (a process server's children, once it has exited). Kills what is left after a while.
  * Returns the processes that had to be killed. */
-static int drain_group(pid_t pgid)
+static int drain_group_in(pid_t pgid, uint64_t timeout_ns)
 {
-    uint64_t deadline = clock_now_ns() + DRAIN_TIMEOUT_NS;
+    uint64_t deadline = clock_now_ns() + timeout_ns;
     int killed = 0;
     for (;;) {
         while (waitpid(-1, NULL, WNOHANG) > 0)
@@ -270,6 +293,11 @@ static int drain_group(pid_t pgid)
         }
         clock_sleep_ns(10 * NS_PER_MS);
     }
+}
+
+static int drain_group(pid_t pgid)
+{
+    return drain_group_in(pgid, DRAIN_TIMEOUT_NS);
 }
 
 static void describe_exit(char *buf, size_t len, const char *who, int status)
@@ -302,8 +330,79 @@ void cpus_text(char *buf, size_t len, const int *cpus, unsigned n)
         at += (size_t)snprintf(buf + at, len - at, "%s%d", i ? "," : "", cpus[i]);
 }
 
-/* Starts echo-MODEL with args and port 0 and reads its ready line. Returns its pid (the
- * port in *port, the stdout pipe in *out), or -1 with r filled in. */
+/* Starts an external model on a free port, its stdout and stderr to err_path, and waits
+ * until the port accepts (external.h). Returns its pid (the port in *port; *out -1: it
+ * has no stats line to read), or -1 with r filled in, nothing of its group left. */
+static pid_t start_external(const struct external_model *e, const char *const *args,
+                            const int *cpus, unsigned ncpus, const struct server_limits *lim,
+                            struct run_result *r, int *out, int *port, const char *err_path)
+{
+    char cmd[EXTERNAL_COMMAND_MAX + 64], tail[300], how[128];
+    *out = -1;
+    int p = external_free_port();
+    if (p < 0) {
+        snprintf(r->detail, sizeof(r->detail), "no free port for external %s: %s", e->name,
+                 strerror(errno));
+        return -1;
+    }
+    if (external_command(e, p, args, cmd, sizeof(cmd)) < 0) {
+        r->status = RUN_FAILED_TO_START;
+        snprintf(r->detail, sizeof(r->detail), "external %s's command is too long", e->name);
+        return -1;
+    }
+    int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (err < 0) {
+        snprintf(r->detail, sizeof(r->detail), "cannot write %.300s: %s", err_path,
+                 strerror(errno));
+        return -1;
+    }
+    const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+    pid_t pid = spawn(argv, cpus, ncpus, lim, err, NULL, err, -1);
+    close(err);
+    if (pid < 0) {
+        snprintf(r->detail, sizeof(r->detail), "cannot start external %s: %s", e->name,
+                 strerror(errno));
+        return -1;
+    }
+    int status = 0;
+    int rc = external_wait_ready(pid, p, (uint64_t)EXTERNAL_READY_S * NS_PER_S, &status);
+    if (rc == 0) {
+        external_now.pid = pid;
+        snprintf(external_now.name, sizeof(external_now.name), "%s", e->name);
+        *port = p;
+        return pid;
+    }
+    /* What it started may be left in its group, the leader gone or not. */
+    kill(-pid, SIGKILL);
+    if (rc < 0) {
+        struct rusage ru;
+        wait_for(pid, &status, &ru, 0);
+    }
+    drain_group(pid);
+    file_tail(err_path, tail, sizeof(tail));
+    if (!tail[0])
+        snprintf(tail, sizeof(tail), "(nothing on stderr)");
+    r->status = RUN_FAILED_TO_START;
+    if (rc > 0) {
+        if (WIFSIGNALED(status))
+            snprintf(how, sizeof(how), "was killed by signal %d (%.40s)", WTERMSIG(status),
+                     strsignal(WTERMSIG(status)));
+        else
+            snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(status));
+        snprintf(r->detail, sizeof(r->detail),
+                 "external %.23s %.80s before it accepted on 127.0.0.1:%d: %.300s", e->name, how, p,
+                 tail);
+    } else {
+        snprintf(r->detail, sizeof(r->detail),
+                 "external %s did not accept on 127.0.0.1:%d within %d s: %.300s", e->name, p,
+                 EXTERNAL_READY_S, tail);
+    }
+    return -1;
+}
+
+/* Starts echo-MODEL with args and port 0 and reads its ready line (an external model:
+ * start_external). Returns its pid (the port in *port, the stdout pipe in *out), or -1
+ * with r filled in. */
 static pid_t start_server(const struct bench_opts *o, const char *model, const char *const *args,
                           const int *cpus, unsigned ncpus, const struct server_limits *lim,
                           struct run_result *r, int *out, int *port, const char *err_path)
@@ -312,6 +411,9 @@ static pid_t start_server(const struct bench_opts *o, const char *model, const c
     const char *argv[MAX_ARGS + 20];
     const char *port0[] = {"0", NULL};
 
+    const struct external_model *e = external_of(o, model);
+    if (e)
+        return start_external(e, args, cpus, ncpus, lim, r, out, port, err_path);
     snprintf(path, sizeof(path), "%s/echo-%s", o->bin_dir, model);
     build_argv(argv, path, args, port0);
     int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -620,19 +722,29 @@ static void collect_loadgen(struct run_result *r, int lg_status, const char *raw
 static void end_server(pid_t pid, bool gone, int processes, int *status, struct rusage *ru,
                        struct run_result *r)
 {
+    const char *ext = external_running(pid);
+    char who[64];
+    if (ext)
+        snprintf(who, sizeof(who), "external %s", ext);
+    else
+        snprintf(who, sizeof(who), "the server");
     if (stop_server(pid, gone, processes, status, ru) && r->status == RUN_OK) {
         r->status = RUN_HUNG;
         snprintf(r->detail, sizeof(r->detail),
-                 "the server did not exit within %.0f s of SIGTERM and was killed",
+                 "%s did not exit within %.0f s of SIGTERM and was killed", who,
                  (double)(STOP_TIMEOUT_NS + (uint64_t)processes * STOP_PER_PROCESS_NS) / 1e9);
-    } else if (!gone && r->status == RUN_OK && (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0)) {
+    } else if (!gone && r->status == RUN_OK && !stopped_well(ext, *status)) {
         r->status = RUN_CRASHED;
         describe_exit(r->detail, sizeof(r->detail), "the server, stopping,", *status);
     }
-    if (drain_group(pid) && r->status == RUN_OK) {
+    /* An external model's whole group had the SIGTERM: what is left of it gets the
+     * same grace as its leader, not the minute a C model's reaped children get. */
+    if (drain_group_in(pid, ext ? STOP_TIMEOUT_NS : DRAIN_TIMEOUT_NS) && r->status == RUN_OK) {
         r->status = RUN_HUNG;
         snprintf(r->detail, sizeof(r->detail), "processes of the server's group outlived it");
     }
+    if (ext)
+        external_now.pid = 0;
 }
 
 pid_t server_start(const struct bench_opts *o, const char *model, const char *const *args,
@@ -654,8 +766,9 @@ json_t *server_stop(pid_t pid, int out, int processes, struct run_result *r)
         describe_exit(r->detail, sizeof(r->detail), "the server", status);
     }
     end_server(pid, gone, processes, &status, &ru, r);
-    json_t *stats = WIFEXITED(status) ? read_stats(out) : NULL;
-    close(out);
+    json_t *stats = WIFEXITED(status) && out >= 0 ? read_stats(out) : NULL;
+    if (out >= 0)
+        close(out);
     return stats;
 }
 
@@ -692,9 +805,9 @@ static int run_here(const struct bench_opts *o, const struct run_spec *spec, str
         (w.lg = start_loadgen(o, spec, port, raw, lg_log, sv[1])) < 0) {
         snprintf(r->detail, sizeof(r->detail), "cannot start loadgen: %s", strerror(errno));
         r->status = RUN_LOADGEN_FAILED;
-        stop_server(w.server, false, 1, &w.server_status, &w.ru);
-        drain_group(w.server);
-        close(out);
+        end_server(w.server, false, 1, &w.server_status, &w.ru, r);
+        if (out >= 0)
+            close(out);
         return 0;
     }
     close(sv[1]);
@@ -718,9 +831,10 @@ static int run_here(const struct bench_opts *o, const struct run_spec *spec, str
         if (w.have_t1)
             disturbance(spec, &w.cpus_primed, &w.cpus_t1, r->usage.window_cpu_s, &r->usage);
     }
-    if (WIFEXITED(w.server_status))
+    if (WIFEXITED(w.server_status) && out >= 0)
         r->server_stats = read_stats(out);
-    close(out);
+    if (out >= 0)
+        close(out);
 
     collect_loadgen(r, lg_status, raw, lg_log);
     keep_server_stats(o, spec, r);

@@ -2,6 +2,7 @@
  * models, and bench.json, rewritten (atomically) after every point. */
 #include "suite.h"
 
+#include "external.h"
 #include "hosts.h"
 #include "jsonio.h"
 #include "version.h"
@@ -338,6 +339,11 @@ bool model_runs(const struct suite *s, const char *scenario, unsigned m, const s
     }
     if (!load_model_runs(s, scenario, m, why, len))
         return false;
+    /* An external model takes the service scenario's work or blocking only where its
+     * command has the placeholder for it (external.h). */
+    const struct external_model *e = m < s->o->nmodels ? external_of(s->o, model) : NULL;
+    if (e && !external_takes(e, p->server_args, p->nserver_args, why, len))
+        return false;
     /* In the capacity scenario the server's own limits are the subject: its rules, not
      * these caps, decide (capacity.c). */
     if (strcmp(scenario, "capacity") == 0)
@@ -571,6 +577,7 @@ static json_t *settings_json(const struct suite *s)
         o->budget_ns ? json_real((double)o->budget_ns / 1e9) : json_null());
     if (!s->floor)
         json_object_set_new(set, "floor_note", json_string(s->floor_note));
+    json_object_set_new(set, "externals", external_settings_json(o));
     json_t *agents = json_array();
     for (unsigned i = 0; i < o->nagents; i++)
         json_array_append_new(agents, json_string(o->agents[i]));
@@ -690,6 +697,7 @@ static int suite_body(struct bench_opts *o)
     json_t *env = env_collect();
     json_object_set_new(env, "server_cpus", cpus_json(o->server_cpus, o->nserver_cpus));
     json_object_set_new(env, "client_cpus", cpus_json(o->client_cpus, o->nclient_cpus));
+    json_object_set_new(env, "runtimes", external_runtimes_json(o));
     s.root = json_pack("{s:s,s:{s:s,s:s,s:s},s:s,s:n,s:b,s:o,s:o,s:o}", "schema",
                        "echobench.bench/1", "tool", "name", "bench", "version", ECHOBENCH_VERSION,
                        "git", ECHOBENCH_GIT, "started_at", started, "ended_at", "interrupted",
