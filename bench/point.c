@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+_Static_assert(ORDER_MAX_MODELS >= MAX_MODELS, "the order takes every slot, the floor's too");
+
 /* A seed for a point's order: the same point gets the same order in every run (FNV-1a
  * of its scenario and label). */
 static uint64_t point_seed(const char *scenario, const char *label)

@@ -302,12 +302,47 @@ static void case_external_hosts(void)
     teardown();
 }
 
+/* More models than the 16 bench once took: 24 external ones (from a file) beside epoll,
+ * each run. */
+static void case_external_many(void)
+{
+    if (!have("socat")) {
+        printf("skipped: socat is not on PATH (make deps installs it)\n");
+        exit(TEST_SKIP);
+    }
+    setup((const char *[]){"epoll", NULL});
+    char file[PATH_MAX + 32];
+    snprintf(file, sizeof(file), "%s/externals", work);
+    FILE *f = fopen(file, "w");
+    CHECK(f);
+    for (int i = 0; i < 24; i++)
+        fprintf(f, "s%d=socat TCP-LISTEN:{port},fork,reuseaddr EXEC:cat\n", i + 1);
+    CHECK(fclose(f) == 0);
+    struct run r;
+    run_externals(&r, (const char *[]){NULL},
+                  (const char *[]){"--duration", "100ms", "--external-file", file, NULL});
+    CHECK(r.status == 0, "exit %d: %s", r.status, r.err);
+    json_t *root = latest(), *sc = scenario(root, "concurrency");
+    CHECK(json_array_size(json_object_get(sc, "points")) == 25, "%zu points",
+          json_array_size(json_object_get(sc, "points")));
+    for (int i = 0; i < 24; i++) {
+        char model[8];
+        snprintf(model, sizeof(model), "s%d", i + 1);
+        json_t *pt = point_of(sc, model, "4", NULL);
+        CHECK(strcmp(str(pt, "status"), "ok") == 0 &&
+                  json_array_size(json_object_get(pt, "trials")) == 1,
+              "%s: %s", model, str(pt, "status"));
+    }
+    json_decref(root);
+    teardown();
+}
+
 TEST_CASES({"external_never_listens", case_external_never_listens},
            {"external_exits", case_external_exits},
            {"external_ignores_sigterm", case_external_ignores_sigterm},
            {"external_socat", case_external_socat}, {"external_service", case_external_service},
            {"external_refused", case_external_refused},
-           {"external_not_built", case_external_not_built},
-           {"external_hosts", case_external_hosts});
+           {"external_not_built", case_external_not_built}, {"external_hosts", case_external_hosts},
+           {"external_many", case_external_many});
 
 TEST_MAIN()
