@@ -178,11 +178,13 @@ static bool server_took_all(const struct facts *f)
     return isnan(f->server_max) || f->server_max >= f->idle + IDLE_ACTIVE;
 }
 
+/* The server's rejected count is its stats line's: a server without one (an external
+ * model) rejected none that it could say. */
 static bool held(const struct facts *f, const struct capacity_target *tg, double cap_s)
 {
     return f->status && strcmp(f->status, "ok") == 0 && f->established == f->idle &&
            f->open_at_end == f->idle && f->active_up == IDLE_ACTIVE && f->starved == 0 &&
-           f->judged <= tg->bound_us && f->rejected == 0 && !(f->open_s > cap_s) &&
+           f->judged <= tg->bound_us && !some(f->rejected) && !(f->open_s > cap_s) &&
            server_took_all(f);
 }
 

@@ -302,6 +302,41 @@ static void case_external_hosts(void)
     teardown();
 }
 
+/* The capacity scenario without a stats line: held counted by loadgen, no rejected
+ * count taken for a refusal. */
+static void case_external_capacity(void)
+{
+    if (!have("socat")) {
+        printf("skipped: socat is not on PATH (make deps installs it)\n");
+        exit(TEST_SKIP);
+    }
+    setup((const char *[]){NULL});
+    const char *args[] = {"--no-floor",
+                          "--duration",
+                          "200ms",
+                          "--warmup",
+                          "100ms",
+                          "--scenarios",
+                          "capacity",
+                          "--points",
+                          "capacity=100",
+                          "--capacity-budget",
+                          "30s",
+                          "--external",
+                          "socat=socat TCP-LISTEN:{port},fork,reuseaddr EXEC:cat",
+                          NULL};
+    struct run r;
+    run_bench(&r, args, 0, 0);
+    json_t *root = latest(), *sc = scenario(root, "capacity");
+    json_t *pt = point_of(sc, "socat", "100", NULL), *cap = json_object_get(pt, "capacity");
+    CHECK(json_is_true(json_object_get(pt, "external")), "the step is not external");
+    CHECK(strcmp(str(cap, "verdict"), "held") == 0, "%s: %s", str(cap, "verdict"), str(cap, "why"));
+    CHECK(strcmp(str(json_object_get(cap, "evidence"), "held_counted_by"), "loadgen") == 0,
+          "held counted by the server?");
+    json_decref(root);
+    teardown();
+}
+
 /* More models than the 16 bench once took: 24 external ones (from a file) beside epoll,
  * each run. */
 static void case_external_many(void)
@@ -343,6 +378,6 @@ TEST_CASES({"external_never_listens", case_external_never_listens},
            {"external_socat", case_external_socat}, {"external_service", case_external_service},
            {"external_refused", case_external_refused},
            {"external_not_built", case_external_not_built}, {"external_hosts", case_external_hosts},
-           {"external_many", case_external_many});
+           {"external_many", case_external_many}, {"external_capacity", case_external_capacity});
 
 TEST_MAIN()
