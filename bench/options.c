@@ -336,8 +336,11 @@ static int check_models(struct bench_opts *o, bool asked)
         return -1;
     }
     unsigned given = o->nexternals; /* --external's, before the shipped join them */
+    /* Across hosts the default list is the C models': the shipped runtimes run here
+     * only (below). */
+    bool hosts = run_needs_hosts(o);
     if (!asked)
-        for (size_t i = 0; i < NMODEL_NAMES; i++)
+        for (size_t i = 0; i < (hosts ? NALL_MODELS : NMODEL_NAMES); i++)
             snprintf(o->models[o->nmodels++], 32, "%s", model_names[i]);
     unsigned kept = 0;
     for (unsigned i = 0; i < o->nmodels; i++) {
@@ -382,7 +385,7 @@ static int check_models(struct bench_opts *o, bool asked)
     }
     /* An external model is a command run here: the supervisor on another host, and the
      * agents' runs, start only the C models they were sent. */
-    if (o->nexternals > 0 && run_needs_hosts(o)) {
+    if (o->nexternals > 0 && hosts) {
         fprintf(stderr,
                 "bench: external models (%s%s) run on this machine only, beside one local "
                 "loadgen: leave out --server-host and --client-hosts, or the external models "
