@@ -372,8 +372,28 @@ static void case_external_many(void)
     teardown();
 }
 
-/* Across hosts (local agents here) the default list leaves the shipped runtimes out
- * and runs; naming one is refused. A copy of echo-epoll stands for echo-go. */
+/* The default list is the C models': a built runtime runs only when named. A copy
+ * of echo-epoll stands for echo-go (it listens on the port it is given). */
+static void case_external_default(void)
+{
+    setup((const char *[]){"epoll", "go=" ECHOBENCH_BIN_DIR "/echo-epoll", NULL});
+    const char *args[] = {"--no-floor",    "--trials", "1",           "--duration",  "200ms",
+                          "--warmup",      "100ms",    "--scenarios", "concurrency", "--points",
+                          "concurrency=4", NULL};
+    struct run r;
+    run_bench(&r, args, 0, 0);
+    CHECK(r.status == 0, "exit %d: %s", r.status, r.err);
+    json_t *root = latest();
+    json_t *models = json_object_get(json_object_get(root, "settings"), "models");
+    CHECK(json_array_size(models) == 1 &&
+              strcmp(json_string_value(json_array_get(models, 0)), "epoll") == 0,
+          "default models: %zu", json_array_size(models));
+    json_decref(root);
+    teardown();
+}
+
+/* Across hosts (local agents here) the default list runs; naming a runtime is
+ * refused. A copy of echo-epoll stands for echo-go. */
 static void case_external_hosts_default(void)
 {
     setup((const char *[]){"epoll", "go=" ECHOBENCH_BIN_DIR "/echo-epoll", NULL});
@@ -405,6 +425,7 @@ TEST_CASES({"external_never_listens", case_external_never_listens},
            {"external_refused", case_external_refused},
            {"external_not_built", case_external_not_built}, {"external_hosts", case_external_hosts},
            {"external_many", case_external_many}, {"external_capacity", case_external_capacity},
-           {"external_hosts_default", case_external_hosts_default});
+           {"external_hosts_default", case_external_hosts_default},
+           {"external_default", case_external_default});
 
 TEST_MAIN()
