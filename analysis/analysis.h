@@ -38,8 +38,23 @@ double jpath(json_t *root, const char *path);
 /* The models in the order the run lists them. */
 size_t results_models(const struct results *r, const char **models, size_t max);
 
-/* The fixed colour of a model, the same in every plot. */
+/* The fixed colour of a model, the same in every plot: a C model's its own, any other's
+ * (an external model) the next of a palette of 32 in the order first asked. */
 const char *model_color(const char *model);
+
+/* External models (issue 17): a model whose points say "external": true, or named in
+ * settings.externals. results_load marks them; a bench.json before them has none. */
+void results_mark_externals(const struct results *r);
+
+/* The name a model goes by in the report's tables and text: "echo-epoll" for a C model,
+ * "node (external)" for an external one. The string lives as long as the program. */
+const char *model_title(const char *model);
+
+/* The name in a plot's key: a C model's own ("epoll"), or "node (external)". */
+const char *model_key(const char *model);
+
+/* The model is external (results_mark_externals marked it). */
+bool model_external(const char *model);
 
 /* ---- which points compare (rank.c) ---- */
 
@@ -289,7 +304,7 @@ void slo_bound_text(double bound_us, char *buf, size_t len);
 
 /* ---- plots ---- */
 
-#define PLOT_MAX_SERIES 32
+#define PLOT_MAX_SERIES 96 /* 32 models, each a line and its marks */
 #define PLOT_MAX_POINTS 32
 
 struct series {

@@ -393,14 +393,15 @@ static void verdicts_table(FILE *f, json_t *sc, json_t *verdicts, const char **m
             snprintf(host, sizeof(host), " %s |", machine_mem);
         }
         open_text(v, open, sizeof(open));
-        fprintf(f, "| echo-%s | %s | %s | %s | %s |%s %s |\n", models[m], held, breaks,
+        fprintf(f, "| %s | %s | %s | %s | %s |%s %s |\n", model_title(models[m]), held, breaks,
                 cause_text(text_of(v, "cause"), false), mem, host, open);
     }
     table_legend(f, sh);
     fprintf(f, "\nWhy, from bench's evidence:\n\n");
     for (size_t m = 0; m < nm; m++) {
         const char *why = text_of(json_object_get(verdicts, models[m]), "why");
-        fprintf(f, "- echo-%s: %s\n", models[m], why && why[0] ? why : "bench gave no reason");
+        fprintf(f, "- %s: %s\n", model_title(models[m]),
+                why && why[0] ? why : "bench gave no reason");
     }
 }
 
@@ -416,7 +417,8 @@ static int models_with(json_t *verdicts, const char **models, size_t nm, const c
             continue;
         n++;
         if (at < len)
-            at += (size_t)snprintf(buf + at, len - at, "%secho-%s", at ? ", " : "", models[m]);
+            at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? ", " : "",
+                                   model_title(models[m]));
     }
     return n;
 }
@@ -493,7 +495,7 @@ static void hundred_k_line(FILE *f, json_t *sc, json_t *verdicts, const char **m
         char mem[32], held[32];
         per_connection_text(jpath(v, "memory_per_connection_bytes"), mem, sizeof(mem));
         human(jpath(v, "held"), held, sizeof(held));
-        fprintf(f, "%secho-%s %s (%s held)", got++ ? ", " : "", models[m], mem, held);
+        fprintf(f, "%s%s %s (%s held)", got++ ? ", " : "", model_title(models[m]), mem, held);
     }
     if (got > 0) {
         fprintf(f, ".\n");
@@ -514,7 +516,7 @@ static void hundred_k_line(FILE *f, json_t *sc, json_t *verdicts, const char **m
         char step[32];
         const char *stop = capacity_stop_step(sc, models[m]);
         step_text(stop, step, sizeof(step));
-        fprintf(f, "%s echo-%s ", m ? ";" : "", models[m]);
+        fprintf(f, "%s %s ", m ? ";" : "", model_title(models[m]));
         if (is(verdict, "broke"))
             fprintf(f, "broke at %s (%s%s)", step, cause_text(text_of(v, "cause"), true),
                     capacity_predicted(sc, models[m]) ? ", predicted" : "");
@@ -639,7 +641,7 @@ void write_capacity_steps(FILE *f, json_t *sc, const char **models, size_t nm)
             any |= results_point(sc, models[m], l[k]) != NULL;
         if (!any)
             continue;
-        fprintf(f, "| echo-%s |", models[m]);
+        fprintf(f, "| %s |", model_title(models[m]));
         for (int k = 0; k < nl; k++)
             step_cell(f, results_point(sc, models[m], l[k]));
         fprintf(f, "\n");
@@ -682,6 +684,8 @@ json_t *breaking_json(const struct results *r)
             json_decref(out);
             return NULL;
         }
+        if (model_external(models[m]))
+            json_object_set_new(row, "external", json_true());
         for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
             json_object_set_new(row, keys[k], copy_of(v, keys[k]));
         /* As the table: the last step held's, where the verdict does not carry it. */

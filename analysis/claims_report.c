@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_MODELS 16
+#define MAX_MODELS 32
 
 void heading_anchor(const char *heading, char *buf, size_t len)
 {
@@ -127,18 +127,40 @@ json_t *claims_judge(const struct results *r, const struct made_plot *made, size
     return judge_all(r, made, nmade, NULL);
 }
 
+/* The run's models as the report names them: [{model, name, external}], external only
+ * where true. NULL when out of memory. */
+static json_t *models_json(const struct results *r)
+{
+    const char *models[MAX_MODELS];
+    size_t nm = results_models(r, models, MAX_MODELS);
+    json_t *out = json_array();
+    for (size_t m = 0; out && m < nm; m++) {
+        json_t *row = json_pack("{s:s,s:s}", "model", models[m], "name", model_title(models[m]));
+        if (row && model_external(models[m]))
+            json_object_set_new(row, "external", json_true());
+        if (!row || json_array_append_new(out, row) < 0) {
+            json_decref(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
 int write_analysis_json(const struct results *r, const struct made_plot *made, size_t nmade,
                         const char *path)
 {
     json_t *claims = claims_judge(r, made, nmade), *breaks = breaking_json(r);
+    json_t *models = models_json(r);
     const char *started = json_string_value(json_object_get(r->root, "started_at"));
-    json_t *doc = claims && breaks
-                      ? json_pack("{s:s,s:s,s:s,s:s?,s:O,s:O}", "schema", ANALYSIS_SCHEMA, "bench",
-                                  "bench.json", "machine", r->machine, "started_at", started,
-                                  "claims", claims, "where_it_breaks", breaks)
-                      : NULL;
+    json_t *doc =
+        claims && breaks && models
+            ? json_pack("{s:s,s:s,s:s,s:s?,s:O,s:O,s:O}", "schema", ANALYSIS_SCHEMA, "bench",
+                        "bench.json", "machine", r->machine, "started_at", started, "models",
+                        models, "claims", claims, "where_it_breaks", breaks)
+            : NULL;
     json_decref(claims);
     json_decref(breaks);
+    json_decref(models);
     if (!doc) {
         errno = ENOMEM;
         return -1;

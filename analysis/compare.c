@@ -20,7 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define MAX_MODELS 16
+#define MAX_MODELS 32
 
 /* A row of the table; also to the markdown file. fa and fb: the floor's points at the
  * same point in A and B (NULL without). */
@@ -51,10 +51,10 @@ static void row(FILE *out, FILE *md, struct tally *t, const char *scenario, cons
         snprintf(ratio, sizeof(ratio), "%.2f", eb.m / ea.m);
     const char *mark = starved ? "starved" : spoiled ? "loadgen" : apart ? "*" : "";
     if (!t->floor) {
-        fprintf(out, "%-11s %-10s %-10s %-15s %12s %12s %7s %s\n", scenario, model, label, metric,
-                a, b, ratio, mark);
-        fprintf(md, "| %s | %s | %s | %s | %s | %s | %s%s%s |\n", scenario, model, label, metric, a,
-                b, ratio, mark[0] ? " " : "", mark);
+        fprintf(out, "%-11s %-10s %-10s %-15s %12s %12s %7s %s\n", scenario, model_key(model),
+                label, metric, a, b, ratio, mark);
+        fprintf(md, "| %s | %s | %s | %s | %s | %s | %s%s%s |\n", scenario, model_key(model), label,
+                metric, a, b, ratio, mark[0] ? " " : "", mark);
         return;
     }
     /* The same reasons that keep a row from * keep its standing on the floor unmarked. */
@@ -64,10 +64,10 @@ static void row(FILE *out, FILE *md, struct tally *t, const char *scenario, cons
     compare_normalised(t, scenario, model, label, metric, pa, pb, raw,
                        compare_floor_side(fa, fb, metric), !starved && !spoiled, norm, sizeof(norm),
                        &nmark);
-    fprintf(out, "%-11s %-10s %-10s %-15s %12s %12s %7s %-7s %s%s%s\n", scenario, model, label,
-            metric, a, b, ratio, mark, norm, nmark[0] ? " " : "", nmark);
-    fprintf(md, "| %s | %s | %s | %s | %s | %s | %s%s%s | %s%s%s |\n", scenario, model, label,
-            metric, a, b, ratio, mark[0] ? " " : "", mark, norm, nmark[0] ? " " : "", nmark);
+    fprintf(out, "%-11s %-10s %-10s %-15s %12s %12s %7s %-7s %s%s%s\n", scenario, model_key(model),
+            label, metric, a, b, ratio, mark, norm, nmark[0] ? " " : "", nmark);
+    fprintf(md, "| %s | %s | %s | %s | %s | %s | %s%s%s | %s%s%s |\n", scenario, model_key(model),
+            label, metric, a, b, ratio, mark[0] ? " " : "", mark, norm, nmark[0] ? " " : "", nmark);
 }
 
 /* Overlay: metric against x for both runs, A solid, B dashed. */
@@ -84,9 +84,9 @@ static void overlay(const struct results *ra, const struct results *rb, const ch
     /* The models of either run, A's first: a model only one run has is drawn too. At
      * most as many as two series each can hold. */
     const char *models[MAX_MODELS], *in_b[MAX_MODELS];
-    size_t nm = results_models(ra, models, PLOT_MAX_SERIES / 2);
+    size_t nm = results_models(ra, models, MAX_MODELS);
     size_t nb = results_models(rb, in_b, MAX_MODELS);
-    for (size_t k = 0; k < nb && nm < PLOT_MAX_SERIES / 2; k++) {
+    for (size_t k = 0; k < nb && nm < MAX_MODELS; k++) {
         bool seen = false;
         for (size_t m = 0; m < nm; m++)
             seen |= strcmp(models[m], in_b[k]) == 0;
@@ -104,8 +104,8 @@ static void overlay(const struct results *ra, const struct results *rb, const ch
     for (int run = 0; run < 2; run++) {
         json_t *sc = run ? sb : sa;
         for (size_t m = 0; m < nm; m++) {
-            char sname[48];
-            snprintf(sname, sizeof(sname), "%s (%s)", models[m], run ? "B" : "A");
+            char sname[64];
+            snprintf(sname, sizeof(sname), "%.40s (%s)", model_key(models[m]), run ? "B" : "A");
             struct series *s = plot_series(p, sname, model_color(models[m]), run ? 2 : 1);
             size_t i;
             json_t *pt;

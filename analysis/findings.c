@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_MODELS 16
+#define MAX_MODELS 32
 
 /* A rival is apart from the leader only on the losing side: for throughput (higher is
  * better) its interval lies wholly below the leader's, for latency wholly above. A rival
@@ -46,8 +46,8 @@ static void lead(json_t *sc, const char **models, size_t nm, const char *label, 
             continue;
         if (!point_interval(pt, metric, &l2, &h2) || behind(metric, lo, hi, l2, h2))
             continue;
-        at += (size_t)snprintf(buf + at, len - at, "%secho-%s",
-                               at ? ", " : " (but the intervals of ", models[m]);
+        at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? ", " : " (but the intervals of ",
+                               model_title(models[m]));
         if (at >= len)
             break;
     }
@@ -126,22 +126,22 @@ static void find_lunch(struct findings *fd, json_t *sc, const char **models, siz
                 point_interval(results_point(sc, models[m], "0"), "throughput_rps", &lo0, &hi0) &&
                 point_interval(results_point(sc, models[m], "1"), "throughput_rps", &lo1, &hi1) &&
                 hi1 >= lo0;
-            at += (size_t)snprintf(lost + at, sizeof(lost) - at, "%secho-%s %.0f%%%s",
-                                   at ? ", " : "", models[m], 100 * x1 / x0,
+            at += (size_t)snprintf(lost + at, sizeof(lost) - at, "%s%s %.0f%%%s", at ? ", " : "",
+                                   model_title(models[m]), 100 * x1 / x0,
                                    unclear ? " (its intervals overlap: not a clear loss)" : "");
         }
     }
     if (kept > 0 && kept == compared)
         finding_line(fd->f, &fd->n,
                      "Every other model kept at least 80%% of its throughput with one idle client "
-                     "(the least, echo-%s, %.0f%%).",
-                     worst_model, worst * 100);
+                     "(the least, %s, %.0f%%).",
+                     model_title(worst_model), worst * 100);
     else if (kept > 0)
         finding_line(
             fd->f, &fd->n,
             "%d of the %d other models kept at least 80%% of their throughput with one idle "
-            "client (the least of them, echo-%s, %.0f%%).",
-            kept, compared, worst_model, worst * 100);
+            "client (the least of them, %s, %.0f%%).",
+            kept, compared, model_title(worst_model), worst * 100);
     if (kept < compared)
         finding_line(fd->f, &fd->n,
                      "With one idle client, less than 80%% of the throughput with none: %s.", lost);
@@ -165,16 +165,15 @@ static void find_stopped(struct findings *fd, json_t *sc, const char **models, s
             if (rejected > 0)
                 finding_line(
                     fd->f, &fd->n,
-                    "echo-%s served %s requests per second to 16 active clients with %s idle "
+                    "%s served %s requests per second to 16 active clients with %s idle "
                     "ones connected first: it refused %.0f connections it had no room for, "
                     "the active clients' among them.",
-                    models[m], a, l[k], rejected);
+                    model_title(models[m]), a, l[k], rejected);
             else
-                finding_line(
-                    fd->f, &fd->n,
-                    "echo-%s served %s requests per second to 16 active clients with %s idle "
-                    "ones connected first: the idle clients held every one of its flows.",
-                    models[m], a, l[k]);
+                finding_line(fd->f, &fd->n,
+                             "%s served %s requests per second to 16 active clients with %s idle "
+                             "ones connected first: the idle clients held every one of its flows.",
+                             model_title(models[m]), a, l[k]);
             break;
         }
     }
@@ -199,14 +198,14 @@ static void find_memory(struct findings *fd, json_t *sc, const char **models, si
         if (!prev || isnan(bytes) || point_starved(pt) > 0 || point_starved(prev) > 0)
             continue;
         human(bytes, v, sizeof(v));
-        at += (size_t)snprintf(line + at, sizeof(line) - at, "%secho-%s %s bytes (from %s)",
-                               shown ? ", " : "", models[m], v,
+        at += (size_t)snprintf(line + at, sizeof(line) - at, "%s%s %s bytes (from %s)",
+                               shown ? ", " : "", model_title(models[m]), v,
                                json_string_value(json_object_get(prev, "label")));
         double mean = point_median(pt, "memory_per_connection_bytes");
         human(point_held(pt), held, sizeof(held));
         human(mean, v, sizeof(v));
-        at_avg += (size_t)snprintf(avg + at_avg, sizeof(avg) - at_avg, "%secho-%s %s ÷ %s",
-                                   shown ? ", " : "", models[m], v, held);
+        at_avg += (size_t)snprintf(avg + at_avg, sizeof(avg) - at_avg, "%s%s %s ÷ %s",
+                                   shown ? ", " : "", model_title(models[m]), v, held);
         shown++;
         if (at >= sizeof(line) || at_avg >= sizeof(avg))
             break;
@@ -225,14 +224,15 @@ static void find_memory(struct findings *fd, json_t *sc, const char **models, si
     for (size_t m = 0; m < nm; m++) {
         json_t *pt = results_point(sc, models[m], largest);
         if (pt && strcmp(status(pt), "capped") == 0)
-            finding_line(fd->f, &fd->n, "echo-%s was not run with %s idle clients: %s", models[m],
-                         largest, json_string_value(json_object_get(pt, "note")));
+            finding_line(fd->f, &fd->n, "%s was not run with %s idle clients: %s",
+                         model_title(models[m]), largest,
+                         json_string_value(json_object_get(pt, "note")));
         else if (point_measured(pt) && point_refused(pt))
-            finding_line(
-                fd->f, &fd->n,
-                "echo-%s held %.0f of the %.0f connections with %s idle clients: its memory "
-                "is not ranked there, as it paid for fewer.",
-                models[m], point_held(pt), jpath(pt, "connections") + jpath(pt, "idle"), largest);
+            finding_line(fd->f, &fd->n,
+                         "%s held %.0f of the %.0f connections with %s idle clients: its memory "
+                         "is not ranked there, as it paid for fewer.",
+                         model_title(models[m]), point_held(pt),
+                         jpath(pt, "connections") + jpath(pt, "idle"), largest);
     }
     for (int k = 0; k < nl; k++) {
         double rejected = point_median(results_point(sc, "select", l[k]), "rejected");
@@ -258,8 +258,8 @@ static void saturated_note(json_t *sc, const char **models, size_t nm, const cha
         unsigned sat = point_saturated(pt);
         if (!point_comparable(pt) || sat == 0)
             continue;
-        at += (size_t)snprintf(buf + at, len - at, "%secho-%s in %u of %u", at ? ", " : "",
-                               models[m], sat, point_trials(pt));
+        at += (size_t)snprintf(buf + at, len - at, "%s%s in %u of %u", at ? ", " : "",
+                               model_title(models[m]), sat, point_trials(pt));
     }
     if (at > 0 && at < len)
         snprintf(buf + at, len - at, " trials");
@@ -294,19 +294,18 @@ static void find_concurrency(struct findings *fd, json_t *sc, const char **model
     if (best) {
         human(best_rps, a, sizeof(a));
         lead(sc, models, nm, top, "throughput_rps", best, why, sizeof(why));
-        finding_line(
-            fd->f, &fd->n,
-            "At %s connections, echo-%s had the highest median throughput (%s requests per "
-            "second) of the models that served every connection%s.",
-            top, best, a, why);
+        finding_line(fd->f, &fd->n,
+                     "At %s connections, %s had the highest median throughput (%s requests per "
+                     "second) of the models that served every connection%s.",
+                     top, model_title(best), a, why);
     }
     if (fastest) {
         human(best_p99, a, sizeof(a));
         lead(sc, models, nm, top, "p99_us", fastest, why, sizeof(why));
         finding_line(fd->f, &fd->n,
-                     "At %s connections, echo-%s had the lowest median p99 latency (%s µs) of the "
+                     "At %s connections, %s had the lowest median p99 latency (%s µs) of the "
                      "models that served every connection%s.",
-                     top, fastest, a, why);
+                     top, model_title(fastest), a, why);
     }
     if ((best || fastest) && sat[0])
         finding_line(fd->f, &fd->n,
@@ -335,10 +334,10 @@ static void find_starved(struct findings *fd, json_t *sc, const char *scenario, 
                 continue;
             at += (size_t)snprintf(line + at, sizeof(line) - at, "%s%s%s %s (%.0f of %.0f)",
                                    named ? ","
-                                   : at  ? "; echo-"
-                                         : "echo-",
-                                   named ? "" : models[m], named ? "" : " at", l[k], starved,
-                                   jpath(pt, "connections"));
+                                   : at  ? "; "
+                                         : "",
+                                   named ? "" : model_title(models[m]), named ? "" : " at", l[k],
+                                   starved, jpath(pt, "connections"));
             named = true;
         }
     }
@@ -371,9 +370,10 @@ static void find_abandoned(struct findings *fd, json_t *sc, const char *scenario
                 continue;
             at += (size_t)snprintf(line + at, sizeof(line) - at, "%s%s%s %s (%.0f)",
                                    named ? ","
-                                   : at  ? "; echo-"
-                                         : "echo-",
-                                   named ? "" : models[m], named ? "" : " at", l[k], abandoned);
+                                   : at  ? "; "
+                                         : "",
+                                   named ? "" : model_title(models[m]), named ? "" : " at", l[k],
+                                   abandoned);
             named = true;
         }
     }
@@ -419,8 +419,8 @@ static void find_service(struct findings *fd, json_t *sc, const char **models, s
         double starved = point_starved(results_point(sc, models[m], "sleep_1ms"));
         if (starved > 0)
             snprintf(mark, sizeof(mark), " (%.0f starved: not comparable)", starved);
-        at += (size_t)snprintf(line + at, sizeof(line) - at, "%secho-%s %s%s", shown ? ", " : "",
-                               models[m], v, mark);
+        at += (size_t)snprintf(line + at, sizeof(line) - at, "%s%s %s%s", shown ? ", " : "",
+                               model_title(models[m]), v, mark);
         shown++;
     }
     if (shown == 0)
@@ -429,7 +429,7 @@ static void find_service(struct findings *fd, json_t *sc, const char **models, s
                  "With 1 ms of blocking per line (64 connections), requests per second: %s.", line);
     /* The reason, where the data shows it: a flow of control that sleeps 1 ms a line
      * serves at most about 1000 lines a second, whatever the connections. */
-    const char *slow[16];
+    const char *slow[MAX_MODELS];
     size_t ns = 0;
     for (size_t m = 0; m < nm && ns < 16; m++) {
         double r = point_median(results_point(sc, models[m], "sleep_1ms"), "throughput_rps");
@@ -441,11 +441,11 @@ static void find_service(struct findings *fd, json_t *sc, const char **models, s
     char names[512];
     size_t n = 0;
     for (size_t i = 0; i < ns && n < sizeof(names); i++)
-        n += (size_t)snprintf(names + n, sizeof(names) - n, "%secho-%s",
+        n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s",
                               i == 0        ? ""
                               : i + 1 == ns ? " and "
                                             : ", ",
-                              slow[i]);
+                              model_title(slow[i]));
     finding_line(fd->f, &fd->n,
                  "%s stayed under 1,100 requests per second there: %s every client while a "
                  "line sleeps, so 1 ms a line allows at most 1,000 a second.",

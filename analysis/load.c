@@ -128,6 +128,7 @@ int results_load(struct results *r, const char *dir, char *err, size_t errlen)
     }
     if (r->nslo == 0 && slo_parse(SLO_DEFAULT, &r->slo[0], err, errlen) == 0)
         r->nslo = 1;
+    results_mark_externals(r);
     err[0] = '\0';
     return 0;
 }
@@ -202,8 +203,87 @@ size_t results_models(const struct results *r, const char **models, size_t max)
     return n;
 }
 
+/* The models' names, one entry per model the analysis has named or results_load found
+ * external: the run's names live in its json, these strings as long as the program, so a
+ * caller may keep the pointer. Only the analysis's one thread touches the table. */
+#define MODEL_NAMES_MAX 128
+
+static struct model_name {
+    char model[32];
+    char title[48]; /* "echo-epoll", "node (external)" */
+    char key[48];   /* "epoll", "node (external)" */
+    bool external;
+    int slot; /* a model without a fixed colour: its place in the palette, in order seen */
+} model_names[MODEL_NAMES_MAX];
+static int n_model_names, n_palette_slots;
+
+static struct model_name *model_entry(const char *model)
+{
+    for (int i = 0; i < n_model_names; i++)
+        if (strcmp(model_names[i].model, model) == 0)
+            return &model_names[i];
+    if (n_model_names == MODEL_NAMES_MAX || strlen(model) >= sizeof(model_names[0].model))
+        return NULL;
+    struct model_name *e = &model_names[n_model_names++];
+    snprintf(e->model, sizeof(e->model), "%s", model);
+    snprintf(e->title, sizeof(e->title), "echo-%s", model);
+    snprintf(e->key, sizeof(e->key), "%s", model);
+    e->slot = -1;
+    return e;
+}
+
+static void mark_external(const char *model)
+{
+    struct model_name *e = model ? model_entry(model) : NULL;
+    if (!e || e->external)
+        return;
+    e->external = true;
+    snprintf(e->title, sizeof(e->title), "%s (external)", model);
+    snprintf(e->key, sizeof(e->key), "%s (external)", model);
+}
+
+void results_mark_externals(const struct results *r)
+{
+    size_t i, k;
+    json_t *x, *sc, *pt;
+    json_array_foreach(json_object_get(json_object_get(r->root, "settings"), "externals"), i, x)
+        mark_external(json_string_value(json_object_get(x, "name")));
+    json_array_foreach(json_object_get(r->root, "scenarios"), i, sc)
+    {
+        json_array_foreach(json_object_get(sc, "points"), k, pt)
+        {
+            if (json_is_true(json_object_get(pt, "external")))
+                mark_external(json_string_value(json_object_get(pt, "model")));
+        }
+    }
+}
+
+const char *model_title(const char *model)
+{
+    if (!model)
+        return "(a model without a name)";
+    struct model_name *e = model_entry(model);
+    return e ? e->title : model;
+}
+
+const char *model_key(const char *model)
+{
+    if (!model)
+        return "(a model without a name)";
+    struct model_name *e = model_entry(model);
+    return e ? e->key : model;
+}
+
+bool model_external(const char *model)
+{
+    struct model_name *e = model ? model_entry(model) : NULL;
+    return e && e->external;
+}
+
 const char *model_color(const char *model)
 {
+    if (!model)
+        return "#000000";
     static const struct {
         const char *model, *color;
     } colors[] = {
@@ -211,10 +291,24 @@ const char *model_color(const char *model)
         {"epoll", "#1f77b4"},     {"thread", "#2ca02c"},    {"threadpool", "#9467bd"},
         {"prefork", "#8c564b"},   {"reuseport", "#17becf"}, {"uring", "#e377c2"},
     };
+    /* The others (external models, up to 32 in a run with the C ones) take these in the
+     * order they are first drawn: none of them the C models' or the floor's grey, each
+     * apart from its neighbours, so two models never share a colour. */
+    static const char *const palette[] = {
+        "#bcbd22", "#393b79", "#e6550d", "#637939", "#843c39", "#7b4173", "#3182bd", "#31a354",
+        "#756bb1", "#636363", "#fd8d3c", "#74c476", "#9e9ac8", "#e7ba52", "#ad494a", "#a55194",
+        "#6baed6", "#fdae6b", "#5254a3", "#8ca252", "#bd9e39", "#d6616b", "#ce6dbd", "#17a768",
+        "#6b6ecf", "#b5cf6b", "#e7969c", "#de9ed6", "#9c9ede", "#cedb9c", "#e7cb94",
+    };
     for (size_t i = 0; i < sizeof(colors) / sizeof(colors[0]); i++)
         if (strcmp(colors[i].model, model) == 0)
             return colors[i].color;
-    return "#000000";
+    struct model_name *e = model_entry(model);
+    if (!e)
+        return palette[0];
+    if (e->slot < 0)
+        e->slot = n_palette_slots++;
+    return palette[(size_t)e->slot % (sizeof(palette) / sizeof(palette[0]))];
 }
 
 FILE *out_open(struct out_file *out, const char *path)

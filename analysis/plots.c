@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_MODELS 16
+#define MAX_MODELS 32
 
 /* The summary figure of a point: its median and interval (NaN when none). */
 static void figure(json_t *pt, const char *metric, double *y, double *lo, double *hi)
@@ -55,8 +55,8 @@ static bool value(json_t *sc, json_t *pt, const char *metric, double *y, double 
 static struct series *marks_of(struct plot *p, struct series **marks, const char *model)
 {
     if (!*marks) {
-        char name[48];
-        snprintf(name, sizeof(name), "%.16s: not comparable", model);
+        char name[64];
+        snprintf(name, sizeof(name), "%.34s: not comparable", model_key(model));
         *marks = plot_series(p, name, model_color(model), 1);
         (*marks)->points_only = true;
     }
@@ -99,7 +99,8 @@ static void lines_by_model(struct plot *p, json_t *sc, const char **models, size
         p->xmax = nlab - 0.5;
     }
     for (size_t m = 0; m < nmodels; m++) {
-        struct series *s = plot_series(p, models[m], model_color(models[m]), 1), *marks = NULL;
+        struct series *s = plot_series(p, model_key(models[m]), model_color(models[m]), 1),
+                      *marks = NULL;
         size_t i;
         json_t *pt;
         json_array_foreach(points, i, pt)
@@ -230,7 +231,8 @@ static void bars_by_model(struct plot *p, json_t *sc, const char **models, size_
     }
     double width = 0.8 / (double)(nmodels ? nmodels : 1);
     for (size_t m = 0; m < nmodels; m++) {
-        struct series *s = plot_series(p, models[m], model_color(models[m]), 1), *marks = NULL;
+        struct series *s = plot_series(p, model_key(models[m]), model_color(models[m]), 1),
+                      *marks = NULL;
         json_array_foreach(points, i, pt)
         {
             if (strcmp(json_string_value(json_object_get(pt, "model")), models[m]) != 0)
@@ -309,8 +311,8 @@ static void starved_name(struct series *s, json_t *pt)
 {
     double starved = point_starved(pt);
     if (starved > 0) {
-        char name[48];
-        snprintf(name, sizeof(name), "%.16s (%.0f starved)", s->name, starved);
+        char name[64];
+        snprintf(name, sizeof(name), "%.40s (%.0f starved)", s->name, starved);
         snprintf(s->name, sizeof(s->name), "%s", name);
     }
 }
@@ -326,7 +328,7 @@ static void spectrum(struct plot *p, json_t *sc, const char **models, size_t nmo
         if (!t)
             continue;
         *at_x = jpath(pt, "x");
-        struct series *s = plot_series(p, models[m], model_color(models[m]), 1);
+        struct series *s = plot_series(p, model_key(models[m]), model_color(models[m]), 1);
         starved_name(s, pt);
         size_t i;
         json_t *e;
@@ -357,7 +359,7 @@ static void timeline(struct plot *p, json_t *sc, const char **models, size_t nmo
         json_t *t = pt && jpath(pt, "x") == x ? median_trial(pt) : NULL;
         if (!t)
             continue;
-        struct series *s = plot_series(p, models[m], model_color(models[m]), 1);
+        struct series *s = plot_series(p, model_key(models[m]), model_color(models[m]), 1);
         starved_name(s, pt);
         size_t i;
         json_t *e;

@@ -94,15 +94,16 @@ static void key_entry(json_t *sc, const char *model, char *buf, size_t len)
         human(strtod(stop, NULL), at, sizeof(at));
     const char *sep = held[0] ? "; " : "";
     if (verdict && strcmp(verdict, "broke") == 0)
-        snprintf(buf, len, "%.16s: %s%s%s%s at %s", model, held, sep,
+        snprintf(buf, len, "%.34s: %s%s%s%s at %s", model_key(model), held, sep,
                  cause_brief(json_string_value(json_object_get(v, "cause"))),
                  capacity_predicted(sc, model) ? " predicted" : "", at);
     else if (verdict && strcmp(verdict, "top") == 0)
-        snprintf(buf, len, "%.16s: %s (the top)", model, held);
+        snprintf(buf, len, "%.34s: %s (the top)", model_key(model), held);
     else if (verdict && stop)
-        snprintf(buf, len, "%.16s: %s%s%s at %s", model, held, sep, verdict, at);
+        snprintf(buf, len, "%.34s: %s%s%s at %s", model_key(model), held, sep, verdict, at);
     else
-        snprintf(buf, len, "%.16s: %s%s%s", model, held, sep, verdict ? verdict : "no verdict");
+        snprintf(buf, len, "%.34s: %s%s%s", model_key(model), held, sep,
+                 verdict ? verdict : "no verdict");
 }
 
 /* A line per model through the steps it held of metric over scale, its last step held
@@ -123,9 +124,9 @@ static bool capacity_lines(struct plot *p, json_t *sc, const char **models, size
         char entry[64], name[64];
         key_entry(sc, models[m], entry, sizeof(entry));
         struct series *line = plot_series(p, entry, color, 1);
-        snprintf(name, sizeof(name), "%.16s: the last step held", models[m]);
+        snprintf(name, sizeof(name), "%.34s: the last step held", model_key(models[m]));
         struct series *circle = plot_series(p, name, color, 1);
-        snprintf(name, sizeof(name), "%.16s: the step it failed", models[m]);
+        snprintf(name, sizeof(name), "%.34s: the step it failed", model_key(models[m]));
         struct series *cross = plot_series(p, name, color, 1);
         circle->points_only = cross->points_only = true;
         circle->untitled = true;

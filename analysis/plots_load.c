@@ -30,8 +30,8 @@ static struct series *apart(struct plot *p, struct series **slot, const char *mo
                             const char *why)
 {
     if (!*slot) {
-        char name[48];
-        snprintf(name, sizeof(name), "%.16s: %s", model, why);
+        char name[64];
+        snprintf(name, sizeof(name), "%.34s: %s", model_key(model), why);
         *slot = plot_series(p, name, model_color(model), 1);
         (*slot)->points_only = true;
     }
@@ -90,8 +90,8 @@ void load_lines(struct plot *p, const struct results *r, json_t *sc, const char 
     char path[64];
     snprintf(path, sizeof(path), "summary.%s", metric);
     for (size_t m = 0; m < nm; m++) {
-        struct series *s = plot_series(p, models[m], model_color(models[m]), 1), *marks = NULL,
-                      *off = NULL;
+        struct series *s = plot_series(p, model_key(models[m]), model_color(models[m]), 1),
+                      *marks = NULL, *off = NULL;
         size_t i;
         json_t *pt;
         json_array_foreach(json_object_get(sc, "points"), i, pt)
@@ -150,7 +150,8 @@ void capacity_bars(struct plot *p, const struct results *r, json_t *sc, const ch
     if (!(top > 0))
         top = 1;
     for (size_t m = 0; m < nm && m < PLOT_MAX_SERIES / 2; m++) {
-        struct series *s = plot_series(p, models[m], model_color(models[m]), 1), *words = NULL;
+        struct series *s = plot_series(p, model_key(models[m]), model_color(models[m]), 1),
+                      *words = NULL;
         for (int g = 0; g < r->nslo; g++) {
             const struct capacity *cap = &c[m][g];
             double x = g - 0.4 + width * ((double)m + 0.5);
@@ -161,8 +162,8 @@ void capacity_bars(struct plot *p, const struct results *r, json_t *sc, const ch
             /* The words where a bar would mislead: at its top (a lower bound), or near
              * the axis where there is no bar. */
             if (!words) {
-                char name[48];
-                snprintf(name, sizeof(name), "%.16s: in words", models[m]);
+                char name[64];
+                snprintf(name, sizeof(name), "%.34s: in words", model_key(models[m]));
                 words = plot_series(p, name, model_color(models[m]), 1);
                 words->points_only = true;
             }
@@ -179,8 +180,8 @@ void capacity_bars(struct plot *p, const struct results *r, json_t *sc, const ch
             if (cap->kind != CAPACITY_MET || !(cap->hi_open || bound))
                 continue;
             if (!words) {
-                char name[48];
-                snprintf(name, sizeof(name), "%.16s: in words", models[m]);
+                char name[64];
+                snprintf(name, sizeof(name), "%.34s: in words", model_key(models[m]));
                 words = plot_series(p, name, model_color(models[m]), 1);
                 words->points_only = true;
             }

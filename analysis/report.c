@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_MODELS 16
+#define MAX_MODELS 32
 
 /* What each model is; and for the four beyond the lecture, what it adds over the
  * classic ones. */
@@ -160,7 +160,7 @@ static void table(FILE *f, json_t *sc, const char **models, size_t nm, const cha
     interval_words(sc, "summary", metric, words, sizeof(words));
     table_head(f, title, words, x_label, l, nl);
     for (size_t m = 0; m < nm; m++) {
-        fprintf(f, "| %s |", models[m]);
+        fprintf(f, "| %s |", model_key(models[m]));
         for (int k = 0; k < nl; k++)
             cell(f, sc, results_point(sc, models[m], l[k]), metric);
         fprintf(f, "\n");
@@ -214,7 +214,7 @@ static void vs_table(FILE *f, json_t *sc, const char **models, size_t nm, const 
     interval_words(sc, "vs_floor", which, words, sizeof(words));
     table_head(f, title, words, x_label, l, nl);
     for (size_t m = 0; m < nm; m++) {
-        fprintf(f, "| %s |", models[m]);
+        fprintf(f, "| %s |", model_key(models[m]));
         for (int k = 0; k < nl; k++)
             vs_cell(f, results_point(sc, models[m], l[k]), which);
         fprintf(f, "\n");
@@ -443,6 +443,45 @@ static void scenario_section(FILE *f, const struct results *r, json_t *sc, const
     plots_of(f, made, nmade, name);
 }
 
+/* An external model's row of the models table: the command bench ran (settings.externals,
+ * {port} as given) and its runtime's version (the entry's, or env.runtimes'). */
+static void external_row(FILE *f, const struct results *r, const char *model)
+{
+    static const struct {
+        const char *runtime, *words;
+    } runtimes[] = {{"node", "Node.js"}, {"go", "Go"}, {"python", "Python"}};
+    json_t *entry = NULL, *x;
+    size_t i;
+    json_array_foreach(json_object_get(json_object_get(r->root, "settings"), "externals"), i, x)
+    {
+        const char *name = json_string_value(json_object_get(x, "name"));
+        if (name && strcmp(name, model) == 0)
+            entry = x;
+    }
+    const char *command = json_string_value(json_object_get(entry, "command"));
+    const char *runtime = json_string_value(json_object_get(entry, "runtime"));
+    const char *version = json_string_value(json_object_get(entry, "version"));
+    if (!version && runtime)
+        version = json_string_value(
+            json_object_get(json_object_get(json_object_get(r->root, "env"), "runtimes"), runtime));
+    const char *words = runtime;
+    for (size_t k = 0; runtime && k < sizeof(runtimes) / sizeof(runtimes[0]); k++)
+        if (strcmp(runtimes[k].runtime, runtime) == 0)
+            words = runtimes[k].words;
+    fprintf(f, "| %s | an external model: `", model_title(model));
+    for (const char *c = command ? command : "(bench did not say)"; *c; c++) {
+        if (*c == '|') /* a pipe would end the cell */
+            fputc('\\', f);
+        fputc(*c == '\n' ? ' ' : *c, f);
+    }
+    fprintf(f,
+            "`%s%s%s%s%s | its own code, measured from outside: no stats line, so no "
+            "server-side counts |\n",
+            json_is_true(json_object_get(entry, "shipped")) ? ", shipped with echobench" : "",
+            words || version ? "; " : "", words ? words : "", words && version ? " " : "",
+            version ? version : "");
+}
+
 static void reading(FILE *f, const struct results *r, const char **models, size_t nm)
 {
     bool floor = false;
@@ -500,11 +539,14 @@ static void reading(FILE *f, const struct results *r, const char **models, size_
                     "thread on epoll echoing bytes as they come, this machine's loopback and "
                     "wake-up cost; the reference, never a model, never ranked.\n"
                   : "");
-    for (size_t m = 0; m < nm; m++)
+    for (size_t m = 0; m < nm; m++) {
+        if (model_external(models[m]))
+            external_row(f, r, models[m]);
         for (size_t k = 0; k < sizeof(model_notes) / sizeof(model_notes[0]); k++)
             if (strcmp(model_notes[k].model, models[m]) == 0)
-                fprintf(f, "| echo-%s | %s | %s |\n", models[m], model_notes[k].what,
+                fprintf(f, "| %s | %s | %s |\n", model_title(models[m]), model_notes[k].what,
                         model_notes[k].adds ? model_notes[k].adds : "(the lecture's own)");
+    }
 }
 
 int write_report(const struct results *r, const struct made_plot *made, size_t nmade,

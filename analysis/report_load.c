@@ -94,11 +94,12 @@ static void model_table(FILE *f, json_t *sc, const char *model, const char *x_la
             continue;
         if (!any)
             fprintf(f,
-                    "\necho-%s%s (rows: %s; latency in µs)\n\n| %s | offered | achieved | p50 | "
+                    "\n%s%s (rows: %s; latency in µs)\n\n| %s | offered | achieved | p50 | "
                     "p90 | p99 | p99.9 | service p99 | send lag p99 | due unsent | CPU µs/req |%s "
                     "marks |\n|---|---|---|---|---|---|---|---|---|---|---|%s---|\n",
-                    model, floor ? ", this machine's floor (the reference, not a model)" : "",
-                    x_label, x_label, vs ? " p99 vs floor |" : "", vs ? "---|" : "");
+                    model_title(model),
+                    floor ? ", this machine's floor (the reference, not a model)" : "", x_label,
+                    x_label, vs ? " p99 vs floor |" : "", vs ? "---|" : "");
         any = true;
         fprintf(f, "| %s |", label(pt));
         if (!point_measured(pt)) {
@@ -264,10 +265,10 @@ void write_load_section(FILE *f, const struct results *r, json_t *sc, const char
     human(jpath(cap, "rps"), a, sizeof(a));
     if (load && json_is_object(cap))
         fprintf(f,
-                "\nThe offered rates are shares of %s requests per second (echo-%s's capacity at "
+                "\nThe offered rates are shares of %s requests per second (%s's capacity at "
                 "%.0f connections, from the %s), the same for every model.\n",
                 a,
-                json_string_value(json_object_get(cap, "model"))
+                model_title(json_string_value(json_object_get(cap, "model")))
                     ? json_string_value(json_object_get(cap, "model"))
                     : "?",
                 jpath(cap, "connections"),
@@ -335,14 +336,14 @@ static void next_words(const struct capacity *lead, const struct capacity *secon
     int paired, ahead = capacity_ahead(lead, second, &paired);
     capacity_words(second, words, sizeof(words));
     if (lead->rounds < 2 || second->rounds < 2)
-        snprintf(buf, len, "; next, echo-%s (%s): one trial: cannot be told apart", name, words);
+        snprintf(buf, len, "; next, %s (%s): one trial: cannot be told apart", model_title(name),
+                 words);
     else if (capacity_distinct(lead, second))
-        snprintf(buf, len,
-                 "; ahead of the next, echo-%s (%s), in %d of %d rounds, the ranges apart", name,
-                 words, ahead, paired);
+        snprintf(buf, len, "; ahead of the next, %s (%s), in %d of %d rounds, the ranges apart",
+                 model_title(name), words, ahead, paired);
     else
-        snprintf(buf, len, "; ahead in %d of %d rounds: not distinguishable from echo-%s (%s)",
-                 ahead, paired, name, words);
+        snprintf(buf, len, "; ahead in %d of %d rounds: not distinguishable from %s (%s)", ahead,
+                 paired, model_title(name), words);
 }
 
 /* Within one target: who carried the most, whether the next is distinguishable, best
@@ -378,27 +379,28 @@ static void find_target(FILE *f, int *n, json_t *sc, const char **models, size_t
             human(c[m].rps, b, sizeof(b));
             if (!isnan(c[m].unknown_below))
                 human(c[m].unknown_below, r, sizeof(r));
-            at_b += (size_t)snprintf(
-                below + at_b, sizeof(below) - at_b, "%secho-%s (%s µs at %s req/s achieved%s%s%s)",
-                at_b ? ", " : "", models[m], a, b, r[0] ? "; unknown below " : "", r,
-                r[0] ? " req/s offered, the rates under it left out" : "");
+            at_b += (size_t)snprintf(below + at_b, sizeof(below) - at_b,
+                                     "%s%s (%s µs at %s req/s achieved%s%s%s)", at_b ? ", " : "",
+                                     model_title(models[m]), a, b, r[0] ? "; unknown below " : "",
+                                     r, r[0] ? " req/s offered, the rates under it left out" : "");
             if (c[m].contra_round && at_u < sizeof(undet)) {
                 human(c[m].contra_rps, a, sizeof(a));
-                at_u += (size_t)snprintf(undet + at_u, sizeof(undet) - at_u,
-                                         "%secho-%s (undetermined: round %d met up to %s)",
-                                         at_u ? ", " : "", models[m], c[m].contra_round, a);
+                at_u +=
+                    (size_t)snprintf(undet + at_u, sizeof(undet) - at_u,
+                                     "%s%s (undetermined: round %d met up to %s)", at_u ? ", " : "",
+                                     model_title(models[m]), c[m].contra_round, a);
             }
         } else if (at_n < sizeof(none)) {
-            at_n += (size_t)snprintf(none + at_n, sizeof(none) - at_n, "%secho-%s (%s)",
-                                     at_n ? "; " : "", models[m], c[m].why);
+            at_n += (size_t)snprintf(none + at_n, sizeof(none) - at_n, "%s%s (%s)",
+                                     at_n ? "; " : "", model_title(models[m]), c[m].why);
         }
         if (!isnan(c[m].missed_rps) && at_m < sizeof(missed)) {
             char a[32], b[32];
             human(c[m].missed_us, a, sizeof(a));
             human(c[m].missed_rps, b, sizeof(b));
             at_m += (size_t)snprintf(missed + at_m, sizeof(missed) - at_m,
-                                     "%secho-%s (p%g %s µs at %s req/s achieved)", at_m ? ", " : "",
-                                     models[m], t->percentile, a, b);
+                                     "%s%s (p%g %s µs at %s req/s achieved)", at_m ? ", " : "",
+                                     model_title(models[m]), t->percentile, a, b);
         }
     }
     if (ranked > 0) {
@@ -407,8 +409,8 @@ static void find_target(FILE *f, int *n, json_t *sc, const char **models, size_t
         char next[512] = "";
         if (ranked > 1)
             next_words(lead, &c[order[1]], models[order[1]], next, sizeof(next));
-        finding_line(f, n, "Within %s, echo-%s carried the most load: %s requests per second%s%s.",
-                     t->text, models[order[0]], words,
+        finding_line(f, n, "Within %s, %s carried the most load: %s requests per second%s%s.",
+                     t->text, model_title(models[order[0]]), words,
                      lead->rounds >= 2 ? " (the range of its rounds in brackets)" : "", next);
     }
     if (ranked > 1 || (ranked == 1 && at_b > 0)) {
@@ -424,13 +426,14 @@ static void find_target(FILE *f, int *n, json_t *sc, const char **models, size_t
                          best->rps / worst->rps);
             else
                 snprintf(ratio, sizeof(ratio), " (not distinguishable: no ratio)");
-            snprintf(against, sizeof(against), " against the least figure, echo-%s %s%s%s",
-                     models[order[ranked - 1]], words2, bound ? " (a lower bound)" : "", ratio);
+            snprintf(against, sizeof(against), " against the least figure, %s %s%s%s",
+                     model_title(models[order[ranked - 1]]), words2,
+                     bound ? " (a lower bound)" : "", ratio);
         }
         if (at_b > 0)
             snprintf(apart, sizeof(apart), "%sbelow the grid: %s", ranked > 1 ? "; " : " ", below);
-        finding_line(f, n, "Best against worst within %s: echo-%s %s%s%s.", t->text,
-                     models[order[0]], words, against, apart);
+        finding_line(f, n, "Best against worst within %s: %s %s%s%s.", t->text,
+                     model_title(models[order[0]]), words, against, apart);
     }
     if (at_m > 0)
         finding_line(
@@ -465,8 +468,8 @@ static void find_knees(FILE *f, int *n, json_t *sc, const char **models, size_t 
         if (k.usable == 0)
             continue;
         knee_text(sc, models[m], words, sizeof(words));
-        at += (size_t)snprintf(line + at, sizeof(line) - at, "%secho-%s %s", at ? "; " : "",
-                               models[m], words);
+        at += (size_t)snprintf(line + at, sizeof(line) - at, "%s%s %s", at ? "; " : "",
+                               model_title(models[m]), words);
     }
     if (at == 0 || at >= sizeof(line))
         return;
@@ -495,8 +498,8 @@ static void find_left_out(FILE *f, int *n, json_t *sc, const char *scenario, con
             point_usable(pt, why, sizeof(why), false);
             lagged |= point_lagged(pt) > 0;
             saturated |= point_lagged(pt) == 0;
-            at += (size_t)snprintf(line + at, sizeof(line) - at, "%secho-%s at %s (%s)",
-                                   at ? ", " : "", models[m], label(pt), why);
+            at += (size_t)snprintf(line + at, sizeof(line) - at, "%s%s at %s (%s)", at ? ", " : "",
+                                   model_title(models[m]), label(pt), why);
         }
     }
     if (at == 0 || at >= sizeof(line))
@@ -550,8 +553,8 @@ static void find_slow(FILE *f, int *n, json_t *sc, const char **models, size_t n
         }
         if (usable < 2) {
             if (measured > 0)
-                at_a += (size_t)snprintf(apart + at_a, sizeof(apart) - at_a, "%secho-%s (%s%s%s)",
-                                         at_a ? "; " : "", models[m],
+                at_a += (size_t)snprintf(apart + at_a, sizeof(apart) - at_a, "%s%s (%s%s%s)",
+                                         at_a ? "; " : "", model_title(models[m]),
                                          usable ? "one usable point only" : "no usable point",
                                          at_o ? "; left out: " : "", out);
             continue;
@@ -560,8 +563,8 @@ static void find_slow(FILE *f, int *n, json_t *sc, const char **models, size_t n
         human(med(first, "p99_us"), a, sizeof(a));
         human(med(last, "p99_us"), b, sizeof(b));
         at += (size_t)snprintf(
-            line + at, sizeof(line) - at, "%secho-%s %s µs at %s to %s µs at %s (%.1fx%s%s)",
-            at ? ", " : "", models[m], a, label(first), b, label(last),
+            line + at, sizeof(line) - at, "%s%s %s µs at %s to %s µs at %s (%.1fx%s%s)",
+            at ? ", " : "", model_title(models[m]), a, label(first), b, label(last),
             med(last, "p99_us") / med(first, "p99_us"), at_o ? "; left out: " : "", out);
     }
     if (at > 0 && at < sizeof(line))
