@@ -268,8 +268,8 @@ void write_load_section(FILE *f, const struct results *r, json_t *sc, const char
                 "\nThe offered rates are shares of %s requests per second (%s's capacity at "
                 "%.0f connections, from the %s), the same for every model.\n",
                 a,
-                model_title(json_string_value(json_object_get(cap, "model")))
-                    ? json_string_value(json_object_get(cap, "model"))
+                json_string_value(json_object_get(cap, "model"))
+                    ? model_title(json_string_value(json_object_get(cap, "model")))
                     : "?",
                 jpath(cap, "connections"),
                 json_string_value(json_object_get(cap, "source")) &&
