@@ -153,9 +153,14 @@ static void facts_of(json_t *trial, json_t *lg, const struct capacity_target *tg
         f->memory_kib = NAN; /* no reading with every connection up */
     double held = capacity_num(server, "max_concurrent");
     f->server_max = held;
-    f->held = held > 0 ? held
-                       : (isnan(f->established) ? 0 : f->established) +
-                             (isnan(f->active_up) ? 0 : f->active_up);
+    double seen =
+        (isnan(f->established) ? 0 : f->established) + (isnan(f->active_up) ? 0 : f->active_up);
+    /* Without a stats line (an external model) loadgen's count is bounded by the
+     * descriptors the server's tree held: what waits in its accept queue is loadgen's,
+     * not the server's. */
+    if (isnan(held) && f->fds_total > 0 && f->fds_total < seen)
+        seen = f->fds_total;
+    f->held = held > 0 ? held : seen;
 }
 
 /* Whether x is a count above 0 (NAN, unknown, is not). */
@@ -175,7 +180,9 @@ static bool near_limit(double have, double limit)
  * there is none, loadgen's view stands). */
 static bool server_took_all(const struct facts *f)
 {
-    return isnan(f->server_max) || f->server_max >= f->idle + IDLE_ACTIVE;
+    if (isnan(f->server_max)) /* no stats line: its tree's descriptors bound it */
+        return !(f->fds_total > 0) || f->fds_total >= f->idle + IDLE_ACTIVE;
+    return f->server_max >= f->idle + IDLE_ACTIVE;
 }
 
 /* The server's rejected count is its stats line's: a server without one (an external
@@ -379,6 +386,8 @@ static const char *cause_of(const struct facts *f, const struct capacity_machine
         return "loadgen";
     }
     if (!server_took_all(f)) {
+        /* Its own count, or without one what its tree's descriptors allow (f->held). */
+        double took = isnan(f->server_max) ? f->held : f->server_max;
         /* loadgen saw every one up, but the server had stopped taking them in before the
          * cap (its tree no longer grew): what it lacks were never in its accept queue.
          * A handshake whose last ACK arrives at a full queue is dropped on the server's
@@ -390,11 +399,10 @@ static const char *cause_of(const struct facts *f, const struct capacity_machine
                      "stopped taking more before the cap: the listen queue overflowed %.0f "
                      "times during the step (%.0f dropped), and a handshake dropped at a full "
                      "queue looks established to a silent client",
-                     f->idle + IDLE_ACTIVE, f->server_max, f->overflows,
-                     isnan(f->drops) ? 0 : f->drops);
+                     f->idle + IDLE_ACTIVE, took, f->overflows, isnan(f->drops) ? 0 : f->drops);
             return "listen_overflow";
         }
-        snprintf(why, len, "the server took in %.0f of %.0f at once %s", f->server_max,
+        snprintf(why, len, "the server took in %.0f of %.0f at once %s", took,
                  f->idle + IDLE_ACTIVE,
                  f->settle_capped ? "within the cap; it was still taking them in when the cap "
                                     "ran out"

@@ -53,8 +53,11 @@ async def serve(port):
     # readuntil fails once the data before the separator passes limit bytes, so a line
     # of MAX_LINE bytes, newline included, has MAX_LINE - 1 before it: that is the
     # limit. (The default, 65536, would let a line of 65537 bytes through.) The backlog
-    # is asyncio's default (100).
-    server = await asyncio.start_server(echo, "127.0.0.1", port, limit=MAX_LINE - 1)
+    # is the C models' 4096 (the kernel caps it at somaxconn), not asyncio's 100, which
+    # would make a burst of connects wait for SYN retries.
+    server = await asyncio.start_server(
+        echo, "127.0.0.1", port, limit=MAX_LINE - 1, backlog=4096
+    )
     async with server:
         await server.serve_forever()
 
