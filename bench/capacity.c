@@ -9,6 +9,7 @@
 #include "capacity.h"
 
 #include "evidence.h"
+#include "external.h"
 #include "hosts.h"
 #include "jsonio.h"
 
@@ -244,6 +245,8 @@ static void record_unrun(struct capacity_run *c, unsigned m, const struct point 
                            "label", p->label, "x", p->x, "connections", (int)p->connections, "idle",
                            (int)p->idle, "status", verdict, "note", why, "trials", "capacity",
                            capacity_unrun(p->idle, agents, &c->tg, verdict, why));
+    if (external_of(c->s->o, c->s->o->models[m]))
+        json_object_set_new(pt, "external", json_true());
     json_array_append_new(c->points, pt);
     r->verdict = verdict;
     r->cause[0] = '\0';
@@ -386,6 +389,14 @@ static unsigned step_models(struct capacity_run *c, int k, const struct point *p
         if (s->unavailable[m]) { /* it failed to start in a scenario before */
             r->verdict = "unavailable";
             snprintf(r->why, sizeof(r->why), "%s", s->unavailable_why[m]);
+        } else if (agents > 1 && external_of(s->o, s->o->models[m])) {
+            /* More agents go through the supervisor (agents.c), which starts the C models
+             * only: an external model runs beside one local loadgen. */
+            snprintf(why, sizeof(why),
+                     "capped: %u connections need %u local loadgen agents here (RLIMIT_NOFILE "
+                     "%lu each), and an external model runs beside one",
+                     p->idle + IDLE_ACTIVE, agents, (unsigned long)s->nofile);
+            record_unrun(c, m, p, agents, "capped", why);
         } else if (!memory_fits(r, p->idle, why, sizeof(why))) {
             record_unrun(c, m, p, agents, "skipped", why);
         } else if ((cause = tasks_predicted(c, r, p->idle, why, sizeof(why)))) {

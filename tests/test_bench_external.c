@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 static const char *const short_run[] = {
     "--no-floor", "--trials",    "1",           "--duration", "300ms",        "--warmup",
@@ -397,6 +398,38 @@ static void case_external_capacity_stops(void)
     teardown();
 }
 
+/* Past one loadgen's descriptors the capacity scenario needs more local agents, which
+ * run through the supervisor and start C models only: an external model's step there is
+ * capped, said so, and its ramp ends held at the step before. A copy of echo-epoll
+ * stands for echo-go; the test's RLIMIT_NOFILE of 700, which bench inherits, makes 1100
+ * need three agents. */
+static void case_external_capacity_agents(void)
+{
+    setup((const char *[]){"go=" ECHOBENCH_BIN_DIR "/echo-epoll", NULL});
+    struct rlimit lim = {700, 700};
+    CHECK(setrlimit(RLIMIT_NOFILE, &lim) == 0, "setrlimit: %s", strerror(errno));
+    const char *args[] = {"--no-floor",        "--duration", "200ms",       "--warmup", "100ms",
+                          "--models",          "go",         "--scenarios", "capacity", "--points",
+                          "capacity=200,1100", "--slo",      "p99=2s",      NULL};
+    struct run r;
+    run_bench(&r, args, 0, 0);
+    CHECK(r.status == 0, "exit %d: %s", r.status, r.err);
+    json_t *root = latest(), *sc = scenario(root, "capacity");
+    json_t *s200 = json_object_get(point_of(sc, "go", "200", NULL), "capacity");
+    CHECK(strcmp(str(s200, "verdict"), "held") == 0, "go at 200: %s", str(s200, "why"));
+    json_t *pt = point_of(sc, "go", "1100", NULL);
+    CHECK(json_is_true(json_object_get(pt, "external")), "the capped step is not external");
+    json_t *s1100 = json_object_get(pt, "capacity");
+    CHECK(strcmp(str(s1100, "verdict"), "capped") == 0 &&
+              strstr(str(s1100, "why"), "an external model runs beside one"),
+          "go at 1100: %s: %s", str(s1100, "verdict"), str(s1100, "why"));
+    json_t *m = json_object_get(json_object_get(sc, "models"), "go");
+    CHECK(strcmp(str(m, "verdict"), "capped") == 0 && strcmp(str(m, "held_step"), "200") == 0,
+          "go's verdict %s", str(m, "verdict"));
+    json_decref(root);
+    teardown();
+}
+
 /* More models than the 16 bench once took: 24 external ones (from a file) beside epoll,
  * each run. */
 static void case_external_many(void)
@@ -487,6 +520,7 @@ TEST_CASES({"external_never_listens", case_external_never_listens},
            {"external_many", case_external_many}, {"external_capacity", case_external_capacity},
            {"external_hosts_default", case_external_hosts_default},
            {"external_default", case_external_default},
-           {"external_capacity_stops", case_external_capacity_stops});
+           {"external_capacity_stops", case_external_capacity_stops},
+           {"external_capacity_agents", case_external_capacity_agents});
 
 TEST_MAIN()
