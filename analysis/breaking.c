@@ -321,7 +321,12 @@ static void breaks_cell(json_t *sc, const char *model, json_t *v, char *buf, siz
                   sizeof(step));
         snprintf(buf, len, "held up to the top (%s)", step);
     } else if (is(verdict, "capped")) {
-        snprintf(buf, len, "not run: capped by the budget%s", at);
+        const char *why = text_of(v, "why");
+        snprintf(buf, len, "not run: capped by %s%s",
+                 why && strstr(why, "external model runs beside one")
+                     ? "one loadgen (an external model)"
+                     : "the budget",
+                 at);
     } else if (is(verdict, "skipped")) {
         snprintf(buf, len, "not run: skipped (memory)%s", at);
     } else {
@@ -454,6 +459,20 @@ static void nofile_howto(FILE *f, json_t *sc, json_t *verdicts, const char **mod
             names, hard, want, want, want, want, want, want, want, want, nr_open);
 }
 
+/* Whether a capped model was capped by the one loadgen an external model runs beside
+ * (bench's why says so), not by the budget. */
+static bool capped_one_loadgen(json_t *verdicts, const char **models, size_t nm)
+{
+    for (size_t m = 0; m < nm; m++) {
+        json_t *v = json_object_get(verdicts, models[m]);
+        const char *why = text_of(v, "why");
+        if (is(text_of(v, "verdict"), "capped") && why &&
+            strstr(why, "external model runs beside one"))
+            return true;
+    }
+    return false;
+}
+
 /* What the budget or memory stopped before its ramp broke. */
 static void stopped_early(FILE *f, json_t *verdicts, const char **models, size_t nm)
 {
@@ -464,7 +483,12 @@ static void stopped_early(FILE *f, json_t *verdicts, const char **models, size_t
         return;
     fprintf(f, "\n");
     if (nc > 0)
-        fprintf(f, "Capped by the scenario's budget: %s. ", capped);
+        fprintf(f, "Capped by the scenario's budget%s: %s. ",
+                capped_one_loadgen(verdicts, models, nm)
+                    ? ", or for an external model by the one local loadgen it runs beside (its "
+                      "why says which)"
+                    : "",
+                capped);
     if (ns > 0)
         fprintf(f, "Skipped, the next step not fitting in the memory available: %s. ", skipped);
     fprintf(f,
