@@ -55,6 +55,27 @@ uint64_t rnd_below(uint64_t *s, uint64_t n)
     return rnd_next(s) % n;
 }
 
+void random_line(uint64_t *rs, char *buf, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i++) {
+        char c = (char)rnd_below(rs, 256);
+        buf[i] = c == '\n' ? 'n' : c;
+    }
+    buf[n - 1] = '\n';
+}
+
+void send_split(int fd, uint64_t *rs, const char *buf, size_t n, int how)
+{
+    size_t off = 0;
+    while (off < n) {
+        size_t piece = how == 0 ? n - off : how == 1 ? 1 : 1 + rnd_below(rs, 200);
+        if (piece > n - off)
+            piece = n - off;
+        cli_send(fd, buf + off, piece);
+        off += piece;
+    }
+}
+
 void raise_nofile(void)
 {
     struct rlimit rl;

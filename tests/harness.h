@@ -133,6 +133,14 @@ double now_s(void);
 uint64_t rnd_next(uint64_t *state);
 uint64_t rnd_below(uint64_t *state, uint64_t n);
 
+/* Fills buf with n-1 random bytes that are not newlines (NUL, CR and high bytes
+ * included), then a newline. */
+void random_line(uint64_t *rs, char *buf, size_t n);
+
+/* Sends buf (n bytes) to fd in the way how says: 0 whole, 1 byte by byte, else random
+ * pieces of 1 to 200 bytes. */
+void send_split(int fd, uint64_t *rs, const char *buf, size_t n, int how);
+
 /* Raises this process's descriptor limit (tests open many clients). */
 void raise_nofile(void);
 

@@ -84,30 +84,6 @@ static void stop(struct srv *s)
     CHECK(took < 2.0, "%s took %.2f s to end after SIGTERM", s->name, took);
 }
 
-/* Fills buf with n-1 random bytes that are not newlines (NUL, CR and high bytes
- * included), then a newline. */
-static void random_line(uint64_t *rs, char *buf, size_t n)
-{
-    for (size_t i = 0; i + 1 < n; i++) {
-        char c = (char)rnd_below(rs, 256);
-        buf[i] = c == '\n' ? 'n' : c;
-    }
-    buf[n - 1] = '\n';
-}
-
-/* Sends buf in the way how says: 0 whole, 1 byte by byte, else random pieces. */
-static void send_split(int fd, uint64_t *rs, const char *buf, size_t n, int how)
-{
-    size_t off = 0;
-    while (off < n) {
-        size_t piece = how == 0 ? n - off : how == 1 ? 1 : 1 + rnd_below(rs, 200);
-        if (piece > n - off)
-            piece = n - off;
-        cli_send(fd, buf + off, piece);
-        off += piece;
-    }
-}
-
 /* Sends buf (n bytes) and checks that exactly it comes back. */
 static void echo_bytes(int fd, const char *buf, size_t n, const char *what)
 {
