@@ -735,7 +735,7 @@ static void end_server(pid_t pid, bool gone, int processes, int *status, struct 
                  (double)(STOP_TIMEOUT_NS + (uint64_t)processes * STOP_PER_PROCESS_NS) / 1e9);
     } else if (!gone && r->status == RUN_OK && !stopped_well(ext, *status)) {
         r->status = RUN_CRASHED;
-        describe_exit(r->detail, sizeof(r->detail), "the server, stopping,", *status);
+        describe_exit(r->detail, sizeof(r->detail), ext ? who : "the server, stopping,", *status);
     }
     /* An external model's whole group had the SIGTERM: what is left of it gets the
      * same grace as its leader, not the minute a C model's reaped children get. */
