@@ -143,33 +143,26 @@ static double estimate_s(const struct capacity_run *c, const struct ramp *r, uns
     return fixed + (open < most ? open : most);
 }
 
-/* Whether the step fits in available memory, from the model's last step held: its
- * memory per connection and the kernel's, times the connections, with a margin. */
+/* Whether the step fits in available memory, from the model's last step held: what a
+ * connection cost there (capacity_memory_each_kib) times the connections, with a
+ * margin. */
 static bool memory_fits(const struct ramp *r, unsigned idle, char *why, size_t len)
 {
+    char basis[320];
     if (!r->held)
         return true;
-    double per = capacity_num(r->held, "memory_per_connection_bytes");
-    double kernel = capacity_num(r->held, "kernel_tcp_kib"), conns = capacity_num(r->held, "held");
-    double machine = capacity_num(r->held, "machine_memory_per_connection_bytes");
-    if (isnan(per))
+    double each_kib = capacity_memory_each_kib(r->held, basis, sizeof(basis));
+    if (isnan(each_kib))
         return true;
-    double kernel_per = kernel > 0 && conns > 0 ? kernel / conns : 0;
-    /* The machine's figure has the kernel's and loadgen's share in it; the tree's plus
-     * the TCP memory may be the larger where MemAvailable barely moved. */
-    double each_kib = per / 1024 + kernel_per;
-    if (machine / 1024 > each_kib)
-        each_kib = machine / 1024;
     double need_kib = each_kib * (idle + IDLE_ACTIVE) * MEMORY_MARGIN;
     long avail = evidence_meminfo_kib("MemAvailable");
     if (avail < 0 || need_kib <= (double)avail)
         return true;
     snprintf(why, len,
-             "skipped: %u connections at %.0f B each in the server and %.2f KiB in the kernel, "
-             "%.0f B each in the machine's MemAvailable (as at %s; the larger counts), with a "
-             "margin of %.1f, need %.0f MiB, and %.0f MiB is available",
-             idle + IDLE_ACTIVE, per, kernel_per, isnan(machine) ? 0 : machine, r->held_label,
-             MEMORY_MARGIN, need_kib / 1024, (double)avail / 1024);
+             "skipped: %u connections at %s, as at %s, with a margin of %.1f, need %.0f MiB, "
+             "and %.0f MiB is available",
+             idle + IDLE_ACTIVE, basis, r->held_label, MEMORY_MARGIN, need_kib / 1024,
+             (double)avail / 1024);
     return false;
 }
 

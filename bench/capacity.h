@@ -36,6 +36,16 @@ json_t *capacity_judge(json_t *trial, json_t *lg, const struct capacity_target *
 json_t *capacity_unrun(unsigned idle, unsigned agents, const struct capacity_target *tg,
                        const char *verdict, const char *why);
 
+/* What a connection of a held step (its capacity object) costs, in KiB: the tree's
+ * memory per connection and the kernel's TCP memory per connection, or the machine's
+ * (MemAvailable's fall over the connections held) where that is the larger and the fall is
+ * past the machine's noise (its machine_memory_noise_kib: 1% of MemAvailable before, at
+ * least 64 MiB). Under it the fall is the rest of the machine's doing as much as the
+ * step's (other processes, the page cache), and over a small step it would be multiplied
+ * by a large one. basis gets which counted, with the numbers. NAN when the tree's figure
+ * is unknown. */
+double capacity_memory_each_kib(json_t *held, char *basis, size_t len);
+
 /* obj's number at key, or NAN when it is none. */
 double capacity_num(json_t *obj, const char *key);
 

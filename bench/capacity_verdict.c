@@ -17,6 +17,8 @@
 #define NOFILE_NEAR       8        /* within this many of its soft limit a table is full */
 #define TASKS_NEAR        0.02     /* within this share of a task limit, it was reached */
 #define MEMORY_LOW        0.05     /* MemAvailable under this share of before: memory ran out */
+#define MACHINE_NOISE     0.01     /* of MemAvailable before: a drop under it is the machine's */
+#define MACHINE_NOISE_MIN (64.0 * 1024) /* KiB: and under this, whatever the machine's size */
 
 void capacity_target_of(const struct bench_opts *o, struct capacity_target *t)
 {
@@ -85,6 +87,46 @@ double capacity_num(json_t *obj, const char *key)
 {
     json_t *v = json_object_get(obj, key);
     return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+/* The machine's noise: what MemAvailable (before KiB) moves by of the rest of the
+ * machine's doing in a step's time, MACHINE_NOISE of it, at least MACHINE_NOISE_MIN. */
+static double machine_noise_kib(double before)
+{
+    return before > 0 && MACHINE_NOISE * before > MACHINE_NOISE_MIN ? MACHINE_NOISE * before
+                                                                    : MACHINE_NOISE_MIN;
+}
+
+double capacity_memory_each_kib(json_t *held, char *basis, size_t len)
+{
+    double per = capacity_num(held, "memory_per_connection_bytes");
+    double kernel = capacity_num(held, "kernel_tcp_kib"), conns = capacity_num(held, "held");
+    double drop = capacity_num(held, "machine_memory_kib");
+    double machine = capacity_num(held, "machine_memory_per_connection_bytes");
+    double noise = capacity_num(held, "machine_memory_noise_kib");
+    if (isnan(per))
+        return NAN;
+    if (isnan(noise)) /* a record from before the field: the same rule */
+        noise = machine_noise_kib(
+            capacity_num(json_object_get(held, "evidence"), "mem_available_kib_before"));
+    double kernel_per = kernel > 0 && conns > 0 ? kernel / conns : 0;
+    double each_kib = per / 1024 + kernel_per;
+    int n = snprintf(basis, len, "%.0f B each in the server and %.2f KiB in the kernel", per,
+                     kernel_per);
+    if (n < 0 || (size_t)n >= len || isnan(machine) || isnan(drop))
+        return each_kib;
+    if (drop < noise) {
+        snprintf(basis + n, len - (size_t)n,
+                 " (the machine's MemAvailable fell %.1f MiB, within its noise of %.0f MiB, "
+                 "and does not count)",
+                 drop / 1024, noise / 1024);
+        return each_kib;
+    }
+    snprintf(basis + n, len - (size_t)n,
+             ", %.0f B each in the machine's MemAvailable (a fall of %.1f MiB; the larger "
+             "counts)",
+             machine, drop / 1024);
+    return machine / 1024 > each_kib ? machine / 1024 : each_kib;
 }
 
 static json_t *num_json(double v, int digits)
@@ -471,6 +513,9 @@ static json_t *step_json(const struct facts *f, const struct capacity_target *tg
         json_object_set_new(c, "machine_memory_kib", num_json(machine, -1));
         json_object_set_new(c, "machine_memory_per_connection_bytes",
                             num_json(f->held > 0 ? machine * 1024 / f->held : NAN, 1));
+        json_object_set_new(
+            c, "machine_memory_noise_kib",
+            num_json(f->mem_before >= 0 ? machine_noise_kib(f->mem_before) : NAN, -1));
     }
     return c;
 }
@@ -491,7 +536,8 @@ json_t *capacity_unrun(unsigned idle, unsigned agents, const struct capacity_tar
                                           "connect_s",
                                           "most_held",
                                           "machine_memory_kib",
-                                          "machine_memory_per_connection_bytes"};
+                                          "machine_memory_per_connection_bytes",
+                                          "machine_memory_noise_kib"};
     json_t *c =
         json_pack("{s:s,s:n,s:s,s:i,s:i,s:f}", "verdict", verdict, "cause", "why", why, "agents",
                   (int)agents, "requested", (int)(idle + IDLE_ACTIVE), "target_us", tg->bound_us);

@@ -139,6 +139,12 @@ static void check_step_fields(json_t *step)
           "no status or detail in the evidence");
     CHECK(num(ev, "idle_requested") + 16 == num(step, "requested"), "requested %g for %g idle",
           num(step, "requested"), num(ev, "idle_requested"));
+    /* The machine's noise: 1% of MemAvailable before, 64 MiB at least. */
+    double before = num(ev, "mem_available_kib_before"), noise = before / 100;
+    CHECK(fabs(num(step, "machine_memory_noise_kib") - (noise > 64 * 1024 ? noise : 64 * 1024)) <=
+              1,
+          "machine_memory_noise_kib %g with %g KiB available before",
+          num(step, "machine_memory_noise_kib"), before);
 }
 
 /* A step's trial has every reading of the evidence (docs/bench.md), null where it was not
