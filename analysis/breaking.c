@@ -192,14 +192,14 @@ static double at_held_step(json_t *sc, const char *model, json_t *v, const char 
     return x;
 }
 
-/* Whether model's machine memory at its last step held is within the machine's noise:
- * MemAvailable fell by less than bench's machine_memory_noise_kib for the step. False
- * where either is not there (a bench.json from before the field). */
-static bool machine_within_noise(json_t *sc, const char *model, json_t *v)
+/* Whether model's machine memory at its last step held is within bench's allowance for
+ * the rest of the machine: MemAvailable fell by less than machine_memory_allowance_kib,
+ * or rose. False where either is not there (a bench.json from before the field). */
+static bool machine_within_allowance(json_t *sc, const char *model, json_t *v)
 {
     double fall = at_held_step(sc, model, v, "machine_memory_kib");
-    double noise = at_held_step(sc, model, v, "machine_memory_noise_kib");
-    return !isnan(fall) && !isnan(noise) && fall < noise;
+    double allowance = at_held_step(sc, model, v, "machine_memory_allowance_kib");
+    return !isnan(fall) && !isnan(allowance) && fall <= allowance;
 }
 
 /* The step at which model held most connections at once (its first, if several), or
@@ -346,7 +346,7 @@ static void breaks_cell(json_t *sc, const char *model, json_t *v, char *buf, siz
 
 /* Which of the figures bench added after its review a row of the table shows. */
 struct shown {
-    bool at_once, predicted, machine, noise, connect;
+    bool at_once, predicted, machine, allowance, connect;
 };
 
 /* What the table's columns are, under it: the sentences on the most held at once, the
@@ -373,10 +373,10 @@ static void table_legend(FILE *f, struct shown sh)
                    "from before the server started to every connection up, over the connections "
                    "held: both ends of loopback and the kernel included (sockets, stacks, page "
                    "tables), loadgen's own too.");
-    if (sh.noise)
-        fprintf(f, " In parentheses: MemAvailable fell by less than the machine's noise (1%% of "
-                   "it, 64 MiB at least), so the figure may be the rest of the machine's doing "
-                   "as much as the step's; bench's memory estimates leave it out.");
+    if (sh.allowance)
+        fprintf(f, " In parentheses: MemAvailable fell by no more than the 64 MiB bench leaves "
+                   "to the rest of the machine (or rose: \"rose\"), so bench's estimate for a "
+                   "next step did not use it; the figure may still be the step's own.");
     fprintf(f,
             " Time to open, of the last step held: the idle connections' opening%s, with "
             "their rate.\n",
@@ -393,7 +393,7 @@ static void verdicts_table(FILE *f, json_t *sc, json_t *verdicts, const char **m
         sh.at_once |= !isnan(most_held_beyond(v));
         sh.predicted |= capacity_predicted(sc, models[m]);
         sh.machine |= !isnan(at_held_step(sc, models[m], v, "machine_memory_per_connection_bytes"));
-        sh.noise |= machine_within_noise(sc, models[m], v);
+        sh.allowance |= machine_within_allowance(sc, models[m], v);
         sh.connect |= !isnan(at_held_step(sc, models[m], v, "connect_s"));
     }
     fprintf(f,
@@ -410,8 +410,10 @@ static void verdicts_table(FILE *f, json_t *sc, json_t *verdicts, const char **m
             per_connection_text(
                 at_held_step(sc, models[m], v, "machine_memory_per_connection_bytes"), machine_mem,
                 sizeof(machine_mem));
-            bool noise = machine_within_noise(sc, models[m], v);
-            snprintf(host, sizeof(host), noise ? " (%s) |" : " %s |", machine_mem);
+            bool within = machine_within_allowance(sc, models[m], v);
+            if (within && !(at_held_step(sc, models[m], v, "machine_memory_kib") > 0))
+                snprintf(machine_mem, sizeof(machine_mem), "rose");
+            snprintf(host, sizeof(host), within ? " (%s) |" : " %s |", machine_mem);
         }
         open_text(v, open, sizeof(open));
         fprintf(f, "| %s | %s | %s | %s | %s |%s %s |\n", model_title(models[m]), held, breaks,
@@ -732,9 +734,10 @@ json_t *breaking_json(const struct results *r)
         double machine = at_held_step(sc, models[m], v, "machine_memory_per_connection_bytes");
         if (!isnan(machine))
             json_object_set_new(row, "machine_memory_per_connection_bytes", json_real(machine));
-        if (!isnan(at_held_step(sc, models[m], v, "machine_memory_noise_kib")))
-            json_object_set_new(row, "machine_memory_within_noise",
-                                json_boolean(machine_within_noise(sc, models[m], v)));
+        if (!isnan(at_held_step(sc, models[m], v, "machine_memory_allowance_kib")) &&
+            !isnan(at_held_step(sc, models[m], v, "machine_memory_kib")))
+            json_object_set_new(row, "machine_memory_within_allowance",
+                                json_boolean(machine_within_allowance(sc, models[m], v)));
         json_array_append_new(out, row);
     }
     return out;

@@ -133,6 +133,9 @@ struct limits_evidence {
     long uid_tasks_peak; /* tasks of bench's (the server's) uid at full readings, when counted */
     long listen_overflows, listen_drops;       /* TcpExt, over the run (at the start: before) */
     long tcp_mem_before_kib, tcp_mem_peak_kib; /* sockstat's TCP mem: before, at full readings */
+    /* The kernel's own memory (meminfo's SUnreclaim, KernelStack and PageTables): before,
+     * and at the last full reading (every connection up). */
+    long kernel_mem_before_kib, kernel_mem_primed_kib;
 };
 
 /* What the server's process tree used, read from /proc and from wait4. */

@@ -36,14 +36,16 @@ json_t *capacity_judge(json_t *trial, json_t *lg, const struct capacity_target *
 json_t *capacity_unrun(unsigned idle, unsigned agents, const struct capacity_target *tg,
                        const char *verdict, const char *why);
 
-/* What a connection of a held step (its capacity object) costs, in KiB: the tree's
- * memory per connection and the kernel's TCP memory per connection, or the machine's
- * (MemAvailable's fall over the connections held) where that is the larger and the fall is
- * past the machine's noise (its machine_memory_noise_kib: 1% of MemAvailable before, at
- * least 64 MiB). Under it the fall is the rest of the machine's doing as much as the
- * step's (other processes, the page cache), and over a small step it would be multiplied
- * by a large one. basis gets which counted, with the numbers. NAN when the tree's figure
- * is unknown. */
+/* What a connection of a held step (its capacity object) costs, in KiB: the larger of
+ * the server's and kernel's (the tree's memory per connection, with the rise of the
+ * kernel's own memory, kernel_memory_kib, and its TCP buffers, kernel_tcp_kib, over the
+ * connections held) and the machine's (MemAvailable's fall, machine_memory_kib, less an
+ * allowance of 64 MiB for the rest of the machine, machine_memory_allowance_kib, over the
+ * connections held; none under it). The kernel's own memory (unreclaimable slab, stacks,
+ * page tables) barely moves with the page cache or other processes' pages, which a fall
+ * of MemAvailable over a small step carries and a large step would multiply. basis gets
+ * the figures and which counted. NAN when the tree's figure or the connections held are
+ * unknown. */
 double capacity_memory_each_kib(json_t *held, char *basis, size_t len);
 
 /* obj's number at key, or NAN when it is none. */

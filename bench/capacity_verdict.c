@@ -17,8 +17,8 @@
 #define NOFILE_NEAR       8        /* within this many of its soft limit a table is full */
 #define TASKS_NEAR        0.02     /* within this share of a task limit, it was reached */
 #define MEMORY_LOW        0.05     /* MemAvailable under this share of before: memory ran out */
-#define MACHINE_NOISE     0.01     /* of MemAvailable before: a drop under it is the machine's */
-#define MACHINE_NOISE_MIN (64.0 * 1024) /* KiB: and under this, whatever the machine's size */
+#define MACHINE_ALLOWANCE                                                                          \
+    (64.0 * 1024) /* KiB of MemAvailable's fall left to the rest of the machine */
 
 void capacity_target_of(const struct bench_opts *o, struct capacity_target *t)
 {
@@ -77,7 +77,7 @@ struct facts {
     double mem_primed; /* MemAvailable at the reading with every connection up */
     double cg_max, cg_peak, cg_events, uid_tasks;
     double fds_max, fds_total, nofile_soft, nofile_hard, nproc, tasks_peak, mem_before, mem_lowest,
-        overflows, drops, tcp_before, tcp_peak;
+        overflows, drops, tcp_before, tcp_peak, kernel_before, kernel_primed;
     const char *fds_role;
     double addr_unavailable, fd_limit, threads, processes, held, memory_kib, per_conn;
     json_t *rejected_for, *setup_errors;
@@ -89,44 +89,37 @@ double capacity_num(json_t *obj, const char *key)
     return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
-/* The machine's noise: what MemAvailable (before KiB) moves by of the rest of the
- * machine's doing in a step's time, MACHINE_NOISE of it, at least MACHINE_NOISE_MIN. */
-static double machine_noise_kib(double before)
-{
-    return before > 0 && MACHINE_NOISE * before > MACHINE_NOISE_MIN ? MACHINE_NOISE * before
-                                                                    : MACHINE_NOISE_MIN;
-}
-
 double capacity_memory_each_kib(json_t *held, char *basis, size_t len)
 {
     double per = capacity_num(held, "memory_per_connection_bytes");
-    double kernel = capacity_num(held, "kernel_tcp_kib"), conns = capacity_num(held, "held");
-    double drop = capacity_num(held, "machine_memory_kib");
-    double machine = capacity_num(held, "machine_memory_per_connection_bytes");
-    double noise = capacity_num(held, "machine_memory_noise_kib");
-    if (isnan(per))
+    double conns = capacity_num(held, "held"), tcp = capacity_num(held, "kernel_tcp_kib");
+    double kernel = capacity_num(held, "kernel_memory_kib");
+    double fall = capacity_num(held, "machine_memory_kib");
+    if (isnan(per) || !(conns > 0))
         return NAN;
-    if (isnan(noise)) /* a record from before the field: the same rule */
-        noise = machine_noise_kib(
-            capacity_num(json_object_get(held, "evidence"), "mem_available_kib_before"));
-    double kernel_per = kernel > 0 && conns > 0 ? kernel / conns : 0;
-    double each_kib = per / 1024 + kernel_per;
-    int n = snprintf(basis, len, "%.0f B each in the server and %.2f KiB in the kernel", per,
-                     kernel_per);
-    if (n < 0 || (size_t)n >= len || isnan(machine) || isnan(drop))
-        return each_kib;
-    if (drop < noise) {
-        snprintf(basis + n, len - (size_t)n,
-                 " (the machine's MemAvailable fell %.1f MiB, within its noise of %.0f MiB, "
-                 "and does not count)",
-                 drop / 1024, noise / 1024);
-        return each_kib;
+    double tcp_per = tcp > 0 ? tcp / conns : 0, kernel_per = kernel > 0 ? kernel / conns : 0;
+    double excess = isnan(fall) ? NAN : fall - MACHINE_ALLOWANCE;
+    double excess_per = excess > 0 ? excess / conns : 0;
+    double each_kib = per / 1024 + tcp_per + kernel_per;
+    bool machine = excess_per > each_kib;
+    int n = snprintf(basis, len,
+                     "%.0f B each in the server, %.2f KiB in the kernel's own memory and %.2f KiB "
+                     "in its TCP buffers",
+                     per, isnan(kernel) ? 0 : kernel_per, tcp_per);
+    if (n > 0 && (size_t)n < len && !isnan(fall)) {
+        if (fall > MACHINE_ALLOWANCE)
+            snprintf(basis + n, len - (size_t)n,
+                     ", or %.2f KiB each of the machine's MemAvailable (its fall of %.1f MiB less "
+                     "the %.0f MiB left to the rest of the machine); the larger, the %s, counts",
+                     excess_per, fall / 1024, MACHINE_ALLOWANCE / 1024,
+                     machine ? "machine's" : "server's and kernel's");
+        else
+            snprintf(basis + n, len - (size_t)n,
+                     " (the machine's MemAvailable %s %.1f MiB, within the %.0f MiB left to the "
+                     "rest of the machine)",
+                     fall < 0 ? "rose" : "fell", fabs(fall) / 1024, MACHINE_ALLOWANCE / 1024);
     }
-    snprintf(basis + n, len - (size_t)n,
-             ", %.0f B each in the machine's MemAvailable (a fall of %.1f MiB; the larger "
-             "counts)",
-             machine, drop / 1024);
-    return machine / 1024 > each_kib ? machine / 1024 : each_kib;
+    return machine ? excess_per : each_kib;
 }
 
 static json_t *num_json(double v, int digits)
@@ -184,6 +177,8 @@ static void facts_of(json_t *trial, json_t *lg, const struct capacity_target *tg
     f->drops = capacity_num(lim, "listen_drops");
     f->tcp_before = capacity_num(lim, "tcp_mem_kib_before");
     f->tcp_peak = capacity_num(lim, "tcp_mem_kib_peak");
+    f->kernel_before = capacity_num(lim, "kernel_mem_kib_before");
+    f->kernel_primed = capacity_num(lim, "kernel_mem_kib_primed");
     f->setup_errors = json_object_get(json_object_get(lg, "requests"), "setup_errors");
     f->addr_unavailable = capacity_num(f->setup_errors, "addr_unavailable");
     f->fd_limit = capacity_num(f->setup_errors, "fd_limit");
@@ -513,9 +508,14 @@ static json_t *step_json(const struct facts *f, const struct capacity_target *tg
         json_object_set_new(c, "machine_memory_kib", num_json(machine, -1));
         json_object_set_new(c, "machine_memory_per_connection_bytes",
                             num_json(f->held > 0 ? machine * 1024 / f->held : NAN, 1));
-        json_object_set_new(
-            c, "machine_memory_noise_kib",
-            num_json(f->mem_before >= 0 ? machine_noise_kib(f->mem_before) : NAN, -1));
+        json_object_set_new(c, "machine_memory_allowance_kib",
+                            json_integer((json_int_t)MACHINE_ALLOWANCE));
+        /* The kernel's own memory's rise (sockets' slab, stacks, page tables): both ends
+         * of loopback, system-wide, but not the page cache's or other processes' pages. */
+        double kernel_mem = f->kernel_before >= 0 && f->kernel_primed >= 0
+                                ? f->kernel_primed - f->kernel_before
+                                : NAN;
+        json_object_set_new(c, "kernel_memory_kib", num_json(kernel_mem, -1));
     }
     return c;
 }
@@ -537,7 +537,8 @@ json_t *capacity_unrun(unsigned idle, unsigned agents, const struct capacity_tar
                                           "most_held",
                                           "machine_memory_kib",
                                           "machine_memory_per_connection_bytes",
-                                          "machine_memory_noise_kib"};
+                                          "machine_memory_allowance_kib",
+                                          "kernel_memory_kib"};
     json_t *c =
         json_pack("{s:s,s:n,s:s,s:i,s:i,s:f}", "verdict", verdict, "cause", "why", why, "agents",
                   (int)agents, "requested", (int)(idle + IDLE_ACTIVE), "target_us", tg->bound_us);

@@ -66,6 +66,15 @@ static long tcp_mem_kib(void)
     return strtol(mem + 5, NULL, 10) * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
+/* The kernel's own memory, which the page cache and other processes' pages barely move:
+ * unreclaimable slab (sockets, inodes, epoll items), kernel stacks and page tables. */
+static long kernel_mem_kib(void)
+{
+    long slab = evidence_meminfo_kib("SUnreclaim"), stacks = evidence_meminfo_kib("KernelStack");
+    long tables = evidence_meminfo_kib("PageTables");
+    return slab < 0 || stacks < 0 || tables < 0 ? -1 : slab + stacks + tables;
+}
+
 /* The tasks on the machine: /proc/loadavg's "running/total". */
 long evidence_machine_tasks(void)
 {
@@ -108,6 +117,8 @@ void evidence_begin(struct limits_evidence *e)
     e->listen_drops = tcpext("ListenDrops");
     e->tcp_mem_before_kib = tcp_mem_kib();
     e->tcp_mem_peak_kib = -1;
+    e->kernel_mem_before_kib = kernel_mem_kib();
+    e->kernel_mem_primed_kib = -1;
 }
 
 /* Each process of group pgid's descriptors: the most one held (and its limits), and
@@ -152,8 +163,10 @@ void evidence_reading(struct limits_evidence *e, pid_t pgid, bool procs, bool fu
         e->mem_available_lowest_kib = avail;
     if (pgid > 0 && procs)
         read_processes(e, pgid);
-    if (full)
+    if (full) {
         e->mem_available_primed_kib = avail;
+        e->kernel_mem_primed_kib = kernel_mem_kib();
+    }
     long max, cur, events;
     if (pgid > 0 && evidence_cgroup_pids(pgid, &max, &cur, &events)) {
         e->cgroup_pids_max = max;
@@ -233,6 +246,8 @@ json_t *evidence_json(const struct limits_evidence *e)
         {"listen_drops", e->listen_drops},
         {"tcp_mem_kib_before", e->tcp_mem_before_kib},
         {"tcp_mem_kib_peak", e->tcp_mem_peak_kib},
+        {"kernel_mem_kib_before", e->kernel_mem_before_kib},
+        {"kernel_mem_kib_primed", e->kernel_mem_primed_kib},
         {"cgroup_pids_max", e->cgroup_pids_max},
         {"cgroup_pids_peak", e->cgroup_pids_peak},
         {"cgroup_pids_events_max", e->cgroup_pids_events_max},
