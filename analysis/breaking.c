@@ -375,8 +375,10 @@ static void table_legend(FILE *f, struct shown sh)
                    "tables), loadgen's own too.");
     if (sh.allowance)
         fprintf(f, " In parentheses: MemAvailable fell by no more than the 64 MiB bench leaves "
-                   "to the rest of the machine (or rose: \"rose\"), so bench's estimate for a "
-                   "next step did not use it; the figure may still be the step's own.");
+                   "to the rest of the machine (or rose: \"rose\"), so the fall adds nothing to "
+                   "bench's estimate for a next step, which counts a fall only past the 64 MiB, "
+                   "less it, where that is larger than the server's and the kernel's own; the "
+                   "figure may still be the step's own.");
     fprintf(f,
             " Time to open, of the last step held: the idle connections' opening%s, with "
             "their rate.\n",
@@ -411,7 +413,7 @@ static void verdicts_table(FILE *f, json_t *sc, json_t *verdicts, const char **m
                 at_held_step(sc, models[m], v, "machine_memory_per_connection_bytes"), machine_mem,
                 sizeof(machine_mem));
             bool within = machine_within_allowance(sc, models[m], v);
-            if (within && !(at_held_step(sc, models[m], v, "machine_memory_kib") > 0))
+            if (within && at_held_step(sc, models[m], v, "machine_memory_kib") < 0)
                 snprintf(machine_mem, sizeof(machine_mem), "rose");
             snprintf(host, sizeof(host), within ? " (%s) |" : " %s |", machine_mem);
         }

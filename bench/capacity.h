@@ -38,14 +38,13 @@ json_t *capacity_unrun(unsigned idle, unsigned agents, const struct capacity_tar
 
 /* What a connection of a held step (its capacity object) costs, in KiB: the larger of
  * the server's and kernel's (the tree's memory per connection, with the rise of the
- * kernel's own memory, kernel_memory_kib, and its TCP buffers, kernel_tcp_kib, over the
- * connections held) and the machine's (MemAvailable's fall, machine_memory_kib, less an
- * allowance of 64 MiB for the rest of the machine, machine_memory_allowance_kib, over the
- * connections held; none under it). The kernel's own memory (unreclaimable slab, stacks,
- * page tables) barely moves with the page cache or other processes' pages, which a fall
- * of MemAvailable over a small step carries and a large step would multiply. basis gets
- * the figures and which counted. NAN when the tree's figure or the connections held are
- * unknown. */
+ * kernel's own memory, kernel_memory_kib, and its TCP buffers, kernel_tcp_kib, less an
+ * allowance of 64 MiB for the rest of the machine, over the connections held) and the
+ * machine's (MemAvailable's fall, machine_memory_kib, less the same allowance,
+ * machine_memory_allowance_kib, over the connections held; none within it). Both are the
+ * whole machine's readings: what other processes took meanwhile is in them, and over a
+ * small step a large step would multiply it. basis gets the figures and which counted.
+ * NAN when the tree's figure or the connections held are unknown. */
 double capacity_memory_each_kib(json_t *held, char *basis, size_t len);
 
 /* obj's number at key, or NAN when it is none. */

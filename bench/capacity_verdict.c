@@ -97,15 +97,18 @@ double capacity_memory_each_kib(json_t *held, char *basis, size_t len)
     double fall = capacity_num(held, "machine_memory_kib");
     if (isnan(per) || !(conns > 0))
         return NAN;
+    /* Both the kernel's and MemAvailable are the whole machine's: the rest of the
+     * machine's threads, sockets and pages are in them too, and get the allowance. */
     double tcp_per = tcp > 0 ? tcp / conns : 0, kernel_per = kernel > 0 ? kernel / conns : 0;
+    double kernel_excess = (kernel > 0 ? kernel : 0) + (tcp > 0 ? tcp : 0) - MACHINE_ALLOWANCE;
     double excess = isnan(fall) ? NAN : fall - MACHINE_ALLOWANCE;
     double excess_per = excess > 0 ? excess / conns : 0;
-    double each_kib = per / 1024 + tcp_per + kernel_per;
+    double each_kib = per / 1024 + (kernel_excess > 0 ? kernel_excess / conns : 0);
     bool machine = excess_per > each_kib;
     int n = snprintf(basis, len,
-                     "%.0f B each in the server, %.2f KiB in the kernel's own memory and %.2f KiB "
-                     "in its TCP buffers",
-                     per, isnan(kernel) ? 0 : kernel_per, tcp_per);
+                     "%.0f B each in the server, and %.2f KiB in the kernel's own memory and %.2f "
+                     "KiB in its TCP buffers, less the %.0f MiB left to the rest of the machine",
+                     per, kernel_per, tcp_per, MACHINE_ALLOWANCE / 1024);
     if (n > 0 && (size_t)n < len && !isnan(fall)) {
         if (fall > MACHINE_ALLOWANCE)
             snprintf(basis + n, len - (size_t)n,

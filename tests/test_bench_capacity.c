@@ -385,8 +385,8 @@ static void case_capacity_memory(void)
  * part and twice the 1.33 s cap to open 50,000 at the rate 1,000 opened at (3.4 s), do not
  * fit in what is left (1.9 s). The steps are 1,000 and 50,000, not 100 and 200,000: the
  * memory estimate multiplies what the machine gave a step by the next step's connections
- * over its own, and what other tests take of the machine meanwhile (up to about 400 MiB
- * here) must not skip the step first. */
+ * over its own, and what other tests take of the machine meanwhile (here it would take
+ * a fall of MemAvailable past 380 MiB in the first step) must not skip the step first. */
 static void case_capacity_budget(void)
 {
     setup((const char *[]){"epoll", "select", NULL});

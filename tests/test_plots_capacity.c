@@ -707,8 +707,9 @@ static void case_machine_allowance(void)
              "prefork's row, MemAvailable rose");
     has(s,
         "In parentheses: MemAvailable fell by no more than the 64 MiB bench leaves to the rest of "
-        "the machine (or rose: \"rose\"), so bench's estimate for a next step did not use it; the "
-        "figure may still be the step's own.",
+        "the machine (or rose: \"rose\"), so the fall adds nothing to bench's estimate for a next "
+        "step, which counts a fall only past the 64 MiB, less it, where that is larger than the "
+        "server's and the kernel's own; the figure may still be the step's own.",
         "the parentheses, explained");
     json_t *a = analysis_of(dir), *w = json_object_get(a, "where_it_breaks");
     CHECK(
