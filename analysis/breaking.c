@@ -1,30 +1,20 @@
 /* Where each model breaks: the capacity scenario (bench/capacity.c) ramps idle
  * connections in steps with 16 active clients beside them, and bench judges each step
  * (held or failed, with the cause its evidence names) and each model (its breaking
- * point). This file reads those verdicts, never re-judges them: the report's section
- * "Where it breaks" and its table, the scenario's own per-step table, and analysis.json's
- * "where_it_breaks". A figure bench.json lacks is shown as "-", never guessed. */
+ * point). This file renders those verdicts, never re-judges them: the report's section
+ * "Where it breaks" and its table, and the scenario's own per-step table (their figures,
+ * and analysis.json's "where_it_breaks", are breaking_figures.c's). A figure bench.json
+ * lacks is shown as "-", never guessed. */
 #include "analysis.h"
+#include "breaking.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define SCENARIO "capacity"
-
 /* The step whose memory per connection the report states for every model that held it. */
 #define HUNDRED_K 100000
-
-static const char *text_of(json_t *o, const char *key)
-{
-    return json_string_value(json_object_get(o, key));
-}
-
-static bool is(const char *s, const char *want)
-{
-    return s && strcmp(s, want) == 0;
-}
 
 /* The causes bench names (docs/bench.md), for people: in the table, and briefly. */
 static const struct {
@@ -128,103 +118,6 @@ static void limit_text(json_t *o, const char *key, char *buf, size_t len)
         count_of(v, buf, len);
 }
 
-/* The models of the scenario's verdicts, in the run's order (those the run lists that
- * have one, then any others bench.json names). Returns how many. */
-static size_t verdict_models(const struct results *r, json_t *verdicts, const char **out,
-                             size_t max)
-{
-    const char *models[32];
-    size_t nm = results_models(r, models, 32), n = 0;
-    for (size_t m = 0; m < nm && n < max; m++)
-        if (json_object_get(verdicts, models[m]))
-            out[n++] = models[m];
-    const char *key;
-    json_t *v;
-    json_object_foreach(verdicts, key, v)
-    {
-        bool seen = false;
-        for (size_t k = 0; k < n; k++)
-            seen |= strcmp(out[k], key) == 0;
-        if (!seen && n < max)
-            out[n++] = key;
-    }
-    return n;
-}
-
-const char *capacity_stop_step(json_t *sc, const char *model)
-{
-    json_t *v = json_object_get(json_object_get(sc, "models"), model);
-    const char *failed = text_of(v, "failed_step"), *verdict = text_of(v, "verdict");
-    if (failed || !(is(verdict, "capped") || is(verdict, "skipped")))
-        return failed;
-    size_t i;
-    json_t *pt;
-    json_array_foreach(json_object_get(sc, "points"), i, pt)
-    {
-        if (is(text_of(pt, "model"), model) &&
-            is(text_of(json_object_get(pt, "capacity"), "verdict"), verdict))
-            return text_of(pt, "label");
-    }
-    return NULL;
-}
-
-bool capacity_predicted(json_t *sc, const char *model)
-{
-    json_t *v = json_object_get(json_object_get(sc, "models"), model);
-    json_t *flag = json_object_get(v, "predicted");
-    if (json_is_boolean(flag))
-        return json_is_true(flag);
-    const char *stop = capacity_stop_step(sc, model);
-    if (!stop) /* the top: no step it stopped at */
-        return false;
-    json_t *c = json_object_get(results_point(sc, model, stop), "capacity");
-    return is(text_of(c, "verdict"), "predicted");
-}
-
-/* A figure of model's last step held: its verdict's (v), else that step's capacity
- * object's; NAN where neither has it (an older bench.json). */
-static double at_held_step(json_t *sc, const char *model, json_t *v, const char *key)
-{
-    double x = jpath(v, key);
-    const char *step = text_of(v, "held_step");
-    if (isnan(x) && step)
-        x = jpath(json_object_get(results_point(sc, model, step), "capacity"), key);
-    return x;
-}
-
-/* Whether model's machine memory at its last step held is within bench's allowance for
- * the rest of the machine: MemAvailable fell by less than machine_memory_allowance_kib,
- * or rose. False where either is not there (a bench.json from before the field). */
-static bool machine_within_allowance(json_t *sc, const char *model, json_t *v)
-{
-    double fall = at_held_step(sc, model, v, "machine_memory_kib");
-    double allowance = at_held_step(sc, model, v, "machine_memory_allowance_kib");
-    return !isnan(fall) && !isnan(allowance) && fall <= allowance;
-}
-
-/* The step at which model held most connections at once (its first, if several), or
- * NULL where no step says. */
-static const char *most_held_step(json_t *sc, const char *model, double most)
-{
-    size_t i;
-    json_t *pt;
-    json_array_foreach(json_object_get(sc, "points"), i, pt)
-    {
-        if (is(text_of(pt, "model"), model) &&
-            jpath(json_object_get(pt, "capacity"), "most_held") == most)
-            return text_of(pt, "label");
-    }
-    return NULL;
-}
-
-/* The most connections model held at once, where more than its breaking point (a failed
- * step's taken in before it broke); NAN where not more, or not known. */
-static double most_held_beyond(json_t *v)
-{
-    double held = jpath(v, "held"), most = jpath(v, "most_held");
-    return most > (isnan(held) ? 0 : held) ? most : NAN;
-}
-
 /* ---- the section ---- */
 
 /* The target and the machine's limits, in one paragraph. */
@@ -296,13 +189,13 @@ static void point_cell(json_t *sc, const char *model, json_t *v, char *buf, size
         snprintf(point, sizeof(point), "none held (%s before the first step)", verdict);
     else
         snprintf(point, sizeof(point), "-");
-    double beyond = most_held_beyond(v);
+    double beyond = breaking_most_held_beyond(v);
     if (isnan(beyond)) {
         snprintf(buf, len, "%s", point);
         return;
     }
     count_of(beyond, most, sizeof(most));
-    const char *label = most_held_step(sc, model, beyond);
+    const char *label = breaking_most_held_step(sc, model, beyond);
     if (label) {
         step_text(label, step, sizeof(step));
         snprintf(at, sizeof(at), " at %s", step);
@@ -392,11 +285,12 @@ static void verdicts_table(FILE *f, json_t *sc, json_t *verdicts, const char **m
     struct shown sh = {false, false, false, false, false};
     for (size_t m = 0; m < nm; m++) {
         json_t *v = json_object_get(verdicts, models[m]);
-        sh.at_once |= !isnan(most_held_beyond(v));
+        sh.at_once |= !isnan(breaking_most_held_beyond(v));
         sh.predicted |= capacity_predicted(sc, models[m]);
-        sh.machine |= !isnan(at_held_step(sc, models[m], v, "machine_memory_per_connection_bytes"));
-        sh.allowance |= machine_within_allowance(sc, models[m], v);
-        sh.connect |= !isnan(at_held_step(sc, models[m], v, "connect_s"));
+        sh.machine |=
+            !isnan(breaking_at_held(sc, models[m], v, "machine_memory_per_connection_bytes"));
+        sh.allowance |= breaking_within_allowance(sc, models[m], v);
+        sh.connect |= !isnan(breaking_at_held(sc, models[m], v, "connect_s"));
     }
     fprintf(f,
             "\n| model | breaking point | breaks at | cause | memory per connection |%s time "
@@ -410,10 +304,10 @@ static void verdicts_table(FILE *f, json_t *sc, json_t *verdicts, const char **m
         per_connection_text(jpath(v, "memory_per_connection_bytes"), mem, sizeof(mem));
         if (sh.machine) {
             per_connection_text(
-                at_held_step(sc, models[m], v, "machine_memory_per_connection_bytes"), machine_mem,
-                sizeof(machine_mem));
-            bool within = machine_within_allowance(sc, models[m], v);
-            if (within && at_held_step(sc, models[m], v, "machine_memory_kib") < 0)
+                breaking_at_held(sc, models[m], v, "machine_memory_per_connection_bytes"),
+                machine_mem, sizeof(machine_mem));
+            bool within = breaking_within_allowance(sc, models[m], v);
+            if (within && breaking_at_held(sc, models[m], v, "machine_memory_kib") < 0)
                 snprintf(machine_mem, sizeof(machine_mem), "rose");
             snprintf(host, sizeof(host), within ? " (%s) |" : " %s |", machine_mem);
         }
@@ -602,7 +496,7 @@ void write_breaking_section(FILE *f, const struct results *r, const struct made_
                 st);
     json_t *verdicts = json_object_get(sc, "models");
     const char *models[32];
-    size_t nm = verdict_models(r, verdicts, models, 32);
+    size_t nm = breaking_models(r, verdicts, models, 32);
     limits_line(f, sc);
     if (nm == 0) {
         fprintf(f, "\nNo model has a verdict: bench.json's capacity scenario has none.\n");
@@ -690,57 +584,4 @@ void write_capacity_steps(FILE *f, json_t *sc, const char **models, size_t nm)
             step_cell(f, results_point(sc, models[m], l[k]));
         fprintf(f, "\n");
     }
-}
-
-/* ---- analysis.json ---- */
-
-/* o's value at key, or null: a new reference. */
-static json_t *copy_of(json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-    return v ? json_deep_copy(v) : json_null();
-}
-
-json_t *breaking_json(const struct results *r)
-{
-    json_t *sc = results_scenario(r, SCENARIO);
-    if (!sc)
-        return json_null();
-    json_t *verdicts = json_object_get(sc, "models"), *out = json_array();
-    const char *models[32];
-    size_t nm = verdict_models(r, verdicts, models, 32);
-    static const char *const keys[] = {"verdict",
-                                       "held",
-                                       "held_step",
-                                       "failed_step",
-                                       "cause",
-                                       "why",
-                                       "predicted",
-                                       "most_held",
-                                       "memory_per_connection_bytes",
-                                       "machine_memory_per_connection_bytes",
-                                       "open_s",
-                                       "open_rate"};
-    for (size_t m = 0; out && m < nm; m++) {
-        json_t *v = json_object_get(verdicts, models[m]), *row = json_object();
-        if (!row || json_object_set_new(row, "model", json_string(models[m])) < 0) {
-            json_decref(row);
-            json_decref(out);
-            return NULL;
-        }
-        if (model_external(models[m]))
-            json_object_set_new(row, "external", json_true());
-        for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
-            json_object_set_new(row, keys[k], copy_of(v, keys[k]));
-        /* As the table: the last step held's, where the verdict does not carry it. */
-        double machine = at_held_step(sc, models[m], v, "machine_memory_per_connection_bytes");
-        if (!isnan(machine))
-            json_object_set_new(row, "machine_memory_per_connection_bytes", json_real(machine));
-        if (!isnan(at_held_step(sc, models[m], v, "machine_memory_allowance_kib")) &&
-            !isnan(at_held_step(sc, models[m], v, "machine_memory_kib")))
-            json_object_set_new(row, "machine_memory_within_allowance",
-                                json_boolean(machine_within_allowance(sc, models[m], v)));
-        json_array_append_new(out, row);
-    }
-    return out;
 }

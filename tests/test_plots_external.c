@@ -229,6 +229,45 @@ static void case_capacity(void)
     plots_work_remove();
 }
 
+/* An external model capped because its next step needs more local loadgen agents than
+ * the one it runs beside (bench's why says so): "capped by one loadgen", in its row and in
+ * the sentence under the table; a C model capped by the budget keeps its words. */
+static void case_capacity_one_loadgen(void)
+{
+    json_t *j = load(ECHOBENCH_FIXTURES "/bench_capacity.json"), *sc, *pt;
+    size_t i, k;
+    json_array_foreach(json_object_get(j, "scenarios"), i, sc)
+    {
+        json_array_foreach(json_object_get(sc, "points"), k, pt)
+        {
+            if (strcmp(json_string_value(json_object_get(pt, "model")), "thread") == 0)
+                json_object_set_new(pt, "external", json_true());
+        }
+        json_t *thread = json_object_get(json_object_get(sc, "models"), "thread");
+        if (thread)
+            json_object_set_new(thread, "why",
+                                json_string("capped: 20016 connections need 2 local loadgen "
+                                            "agents here (RLIMIT_NOFILE 20000 each), and an "
+                                            "external model runs beside one"));
+    }
+    char dir[PATH_MAX];
+    char *md = plots_report("one_loadgen", j, "capacity", dir, sizeof(dir));
+    char *s = md_section(md, "\n## Where it breaks\n");
+    CHECK(s, "no Where it breaks in:\n%s", md);
+    has(s,
+        "\n| thread (external) | 10,016 | not run: capped by one loadgen (an external model) at "
+        "20,000 |",
+        "thread's row, capped by its one loadgen");
+    has(s,
+        "Capped by the scenario's budget, or for an external model by the one local loadgen it "
+        "runs beside (its why says which): thread (external).",
+        "the sentence under the table");
+    lacks(s, "capped by the budget", "the budget, which capped nothing");
+    free(s);
+    free(md);
+    plots_work_remove();
+}
+
 /* 30 external models beside epoll and iterative: 32 lines, 32 colours, none twice. */
 static void case_colors(void)
 {
@@ -320,5 +359,6 @@ TEST_CASES({"external_tables", case_tables}, {"external_plot_keys", case_plot_ke
            {"external_models_section", case_models_section},
            {"external_models_runtimes", case_models_runtimes}, {"external_json", case_json},
            {"external_colors", case_colors}, {"external_capacity", case_capacity},
+           {"external_capacity_one_loadgen", case_capacity_one_loadgen},
            {"external_old", case_old});
 TEST_MAIN()
