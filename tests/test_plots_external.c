@@ -189,9 +189,8 @@ static void case_json(void)
     plots_work_remove();
 }
 
-/* Where it breaks names an external model so in its table and analysis.json's
- * where_it_breaks marks it: bench_capacity.json with epoll's points marked external. */
-static void case_capacity(void)
+/* bench_capacity.json with model's points marked external, as bench writes them. */
+static json_t *capacity_with_external(const char *model)
 {
     json_t *j = load(ECHOBENCH_FIXTURES "/bench_capacity.json"), *sc, *pt;
     size_t i, k;
@@ -199,10 +198,19 @@ static void case_capacity(void)
     {
         json_array_foreach(json_object_get(sc, "points"), k, pt)
         {
-            if (strcmp(json_string_value(json_object_get(pt, "model")), "epoll") == 0)
+            if (strcmp(json_string_value(json_object_get(pt, "model")), model) == 0)
                 json_object_set_new(pt, "external", json_true());
         }
     }
+    return j;
+}
+
+/* Where it breaks names an external model so in its table and analysis.json's
+ * where_it_breaks marks it: bench_capacity.json with epoll's points marked external. */
+static void case_capacity(void)
+{
+    json_t *j = capacity_with_external("epoll");
+    size_t i;
     char dir[PATH_MAX];
     char *md = plots_report("external", j, "capacity", dir, sizeof(dir));
     char *s = md_section(md, "\n## Where it breaks\n");
@@ -234,15 +242,10 @@ static void case_capacity(void)
  * the sentence under the table; a C model capped by the budget keeps its words. */
 static void case_capacity_one_loadgen(void)
 {
-    json_t *j = load(ECHOBENCH_FIXTURES "/bench_capacity.json"), *sc, *pt;
-    size_t i, k;
+    json_t *j = capacity_with_external("thread"), *sc;
+    size_t i;
     json_array_foreach(json_object_get(j, "scenarios"), i, sc)
     {
-        json_array_foreach(json_object_get(sc, "points"), k, pt)
-        {
-            if (strcmp(json_string_value(json_object_get(pt, "model")), "thread") == 0)
-                json_object_set_new(pt, "external", json_true());
-        }
         json_t *thread = json_object_get(json_object_get(sc, "models"), "thread");
         if (thread)
             json_object_set_new(thread, "why",
