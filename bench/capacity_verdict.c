@@ -17,8 +17,9 @@
 #define NOFILE_NEAR       8        /* within this many of its soft limit a table is full */
 #define TASKS_NEAR        0.02     /* within this share of a task limit, it was reached */
 #define MEMORY_LOW        0.05     /* MemAvailable under this share of before: memory ran out */
-#define MACHINE_ALLOWANCE                                                                          \
-    (64.0 * 1024) /* KiB of MemAvailable's fall left to the rest of the machine */
+/* KiB of the machine-wide readings' rise (the kernel's memory, MemAvailable's fall) left
+ * to the rest of the machine. */
+#define MACHINE_ALLOWANCE (64.0 * 1024)
 
 void capacity_target_of(const struct bench_opts *o, struct capacity_target *t)
 {
@@ -514,7 +515,8 @@ static json_t *step_json(const struct facts *f, const struct capacity_target *tg
         json_object_set_new(c, "machine_memory_allowance_kib",
                             json_integer((json_int_t)MACHINE_ALLOWANCE));
         /* The kernel's own memory's rise (sockets' slab, stacks, page tables): both ends
-         * of loopback, system-wide, but not the page cache's or other processes' pages. */
+         * of loopback, system-wide (other processes' sockets and threads too), but not the
+         * page cache or anyone's user pages. */
         double kernel_mem = f->kernel_before >= 0 && f->kernel_primed >= 0
                                 ? f->kernel_primed - f->kernel_before
                                 : NAN;

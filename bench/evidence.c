@@ -66,8 +66,9 @@ static long tcp_mem_kib(void)
     return strtol(mem + 5, NULL, 10) * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
-/* The kernel's own memory, which the page cache and other processes' pages barely move:
- * unreclaimable slab (sockets, inodes, epoll items), kernel stacks and page tables. */
+/* The kernel's own memory, machine-wide: unreclaimable slab (sockets, inodes, epoll
+ * items), kernel stacks and page tables. The page cache and user pages are not in it;
+ * other processes' sockets and threads are. */
 static long kernel_mem_kib(void)
 {
     long slab = evidence_meminfo_kib("SUnreclaim"), stacks = evidence_meminfo_kib("KernelStack");
